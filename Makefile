@@ -1,0 +1,57 @@
+# twin: the two commands of the README are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DISTRICT ?= hongkou
+PORT ?= 8501
+
+# Point at the sample data pack beside the repository unless the user chose another folder.
+ifeq ($(origin TWIN_DATA_DIR), undefined)
+  ifneq ($(wildcard ../shared/data),)
+    TWIN_DATA_DIR := $(abspath ../shared/data)
+  endif
+endif
+export TWIN_DATA_DIR
+
+.PHONY: install demo app test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up, prepare the default district from the data pack, start the viewer on :$(PORT).
+demo: install
+	TWIN_OFFLINE=$${TWIN_OFFLINE:-1} $(BIN)/twin fetch $(DISTRICT)
+	TWIN_OFFLINE=$${TWIN_OFFLINE:-1} $(BIN)/streamlit run app.py \
+	  --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+## Start the viewer without preparing anything first.
+app: install
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+	  --browser.gatherUsageStats false
+
+## Set up and run the whole test suite (offline).
+test: install
+	TWIN_OFFLINE=1 $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Benchmarks: comparisons against baselines on the same data, printed as tables.
+bench: install
+	TWIN_OFFLINE=1 $(BIN)/python -m benchmarks
+
+clean:
+	rm -rf data/cache .pytest_cache

@@ -1,0 +1,63 @@
+import json
+
+import pytest
+
+from tests.conftest import INPUT
+from twin.cli import main
+
+
+@pytest.fixture
+def env(monkeypatch, settings):
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(settings.cache_dir))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+
+
+def test_districts_table(env, capsys):
+    assert main(["districts"]) == 0
+    out = capsys.readouterr().out
+    assert "虹口区" in out and "5G base stations 1,500 (2023)" in out
+    assert len(out.strip().splitlines()) == 17  # header + 16 presets
+    assert main(["districts", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["slug"] == "changning" and rows[0]["targets"]
+
+
+def test_info_reports_what_is_loaded(env, capsys):
+    assert main(["info", "虹口", "--json"]) == 0
+    captured = capsys.readouterr()
+    info = json.loads(captured.out)
+    assert info["district"] == "hongkou" and info["street_nodes"] > 400
+    assert 0.4 < info["study_area_share"] < 0.7
+    assert {s["kind"] for s in info["sources"]} == {"boundary", "streets", "pois", "demand"}
+
+
+def test_fetch_prints_progress_and_summary(env, capsys):
+    assert main(["fetch", "hongkou"]) == 0
+    captured = capsys.readouterr()
+    assert "streets: reading data pack shanghai_center.osm" in captured.err
+    assert "study area" in captured.out and "km²" in captured.out
+
+
+def test_unknown_district_exits_2_with_one_sentence(env, capsys):
+    assert main(["info", "atlantis"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("twin: error: unknown district 'atlantis'")
+    assert len(err.splitlines()) == 1
+
+
+def test_corrupt_osm_file_exits_2(env, capsys, tmp_path):
+    broken = tmp_path / "broken.osm"
+    broken.write_text("<osm><way>")
+    assert main(["fetch", "hongkou", "--osm-file", str(broken)]) == 2
+    assert "not a valid OSM street file" in capsys.readouterr().err
+
+
+def test_empty_intersection_exits_2(env, capsys):
+    assert main(["fetch", "minhang", "--osm-file", str(INPUT / "tiny.osm")]) == 2
+    assert "no streets inside Minhang" in capsys.readouterr().err
+
+
+def test_bad_usage_exits_2(capsys):
+    assert main(["fetch"]) == 2
+    assert main([]) == 2

@@ -1,0 +1,80 @@
+import warnings
+
+import numpy as np
+import pytest
+import shapely
+
+from tests.conftest import INPUT
+from twin import EmptyAreaError, StreetNetworkUnavailableError
+from twin.datum import DatumShiftWarning, check_datum, street_reference_points, warn_if_gcj02
+from twin.model import district, load_district
+
+
+def node_xy(graph):
+    xs = np.array([d["x"] for _, d in graph.nodes(data=True)])
+    ys = np.array([d["y"] for _, d in graph.nodes(data=True)])
+    return xs, ys
+
+
+def test_hongkou_is_clipped_and_its_coverage_reported(hongkou):
+    summary = hongkou.summary()
+    assert 22 < summary["boundary_area_km2"] < 25
+    # the pack's extract (121.409–121.552 E, 31.179–31.279 N) covers about half of Hongkou
+    assert 0.40 < hongkou.study_share < 0.70
+    assert 400 < summary["street_nodes"] < 1500
+    xs, ys = node_xy(hongkou.graph)
+    near = shapely.contains_xy(hongkou.boundary.buffer(0.005), xs, ys)
+    assert near.all()  # edges crossing the boundary are kept whole, nothing further out
+    assert any("covers" in note and "Hongkou" in note for note in hongkou.notes)
+    assert hongkou.study_area.within(hongkou.boundary.buffer(1e-9))
+
+
+def test_hongkou_pois_and_demand(hongkou):
+    counts = hongkou.pois_by_category()
+    assert counts["eating"] > 100 and counts["moving"] > 50 and counts["healthcare"] > 20
+    assert set(hongkou.missing_categories()) >= {"outdoor", "elderly"}
+    assert hongkou.population == pytest.approx(757_498)
+    assert len(hongkou.demand) > 500
+    kinds = {s.kind for s in hongkou.sources}
+    assert kinds == {"boundary", "streets", "pois", "demand"}
+    assert "© OpenStreetMap contributors (ODbL)" in hongkou.summary()["attribution"]
+
+
+def test_district_without_street_data_still_loads(minhang):
+    assert minhang.graph is None and not minhang.has_streets
+    assert minhang.area_km2 > 300 and minhang.study_share == 0
+    assert len(minhang.demand) > 0 and len(minhang.pois) > 0
+    assert any("twin fetch minhang" in note for note in minhang.notes)
+    with pytest.raises(StreetNetworkUnavailableError, match="--osm-file"):
+        minhang.require_streets("the 15-minute life circle")
+
+
+def test_street_file_outside_the_district_is_an_empty_area(settings):
+    with pytest.raises(EmptyAreaError, match="no streets inside Minhang"):
+        load_district("minhang", settings, osm_file=INPUT / "tiny.osm")
+
+
+def test_gcj02_points_passed_as_wgs84_are_detected(hongkou, settings):
+    import pandas as pd
+
+    raw = pd.read_csv(settings.data_dir / "residential" / "addresses_gcj02.csv")
+    raw = raw[raw["address"].str.startswith("虹口区")]
+    xs, ys = street_reference_points(hongkou.graph)
+    inside = shapely.contains_xy(hongkou.study_area, raw["lng"], raw["lat"])
+    lon, lat = raw["lng"][inside], raw["lat"][inside]
+    with pytest.warns(DatumShiftWarning, match="GCJ-02"):
+        result = warn_if_gcj02(lon, lat, xs, ys, "addresses")
+    assert result.median_as_given_m > 1.5 * result.median_if_gcj02_m
+    # the properly converted demand raises nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        demand = hongkou.demand.geometry
+        ok = check_datum(demand.x, demand.y, xs, ys)
+    assert not ok.likely_gcj02
+
+
+def test_district_cache_round_trip(settings):
+    first = district("hongkou", settings)
+    again = district("hongkou", settings)
+    assert again.summary() == first.summary()
+    assert again.graph.number_of_edges() == first.graph.number_of_edges()

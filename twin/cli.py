@@ -1,0 +1,195 @@
+"""The ``twin`` command line.
+
+Exit codes: 0 success, 2 bad usage or bad input, 1 any other failure. Errors go to stderr in one
+sentence; progress goes to stderr too, so stdout stays clean for ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from twin._errors import (
+    DataNotFoundError,
+    InvalidInputError,
+    TwinError,
+    UnknownDistrictError,
+)
+from twin.districts import TARGET_KEYS, load_presets
+from twin.settings import Settings
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def _progress(message: str) -> None:
+    print(f"  · {message}", file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "offline", False):
+        settings = settings.replace(offline=True)
+    return settings
+
+
+def _format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "no number"
+    if unit.startswith("share"):
+        return f"{value:.0%}"
+    return f"{value:,.0f}"
+
+
+def cmd_districts(args: argparse.Namespace) -> int:
+    """Print the presets and their plan targets."""
+    presets = load_presets()
+    if args.json:
+        rows = [
+            {
+                "slug": p.slug, "name_zh": p.name_zh, "name_en": p.name_en, "adcode": p.adcode,
+                "ring": p.ring, "population": p.population, "plan": p.plan,
+                "targets": [t.__dict__ for t in p.targets],
+            }
+            for p in presets
+        ]  # fmt: skip
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"{'district':<12}{'name':<8}{'adcode':<8}{'ring':<12}{'residents':>11}  plan targets")
+    for p in presets:
+        targets = "; ".join(
+            f"{TARGET_KEYS.get(t.key, t.key)} {_format_value(t.value, t.unit)} ({t.year})"
+            for t in p.targets
+            if t.kind == "target"
+        )
+        name = p.name_zh
+        pad = 8 - len(name)  # CJK characters are two columns wide
+        print(
+            f"{p.slug:<12}{name}{' ' * max(pad, 1)}{p.adcode:<8}{p.ring:<12}"
+            f"{p.population:>11,}  {targets or '—'}"
+        )
+    return EXIT_OK
+
+
+def _load(args: argparse.Namespace, refresh: bool = False):  # type: ignore[no-untyped-def]
+    from twin.model import district
+
+    return district(
+        args.district,
+        _settings(args),
+        osm_file=Path(args.osm_file) if getattr(args, "osm_file", None) else None,
+        boundary_file=Path(args.boundary_file) if getattr(args, "boundary_file", None) else None,
+        boundary_crs=getattr(args, "boundary_crs", "wgs84"),
+        demand_raster=Path(args.population) if getattr(args, "population", None) else None,
+        refresh=refresh,
+        progress=_progress,
+    )
+
+
+def _print_summary(summary: dict) -> None:
+    print(f"{summary['name_en']} {summary['name_zh']} ({summary['adcode']})")
+    print(f"  boundary area      {summary['boundary_area_km2']:.2f} km²")
+    print(
+        f"  streets            {summary['street_nodes']:,} nodes, {summary['street_edges']:,} edges"
+    )
+    print(
+        f"  study area         {summary['study_area_km2']:.2f} km² "
+        f"({summary['study_area_share']:.0%} of the district)"
+    )
+    print(
+        f"  demand             {summary['demand_points']:,} points, {summary['residents']:,} residents"
+    )
+    print(
+        "  POIs by category   "
+        + ", ".join(f"{k} {v}" for k, v in summary["pois_by_category"].items())
+    )
+    print("  sources")
+    for source in summary["sources"]:
+        print(
+            f"    {source['kind']:<9}{source['origin']}  [{source['crs']}]  {source['attribution']}"
+        )
+    for note in summary["notes"]:
+        print(f"  note: {note}")
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Load everything for a district and cache it."""
+    print(f"fetching {args.district} ...", file=sys.stderr)
+    loaded = _load(args, refresh=True)
+    _print_summary(loaded.summary())
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Describe what is loaded for a district."""
+    summary = _load(args).summary()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        _print_summary(summary)
+    return EXIT_OK
+
+
+def _add_source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("district", help="name, slug or adcode, e.g. hongkou, 虹口, 310109")
+    parser.add_argument("--osm-file", help="an .osm/.osm.pbf/.graphml street file to use")
+    parser.add_argument("--boundary-file", help="a boundary file to use instead of the data pack")
+    parser.add_argument(
+        "--boundary-crs", choices=["wgs84", "gcj02", "bd09"], default="wgs84",
+        help="datum of the boundary file's coordinates",
+    )  # fmt: skip
+    parser.add_argument("--population", help="a population GeoTIFF (people per pixel)")
+    parser.add_argument("--offline", action="store_true", help="never use the network")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="twin",
+        description="Digital twin of Shanghai district infrastructure: 5G, EV charging, "
+        "smart lockers and the 15-minute life circle on H3.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("districts", help="list district presets and plan targets")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_districts)
+    p = sub.add_parser("fetch", help="load and cache everything for a district")
+    _add_source_options(p)
+    p.set_defaults(func=cmd_fetch)
+    p = sub.add_parser("info", help="what is loaded for a district")
+    _add_source_options(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+    return parser
+
+
+USAGE_ERRORS: tuple[type[Exception], ...] = (
+    UnknownDistrictError,
+    InvalidInputError,
+    DataNotFoundError,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
+        return int(exc.code or 0)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except USAGE_ERRORS as exc:
+        print(f"twin: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except TwinError as exc:
+        print(f"twin: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("twin: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

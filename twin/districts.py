@@ -1,0 +1,167 @@
+"""District presets: names, adcodes, plan targets and ring class, read from ``data/districts.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from twin._errors import InvalidInputError, UnknownDistrictError
+from twin.settings import PROJECT_ROOT
+
+PRESETS_FILE = PROJECT_ROOT / "data" / "districts.toml"
+NORMS_FILE = PROJECT_ROOT / "data" / "norms.toml"
+PLAN_DISTRICTS = ("changning", "hongkou", "songjiang", "minhang", "jiading")
+
+RingClass = Literal["inside", "straddling", "outside"]
+AreaClass = Literal["core", "urban", "suburban"]
+
+TARGET_KEYS = {
+    "base_stations_5g": "5G base stations",
+    "coverage_5g": "5G coverage",
+    "charging_pile_share_of_spaces": "charging piles per parking space",
+    "fast_charging_share": "fast chargers per parking space",
+    "taxi_charging_stations": "taxi charging stations",
+    "charging_coverage": "EV charging coverage",
+    "lockers_new": "new smart locker groups",
+    "life_circle_f15": "15-minute life circle (F15)",
+    "iot_nodes": "IoT sensing nodes",
+    "digital_homes": "digital homes",
+    "video_cameras": "video cameras",
+    "neighbourhood_centres": "neighbourhood centres",
+}
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    """One quantified (or qualitative, ``value is None``) target of a district plan."""
+
+    key: str
+    value: float | None
+    unit: str
+    year: int
+    kind: Literal["target", "baseline", "norm"]
+    text: str
+
+    @property
+    def label(self) -> str:
+        return TARGET_KEYS.get(self.key, self.key)
+
+
+@dataclass(frozen=True)
+class DistrictPreset:
+    """A Shanghai district as twin knows it before any data is loaded."""
+
+    slug: str
+    name_zh: str
+    name_en: str
+    adcode: str
+    ring: RingClass
+    area_class: AreaClass
+    population: int
+    plan: str | None
+    targets: tuple[PlanTarget, ...]
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.targets)
+
+    def target(self, key: str) -> PlanTarget | None:
+        """The target with ``key``, or None when the plan names none."""
+        return next((t for t in self.targets if t.key == key), None)
+
+    def target_value(self, key: str) -> float | None:
+        found = self.target(key)
+        return None if found is None else found.value
+
+    @property
+    def label(self) -> str:
+        return f"{self.name_en} {self.name_zh}"
+
+
+def _parse_target(raw: dict, where: str) -> PlanTarget:
+    try:
+        return PlanTarget(
+            key=str(raw["key"]),
+            value=None if raw.get("value") is None else float(raw["value"]),
+            unit=str(raw["unit"]),
+            year=int(raw["year"]),
+            kind=raw.get("kind", "target"),
+            text=str(raw.get("text", "")),
+        )
+    except KeyError as missing:
+        msg = f"{where}: a target lacks the field {missing}; every target needs key, unit, year."
+        raise InvalidInputError(msg) from None
+
+
+@cache
+def load_presets(path: Path = PRESETS_FILE) -> tuple[DistrictPreset, ...]:
+    """All presets in file order (the five plan districts first)."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        msg = f"district presets not found at {path}; is the repository's data/ folder present?"
+        raise InvalidInputError(msg) from None
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path} is not valid TOML ({exc}); fix the file."
+        raise InvalidInputError(msg) from None
+    presets = []
+    for raw in doc.get("district", []):
+        where = f"{path.name} [{raw.get('slug', '?')}]"
+        presets.append(
+            DistrictPreset(
+                slug=raw["slug"],
+                name_zh=raw["name_zh"],
+                name_en=raw["name_en"],
+                adcode=str(raw["adcode"]),
+                ring=raw["ring"],
+                area_class=raw["area_class"],
+                population=int(raw["population"]),
+                plan=raw.get("plan"),
+                targets=tuple(_parse_target(t, where) for t in raw.get("target", [])),
+            )
+        )
+    return tuple(presets)
+
+
+@cache
+def load_norms(path: Path = NORMS_FILE) -> dict:
+    """Planning norms (thresholds) as a nested dict."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _keys(preset: DistrictPreset) -> set[str]:
+    zh_short = preset.name_zh.removesuffix("区").removesuffix("新")
+    return {
+        preset.slug,
+        preset.adcode,
+        preset.name_zh,
+        zh_short,
+        preset.name_en.lower(),
+        preset.name_en.lower().replace("'", ""),
+        f"{preset.slug} district",
+    }
+
+
+def resolve(name: str | int) -> DistrictPreset:
+    """Find a preset by slug, English or Chinese name (``区`` optional) or adcode.
+
+    >>> resolve("长宁").adcode
+    '310105'
+    >>> resolve("Hongkou").slug
+    'hongkou'
+    """
+    wanted = str(name).strip().lower()
+    for preset in load_presets():
+        if wanted in _keys(preset):
+            return preset
+    valid = ", ".join(f"{p.slug} ({p.name_zh})" for p in load_presets())
+    msg = f"unknown district {name!r}; valid districts are: {valid}."
+    raise UnknownDistrictError(msg)
+
+
+def plan_districts() -> tuple[DistrictPreset, ...]:
+    """The five districts with a digital-transformation plan."""
+    return tuple(resolve(slug) for slug in PLAN_DISTRICTS)

@@ -1,0 +1,374 @@
+"""The district model: boundary, study area, walking network, POIs by category and demand.
+
+:func:`load_district` assembles a :class:`District` from the best sources available (a user's
+files, the data pack, the cache, or OpenStreetMap online) and records where each piece came from.
+A district with no street data still loads; its street-based steps report themselves unavailable.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import osmnx as ox
+import pandas as pd
+import shapely
+from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
+
+from twin._errors import (
+    DataNotFoundError,
+    EmptyAreaError,
+    NetworkAccessError,
+    StreetNetworkUnavailableError,
+)
+from twin.crs import utm_crs
+from twin.datum import street_reference_points, warn_if_gcj02
+from twin.districts import DistrictPreset, resolve
+from twin.settings import Settings
+from twin.sources import boundary as boundary_source
+from twin.sources import demand as demand_source
+from twin.sources import osm as osm_source
+from twin.sources import pois as poi_source
+from twin.sources.pack import pack_osm_files_covering
+from twin.sources.record import OSM_ATTRIBUTION, SourceRecord
+
+Progress = Callable[[str], None]
+STUDY_AREA_BUFFER_M = 250.0  # a street serves the land within a short walk of it
+POI_MARGIN_M = 1250.0  # load facilities this far outside the boundary: residents cross it
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class District:
+    """Everything twin knows about one district, in WGS-84 (EPSG:4326)."""
+
+    preset: DistrictPreset
+    boundary: BaseGeometry
+    graph: nx.MultiDiGraph | None
+    study_area: BaseGeometry | None
+    pois: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    sources: list[SourceRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    poi_summary: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.preset.name_en
+
+    @property
+    def metric_crs(self) -> CRS:
+        point = self.boundary.representative_point()
+        return utm_crs(point.x, point.y)
+
+    def _area_km2(self, geometry: BaseGeometry | None) -> float:
+        if geometry is None or geometry.is_empty:
+            return 0.0
+        series = gpd.GeoSeries([geometry], crs=4326).to_crs(self.metric_crs)
+        return float(series.area.iloc[0]) / 1e6
+
+    @property
+    def area_km2(self) -> float:
+        return self._area_km2(self.boundary)
+
+    @property
+    def study_area_km2(self) -> float:
+        return self._area_km2(self.study_area)
+
+    @property
+    def study_share(self) -> float:
+        """Share of the district's area covered by the street network (0 without streets)."""
+        return self.study_area_km2 / self.area_km2 if self.area_km2 else 0.0
+
+    @property
+    def has_streets(self) -> bool:
+        return self.graph is not None and self.graph.number_of_nodes() > 0
+
+    def require_streets(self, step: str) -> nx.MultiDiGraph:
+        """The walking graph, or a clear error naming how to get one."""
+        if not self.has_streets:
+            msg = (
+                f"{step} needs a street network, and {self.name} has none loaded; run "
+                f"'twin fetch {self.preset.slug}' online, or pass --osm-file with an OSM extract."
+            )
+            raise StreetNetworkUnavailableError(msg)
+        assert self.graph is not None
+        return self.graph
+
+    @property
+    def population(self) -> float:
+        return float(self.demand["population"].sum()) if len(self.demand) else 0.0
+
+    def pois_by_category(self) -> dict[str, int]:
+        counts = self.pois.loc[self.pois["in_district"], "category"].value_counts()
+        return {c: int(counts.get(c, 0)) for c in poi_source.CATEGORIES}
+
+    def missing_categories(self) -> list[str]:
+        return [c for c, n in self.pois_by_category().items() if n == 0]
+
+    def summary(self) -> dict:
+        """A JSON-ready description of what is loaded (``twin info``)."""
+        graph = self.graph
+        return {
+            "district": self.preset.slug,
+            "name_zh": self.preset.name_zh,
+            "name_en": self.preset.name_en,
+            "adcode": self.preset.adcode,
+            "boundary_area_km2": round(self.area_km2, 2),
+            "street_nodes": graph.number_of_nodes() if graph is not None else 0,
+            "street_edges": graph.number_of_edges() if graph is not None else 0,
+            "study_area_km2": round(self.study_area_km2, 2),
+            "study_area_share": round(self.study_share, 4),
+            "pois_by_category": self.pois_by_category(),
+            "pois_outside_within_margin": int((~self.pois["in_district"]).sum()),
+            "poi_summary": self.poi_summary,
+            "demand_points": len(self.demand),
+            "residents": round(self.population),
+            "sources": [s.as_dict() for s in self.sources],
+            "notes": list(self.notes),
+            "attribution": sorted({s.attribution for s in self.sources}),
+        }
+
+
+def _graph_lines(graph: nx.MultiDiGraph) -> gpd.GeoSeries:
+    edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
+    return edges.geometry
+
+
+def study_area_of(graph: nx.MultiDiGraph, boundary: BaseGeometry, crs: CRS) -> BaseGeometry:
+    """The part of ``boundary`` within ``STUDY_AREA_BUFFER_M`` of a street of ``graph``."""
+    lines = _graph_lines(graph).to_crs(crs)
+    covered = shapely.union_all(shapely.buffer(lines.to_numpy(), STUDY_AREA_BUFFER_M, quad_segs=2))
+    covered_wgs = gpd.GeoSeries([covered], crs=crs).to_crs(4326).iloc[0]
+    return shapely.make_valid(covered_wgs.intersection(boundary))
+
+
+def clip_graph(graph: nx.MultiDiGraph, boundary: BaseGeometry) -> nx.MultiDiGraph | None:
+    """The part of ``graph`` inside ``boundary`` (edges crossing it are kept whole)."""
+    try:
+        clipped = ox.truncate.truncate_graph_polygon(graph, boundary, truncate_by_edge=True)
+    except ValueError:  # osmnx raises when nothing is left
+        return None
+    clipped = osm_source.walkable_graph(clipped)
+    return clipped if clipped.number_of_nodes() else None
+
+
+def _buffer(geometry: BaseGeometry, metres: float, crs: CRS) -> BaseGeometry:
+    series = gpd.GeoSeries([geometry], crs=4326).to_crs(crs).buffer(metres)
+    return series.to_crs(4326).iloc[0]
+
+
+def _load_streets(
+    preset: DistrictPreset,
+    boundary: BaseGeometry,
+    settings: Settings,
+    osm_file: Path | None,
+    notes: list[str],
+    progress: Progress,
+) -> tuple[nx.MultiDiGraph | None, list[SourceRecord]]:
+    if osm_file is not None:
+        progress(f"streets: reading {osm_file}")
+        graph = clip_graph(osm_source.graph_from_file(osm_file, settings), boundary)
+        if graph is None:
+            msg = (
+                f"{osm_file} has no streets inside {preset.name_en}; "
+                "check that the extract covers the district."
+            )
+            raise EmptyAreaError(msg)
+        return graph, [SourceRecord("streets", str(osm_file), "WGS-84", OSM_ATTRIBUTION)]
+    try:
+        progress("streets: OpenStreetMap walking network (cache or download)")
+        graph = osm_source.graph_from_osm(boundary, settings)
+        record = SourceRecord("streets", "OpenStreetMap Overpass", "WGS-84", OSM_ATTRIBUTION)
+        return clip_graph(graph, boundary), [record]
+    except NetworkAccessError as exc:
+        offline_reason = str(exc)
+    pack_files = pack_osm_files_covering(boundary, settings)
+    if not pack_files:
+        notes.append(
+            f"no street data for {preset.name_en}: the data pack does not cover it and "
+            f"{offline_reason} Street-based steps are unavailable until "
+            f"'twin fetch {preset.slug}' runs online or --osm-file is given."
+        )
+        return None, []
+    graphs, records = [], []
+    for path in pack_files:
+        progress(f"streets: reading data pack {path.name}")
+        graphs.append(osm_source.graph_from_file(path, settings))
+        records.append(SourceRecord("streets", str(path), "WGS-84", OSM_ATTRIBUTION, "data pack"))
+    graph = clip_graph(nx.compose_all(graphs), boundary)
+    return graph, records
+
+
+def _load_pois(
+    boundary: BaseGeometry,
+    crs: CRS,
+    settings: Settings,
+    osm_file: Path | None,
+    notes: list[str],
+    progress: Progress,
+) -> tuple[gpd.GeoDataFrame, dict, list[SourceRecord]]:
+    area = _buffer(boundary, POI_MARGIN_M, crs)
+    frames, summary, records = [], {}, []
+    if settings.data_dir is not None:
+        progress("POIs: data pack (Amap)")
+        pack, summary["amap"] = poi_source.pois_from_pack(area, settings)
+        frames.append(pack)
+        records.append(poi_source.pack_poi_record(settings))
+    if osm_file is not None and not str(osm_file).endswith(".graphml"):
+        progress(f"POIs: OSM tags in {osm_file}")
+        osm, summary["osm"] = poi_source.pois_from_osm_file(osm_file, area)
+        frames.append(osm)
+        records.append(poi_source.osm_poi_record(str(osm_file)))
+    elif not settings.offline:
+        try:
+            progress("POIs: OpenStreetMap download")
+            osm, summary["osm"] = poi_source.pois_from_osm(area, settings)
+            frames.append(osm)
+            records.append(poi_source.osm_poi_record("OpenStreetMap Overpass"))
+        except NetworkAccessError as exc:
+            notes.append(f"OSM POIs unavailable ({exc}); only data-pack POIs are used.")
+    frames = [f for f in frames if len(f)]
+    pois = (
+        gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
+        if frames
+        else poi_source._empty()
+    )
+    pois["in_district"] = pois.geometry.intersects(boundary) if len(pois) else []
+    return pois, summary, records
+
+
+def _load_demand(
+    preset: DistrictPreset,
+    boundary: BaseGeometry,
+    settings: Settings,
+    demand_raster: Path | None,
+    notes: list[str],
+    progress: Progress,
+) -> tuple[gpd.GeoDataFrame, list[SourceRecord]]:
+    if demand_raster is not None:
+        progress(f"demand: population raster {demand_raster}")
+        frame, record = demand_source.demand_from_raster(demand_raster, boundary)
+        return frame, [record]
+    if settings.data_dir is not None:
+        progress("demand: data pack residential addresses")
+        frame, record = demand_source.demand_from_pack(boundary, preset.population, settings)
+        if len(frame):
+            return frame, [record]
+    notes.append(
+        f"no demand points for {preset.name_en}: pass a population raster (--population FILE)."
+    )
+    empty = gpd.GeoDataFrame({"population": [], "method": []}, geometry=[], crs=4326)
+    return empty, []
+
+
+def load_district(
+    name: str,
+    settings: Settings | None = None,
+    *,
+    osm_file: Path | None = None,
+    boundary_file: Path | None = None,
+    boundary_crs: str = "wgs84",
+    demand_raster: Path | None = None,
+    progress: Progress = _quiet,
+) -> District:
+    """Load a district from the best available sources.
+
+    Order of preference: the user's files; then (streets) the cached or downloaded OSM network,
+    then the data pack's OSM extracts when they overlap the district. A partial extract is clipped
+    and its coverage reported as the study-area share; it never stands in for the whole district.
+    """
+    settings = settings or Settings.from_env()
+    preset = resolve(name)
+    notes: list[str] = []
+    progress(f"boundary: {preset.label}")
+    if boundary_file is not None:
+        boundary, b_record = boundary_source.boundary_from_file(
+            boundary_file,
+            boundary_crs,  # type: ignore[arg-type]
+        )
+    else:
+        try:
+            boundary, b_record = boundary_source.boundary_from_pack(preset, settings)
+        except DataNotFoundError:
+            boundary, b_record = boundary_source.boundary_from_osm(preset, settings)
+    point = boundary.representative_point()
+    crs = utm_crs(point.x, point.y)
+    graph, street_records = _load_streets(preset, boundary, settings, osm_file, notes, progress)
+    study_area = None
+    if graph is not None:
+        progress("study area: land within a short walk of the streets")
+        study_area = study_area_of(graph, boundary, crs)
+    pois, poi_summary, poi_records = _load_pois(boundary, crs, settings, osm_file, notes, progress)
+    demand, demand_records = _load_demand(
+        preset, boundary, settings, demand_raster, notes, progress
+    )
+    if graph is not None and len(demand) and demand_raster is None:
+        xs, ys = street_reference_points(graph)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warn_if_gcj02(demand.geometry.x, demand.geometry.y, xs, ys, "demand points")
+        notes.extend(str(w.message) for w in caught)
+    district = District(
+        preset=preset,
+        boundary=boundary,
+        graph=graph,
+        study_area=study_area,
+        pois=pois,
+        demand=demand,
+        sources=[b_record, *street_records, *poi_records, *demand_records],
+        notes=notes,
+        poi_summary=poi_summary,
+    )
+    if graph is not None and district.study_share < 0.999:
+        notes.append(
+            f"the street network covers {district.study_share:.0%} of {preset.name_en}; "
+            "street-based figures describe that study area only."
+        )
+    missing = district.missing_categories()
+    if missing:
+        notes.append(f"no POIs in categories {', '.join(missing)}; their access is not measured.")
+    return district
+
+
+def district(
+    name: str,
+    settings: Settings | None = None,
+    *,
+    osm_file: Path | None = None,
+    boundary_file: Path | None = None,
+    boundary_crs: str = "wgs84",
+    demand_raster: Path | None = None,
+    refresh: bool = False,
+    progress: Progress = _quiet,
+) -> District:
+    """Like :func:`load_district`, but read from and written to the district cache."""
+    from twin import store
+
+    settings = settings or Settings.from_env()
+    slug = resolve(name).slug
+    key = store.district_key(
+        slug, settings, osm_file=osm_file, boundary_file=boundary_file,
+        boundary_crs=boundary_crs, demand_raster=demand_raster, offline=str(settings.offline),
+    )  # fmt: skip
+    folder = store.entry_dir(slug, key, settings)
+    if not refresh:
+        cached = store.read_district(folder)
+        if cached is not None:
+            progress(f"cache: {folder}")
+            return cached
+    loaded = load_district(
+        name, settings, osm_file=osm_file, boundary_file=boundary_file,
+        boundary_crs=boundary_crs, demand_raster=demand_raster, progress=progress,
+    )  # fmt: skip
+    progress(f"cache: writing {folder}")
+    store.save_district(loaded, folder)
+    return loaded

@@ -1,0 +1,92 @@
+"""Runtime settings read from ``TWIN_*`` environment variables.
+
+Settings are a frozen value passed to the functions that need them, never global state.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from twin._errors import InvalidInputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OVERPASS_URL = "https://overpass-api.de/api"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _as_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    msg = f"{name}={value!r} is not a yes/no value; use 1/0, true/false, yes/no or on/off."
+    raise InvalidInputError(msg)
+
+
+def _as_number(name: str, value: str, kind: type[int] | type[float]) -> float:
+    try:
+        return kind(value)
+    except ValueError:
+        msg = f"{name}={value!r} is not a number; set it to e.g. {kind(9)}."
+        raise InvalidInputError(msg) from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives and the defaults of the analysis.
+
+    Attributes:
+        data_dir: the sample data pack (``osm/``, ``poi/``, ``boundaries/``, ``residential/``),
+            or None when there is none.
+        cache_dir: where derived results are cached (created on first write).
+        offline: never touch the network when True.
+        h3_resolution: default H3 resolution of the hexagon grid (7-10).
+        walk_speed_kmh: default walking speed.
+        overpass_url: base URL of the Overpass API used for online downloads.
+    """
+
+    data_dir: Path | None = None
+    cache_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "cache")
+    offline: bool = False
+    h3_resolution: int = 9
+    walk_speed_kmh: float = 4.5
+    overpass_url: str = DEFAULT_OVERPASS_URL
+
+    def __post_init__(self) -> None:
+        if not 7 <= self.h3_resolution <= 10:
+            msg = f"H3 resolution {self.h3_resolution} is outside 7-10; choose 9 (~0.1 km²)."
+            raise InvalidInputError(msg)
+        if not 0.5 <= self.walk_speed_kmh <= 10:
+            msg = f"walking speed {self.walk_speed_kmh} km/h is implausible; use 3.6-4.5 km/h."
+            raise InvalidInputError(msg)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``TWIN_DATA_DIR``, ``TWIN_CACHE_DIR``, ``TWIN_OFFLINE``, ``TWIN_H3_RES``,
+        ``TWIN_WALK_SPEED_KMH`` and ``TWIN_OVERPASS_URL``; unset ones keep their defaults."""
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, object] = {}
+        if env.get("TWIN_DATA_DIR"):
+            kwargs["data_dir"] = Path(env["TWIN_DATA_DIR"]).expanduser()
+        if env.get("TWIN_CACHE_DIR"):
+            kwargs["cache_dir"] = Path(env["TWIN_CACHE_DIR"]).expanduser()
+        if "TWIN_OFFLINE" in env:
+            kwargs["offline"] = _as_bool("TWIN_OFFLINE", env["TWIN_OFFLINE"])
+        if env.get("TWIN_H3_RES"):
+            kwargs["h3_resolution"] = int(_as_number("TWIN_H3_RES", env["TWIN_H3_RES"], int))
+        if env.get("TWIN_WALK_SPEED_KMH"):
+            kwargs["walk_speed_kmh"] = _as_number(
+                "TWIN_WALK_SPEED_KMH", env["TWIN_WALK_SPEED_KMH"], float
+            )
+        if env.get("TWIN_OVERPASS_URL"):
+            kwargs["overpass_url"] = env["TWIN_OVERPASS_URL"].rstrip("/")
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]

