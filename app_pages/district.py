@@ -1,0 +1,47 @@
+"""District page: what is loaded, where it came from, and a map drawn from the data itself."""
+
+from __future__ import annotations
+
+import pydeck as pdk
+import streamlit as st
+
+from app_pages._cached import load
+from twin.districts import load_presets
+from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, streets_layer, view_of
+
+presets = {p.slug: p for p in load_presets()}
+slug = st.session_state.get("district", "hongkou")
+
+with st.status(f"Loading {presets[slug].label} …", expanded=False) as status:
+    loaded = load(slug)
+    status.update(label=f"{presets[slug].label} loaded", state="complete")
+
+summary = loaded.summary()
+st.title(f"{summary['name_en']} {summary['name_zh']}")
+cols = st.columns(4)
+cols[0].metric("Area", f"{summary['boundary_area_km2']:.1f} km²")
+cols[1].metric("Street network", f"{summary['street_nodes']:,} nodes")
+cols[2].metric("Study area", f"{summary['study_area_share']:.0%}")
+cols[3].metric("Residents", f"{summary['residents']:,}")
+for note in summary["notes"]:
+    st.info(note)
+
+layers = [boundary_layer(loaded.boundary)]
+if loaded.has_streets:
+    layers.insert(0, streets_layer(loaded.graph))
+pois = loaded.pois[loaded.pois["in_district"]]
+layers.append(points_layer(pois, "pois", [230, 120, 30, 200], ["name", "category"], 12))
+st.pydeck_chart(
+    pdk.Deck(
+        layers=layers,
+        initial_view_state=view_of(loaded.boundary),
+        map_style=None,
+        tooltip={"text": "{name}\n{category}"},
+    ),
+    height=560,
+)
+st.caption(f"Streets {OSM_CREDIT} (ODbL). " + " · ".join(summary["attribution"]))
+st.subheader("POIs by category")
+st.bar_chart(summary["pois_by_category"])
+st.subheader("Sources")
+st.dataframe(summary["sources"], hide_index=True)
