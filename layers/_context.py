@@ -1,0 +1,97 @@
+"""What every layer generator needs from a district, as metric numpy arrays (built once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+
+from twin.model import District
+from twin.settings import PROJECT_ROOT
+
+OUTER_RING_FILE = PROJECT_ROOT / "data" / "outer_ring.geojson"
+STREET_POINT_SPACING_M = 25.0
+
+
+@dataclass
+class LayerContext:
+    """A district projected to its UTM zone for placement."""
+
+    district: District
+
+    @cached_property
+    def crs(self) -> CRS:
+        return self.district.metric_crs
+
+    @cached_property
+    def to_metric(self) -> Transformer:
+        return Transformer.from_crs(4326, self.crs, always_xy=True)
+
+    @cached_property
+    def to_wgs84(self) -> Transformer:
+        return Transformer.from_crs(self.crs, 4326, always_xy=True)
+
+    def project(self, geometry: BaseGeometry) -> BaseGeometry:
+        return shapely.transform(
+            geometry, lambda c: np.column_stack(self.to_metric.transform(*c.T))
+        )
+
+    @cached_property
+    def region(self) -> BaseGeometry:
+        """The district boundary in metres."""
+        return self.project(self.district.boundary)
+
+    def xy(self, frame: gpd.GeoDataFrame) -> NDArray[np.float64]:
+        if len(frame) == 0:
+            return np.empty((0, 2))
+        return np.column_stack(self.to_metric.transform(frame.geometry.x, frame.geometry.y))
+
+    @cached_property
+    def demand_xy(self) -> NDArray[np.float64]:
+        return self.xy(self.district.demand)
+
+    @cached_property
+    def demand_population(self) -> NDArray[np.float64]:
+        return self.district.demand["population"].to_numpy(dtype=float)
+
+    @cached_property
+    def street_xy(self) -> NDArray[np.float64]:
+        """Points every ~25 m along the streets (empty without a street network)."""
+        if not self.district.has_streets:
+            return np.empty((0, 2))
+        import osmnx as ox
+
+        edges = ox.graph_to_gdfs(self.district.graph, nodes=False, fill_edge_geometry=True)
+        lines = shapely.transform(
+            edges.geometry.to_numpy(), lambda c: np.column_stack(self.to_metric.transform(*c.T))
+        )
+        coords = shapely.get_coordinates(shapely.segmentize(lines, STREET_POINT_SPACING_M))
+        return np.unique(np.round(coords, 1), axis=0)
+
+    def pois_xy(self, categories: set[str], subtypes: set[str] | None = None) -> NDArray:
+        pois = self.district.pois
+        mask = pois["category"].isin(categories)
+        if subtypes is not None:
+            mask &= pois["subtype"].isin(subtypes)
+        return self.xy(pois[mask])
+
+    def lonlat(self, xy: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+        lon, lat = self.to_wgs84.transform(xy[:, 0], xy[:, 1])
+        return np.asarray(lon), np.asarray(lat)
+
+    @cached_property
+    def outer_ring(self) -> BaseGeometry:
+        return gpd.read_file(OUTER_RING_FILE).geometry.union_all()
+
+    def inside_outer_ring(self, lon: NDArray, lat: NDArray) -> NDArray[np.bool_]:
+        """Ring class per point: the preset's class, or the S20 polygon where the district straddles."""
+        ring = self.district.preset.ring
+        if ring != "straddling":
+            return np.full(len(lon), ring == "inside")
+        return shapely.contains_xy(self.outer_ring, lon, lat)

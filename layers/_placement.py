@@ -1,0 +1,119 @@
+"""Vectorised site placement: weighted choice of cells of a hexagonal lattice.
+
+A lattice of spacing ``d`` (metres, local UTM) is laid over the region; each lattice cell gets a
+weight from demand, POIs and streets; ``n`` cells are drawn without replacement in proportion to
+their weight (Gumbel top-k), and each chosen cell's site is placed at the nearest candidate point
+(a street point, a POI, a residential address) within ``0.25 d`` of its centre, else at a jittered
+point near the centre. Every site is therefore within ``0.25 d`` of its own cell centre, and two
+sites are at least ``d - 2 · 0.25 d = 0.5 d`` apart: the minimum spacing holds by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+from shapely.geometry.base import BaseGeometry
+
+SNAP_FRACTION = 0.25
+MIN_SPACING_FRACTION = 1.0 - 2 * SNAP_FRACTION
+FILL = 0.7  # at most this share of lattice cells is used, so the weights still choose
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where ``n`` sites went: metric coordinates, the candidate kind used, the lattice spacing."""
+
+    xy: NDArray[np.float64]
+    kind: NDArray[np.object_]
+    lattice_spacing_m: float
+
+    @property
+    def min_spacing_m(self) -> float:
+        return MIN_SPACING_FRACTION * self.lattice_spacing_m
+
+
+def hex_lattice(region: BaseGeometry, spacing: float) -> NDArray[np.float64]:
+    """Centres of a hexagonal lattice with neighbour distance ``spacing`` inside ``region``."""
+    west, south, east, north = region.bounds
+    row_step = spacing * np.sqrt(3) / 2
+    ys = np.arange(south, north + row_step, row_step)
+    xs = np.arange(west, east + spacing, spacing)
+    gx, gy = np.meshgrid(xs, ys)
+    gx = gx + (np.arange(len(ys))[:, None] % 2) * spacing / 2
+    gx, gy = gx.ravel(), gy.ravel()
+    inside = shapely.contains_xy(region, gx, gy)
+    return np.column_stack([gx[inside], gy[inside]])
+
+
+def spacing_for(region_area_m2: float, n: int, preferred_m: float) -> float:
+    """The preferred spacing, or the largest one whose lattice holds ``n`` sites at ``FILL``."""
+    fits = np.sqrt(region_area_m2 * FILL / (max(n, 1) * np.sqrt(3) / 2))
+    return float(min(preferred_m, fits))
+
+
+def cell_weights(
+    centres: NDArray[np.float64],
+    points: NDArray[np.float64],
+    point_weights: NDArray[np.float64],
+    floor: float,
+) -> NDArray[np.float64]:
+    """Sum of ``point_weights`` per lattice cell (nearest centre) plus ``floor`` everywhere."""
+    weights = np.full(len(centres), floor, dtype=float)
+    if len(points):
+        _, nearest = cKDTree(centres).query(points)
+        weights += np.bincount(nearest, weights=point_weights, minlength=len(centres))
+    return weights
+
+
+def weighted_top_k(
+    weights: NDArray[np.float64], k: int, rng: np.random.Generator
+) -> NDArray[np.int64]:
+    """``k`` indices drawn without replacement with probability ∝ weight (Gumbel top-k)."""
+    keys = np.log(np.maximum(weights, 1e-300)) + rng.gumbel(size=len(weights))
+    chosen = np.argpartition(-keys, k - 1)[:k] if k < len(weights) else np.arange(len(weights))
+    return np.sort(chosen)
+
+
+def place_sites(
+    region: BaseGeometry,
+    n: int,
+    preferred_spacing_m: float,
+    demand_xy: NDArray[np.float64],
+    demand_weight: NDArray[np.float64],
+    candidates_xy: NDArray[np.float64],
+    candidate_kind: NDArray[np.object_],
+    rng: np.random.Generator,
+    floor: float = 0.0,
+) -> Placement:
+    """Place ``n`` sites in ``region`` (metric CRS); see the module docstring for the method."""
+    area = float(region.area)
+    spacing = spacing_for(area, n, preferred_spacing_m)
+    centres = hex_lattice(region, spacing)
+    while len(centres) < n:  # very irregular regions: tighten until the sites fit
+        spacing *= 0.9
+        centres = hex_lattice(region, spacing)
+    weights = cell_weights(centres, demand_xy, demand_weight, floor)
+    chosen = centres[weighted_top_k(weights, n, rng)]
+    snap = SNAP_FRACTION * spacing
+    xy = chosen.copy()
+    kind = np.full(n, "open", dtype=object)
+    inside = shapely.contains_xy(region, candidates_xy[:, 0], candidates_xy[:, 1])
+    candidates_xy, candidate_kind = candidates_xy[inside], candidate_kind[inside]
+    if len(candidates_xy):
+        distance, index = cKDTree(candidates_xy).query(chosen, distance_upper_bound=snap)
+        found = np.isfinite(distance)
+        xy[found] = candidates_xy[index[found]]
+        kind[found] = candidate_kind[index[found]]
+    else:
+        found = np.zeros(n, dtype=bool)
+    jitter_r = snap * 0.8 * np.sqrt(rng.random(n))
+    jitter_a = rng.random(n) * 2 * np.pi
+    jittered = chosen + np.column_stack([jitter_r * np.cos(jitter_a), jitter_r * np.sin(jitter_a)])
+    keep_centre = ~shapely.contains_xy(region, jittered[:, 0], jittered[:, 1])
+    jittered[keep_centre] = chosen[keep_centre]
+    xy[~found] = jittered[~found]
+    return Placement(xy=xy, kind=kind, lattice_spacing_m=spacing)

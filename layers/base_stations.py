@@ -1,0 +1,134 @@
+"""Generated 5G base stations, calibrated to the plan's site count.
+
+Placement covers the whole district (radio needs no street network), weighted by residents,
+POIs and streets, on a hexagonal lattice whose spacing is the norm for the area class (core
+250 m, urban 400 m, suburban 700 m) or tighter when the plan's count needs it; sites snap to a
+street within a quarter of the spacing where the network exists (rooftop and pole sites line
+streets). Radio attributes follow Chinese deployments: China Mobile on n41 (2.6 GHz, 160 MHz),
+China Telecom / China Unicom sharing n78 (3.5 GHz, 100 MHz), China Broadnet on n28 (700 MHz,
+30 MHz); macro cells (UMa, 25 m, 200 W) and, in the core, micro cells (UMi, 10 m, 5 W).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+
+from layers._context import LayerContext
+from layers._contract import make_layer
+from layers._placement import place_sites
+from twin.model import District
+
+LAYER = "base_stations"
+BANDS = {  # band: (operator, frequency GHz, bandwidth MHz, macro tx dBm, macro gain dBi)
+    "n41": ("China Mobile", 2.6, 160, 53.0, 24.0),
+    "n78": ("China Telecom / China Unicom", 3.5, 100, 53.0, 24.0),
+    "n28": ("China Broadnet", 0.7, 30, 49.0, 15.0),
+}
+MICRO_TX_DBM, MICRO_GAIN_DBI, MICRO_HEIGHT_M, MACRO_HEIGHT_M = 37.0, 10.0, 10.0, 25.0
+
+
+@dataclass(frozen=True)
+class BaseStationParams:
+    """Parameters of the 5G layer (defaults from PLANS.md and typical Chinese deployments).
+
+    Attributes:
+        seed: random seed; the same seed and district give the same layout.
+        count: number of sites; None takes the plan target, or derives it from the spacing.
+        spacing_m: preferred inter-site distance per area class.
+        micro_share: share of micro cells (UMi, 10 m) per area class.
+        band_share: share of sites per band (n41, n78, n28).
+        weight_per_poi: demand weight of a POI, in residents.
+        weight_per_street_point: demand weight of 25 m of street, in residents.
+    """
+
+    seed: int = 2025
+    count: int | None = None
+    spacing_m: dict[str, float] = field(
+        default_factory=lambda: {"core": 250.0, "urban": 400.0, "suburban": 700.0}
+    )
+    micro_share: dict[str, float] = field(
+        default_factory=lambda: {"core": 0.3, "urban": 0.15, "suburban": 0.05}
+    )
+    band_share: dict[str, float] = field(
+        default_factory=lambda: {"n41": 0.45, "n78": 0.45, "n28": 0.10}
+    )
+    weight_per_poi: float = 50.0
+    weight_per_street_point: float = 5.0
+
+
+def site_count(district: District, params: BaseStationParams) -> tuple[int, str]:
+    """The number of sites and where it comes from."""
+    if params.count is not None:
+        return params.count, "set by the user"
+    target = district.preset.target_value("base_stations_5g")
+    if target is not None:
+        return int(target), "the plan's 5G base-station figure"
+    spacing = params.spacing_m[district.preset.area_class]
+    per_site_km2 = np.sqrt(3) / 2 * spacing**2 / 1e6
+    count = int(np.ceil(district.area_km2 / per_site_km2))
+    return count, (
+        f"no plan number: derived from {spacing:.0f} m spacing ({district.preset.area_class}), "
+        f"{district.area_km2:.0f} km² / {per_site_km2:.3f} km² per site"
+    )
+
+
+def generate(district: District, params: BaseStationParams | None = None) -> gpd.GeoDataFrame:
+    """5G sites for ``district`` as a contract-conforming GeoDataFrame (EPSG:4326)."""
+    params = params or BaseStationParams()
+    rng = np.random.default_rng(params.seed)
+    ctx = LayerContext(district)
+    n, count_source = site_count(district, params)
+    pois_xy = ctx.pois_xy({"eating", "healthcare", "learning", "moving", "cultural"})
+    demand_xy = np.vstack([ctx.demand_xy, pois_xy, ctx.street_xy])
+    weights = np.concatenate(
+        [
+            ctx.demand_population,
+            np.full(len(pois_xy), params.weight_per_poi),
+            np.full(len(ctx.street_xy), params.weight_per_street_point),
+        ]
+    )
+    floor = 0.02 * weights.sum() / max(n, 1)  # every part of the district gets some sites
+    placement = place_sites(
+        ctx.region, n, params.spacing_m[district.preset.area_class], demand_xy, weights,
+        ctx.street_xy, np.full(len(ctx.street_xy), "street", dtype=object), rng, floor,
+    )  # fmt: skip
+    lon, lat = ctx.lonlat(placement.xy)
+    micro = rng.random(n) < params.micro_share[district.preset.area_class]
+    bands = rng.choice(list(params.band_share), size=n, p=list(params.band_share.values()))
+    micro &= bands != "n28"  # 700 MHz is a macro-layer band
+    specs = np.array([BANDS[b] for b in bands], dtype=object)
+    first_azimuth = rng.integers(0, 120, n)
+    ids = [f"BS-{district.preset.adcode}-{i:05d}" for i in range(n)]
+    frame = make_layer(
+        LAYER,
+        ids,
+        lon,
+        lat,
+        {
+            "site_id": ids,
+            "height_m": np.where(micro, MICRO_HEIGHT_M, MACRO_HEIGHT_M),
+            "cell_type": np.where(micro, "UMi", "UMa"),
+            "azimuth_1": first_azimuth,
+            "azimuth_2": first_azimuth + 120,
+            "azimuth_3": first_azimuth + 240,
+            "operator": specs[:, 0].astype(str),
+            "band": bands,
+            "frequency_ghz": specs[:, 1].astype(float),
+            "bandwidth_mhz": specs[:, 2].astype(float),
+            "tx_power_dbm": np.where(micro, MICRO_TX_DBM, specs[:, 3].astype(float)),
+            "antenna_gain_dbi": np.where(micro, MICRO_GAIN_DBI, specs[:, 4].astype(float)),
+            "snapped_to": placement.kind.astype(str),
+        },
+        "generated",
+    )
+    frame.attrs["notes"] = [
+        f"{n:,} sites: {count_source}",
+        f"lattice spacing {placement.lattice_spacing_m:.0f} m, minimum spacing "
+        f"{placement.min_spacing_m:.0f} m (norm {params.spacing_m[district.preset.area_class]:.0f} m)",
+    ]
+    frame.attrs["min_spacing_m"] = placement.min_spacing_m
+    frame.attrs["snap_distance_m"] = 0.25 * placement.lattice_spacing_m
+    return frame

@@ -1,0 +1,116 @@
+"""Generated EV charging stations with piles, fast piles and the service-radius rule.
+
+Candidates are places where Shanghai's public chargers stand: hospital and mall car parks
+(healthcare and food POIs stand in for malls), metro park-and-ride, large residential compounds
+(residential addresses) and roadside parking (streets). The station count follows a density per
+ring class (default 4 stations/km² inside the Outer Ring, 1/km² outside; an assumption, stated in
+the layer notes, since no inventory is public). Each station carries the radius rule of where it
+stands: 0.9 km inside the Outer Ring, 1.5 km outside (Minhang's plan), with ≥ 3 % fast piles
+(Changning's plan) and typically far more at public stations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+
+from layers._context import LayerContext
+from layers._contract import make_layer
+from layers._placement import place_sites
+from twin.model import District
+
+LAYER = "charging"
+
+
+@dataclass(frozen=True)
+class ChargingParams:
+    """Parameters of the charging layer.
+
+    Attributes:
+        seed: random seed.
+        count: number of stations; None derives it from the densities below.
+        stations_per_km2_inside / _outside: station density by ring class.
+        spacing_inside_m / spacing_outside_m: preferred spacing between stations.
+        mean_piles: mean piles per station (Poisson, at least 2).
+        fast_share_range: share of fast (DC) piles drawn per station, floored at ``min_fast_share``.
+        min_fast_share: the plan's minimum share of fast piles (3 %).
+        radius_inside_m / radius_outside_m: service radius by ring class.
+    """
+
+    seed: int = 2025
+    count: int | None = None
+    stations_per_km2_inside: float = 4.0
+    stations_per_km2_outside: float = 1.0
+    spacing_inside_m: float = 400.0
+    spacing_outside_m: float = 900.0
+    mean_piles: float = 10.0
+    fast_share_range: tuple[float, float] = (0.2, 0.6)
+    min_fast_share: float = 0.03
+    radius_inside_m: float = 900.0
+    radius_outside_m: float = 1500.0
+
+
+def _candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
+    groups = [
+        (ctx.pois_xy({"healthcare"}, {"hospital"}), "hospital"),
+        (ctx.pois_xy({"eating"}), "commercial"),
+        (ctx.pois_xy({"moving"}, {"metro_station"}), "metro park-and-ride"),
+        (ctx.demand_xy, "residential"),
+        (ctx.street_xy[::8], "roadside"),
+    ]
+    xy = np.vstack([g for g, _ in groups])
+    kind = np.concatenate([np.full(len(g), k, dtype=object) for g, k in groups])
+    return xy, kind
+
+
+def generate(district: District, params: ChargingParams | None = None) -> gpd.GeoDataFrame:
+    """Charging stations for ``district`` as a contract-conforming GeoDataFrame (EPSG:4326)."""
+    params = params or ChargingParams()
+    rng = np.random.default_rng(params.seed)
+    ctx = LayerContext(district)
+    inside = district.preset.ring != "outside"
+    density = params.stations_per_km2_inside if inside else params.stations_per_km2_outside
+    n = params.count or max(1, round(district.area_km2 * density))
+    spacing = params.spacing_inside_m if inside else params.spacing_outside_m
+    cand_xy, cand_kind = _candidates(ctx)
+    poi_xy = ctx.pois_xy({"eating", "healthcare", "moving"})
+    weights_xy = np.vstack([ctx.demand_xy, poi_xy])
+    weights = np.concatenate([ctx.demand_population, np.full(len(poi_xy), 30.0)])
+    floor = 0.01 * weights.sum() / n
+    placement = place_sites(
+        ctx.region, n, spacing, weights_xy, weights, cand_xy, cand_kind, rng, floor
+    )
+    lon, lat = ctx.lonlat(placement.xy)
+    ring_inside = ctx.inside_outer_ring(lon, lat)
+    piles = np.maximum(rng.poisson(params.mean_piles, n), 2)
+    share = rng.uniform(*params.fast_share_range, n)
+    fast = np.maximum(np.round(piles * share), np.ceil(piles * params.min_fast_share)).astype(int)
+    site_type = np.where(placement.kind == "open", "public parking", placement.kind).astype(str)
+    ids = [f"EV-{district.preset.adcode}-{i:04d}" for i in range(n)]
+    frame = make_layer(
+        LAYER,
+        ids,
+        lon,
+        lat,
+        {
+            "station_id": ids,
+            "site_type": site_type,
+            "piles": piles,
+            "fast_piles": np.minimum(fast, piles),
+            "ring": np.where(ring_inside, "inside", "outside"),
+            "service_radius_m": np.where(
+                ring_inside, params.radius_inside_m, params.radius_outside_m
+            ),
+        },
+        "generated",
+    )
+    frame.attrs["notes"] = [
+        f"{n} stations at {density:g}/km² ({'inside' if inside else 'outside'} the Outer Ring "
+        "by preset): an assumption, replace with a real inventory via 'twin import'",
+        f"minimum spacing {placement.min_spacing_m:.0f} m",
+    ]
+    frame.attrs["min_spacing_m"] = placement.min_spacing_m
+    frame.attrs["snap_distance_m"] = 0.25 * placement.lattice_spacing_m
+    return frame
