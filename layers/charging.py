@@ -65,15 +65,26 @@ def _candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
     return xy, kind
 
 
+def inner_share(ctx: LayerContext) -> float:
+    """Share of the district's area inside the Outer Ring (preset class, or the S20 polygon)."""
+    ring = ctx.district.preset.ring
+    if ring != "straddling":
+        return 1.0 if ring == "inside" else 0.0
+    boundary = ctx.district.boundary
+    return float(boundary.intersection(ctx.outer_ring).area / boundary.area)
+
+
 def generate(district: District, params: ChargingParams | None = None) -> gpd.GeoDataFrame:
     """Charging stations for ``district`` as a contract-conforming GeoDataFrame (EPSG:4326)."""
     params = params or ChargingParams()
     rng = np.random.default_rng(params.seed)
     ctx = LayerContext(district)
-    inside = district.preset.ring != "outside"
-    density = params.stations_per_km2_inside if inside else params.stations_per_km2_outside
+    share_in = inner_share(ctx)
+    density = (
+        share_in * params.stations_per_km2_inside + (1 - share_in) * params.stations_per_km2_outside
+    )
     n = params.count or max(1, round(district.area_km2 * density))
-    spacing = params.spacing_inside_m if inside else params.spacing_outside_m
+    spacing = params.spacing_inside_m if share_in >= 0.5 else params.spacing_outside_m
     cand_xy, cand_kind = _candidates(ctx)
     poi_xy = ctx.pois_xy({"eating", "healthcare", "moving"})
     weights_xy = np.vstack([ctx.demand_xy, poi_xy])
@@ -107,8 +118,8 @@ def generate(district: District, params: ChargingParams | None = None) -> gpd.Ge
         "generated",
     )
     frame.attrs["notes"] = [
-        f"{n} stations at {density:g}/km² ({'inside' if inside else 'outside'} the Outer Ring "
-        "by preset): an assumption, replace with a real inventory via 'twin import'",
+        f"{n} stations at {density:.2f}/km² ({share_in:.0%} of the area inside the Outer Ring): "
+        "an assumption, replace with a real inventory via 'twin import'",
         f"minimum spacing {placement.min_spacing_m:.0f} m",
     ]
     frame.attrs["min_spacing_m"] = placement.min_spacing_m

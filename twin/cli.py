@@ -132,6 +132,27 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Validate a real inventory and use it in place of the generated layer."""
+    from twin.inventory import import_inventory
+    from twin.layer_store import save_imported
+
+    settings = _settings(args)
+    loaded = _load(args)
+    frame, report = import_inventory(
+        loaded, args.layer, Path(args.file), args.crs, args.lat_col, args.lon_col
+    )
+    print(report.text())
+    if args.rejected_out and len(report.rejected):
+        report.rejected.to_csv(args.rejected_out, index=False)
+        print(f"rejected rows written to {args.rejected_out}")
+    saved = save_imported(loaded.preset.slug, args.layer, frame, settings)
+    print(
+        f"{report.accepted} sites now stand for the {args.layer} layer of {loaded.name} ({saved})"
+    )
+    return EXIT_OK
+
+
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("district", help="name, slug or adcode, e.g. hongkou, 虹口, 310109")
     parser.add_argument("--osm-file", help="an .osm/.osm.pbf/.graphml street file to use")
@@ -161,6 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
+    p = sub.add_parser("import", help="use a real inventory in place of a generated layer")
+    _add_source_options(p)
+    p.add_argument("file", help="CSV, GeoJSON, GeoPackage or GeoParquet of the sites")
+    p.add_argument("--layer", required=True, choices=["base_stations", "charging", "lockers"])
+    p.add_argument(
+        "--crs",
+        choices=["wgs84", "gcj02", "bd09"],
+        default="wgs84",
+        help="datum of the file's coordinates (gcj02 for Amap, bd09 for Baidu)",
+    )
+    p.add_argument("--lat-col", help="latitude column (found by common names otherwise)")
+    p.add_argument("--lon-col", help="longitude column (found by common names otherwise)")
+    p.add_argument("--rejected-out", help="write the rejected rows with reasons to this CSV")
+    p.set_defaults(func=cmd_import)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: each compares twin's implementation with a baseline on the same inputs, in one run."""

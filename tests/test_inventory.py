@@ -1,0 +1,134 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import layers
+from twin import EmptyAreaError, InvalidInputError
+from twin.cli import main
+from twin.crs import from_wgs84
+from twin.inventory import import_inventory
+from twin.layer_store import forget_imported, layer_for, save_imported
+
+
+@pytest.fixture(scope="module")
+def sites(hongkou):
+    """Twenty real-looking charging sites: the generator's, as a planner's CSV would hold them."""
+    frame = layers.generate("charging", hongkou).head(20)
+    return pd.DataFrame(
+        {
+            "编号": frame["station_id"],
+            "piles": frame["piles"],
+            "lng": frame.geometry.x.round(7),
+            "lat": frame.geometry.y.round(7),
+        }
+    )
+
+
+def write_csv(table, path, crs="wgs84", encoding="utf-8"):
+    out = table.copy()
+    out["lng"], out["lat"] = from_wgs84(table["lng"].to_numpy(), table["lat"].to_numpy(), crs)
+    out.to_csv(path, index=False, encoding=encoding)
+    return path
+
+
+@pytest.mark.parametrize("crs", ["wgs84", "gcj02", "bd09"])
+def test_each_crs_lands_on_the_same_sites(hongkou, sites, tmp_path, crs):
+    path = write_csv(sites, tmp_path / f"sites_{crs}.csv", crs)
+    frame, report = import_inventory(hongkou, "charging", path, crs)
+    assert report.accepted == 20 and len(report.rejected) == 0
+    assert np.abs(frame.geometry.x - sites["lng"].to_numpy()).max() < 1e-6  # ≈ 0.1 m
+    assert np.abs(frame.geometry.y - sites["lat"].to_numpy()).max() < 1e-6
+    assert frame["feature_id"].tolist() == sites["编号"].tolist()
+    assert report.filled_defaults == {"site_type": "unknown", "fast_piles": 0}
+
+
+def test_gcj02_file_declared_wgs84_is_flagged(hongkou, sites, tmp_path):
+    path = write_csv(sites, tmp_path / "amap.csv", "gcj02")
+    _, report = import_inventory(hongkou, "charging", path, "wgs84")
+    assert any("GCJ-02" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "parquet"])
+def test_vector_formats(hongkou, tmp_path, fmt):
+    generated = layers.generate("lockers", hongkou).head(15)
+    path = tmp_path / f"lockers.{fmt}"
+    if fmt == "parquet":
+        generated.to_parquet(path)
+    else:
+        generated.to_file(path)
+    frame, report = import_inventory(hongkou, "lockers", path)
+    assert report.accepted == 15
+    assert frame["compartments"].tolist() == generated["compartments"].tolist()
+
+
+def test_gbk_csv_from_chinese_excel(hongkou, sites, tmp_path):
+    table = sites.rename(columns={"lng": "经度", "lat": "纬度"})
+    path = tmp_path / "gbk.csv"
+    table.to_csv(path, index=False, encoding="gbk")
+    _, report = import_inventory(hongkou, "charging", path)
+    assert report.accepted == 20
+
+
+def test_bad_rows_are_listed_never_dropped(hongkou, sites, tmp_path):
+    table = sites.astype({"lng": object, "lat": object})
+    table.loc[1, "lat"] = ""
+    table.loc[2, "lng"] = "东经121度"
+    table.loc[3, ["lng", "lat"]] = [3_470_000.0, 350_000.0]
+    table.loc[4, ["lng", "lat"]] = [121.30, 31.10]  # Minhang, not Hongkou
+    table.loc[5, ["lng", "lat"]] = table.loc[6, ["lng", "lat"]].to_numpy()
+    path = tmp_path / "messy.csv"
+    table.to_csv(path, index=False)
+    frame, report = import_inventory(hongkou, "charging", path)
+    assert report.accepted + len(report.rejected) == report.rows == 20
+    reasons = dict(zip(report.rejected["row"], report.rejected["reason"], strict=True))
+    assert reasons[2] == "missing coordinate"
+    assert reasons[3] == "coordinate is not a number"
+    assert reasons[4].startswith("coordinate out of range")
+    assert reasons[5].startswith("outside Hongkou by ") and reasons[5].endswith(" m")
+    assert reasons[7] == "duplicate of row 6"
+    assert report.accepted == 15 and "rejected" in report.text()
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "fragment"),
+    [
+        ("name,address\na,b\n", InvalidInputError, "no latitude column"),
+        ("", EmptyAreaError, "empty"),
+        ("lat,lng\nabc,def\nghi,jkl\n", InvalidInputError, "no row has usable"),
+        ("lat,lng\n3500000,400000\n", InvalidInputError, "no row has usable"),
+        ("lat,lng\n39.9,116.4\n", EmptyAreaError, "none of 1 rows lies in Hongkou"),
+    ],
+)
+def test_bad_files_give_clear_errors(hongkou, tmp_path, content, error, fragment):
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(error, match=fragment):
+        import_inventory(hongkou, "charging", path)
+
+
+def test_imported_layer_replaces_the_generated_one(hongkou, settings, sites, tmp_path):
+    frame, _ = import_inventory(hongkou, "charging", write_csv(sites, tmp_path / "s.csv"))
+    save_imported("hongkou", "charging", frame, settings)
+    used = layer_for(hongkou, "charging", settings)
+    assert len(used) == 20 and (used["source"] == "s.csv").all()
+    assert forget_imported("hongkou", "charging", settings)
+    assert (layer_for(hongkou, "charging", settings)["source"] == "generated").all()
+
+
+def test_cli_import(monkeypatch, settings, sites, tmp_path, capsys):
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    table = sites.copy()
+    table.loc[0, ["lng", "lat"]] = [121.30, 31.10]
+    path = write_csv(table, tmp_path / "amap.csv", "gcj02")
+    rejected = tmp_path / "rejected.csv"
+    code = main(
+        ["import", "hongkou", "--layer", "charging", str(path), "--crs", "gcj02",
+         "--rejected-out", str(rejected)]
+    )  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "20 rows, 19 accepted, 1 rejected" in out
+    assert pd.read_csv(rejected)["reason"].str.startswith("outside Hongkou").all()
+    assert main(["import", "hongkou", "--layer", "charging", str(tmp_path / "none.csv")]) == 2
