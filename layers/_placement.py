@@ -35,6 +35,17 @@ class Placement:
     def min_spacing_m(self) -> float:
         return MIN_SPACING_FRACTION * self.lattice_spacing_m
 
+    @property
+    def snap_distance_m(self) -> float:
+        return SNAP_FRACTION * self.lattice_spacing_m
+
+    def annotate(self, frame, notes: list[str]):  # type: ignore[no-untyped-def]
+        """Attach the layer's notes and its spacing guarantees to ``frame.attrs``."""
+        frame.attrs["notes"] = notes
+        frame.attrs["min_spacing_m"] = self.min_spacing_m
+        frame.attrs["snap_distance_m"] = self.snap_distance_m
+        return frame
+
 
 def hex_lattice(region: BaseGeometry, spacing: float) -> NDArray[np.float64]:
     """Centres of a hexagonal lattice with neighbour distance ``spacing`` inside ``region``."""

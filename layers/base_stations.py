@@ -124,11 +124,11 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
         },
         "generated",
     )
-    frame.attrs["notes"] = [
-        f"{n:,} sites: {count_source}",
-        f"lattice spacing {placement.lattice_spacing_m:.0f} m, minimum spacing "
-        f"{placement.min_spacing_m:.0f} m (norm {params.spacing_m[district.preset.area_class]:.0f} m)",
-    ]
-    frame.attrs["min_spacing_m"] = placement.min_spacing_m
-    frame.attrs["snap_distance_m"] = 0.25 * placement.lattice_spacing_m
-    return frame
+    return placement.annotate(
+        frame,
+        [
+            f"{n:,} sites: {count_source}",
+            f"lattice spacing {placement.lattice_spacing_m:.0f} m, minimum spacing "
+            f"{placement.min_spacing_m:.0f} m (norm {params.spacing_m[district.preset.area_class]:.0f} m)",
+        ],
+    )

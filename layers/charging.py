@@ -117,11 +117,11 @@ def generate(district: District, params: ChargingParams | None = None) -> gpd.Ge
         },
         "generated",
     )
-    frame.attrs["notes"] = [
-        f"{n} stations at {density:.2f}/km² ({share_in:.0%} of the area inside the Outer Ring): "
-        "an assumption, replace with a real inventory via 'twin import'",
-        f"minimum spacing {placement.min_spacing_m:.0f} m",
-    ]
-    frame.attrs["min_spacing_m"] = placement.min_spacing_m
-    frame.attrs["snap_distance_m"] = 0.25 * placement.lattice_spacing_m
-    return frame
+    return placement.annotate(
+        frame,
+        [
+            f"{n} stations at {density:.2f}/km² ({share_in:.0%} of the area inside the Outer Ring): "
+            "an assumption, replace with a real inventory via 'twin import'",
+            f"minimum spacing {placement.min_spacing_m:.0f} m",
+        ],
+    )

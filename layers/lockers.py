@@ -95,11 +95,11 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
         },
         "generated",
     )
-    frame.attrs["notes"] = [
-        f"{existing} existing groups (1 per {params.residents_per_existing_group:,.0f} residents, "
-        f"an assumption) + {new} new groups ({'plan target' if target else 'none in the plan'})",
-        f"minimum spacing {placement.min_spacing_m:.0f} m",
-    ]
-    frame.attrs["min_spacing_m"] = placement.min_spacing_m
-    frame.attrs["snap_distance_m"] = 0.25 * placement.lattice_spacing_m
-    return frame
+    return placement.annotate(
+        frame,
+        [
+            f"{existing} existing groups (1 per {params.residents_per_existing_group:,.0f} residents, "
+            f"an assumption) + {new} new groups ({'plan target' if target else 'none in the plan'})",
+            f"minimum spacing {placement.min_spacing_m:.0f} m",
+        ],
+    )
