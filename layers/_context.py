@@ -37,7 +37,8 @@ class LayerContext:
     def to_wgs84(self) -> Transformer:
         return Transformer.from_crs(self.crs, 4326, always_xy=True)
 
-    def project(self, geometry: BaseGeometry) -> BaseGeometry:
+    def project(self, geometry):  # type: ignore[no-untyped-def]
+        """A WGS-84 geometry, or an array of them, in the district's metric CRS."""
         return shapely.transform(
             geometry, lambda c: np.column_stack(self.to_metric.transform(*c.T))
         )
@@ -68,9 +69,7 @@ class LayerContext:
         import osmnx as ox
 
         edges = ox.graph_to_gdfs(self.district.graph, nodes=False, fill_edge_geometry=True)
-        lines = shapely.transform(
-            edges.geometry.to_numpy(), lambda c: np.column_stack(self.to_metric.transform(*c.T))
-        )
+        lines = self.project(edges.geometry.to_numpy())
         coords = shapely.get_coordinates(shapely.segmentize(lines, STREET_POINT_SPACING_M))
         return np.unique(np.round(coords, 1), axis=0)
 

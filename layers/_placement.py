@@ -47,6 +47,15 @@ class Placement:
         return frame
 
 
+def stack_candidates(
+    groups: list[tuple[NDArray[np.float64], str]],
+) -> tuple[NDArray[np.float64], NDArray[np.object_]]:
+    """Candidate points of several kinds as one coordinate array and a parallel kind array."""
+    xy = np.vstack([points for points, _ in groups]) if groups else np.empty((0, 2))
+    kind = np.concatenate([np.full(len(points), k, dtype=object) for points, k in groups])
+    return xy, kind
+
+
 def hex_lattice(region: BaseGeometry, spacing: float) -> NDArray[np.float64]:
     """Centres of a hexagonal lattice with neighbour distance ``spacing`` inside ``region``."""
     west, south, east, north = region.bounds

@@ -18,7 +18,7 @@ import numpy as np
 
 from layers._context import LayerContext
 from layers._contract import make_layer
-from layers._placement import place_sites
+from layers._placement import place_sites, stack_candidates
 from twin.model import District
 
 LAYER = "base_stations"
@@ -93,7 +93,7 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
     floor = 0.02 * weights.sum() / max(n, 1)  # every part of the district gets some sites
     placement = place_sites(
         ctx.region, n, params.spacing_m[district.preset.area_class], demand_xy, weights,
-        ctx.street_xy, np.full(len(ctx.street_xy), "street", dtype=object), rng, floor,
+        *stack_candidates([(ctx.street_xy, "street")]), rng, floor,
     )  # fmt: skip
     lon, lat = ctx.lonlat(placement.xy)
     micro = rng.random(n) < params.micro_share[district.preset.area_class]

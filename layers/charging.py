@@ -18,7 +18,7 @@ import numpy as np
 
 from layers._context import LayerContext
 from layers._contract import make_layer
-from layers._placement import place_sites
+from layers._placement import place_sites, stack_candidates
 from twin.model import District
 
 LAYER = "charging"
@@ -53,16 +53,15 @@ class ChargingParams:
 
 
 def _candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
-    groups = [
-        (ctx.pois_xy({"healthcare"}, {"hospital"}), "hospital"),
-        (ctx.pois_xy({"eating"}), "commercial"),
-        (ctx.pois_xy({"moving"}, {"metro_station"}), "metro park-and-ride"),
-        (ctx.demand_xy, "residential"),
-        (ctx.street_xy[::8], "roadside"),
-    ]
-    xy = np.vstack([g for g, _ in groups])
-    kind = np.concatenate([np.full(len(g), k, dtype=object) for g, k in groups])
-    return xy, kind
+    return stack_candidates(
+        [
+            (ctx.pois_xy({"healthcare"}, {"hospital"}), "hospital"),
+            (ctx.pois_xy({"eating"}), "commercial"),
+            (ctx.pois_xy({"moving"}, {"metro_station"}), "metro park-and-ride"),
+            (ctx.demand_xy, "residential"),
+            (ctx.street_xy[::8], "roadside"),
+        ]
+    )
 
 
 def inner_share(ctx: LayerContext) -> float:

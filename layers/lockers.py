@@ -17,7 +17,7 @@ import numpy as np
 
 from layers._context import LayerContext
 from layers._contract import make_layer
-from layers._placement import place_sites
+from layers._placement import place_sites, stack_candidates
 from twin.model import District
 
 LAYER = "lockers"
@@ -59,14 +59,14 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
     target = district.preset.target_value("lockers_new")
     new = params.new_groups if params.new_groups is not None else int(target or 0)
     n = existing + new
-    groups = [
-        (ctx.demand_xy, "residential"),
-        (ctx.pois_xy({"healthcare"}, {"hospital"}), "hospital"),
-        (ctx.pois_xy({"learning"}), "school"),
-        (ctx.pois_xy({"eating"}), "office"),  # commercial streets stand in for offices
-    ]
-    cand_xy = np.vstack([g for g, _ in groups])
-    cand_kind = np.concatenate([np.full(len(g), k, dtype=object) for g, k in groups])
+    cand_xy, cand_kind = stack_candidates(
+        [
+            (ctx.demand_xy, "residential"),
+            (ctx.pois_xy({"healthcare"}, {"hospital"}), "hospital"),
+            (ctx.pois_xy({"learning"}), "school"),
+            (ctx.pois_xy({"eating"}), "office"),  # commercial streets stand in for offices
+        ]
+    )
     placement = place_sites(
         ctx.region, n, params.spacing_m, ctx.demand_xy, ctx.demand_population,
         cand_xy, cand_kind, rng, floor=0.0,

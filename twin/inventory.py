@@ -131,10 +131,9 @@ def validate_inventory(
         if check.likely_gcj02:
             report_warnings.append(check.message(f"the sites of {file}"))
     layer_frame, filled = _to_layer(accepted, wlon[accepted_mask], wlat[accepted_mask], layer, file)
-    rejected_frame = pd.concat(rejected).sort_values("row") if rejected else frame.iloc[:0]
     report = ImportReport(
         file=file, layer=layer, crs=crs, rows=len(frame), accepted=len(layer_frame),
-        rejected=rejected_frame.drop(columns=[], errors="ignore"),
+        rejected=pd.concat(rejected).sort_values("row"),
         filled_defaults=filled, warnings=report_warnings,
     )  # fmt: skip
     assert report.accepted + len(report.rejected) == report.rows  # nothing lost
