@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from layers._placement import StreetRule
 from twin.model import District
 from twin.settings import PROJECT_ROOT
 
@@ -73,6 +74,18 @@ class LayerContext:
         coords = shapely.get_coordinates(shapely.segmentize(lines, STREET_POINT_SPACING_M))
         return np.unique(np.round(coords, 1), axis=0)
 
+    @cached_property
+    def study_region(self) -> BaseGeometry | None:
+        """The street network's study area in metres (None without a street network)."""
+        study = self.district.study_area
+        return None if study is None or study.is_empty else self.project(study)
+
+    def street_rule(self, max_distance_m: float) -> StreetRule | None:
+        """Sites by the streets where streets are known; None when there are none."""
+        if self.study_region is None or not len(self.street_xy):
+            return None
+        return StreetRule(self.street_xy, self.study_region, max_distance_m)
+
     def pois_xy(self, categories: set[str], subtypes: set[str] | None = None) -> NDArray:
         pois = self.district.pois
         mask = pois["category"].isin(categories)
@@ -94,3 +107,17 @@ class LayerContext:
         if ring != "straddling":
             return np.full(len(lon), ring == "inside")
         return shapely.contains_xy(self.outer_ring, lon, lat)
+
+
+def street_notes(ctx: LayerContext, xy: NDArray[np.float64], reach_m: float) -> list[str]:
+    """What the street rule meant for these sites, for the layer notes."""
+    if ctx.study_region is None:
+        return ["no street network: sites follow demand only, not checked against streets"]
+    outside = int((~shapely.contains_xy(ctx.study_region, xy[:, 0], xy[:, 1])).sum())
+    notes = [f"inside the street study area every site is within {reach_m:.0f} m of a street"]
+    if outside:
+        notes.append(
+            f"{outside} of {len(xy)} sites lie outside the street study area (no street data "
+            "there) and follow demand only"
+        )
+    return notes

@@ -6,6 +6,11 @@ their weight (Gumbel top-k), and each chosen cell's site is placed at the neares
 (a street point, a POI, a residential address) within ``0.25 d`` of its centre, else at a jittered
 point near the centre. Every site is therefore within ``0.25 d`` of its own cell centre, and two
 sites are at least ``d - 2 · 0.25 d = 0.5 d`` apart: the minimum spacing holds by construction.
+
+Street-bound layers (charging, lockers) pass a :class:`StreetRule`: inside the street network's
+study area, only candidates within ``max_distance_m`` of a street count, and only lattice cells
+with such a candidate in reach can be chosen, so every site there stands by a street. Outside
+the study area (no street data) sites follow demand alone and are counted in the notes.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
@@ -45,6 +51,26 @@ class Placement:
         frame.attrs["min_spacing_m"] = self.min_spacing_m
         frame.attrs["snap_distance_m"] = self.snap_distance_m
         return frame
+
+
+@dataclass(frozen=True)
+class StreetRule:
+    """Keep sites by the streets where the street network is known (metric coordinates)."""
+
+    street_xy: NDArray[np.float64]
+    study_area: BaseGeometry
+    max_distance_m: float
+
+    def inside(self, xy: NDArray[np.float64]) -> NDArray[np.bool_]:
+        return shapely.contains_xy(self.study_area, xy[:, 0], xy[:, 1])
+
+    def usable(self, xy: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Points outside the study area, or inside it and within reach of a street."""
+        ok = ~self.inside(xy)
+        if len(self.street_xy) and (~ok).any():
+            d, _ = cKDTree(self.street_xy).query(xy[~ok], distance_upper_bound=self.max_distance_m)
+            ok[~ok] = np.isfinite(d)
+        return ok
 
 
 def stack_candidates(
@@ -98,6 +124,26 @@ def weighted_top_k(
     return np.sort(chosen)
 
 
+def _eligible_centres(
+    region: BaseGeometry,
+    spacing: float,
+    candidates_xy: NDArray[np.float64],
+    streets: StreetRule | None,
+) -> NDArray[np.float64]:
+    """Lattice centres; under a street rule, study-area cells need a candidate within the snap."""
+    centres = hex_lattice(region, spacing)
+    if streets is None or not len(centres):
+        return centres
+    in_study = streets.inside(centres)
+    reachable = np.zeros(len(centres), dtype=bool)
+    if len(candidates_xy):
+        d, _ = cKDTree(candidates_xy).query(
+            centres[in_study], distance_upper_bound=SNAP_FRACTION * spacing
+        )
+        reachable[in_study] = np.isfinite(d)
+    return centres[~in_study | reachable]
+
+
 def place_sites(
     region: BaseGeometry,
     n: int,
@@ -108,28 +154,41 @@ def place_sites(
     candidate_kind: NDArray[np.object_],
     rng: np.random.Generator,
     floor: float = 0.0,
+    streets: StreetRule | None = None,
+    ranked: bool = False,
 ) -> Placement:
-    """Place ``n`` sites in ``region`` (metric CRS); see the module docstring for the method."""
-    area = float(region.area)
-    spacing = spacing_for(area, n, preferred_spacing_m)
-    centres = hex_lattice(region, spacing)
-    while len(centres) < n:  # very irregular regions: tighten until the sites fit
+    """Place ``n`` sites in ``region`` (metric CRS); see the module docstring for the method.
+
+    With ``ranked``, candidate kinds are preferred in the order they first appear in
+    ``candidate_kind`` (a car park before a roadside point); otherwise the nearest candidate wins.
+    """
+    inside = shapely.contains_xy(region, candidates_xy[:, 0], candidates_xy[:, 1])
+    if streets is not None:
+        inside &= streets.usable(candidates_xy)
+    candidates_xy, candidate_kind = candidates_xy[inside], candidate_kind[inside]
+    spacing = spacing_for(float(region.area), n, preferred_spacing_m)
+    centres = _eligible_centres(region, spacing, candidates_xy, streets)
+    while len(centres) < n:  # irregular regions or sparse streets: tighten until the sites fit
         spacing *= 0.9
-        centres = hex_lattice(region, spacing)
+        centres = _eligible_centres(region, spacing, candidates_xy, streets)
     weights = cell_weights(centres, demand_xy, demand_weight, floor)
     chosen = centres[weighted_top_k(weights, n, rng)]
     snap = SNAP_FRACTION * spacing
     xy = chosen.copy()
     kind = np.full(n, "open", dtype=object)
-    inside = shapely.contains_xy(region, candidates_xy[:, 0], candidates_xy[:, 1])
-    candidates_xy, candidate_kind = candidates_xy[inside], candidate_kind[inside]
-    if len(candidates_xy):
-        distance, index = cKDTree(candidates_xy).query(chosen, distance_upper_bound=snap)
-        found = np.isfinite(distance)
-        xy[found] = candidates_xy[index[found]]
-        kind[found] = candidate_kind[index[found]]
-    else:
-        found = np.zeros(n, dtype=bool)
+    found = np.zeros(n, dtype=bool)
+    groups = pd.unique(candidate_kind) if ranked else [None]
+    for group in groups:  # a handful of kinds, each a vectorised query
+        members = candidate_kind == group if ranked else np.ones(len(candidates_xy), dtype=bool)
+        if not members.any() or found.all():
+            continue
+        pool_xy, pool_kind = candidates_xy[members], candidate_kind[members]
+        distance, index = cKDTree(pool_xy).query(chosen[~found], distance_upper_bound=snap)
+        hit = np.isfinite(distance)
+        todo = np.flatnonzero(~found)[hit]
+        xy[todo] = pool_xy[index[hit]]
+        kind[todo] = pool_kind[index[hit]]
+        found[todo] = True
     jitter_r = snap * 0.8 * np.sqrt(rng.random(n))
     jitter_a = rng.random(n) * 2 * np.pi
     jittered = chosen + np.column_stack([jitter_r * np.cos(jitter_a), jitter_r * np.sin(jitter_a)])

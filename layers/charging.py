@@ -1,8 +1,12 @@
 """Generated EV charging stations with piles, fast piles and the service-radius rule.
 
-Candidates are places where Shanghai's public chargers stand: hospital and mall car parks
-(healthcare and food POIs stand in for malls), metro park-and-ride, large residential compounds
-(residential addresses) and roadside parking (streets). The station count follows a density per
+Candidates are places where Shanghai's public chargers stand: car parks, fuel stations and
+existing charging stations (OSM ``amenity=parking/fuel/charging_station``), malls
+(``shop=mall/department_store``), hospitals, metro park-and-ride, large residential compounds
+(residential addresses) and roadside parking (streets). Where OSM carries no such tags (the
+offline data pack) food POIs stand in for commercial car parks. Inside the street network's study
+area every station stands within ``street_reach_m`` of a street. Within a site's snapping reach
+the candidates are preferred in the order above. The station count follows a density per
 ring class (default 4 stations/km² inside the Outer Ring, 1/km² outside; an assumption, stated in
 the layer notes, since no inventory is public). Each station carries the radius rule of where it
 stands: 0.9 km inside the Outer Ring, 1.5 km outside (Minhang's plan), with ≥ 3 % fast piles
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 
-from layers._context import LayerContext
+from layers._context import LayerContext, street_notes
 from layers._contract import make_layer
 from layers._placement import place_sites, stack_candidates
 from twin.model import District
@@ -37,6 +41,7 @@ class ChargingParams:
         fast_share_range: share of fast (DC) piles drawn per station, floored at ``min_fast_share``.
         min_fast_share: the plan's minimum share of fast piles (3 %).
         radius_inside_m / radius_outside_m: service radius by ring class.
+        street_reach_m: inside the street study area, the farthest a station may be from a street.
     """
 
     seed: int = 2025
@@ -50,11 +55,16 @@ class ChargingParams:
     min_fast_share: float = 0.03
     radius_inside_m: float = 900.0
     radius_outside_m: float = 1500.0
+    street_reach_m: float = 100.0
 
 
 def _candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
     return stack_candidates(
         [
+            (ctx.pois_xy({"parking"}, {"parking"}), "car park"),
+            (ctx.pois_xy({"parking"}, {"fuel"}), "fuel station"),
+            (ctx.pois_xy({"parking"}, {"charging_station"}), "charging station"),
+            (ctx.pois_xy({"supplies"}, {"mall", "department_store"}), "mall"),
             (ctx.pois_xy({"healthcare"}, {"hospital"}), "hospital"),
             (ctx.pois_xy({"eating"}), "commercial"),
             (ctx.pois_xy({"moving"}, {"metro_station"}), "metro park-and-ride"),
@@ -89,15 +99,26 @@ def generate(district: District, params: ChargingParams | None = None) -> gpd.Ge
     weights_xy = np.vstack([ctx.demand_xy, poi_xy])
     weights = np.concatenate([ctx.demand_population, np.full(len(poi_xy), 30.0)])
     floor = 0.01 * weights.sum() / n
+    streets = ctx.street_rule(params.street_reach_m)
     placement = place_sites(
-        ctx.region, n, spacing, weights_xy, weights, cand_xy, cand_kind, rng, floor
+        ctx.region,
+        n,
+        spacing,
+        weights_xy,
+        weights,
+        cand_xy,
+        cand_kind,
+        rng,
+        floor,
+        streets,
+        ranked=True,
     )
     lon, lat = ctx.lonlat(placement.xy)
     ring_inside = ctx.inside_outer_ring(lon, lat)
     piles = np.maximum(rng.poisson(params.mean_piles, n), 2)
     share = rng.uniform(*params.fast_share_range, n)
     fast = np.maximum(np.round(piles * share), np.ceil(piles * params.min_fast_share)).astype(int)
-    site_type = np.where(placement.kind == "open", "public parking", placement.kind).astype(str)
+    site_type = np.where(placement.kind == "open", "demand-only", placement.kind).astype(str)
     ids = [f"EV-{district.preset.adcode}-{i:04d}" for i in range(n)]
     frame = make_layer(
         LAYER,
@@ -122,5 +143,6 @@ def generate(district: District, params: ChargingParams | None = None) -> gpd.Ge
             f"{n} stations at {density:.2f}/km² ({share_in:.0%} of the area inside the Outer Ring): "
             "an assumption, replace with a real inventory via 'twin import'",
             f"minimum spacing {placement.min_spacing_m:.0f} m",
+            *street_notes(ctx, placement.xy, params.street_reach_m),
         ],
     )

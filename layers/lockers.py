@@ -4,8 +4,9 @@ Locker groups stand at residential compounds, office buildings, hospitals and sc
 places Changning's plan names). The existing base follows a density per resident (default one
 group per 2,000 residents, an assumption stated in the notes); the plan's new groups (Changning:
 ≥ 120) come on top and go preferentially to hospitals, schools, offices and large compounds.
-Service is a 300 m / 5-minute walk by default. Where no candidate lies near a chosen spot the
-group stands street-side (``site_type`` says so).
+Service is a 300 m / 5-minute walk by default. Inside the street study area every group
+stands within ``street_reach_m`` of a street (at a candidate or a street point, ``street-side``);
+outside it, where no candidate lies near a chosen spot, ``site_type`` is ``demand-only``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 
-from layers._context import LayerContext
+from layers._context import LayerContext, street_notes
 from layers._contract import make_layer
 from layers._placement import place_sites, stack_candidates
 from twin.model import District
@@ -27,6 +28,7 @@ COMPARTMENTS = {  # site type: (low, high) compartments per group
     "hospital": (30, 70),
     "school": (30, 70),
     "street-side": (40, 100),
+    "demand-only": (40, 100),
 }
 PLAN_FOCUS = ("hospital", "school", "office", "residential")
 
@@ -41,6 +43,7 @@ class LockerParams:
         new_groups: groups added by the plan; None takes the plan's target (0 without one).
         spacing_m: preferred spacing between groups.
         service_radius_m: walking distance a group serves.
+        street_reach_m: inside the street study area, the farthest a group may be from a street.
     """
 
     seed: int = 2025
@@ -48,6 +51,7 @@ class LockerParams:
     new_groups: int | None = None
     spacing_m: float = 150.0
     service_radius_m: float = 300.0
+    street_reach_m: float = 100.0
 
 
 def generate(district: District, params: LockerParams | None = None) -> gpd.GeoDataFrame:
@@ -65,14 +69,15 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
             (ctx.pois_xy({"healthcare"}, {"hospital"}), "hospital"),
             (ctx.pois_xy({"learning"}), "school"),
             (ctx.pois_xy({"eating"}), "office"),  # commercial streets stand in for offices
+            (ctx.street_xy, "street-side"),
         ]
     )
     placement = place_sites(
         ctx.region, n, params.spacing_m, ctx.demand_xy, ctx.demand_population,
-        cand_xy, cand_kind, rng, floor=0.0,
+        cand_xy, cand_kind, rng, 0.0, ctx.street_rule(params.street_reach_m),
     )  # fmt: skip
     lon, lat = ctx.lonlat(placement.xy)
-    site_type = np.where(placement.kind == "open", "street-side", placement.kind).astype(str)
+    site_type = np.where(placement.kind == "open", "demand-only", placement.kind).astype(str)
     focus = np.isin(site_type, PLAN_FOCUS[:3])
     priority = rng.random(n) + focus  # the plan's new groups go to focus sites first
     status = np.full(n, "existing", dtype=object)
@@ -101,5 +106,6 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
             f"{existing} existing groups (1 per {params.residents_per_existing_group:,.0f} residents, "
             f"an assumption) + {new} new groups ({'plan target' if target else 'none in the plan'})",
             f"minimum spacing {placement.min_spacing_m:.0f} m",
+            *street_notes(ctx, placement.xy, params.street_reach_m),
         ],
     )

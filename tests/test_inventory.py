@@ -1,8 +1,11 @@
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.spatial import cKDTree
 
 import layers
+from layers._context import LayerContext
 from twin import EmptyAreaError, InvalidInputError
 from twin.cli import main
 from twin.crs import from_wgs84
@@ -12,8 +15,17 @@ from twin.layer_store import forget_imported, layer_for, save_imported
 
 @pytest.fixture(scope="module")
 def sites(hongkou):
-    """Twenty real-looking charging sites: the generator's, as a planner's CSV would hold them."""
-    frame = layers.generate("charging", hongkou).head(20)
+    """Twenty roadside charging sites on the pack's streets, as a planner's CSV would hold them.
+
+    Roadside, because the GCJ-02 check compares distances to street centrelines: sites set back
+    50 m from the street in a dense grid are as far from one street as from the next.
+    """
+    frame = layers.generate("charging", hongkou)
+    frame = frame[frame.within(hongkou.study_area)].head(20).copy()
+    ctx = LayerContext(hongkou)
+    _, nearest = cKDTree(ctx.street_xy).query(ctx.xy(frame))
+    lon, lat = ctx.lonlat(ctx.street_xy[nearest])
+    frame.geometry = gpd.points_from_xy(lon, lat, crs=4326)
     return pd.DataFrame(
         {
             "编号": frame["station_id"],

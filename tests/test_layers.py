@@ -55,6 +55,39 @@ def test_inside_district_min_spacing_and_snapping(hongkou, generated, name):
         assert (d_unsnapped > 0.5 * frame.attrs["snap_distance_m"]).mean() > 0.5
 
 
+@pytest.mark.parametrize("name", ["charging", "lockers"])
+def test_street_bound_layers_stand_by_streets_in_the_study_area(hongkou, generated, name):
+    frame = generated[name]
+    ctx = LayerContext(hongkou)
+    reach = layers.REGISTRY[name].params().street_reach_m
+    xy = metric_xy(ctx, frame)
+    in_study = shapely.contains_xy(hongkou.study_area, frame.geometry.x, frame.geometry.y)
+    assert in_study.mean() > 0.4  # the pack's streets cover about half of Hongkou
+    d, _ = cKDTree(ctx.street_xy).query(xy[in_study])
+    assert d.max() <= reach + 1.0
+    outside = int((~in_study).sum())
+    assert any(f"{outside} of {len(frame)} sites lie outside" in n for n in frame.attrs["notes"])
+
+
+def test_charging_prefers_osm_car_parks(hongkou):
+    from dataclasses import replace
+
+    import geopandas as gpd
+
+    ctx = LayerContext(hongkou)
+    xy = ctx.street_xy[::40][:60]  # car parks right on the streets of the study area
+    lon, lat = ctx.lonlat(xy)
+    n = len(lon)
+    parks = gpd.GeoDataFrame(
+        {"name": ["P"] * n, "category": ["parking"] * n, "subtype": ["parking"] * n,
+         "source": ["osm"] * n, "in_district": [True] * n},
+        geometry=gpd.points_from_xy(lon, lat), crs=4326,
+    )  # fmt: skip
+    with_parks = replace(hongkou, pois=gpd.pd.concat([hongkou.pois, parks], ignore_index=True))
+    frame = layers.generate("charging", with_parks)
+    assert (frame["site_type"] == "car park").sum() > 0
+
+
 def test_base_station_count_and_attributes(generated, hongkou):
     frame = generated["base_stations"]
     assert len(frame) == 1500  # Hongkou's plan target

@@ -34,8 +34,9 @@ def test_osm_pois_download(tmp_path):
     with OverpassStub(INPUT / "tiny.osm") as stub:
         settings = Settings(cache_dir=tmp_path, offline=False, overpass_url=stub.url)
         pois, summary = pois_from_osm(AREA, settings)
-    assert sorted(pois["category"]) == ["learning", "outdoor", "supplies"]
-    assert summary["kept"] == 3
+    assert sorted(pois["category"]) == ["learning", "outdoor", "parking", "parking", "supplies"]
+    assert sorted(pois["subtype"]) == ["fuel", "park", "parking", "school", "supermarket"]
+    assert summary["kept"] == 5
 
 
 def test_offline_mode_never_downloads(tmp_path):

@@ -147,8 +147,9 @@ def test_osm_file_pois(settings):
     from shapely.geometry import box
 
     pois, summary = pois_from_osm_file(TINY, box(121.49, 31.28, 121.50, 31.29))
-    assert sorted(pois["category"]) == ["learning", "outdoor", "supplies"]
-    assert summary["kept"] == 3
+    assert sorted(pois["category"]) == ["learning", "outdoor", "parking", "parking", "supplies"]
+    assert sorted(pois["subtype"]) == ["fuel", "park", "parking", "school", "supermarket"]
+    assert summary["kept"] == 5
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):

@@ -40,6 +40,8 @@ def build() -> str:
         (5002, 2.5, 2.5, [("shop", "supermarket"), ("name", "Grid Market")]),
         (5003, 1.5, 2.5, [("leisure", "park"), ("name", "Grid Park")]),
         (5004, 2.5, 0.5, [("amenity", "bench")]),
+        (5005, 0.5, 2.5, [("amenity", "parking"), ("name", "Grid Car Park")]),
+        (5006, 1.5, 0.5, [("amenity", "fuel"), ("name", "Grid Fuel")]),
     ]
     for pid, i, j, tags in pois:
         tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags)

@@ -48,6 +48,9 @@ CATEGORIES: dict[str, str] = {
     "healthcare": "Health care",
     "elderly": "Elderly care",
 }
+# Places that are not daily needs but where infrastructure stands (charging candidates); they are
+# kept with the POIs and never counted in the life circle.
+SITE_CATEGORIES: dict[str, str] = {"parking": "Parking, fuel and charging stations"}
 POI_COLUMNS = ["name", "category", "subtype", "source", "geometry"]
 
 # OSM: (tag key, accepted values or None for any value, category), in priority order.
@@ -74,6 +77,7 @@ OSM_RULES: list[tuple[str, frozenset[str] | None, str]] = [
     ("leisure", frozenset({"park", "garden", "playground", "nature_reserve"}), "outdoor"),
     ("place", frozenset({"square"}), "outdoor"),
     ("amenity", frozenset({"bank", "post_office", "police", "townhall"}), "services"),
+    ("amenity", frozenset({"parking", "fuel", "charging_station"}), "parking"),
 ]  # fmt: skip
 OSM_TAGS: dict[str, bool | list[str]] = {}
 for _key, _values, _cat in OSM_RULES:
@@ -121,9 +125,13 @@ def categorise_amap(types: pd.Series) -> pd.Series:
     return result
 
 
-def categorise_osm(frame: pd.DataFrame) -> pd.Series:
-    """Category of each OSM feature from its tags (``None`` where no rule matches)."""
+def categorise_osm(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Category and subtype (the matched tag value) of each OSM feature from its tags.
+
+    Both are ``None`` where no rule matches.
+    """
     result = pd.Series(np.full(len(frame), None, dtype=object), index=frame.index)
+    subtype = result.copy()
     undecided = pd.Series(True, index=frame.index)
     for key, values, category in OSM_RULES:
         if key not in frame.columns:
@@ -132,8 +140,9 @@ def categorise_osm(frame: pd.DataFrame) -> pd.Series:
         hit = column.notna() if values is None else column.isin(values)
         hit &= undecided
         result[hit] = category
+        subtype[hit] = column[hit].astype(str)
         undecided &= ~hit
-    return result
+    return result, subtype
 
 
 def pois_from_pack(area: BaseGeometry, settings: Settings) -> tuple[gpd.GeoDataFrame, dict]:
@@ -199,7 +208,7 @@ def _pois_from_features(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, d
         return _empty(), {"rows_in_area": 0, "excluded_by_rule": 0, "duplicates_merged": 0,
                           "kept": 0}  # fmt: skip
     features = features.copy()
-    features["category"] = categorise_osm(features)
+    features["category"], features["subtype"] = categorise_osm(features)
     unmatched = int(features["category"].isna().sum())
     features = features[features["category"].notna()]
     geometry = features.geometry
@@ -210,7 +219,7 @@ def _pois_from_features(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, d
         {
             "name": features.get("name", pd.Series("", index=features.index)).fillna("").to_numpy(),
             "category": features["category"].to_numpy(),
-            "subtype": "osm",
+            "subtype": features["subtype"].to_numpy(),
             "source": "osm",
         },
         geometry=points.to_numpy(),
