@@ -153,6 +153,49 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from twin.analysis.build import build
+    from twin.analysis.engine import CoverageParams
+    from twin.grid import check_resolution
+
+    settings = _settings(args)
+    resolution = check_resolution(args.res if args.res is not None else settings.h3_resolution)
+    loaded = _load(args)
+    params = CoverageParams(resolution=resolution, elderly=args.elderly)
+    return build(loaded, settings, params, progress=_progress)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Layers, hexagon metrics and the plan report, written to a folder."""
+    from twin.analysis.build import write
+
+    result = _build(args)
+    out = Path(args.out) if args.out else Path("build") / result.district.preset.slug
+    for what, path in write(result, out).items():
+        print(f"  {what:<14} {path}")
+    print(f"built {result.district.name} at H3 res {result.coverage.params.resolution} into {out}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The plan report: each target next to the measured value."""
+    from twin.analysis.report import format_report
+
+    report = _build(args).report
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))
+    else:
+        print(format_report(report))
+    return EXIT_OK
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--res", type=int, help="H3 resolution 7–10 (default 9, or TWIN_H3_RES)")
+    parser.add_argument(
+        "--elderly", action="store_true", help="walk at the elderly profile's 3.6 km/h"
+    )
+
+
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("district", help="name, slug or adcode, e.g. hongkou, 虹口, 310109")
     parser.add_argument("--osm-file", help="an .osm/.osm.pbf/.graphml street file to use")
@@ -196,6 +239,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lon-col", help="longitude column (found by common names otherwise)")
     p.add_argument("--rejected-out", help="write the rejected rows with reasons to this CSV")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("build", help="layers, hexagon metrics and report.json into a folder")
+    _add_source_options(p)
+    _add_analysis_options(p)
+    p.add_argument("--out", help="output folder (default build/DISTRICT)")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("report", help="the plan targets next to the measured values")
+    _add_source_options(p)
+    _add_analysis_options(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

@@ -1,0 +1,244 @@
+"""The coverage engine: exact distances, hand-computed path loss, H3 checks, a Hongkou run."""
+
+import json
+import math
+
+import h3
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from twin.analysis import life_circle, radio
+from twin.analysis.build import build, write
+from twin.analysis.engine import CoverageParams
+from twin.cli import main
+from twin.grid import cells_to_strings, hex_grid, index_points, residents_per_cell
+from twin.network import StreetNetwork, nearest_facility
+
+
+@pytest.fixture
+def diamond():
+    """A(0,0) –100– B(100,0) –100– D(200,0), and A –150– C(0,150) –150– D: a known detour.
+
+    A parallel A–B edge of 400 m must lose to the 100 m one; E(1000,0) is an island.
+    """
+    xy = np.array([[0, 0], [100, 0], [0, 150], [200, 0], [1000, 0]], dtype=float)
+    u = np.array([0, 1, 0, 2, 0])
+    v = np.array([1, 3, 2, 3, 1])
+    length = np.array([100.0, 100.0, 150.0, 150.0, 400.0])
+    return StreetNetwork.from_arrays(xy, u, v, length)
+
+
+def test_node_distances_are_exact(diamond):
+    d = diamond.node_distances(np.array([3]), np.array([0.0]), limit=np.inf)
+    assert d[:4] == pytest.approx([200.0, 100.0, 150.0, 0.0])
+    assert math.isinf(d[4])  # the island is unreachable
+    # two sources with offsets: each node takes the nearer, offset included
+    d = diamond.node_distances(np.array([0, 3]), np.array([30.0, 0.0]), limit=np.inf)
+    assert d[:4] == pytest.approx([30.0, 100.0, 150.0, 0.0])
+    limited = diamond.node_distances(np.array([3]), np.array([0.0]), limit=120.0)
+    assert limited[1] == pytest.approx(100.0) and math.isinf(limited[0])
+
+
+def test_nearest_facility_walks_and_estimates(diamond):
+    facilities = np.array([[200.0, 10.0]])  # 10 m off node D
+    origins = np.array([[0.0, 5.0], [100.0, 0.0], [0.0, 900.0]])
+    found = nearest_facility(diamond, origins, facilities, max_snap_m=50.0, detour_factor=1.3)
+    assert found.metres[0] == pytest.approx(5 + 200 + 10)
+    assert found.metres[1] == pytest.approx(110.0)
+    assert not found.estimated[:2].any()
+    # the third origin is 750 m from any node: straight line times the detour factor
+    assert found.estimated[2]
+    assert found.metres[2] == pytest.approx(1.3 * math.hypot(200, 890))
+
+
+def test_csr_from_an_osmnx_style_graph_matches_networkx():
+    rng = np.random.default_rng(1)
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    n = 60
+    lon = 121.45 + rng.random(n) * 0.02
+    lat = 31.25 + rng.random(n) * 0.02
+    for i in range(n):
+        graph.add_node(10_000 + i, x=lon[i], y=lat[i])
+    for _ in range(150):
+        a, b = rng.integers(0, n, 2)
+        if a != b:
+            w = float(rng.uniform(50, 500))
+            graph.add_edge(10_000 + a, 10_000 + b, length=w)
+            graph.add_edge(10_000 + b, 10_000 + a, length=w)
+    net = StreetNetwork.from_graph(graph, 32651)
+    ours = net.node_distances(np.array([0]), np.array([0.0]), np.inf)
+    theirs = nx.single_source_dijkstra_path_length(graph, 10_000, weight="length")
+    for i in range(n):
+        expected = theirs.get(10_000 + i, np.inf)
+        assert ours[i] == pytest.approx(expected)
+
+
+def test_path_loss_against_hand_computed_values():
+    # UMa at d3D = 500 m, 3.5 GHz: LOS 28 + 22·2.69897 + 20·0.544068 = 98.258 dB
+    # NLOS 13.54 + 39.08·2.69897 + 10.8814 = 129.897 dB
+    assert radio.path_loss_db(500.0, 3.5, los_model="los") == pytest.approx(98.258, abs=1e-3)
+    assert radio.path_loss_db(500.0, 3.5, los_model="nlos") == pytest.approx(129.897, abs=1e-3)
+    # UMi NLOS: 22.4 + 35.3·2.69897 + 21.3·0.544068 = 129.262 dB
+    assert radio.path_loss_db(500.0, 3.5, micro=True) == pytest.approx(129.262, abs=1e-3)
+    # the NLOS formula never undercuts LOS (very close in)
+    assert radio.path_loss_db(2.0, 3.5) == pytest.approx(
+        radio.path_loss_db(2.0, 3.5, los_model="los")
+    )
+    # expected = Pr_LOS-weighted: at 100 m, Pr = 0.18 + e^(-100/63)·0.82
+    p = 0.18 + math.exp(-100 / 63) * 0.82
+    los, nlos = (radio.path_loss_db(100.0, 3.5, los_model=m) for m in ("los", "nlos"))
+    assert radio.path_loss_db(100.0, 3.5, los_model="expected") == pytest.approx(
+        p * los + (1 - p) * nlos
+    )
+    with pytest.raises(ValueError, match="los_model"):
+        radio.path_loss_db(100.0, 3.5, los_model="free-space")
+
+
+def test_resource_elements_sector_pattern_and_o2i():
+    assert radio.resource_elements(100, 3.5) == 12 * 273  # TS 38.101-1
+    assert radio.resource_elements(30, 0.7) == 12 * 160
+    gains = radio.sector_gain_db(np.array([0.0, 65.0, 60.0]), np.array([[0.0, 120.0, 240.0]] * 3))
+    assert gains[0] == 0.0  # on boresight
+    assert gains[1] == pytest.approx(-12 * (55 / 65) ** 2)  # 55° off the 120° sector
+    assert gains[2] == pytest.approx(-12 * (60 / 65) ** 2)  # 60° off both neighbouring sectors
+    assert radio.sector_gain_db(np.array([65.0]), np.array([[0.0, 200.0, 300.0]]))[0] == -12.0
+    assert radio.sector_gain_db(np.array([180.0]), np.array([[0.0, 0.0, 0.0]]))[0] == -30.0
+    # low-loss O2I at 3.5 GHz: 5 − 10·log10(0.3·10^(−0.27) + 0.7·10^(−1.9)) + 0.5·8.3 = 16.85 dB
+    assert radio.o2i_loss_db(3.5, 8.3) == pytest.approx(16.85, abs=0.01)
+    classes = radio.quality_class(np.array([-80, -85, -90, -100, -110, -120]))
+    assert classes.tolist() == ["excellent", "good", "good", "fair", "poor", "very poor"]
+
+
+def test_best_server_picks_the_strongest_site():
+    sites = pd.DataFrame({
+        "height_m": [25.0, 25.0], "frequency_ghz": [3.5, 3.5], "cell_type": ["UMa", "UMa"],
+        "tx_power_dbm": [53.0, 53.0], "bandwidth_mhz": [100.0, 100.0],
+        "antenna_gain_dbi": [24.0, 24.0], "azimuth_1": [0, 0], "azimuth_2": [120, 120],
+        "azimuth_3": [240, 240],
+    })  # fmt: skip
+    sites_xy = np.array([[0.0, 0.0], [1000.0, 0.0]])
+    cells = np.array([[0.0, 300.0], [900.0, 0.0]])
+    best = radio.best_server(cells, sites_xy, sites, radio.RadioParams(sector_pattern=False))
+    assert best.site_index.tolist() == [0, 1]
+    d3d = math.hypot(300, 23.5)
+    expected = 53 - 10 * math.log10(12 * 273) + 24 - float(radio.path_loss_db(d3d, 3.5))
+    assert best.rsrp_dbm[0] == pytest.approx(expected)
+    indoor = radio.best_server(cells, sites_xy, sites, radio.RadioParams(
+        sector_pattern=False, outdoor_to_indoor=True))  # fmt: skip
+    assert best.rsrp_dbm[0] - indoor.rsrp_dbm[0] == pytest.approx(16.85, abs=0.01)
+
+
+def test_gini_and_life_circle_figures():
+    assert life_circle.weighted_gini(np.array([5.0, 5.0, 5.0]), np.ones(3)) == 0.0
+    assert life_circle.weighted_gini(np.array([1.0, 3.0]), np.ones(2)) == pytest.approx(0.25)
+    # weights are people: [1, 3] with weights [1, 1] equals [1, 3, 3, 1] unweighted
+    assert life_circle.weighted_gini(np.array([1.0, 3.0]), np.array([2.0, 2.0])) == pytest.approx(
+        0.25
+    )
+    times = np.array([[4.0, 12.0], [20.0, 3.0]])
+    figures = life_circle.district_figures(times, np.array([300.0, 100.0]))
+    assert figures["f15"] == pytest.approx(0.75)
+    assert figures["mean_time_min"] == pytest.approx((8 * 300 + 11.5 * 100) / 400)
+    assert life_circle.counts_within(times, 10).tolist() == [1, 1]
+    assert life_circle.minutes(np.array([75.0]), 4.5)[0] == pytest.approx(1.0)
+
+
+def test_h3_indexing_matches_h3_py():
+    rng = np.random.default_rng(3)
+    lon = 121.3 + rng.random(500) * 0.4
+    lat = 31.1 + rng.random(500) * 0.3
+    ours = cells_to_strings(index_points(lon, lat, 9))
+    reference = [h3.latlng_to_cell(y, x, 9) for x, y in zip(lon, lat, strict=True)]
+    assert ours.tolist() == reference
+
+
+def test_grid_covers_the_district_and_keeps_every_resident(hongkou):
+    grid = hex_grid(hongkou.boundary, 9, hongkou.metric_crs, hongkou.study_area)
+    assert grid["area_km2"].sum() == pytest.approx(hongkou.area_km2, rel=1e-3)
+    assert grid["inside_share"].between(0, 1).all() and grid["h3"].is_unique
+    assert 0.3 < grid["in_study"].mean() < 0.7  # the pack covers about half of Hongkou
+    residents, unassigned = residents_per_cell(grid, hongkou.demand, 9)
+    assert residents.sum() + unassigned == pytest.approx(hongkou.population)
+    # each cell's centre indexes to itself
+    assert (index_points(grid["lon"].to_numpy(), grid["lat"].to_numpy(), 9) == grid["cell"]).all()
+    coarse = hex_grid(hongkou.boundary, 7, hongkou.metric_crs)
+    assert len(coarse) < len(grid) / 20
+
+
+@pytest.fixture(scope="module")
+def hongkou_build(hongkou, settings):
+    return build(hongkou, settings)
+
+
+def test_hongkou_figures_are_plausible(hongkou_build):
+    cov = hongkou_build.coverage
+    cells = cov.cells
+    assert cells["rsrp_dbm"].between(-140, -20).all()
+    assert cov.share("covered_5g") > 0.9  # 1,500 sites in 23 km²
+    assert 0.5 < cov.share("covered_charging") <= 1.0
+    assert 0.5 < cov.share("covered_lockers") <= 1.0
+    # street distances are never shorter than the straight line
+    assert (cells["charging_m"] >= cells["charging_line_m"] - 0.5).all()
+    # cells outside the street study area are the estimated ones
+    off = ~cells["in_study"] & (cells["study_share"] == 0)
+    assert cells.loc[off, "charging_estimated"].all()
+    assert not cells.loc[cells["study_share"] > 0.99, "lockers_estimated"].all()
+    figures = cov.life_circle_figures()
+    assert 0.3 < figures["f15"] <= 1.0
+    assert 1.0 < figures["mean_time_min"] < 15.0
+    assert 0.0 < figures["gini"] < 0.6
+    assert cov.measured_categories == ["learning", "eating", "moving", "cultural", "healthcare"]
+    assert cells["t_outdoor"].isna().all()  # no outdoor POIs offline: unmeasured, not infinite
+    assert cells["service_index"].between(0, 100).all()
+    assert (cells["lc_5"] <= cells["lc_10"]).all() and (cells["lc_10"] <= cells["lc_15"]).all()
+
+
+def test_report_rows_and_gaps(hongkou_build):
+    report = hongkou_build.report
+    rows = {row["key"]: row for row in report["rows"]}
+    assert rows["base_stations_5g"]["status"] == "met"
+    assert rows["base_stations_5g"]["layer_source"] == "generated"
+    assert rows["iot_nodes"]["status"] == "not measured"
+    assert rows["life_circle_f15"]["status"] == "no target"  # Hongkou's plan sets none
+    for cells in report["gaps"].values():
+        residents = [c["residents"] for c in cells]
+        assert residents == sorted(residents, reverse=True)
+    json.dumps(report, allow_nan=False)
+
+
+def test_elderly_profile_walks_slower(hongkou, settings, hongkou_build):
+    slow = build(hongkou, settings, CoverageParams(elderly=True), layers=hongkou_build.layers)
+    fast_t = hongkou_build.coverage.cells["t_eating"].to_numpy()
+    slow_t = slow.coverage.cells["t_eating"].to_numpy()
+    assert np.allclose(slow_t, fast_t * 4.5 / 3.6, atol=0.02)
+    assert (
+        slow.coverage.life_circle_figures()["f15"]
+        <= hongkou_build.coverage.life_circle_figures()["f15"]
+    )
+
+
+def test_build_writes_readable_files(hongkou_build, tmp_path):
+    import geopandas as gpd
+
+    written = write(hongkou_build, tmp_path)
+    cells = gpd.read_parquet(written["hexagons"])
+    assert len(cells) == len(hongkou_build.coverage.cells) and cells.crs.to_epsg() == 4326
+    assert shapely.get_num_coordinates(cells.geometry.iloc[0]) == 7  # a closed hexagon
+    assert len(gpd.read_parquet(written["charging"])) == len(hongkou_build.layers["charging"])
+    report = json.loads(written["report"].read_text(encoding="utf-8"))
+    assert report["parameters"]["resolution"] == 9
+    assert any("OpenStreetMap" in a for a in report["attribution"])
+
+
+def test_cli_report_and_bad_resolution(settings, capsys, monkeypatch):
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(settings.cache_dir))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    assert main(["report", "hongkou", "--json", "--res", "8"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["resolution"] == 8 and report["cells"] < 100
+    assert main(["report", "hongkou", "--res", "12"]) == 2
+    assert "outside 7–10" in capsys.readouterr().err

@@ -1,0 +1,145 @@
+"""H3 hexagons over a district: cover, share inside, study-area flag, residents per cell.
+
+Point-to-cell indexing goes through h3ronpy's vectorised Rust kernels (millions of points per
+second); h3-py's per-point string API is used only to cross-check in the tests.
+
+Residents per cell: each demand point (a residential address carrying its census share, or a
+raster pixel centre carrying its population) is indexed to its cell and the populations are
+summed. Demand points that fall in no cell of the grid (only possible for points outside the
+district) are returned as the unassigned population, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import h3ronpy
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+from h3ronpy import ContainmentMode
+from h3ronpy.vector import cells_to_coordinates, cells_to_wkb_polygons, coordinates_to_cells
+from h3ronpy.vector import geometry_to_cells as _geometry_to_cells
+from numpy.typing import NDArray
+from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+
+from twin._errors import EmptyAreaError, InvalidInputError
+
+MIN_RESOLUTION, MAX_RESOLUTION = 7, 10
+STUDY_SHARE_MIN = 0.5  # a cell is in the study area when at least half of it is
+
+
+def check_resolution(resolution: int) -> int:
+    if not MIN_RESOLUTION <= int(resolution) <= MAX_RESOLUTION:
+        msg = (
+            f"H3 resolution {resolution} is outside {MIN_RESOLUTION}–{MAX_RESOLUTION}; "
+            "9 (≈ 0.1 km² cells) is the default."
+        )
+        raise InvalidInputError(msg)
+    return int(resolution)
+
+
+def index_points(lon: NDArray, lat: NDArray, resolution: int) -> NDArray[np.uint64]:
+    """H3 cells (uint64) of WGS-84 points, vectorised."""
+    lat = np.ascontiguousarray(lat, dtype=np.float64)
+    lon = np.ascontiguousarray(lon, dtype=np.float64)
+    if not len(lat):
+        return np.empty(0, dtype=np.uint64)
+    return np.asarray(coordinates_to_cells(lat, lon, check_resolution(resolution)))
+
+
+def cells_to_strings(cells: NDArray[np.uint64]) -> NDArray[np.str_]:
+    return np.asarray(h3ronpy.cells_to_string(pa.array(cells, type=pa.uint64())), dtype=str)
+
+
+def cell_polygons(cells: NDArray[np.uint64]) -> NDArray[np.object_]:
+    """Hexagon polygons (WGS-84) of ``cells``."""
+    wkb = cells_to_wkb_polygons(pa.array(cells, type=pa.uint64()))
+    return shapely.from_wkb(np.asarray(pa.array(wkb).to_pylist(), dtype=object))
+
+
+def cell_centres(cells: NDArray[np.uint64]) -> tuple[NDArray, NDArray]:
+    """Longitude and latitude of the cell centres."""
+    batch = cells_to_coordinates(pa.array(cells, type=pa.uint64()))
+    return np.asarray(batch.column("lng")), np.asarray(batch.column("lat"))
+
+
+def cover_cells(area: BaseGeometry, resolution: int) -> NDArray[np.uint64]:
+    """Every cell whose hexagon intersects ``area`` (WGS-84), sorted."""
+    if area is None or area.is_empty:
+        raise EmptyAreaError("cannot lay hexagons over an empty area.")
+    cells = _geometry_to_cells(
+        area, check_resolution(resolution), containment_mode=ContainmentMode.IntersectsBoundary
+    )
+    return np.unique(np.asarray(cells).astype(np.uint64))
+
+
+def hex_grid(
+    boundary: BaseGeometry,
+    resolution: int,
+    metric_crs: CRS,
+    study_area: BaseGeometry | None = None,
+) -> gpd.GeoDataFrame:
+    """Hexagons covering ``boundary`` with their share inside it and the study-area flag.
+
+    Columns: ``h3`` (string id), ``cell`` (uint64), ``lon``/``lat`` (centre), ``area_km2``
+    (hexagon inside the district), ``inside_share``, ``study_share``, ``in_study`` and geometry.
+    """
+    cells = cover_cells(boundary, resolution)
+    polygons = cell_polygons(cells)
+    to_metric = Transformer.from_crs(4326, metric_crs, always_xy=True)
+
+    def project(geometry):  # type: ignore[no-untyped-def]
+        return shapely.transform(geometry, lambda c: np.column_stack(to_metric.transform(*c.T)))
+
+    metric_polygons = project(polygons)
+    full = shapely.area(metric_polygons)
+    region = project(boundary)
+    shapely.prepare(region)
+    inside = shapely.area(shapely.intersection(metric_polygons, region))
+    keep = inside > 0
+    if study_area is not None and not study_area.is_empty:
+        study = project(study_area)
+        shapely.prepare(study)
+        study_share = shapely.area(shapely.intersection(metric_polygons, study)) / full
+    else:
+        study_share = np.zeros(len(cells))
+    cells, polygons = cells[keep], polygons[keep]
+    lon, lat = cell_centres(cells)
+    return gpd.GeoDataFrame(
+        {
+            "h3": cells_to_strings(cells),
+            "cell": cells,
+            "lon": lon,
+            "lat": lat,
+            "area_km2": inside[keep] / 1e6,
+            "inside_share": np.clip(inside[keep] / full[keep], 0, 1),
+            "study_share": np.clip(study_share[keep], 0, 1),
+            "in_study": study_share[keep] >= STUDY_SHARE_MIN,
+        },
+        geometry=polygons,
+        crs=4326,
+    )
+
+
+def residents_per_cell(
+    grid: pd.DataFrame, demand: gpd.GeoDataFrame, resolution: int
+) -> tuple[NDArray[np.float64], float]:
+    """Residents of each grid cell and the population that fell outside the grid."""
+    if len(demand) == 0:
+        return np.zeros(len(grid)), 0.0
+    if "population" not in demand.columns:
+        raise InvalidInputError("demand data lacks a 'population' column.")
+    demand_cells = index_points(
+        demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy(), resolution
+    )
+    population = demand["population"].to_numpy(dtype=float)
+    order = np.argsort(grid["cell"].to_numpy())
+    sorted_cells = grid["cell"].to_numpy()[order]
+    pos = np.searchsorted(sorted_cells, demand_cells)
+    pos = np.clip(pos, 0, len(sorted_cells) - 1)
+    found = sorted_cells[pos] == demand_cells
+    residents = np.zeros(len(grid))
+    np.add.at(residents, order[pos[found]], population[found])
+    return residents, float(population[~found].sum())
