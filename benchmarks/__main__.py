@@ -1,6 +1,8 @@
 """Run every benchmark and print its table: ``python -m benchmarks``."""
 
-from benchmarks import bench_layers
+from benchmarks import bench_engine, bench_layers
 
 if __name__ == "__main__":
     print(bench_layers.run())
+    print()
+    print(bench_engine.run())

@@ -242,3 +242,11 @@ def test_cli_report_and_bad_resolution(settings, capsys, monkeypatch):
     assert report["resolution"] == 8 and report["cells"] < 100
     assert main(["report", "hongkou", "--res", "12"]) == 2
     assert "outside 7–10" in capsys.readouterr().err
+
+
+def test_engine_benchmark_runs_small():
+    """The benchmark's comparison (twin vs networkx, asserted equal inside) on a small grid."""
+    from benchmarks.bench_engine import accessibility
+
+    row = accessibility(side=20, facilities=5)
+    assert row[0].startswith("accessibility, 400 nodes")
