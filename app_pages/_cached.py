@@ -1,14 +1,91 @@
-"""The only place with st.cache_*: loading districts once per session and input."""
+"""The only place with st.cache_*: districts, layers and coverage, loaded once per input.
+
+Graphs are resources (``st.cache_resource``: shared, never copied); frames and reports are data
+(``st.cache_data``). Layers uploaded on the Data page live in this session's state and enter the
+cache key through a content token, so two sessions never see each other's inventories.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
+from twin.analysis.engine import LAYERS, CoverageParams, compute
+from twin.analysis.report import plan_report
 from twin.model import District, district
 from twin.settings import Settings
+
+IMPORTS_KEY = "imported_layers"
 
 
 @st.cache_resource(show_spinner=False)
 def load(slug: str) -> District:
-    """The district ``slug`` from the cache or its sources (graphs are resources: not copied)."""
+    """The district ``slug`` from the cache or its sources."""
     return district(slug, Settings.from_env())
+
+
+@st.cache_data(show_spinner=False)
+def generated_layer(slug: str, layer: str) -> gpd.GeoDataFrame:
+    from twin.layer_store import layer_for
+
+    return layer_for(load(slug), layer, Settings.from_env())
+
+
+def session_imports(slug: str) -> dict[str, gpd.GeoDataFrame]:
+    """Layers this session uploaded for ``slug`` (Data page)."""
+    return st.session_state.setdefault(IMPORTS_KEY, {}).get(slug, {})
+
+
+def use_import(slug: str, layer: str, frame: gpd.GeoDataFrame | None) -> None:
+    """Put ``frame`` in place of the generated ``layer`` for this session (None restores it)."""
+    imports = st.session_state.setdefault(IMPORTS_KEY, {}).setdefault(slug, {})
+    if frame is None:
+        imports.pop(layer, None)
+    else:
+        imports[layer] = frame
+
+
+def current_layers(slug: str) -> dict[str, gpd.GeoDataFrame]:
+    imports = session_imports(slug)
+    return {name: imports.get(name, generated_layer(slug, name)) for name in LAYERS}
+
+
+def layers_token(slug: str) -> str:
+    """A content fingerprint of this session's imported layers (empty when none)."""
+    digest = hashlib.sha256()
+    for name, frame in sorted(session_imports(slug).items()):
+        digest.update(name.encode())
+        digest.update(pd.util.hash_pandas_object(frame.drop(columns="geometry")).values.tobytes())
+        digest.update(b"".join(frame.geometry.to_wkb()))
+    return digest.hexdigest()[:16] if session_imports(slug) else ""
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def coverage(
+    slug: str, resolution: int, elderly: bool, token: str, _layers: dict[str, gpd.GeoDataFrame]
+) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]:
+    """Hexagon metrics, the plan report and the measured categories (``token`` keys the layers)."""
+    loaded = load(slug)
+    params = CoverageParams(resolution=resolution, elderly=elderly)
+    result = compute(loaded, _layers, params)
+    return result.cells, plan_report(loaded, result, _layers), result.measured_categories
+
+
+def district_coverage(
+    slug: str, resolution: int = 9, elderly: bool = False
+) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]:
+    """Coverage of ``slug`` with this session's layers."""
+    return coverage(slug, resolution, elderly, layers_token(slug), current_layers(slug))
+
+
+@st.cache_resource(show_spinner=False)
+def street_network(slug: str):  # type: ignore[no-untyped-def]
+    """The CSR street network of ``slug`` (None without streets)."""
+    from twin.network import StreetNetwork
+
+    loaded = load(slug)
+    return StreetNetwork.from_graph(loaded.graph, loaded.metric_crs) if loaded.has_streets else None

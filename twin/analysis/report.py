@@ -177,7 +177,7 @@ def format_report(report: dict[str, Any]) -> str:
         if value is None:
             return "—"
         if "share" in unit:
-            return f"{value:.1%}"
+            return f"{value:.2%}" if 0.999 <= value < 1 else f"{value:.1%}"
         integral = abs(value) >= 10 or float(value).is_integer()
         return f"{value:,.0f} {unit}" if integral else f"{value:.2f} {unit}"
 

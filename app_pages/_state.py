@@ -1,0 +1,39 @@
+"""What every page reads from the sidebar, and the district it names, loaded with progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from app_pages._cached import district_coverage, load
+from twin.districts import DistrictPreset, load_presets
+from twin.model import District
+
+
+@dataclass(frozen=True)
+class View:
+    preset: DistrictPreset
+    resolution: int
+    elderly: bool
+
+
+def current_view() -> View:
+    presets = {p.slug: p for p in load_presets()}
+    slug = st.session_state.get("district", "hongkou")
+    return View(
+        presets[slug],
+        int(st.session_state.get("resolution", 9)),
+        bool(st.session_state.get("elderly", False)),
+    )
+
+
+def loaded_coverage(view: View):  # type: ignore[no-untyped-def]
+    """(district, cells, report, measured categories) with a status box while computing."""
+    with st.status(f"Preparing {view.preset.label} …", expanded=False) as status:
+        status.write("district: boundary, streets, POIs, residents")
+        loaded: District = load(view.preset.slug)
+        status.write(f"layers and H3 resolution {view.resolution} metrics")
+        cells, report, measured = district_coverage(view.preset.slug, view.resolution, view.elderly)
+        status.update(label=f"{view.preset.label}: {len(cells):,} hexagons", state="complete")
+    return loaded, cells, report, measured

@@ -1,0 +1,100 @@
+"""Data: upload a real inventory, see the validation report, use it in place of a generated layer."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages._cached import load, session_imports, use_import
+from app_pages._state import current_view
+from twin._errors import TwinError
+from twin.inventory import import_inventory
+
+MAX_UPLOAD_MB = 20
+LAYER_LABELS = {"base_stations": "5G base stations", "charging": "Charging stations",
+                "lockers": "Locker groups"}  # fmt: skip
+CRS_LABELS = {
+    "wgs84": "WGS-84 (GPS, OSM)",
+    "gcj02": "GCJ-02 (Amap, Tencent)",
+    "bd09": "BD-09 (Baidu)",
+}
+
+view = current_view()
+slug = view.preset.slug
+st.title(f"Data · {view.preset.label}")
+st.write(
+    "Load a real inventory (CSV with latitude/longitude columns — lat/lng/lon/纬度/经度 are found "
+    f"by name — or GeoJSON), at most {MAX_UPLOAD_MB} MB. It replaces the generated layer for this "
+    "session; the coverage map, gaps and report use it at once. Nothing is stored on the server."
+)
+
+active = session_imports(slug)
+if active:
+    st.info(
+        "In use this session: "
+        + ", ".join(
+            f"{LAYER_LABELS[k]} ({len(v):,} sites from {v['source'].iloc[0]})"
+            for k, v in active.items()
+        )
+    )
+    for layer in list(active):
+        if st.button(
+            f"Restore the generated {LAYER_LABELS[layer].lower()}", key=f"restore_{layer}"
+        ):
+            use_import(slug, layer, None)
+            st.rerun()
+
+c1, c2 = st.columns(2)
+layer = c1.selectbox(
+    "Layer", list(LAYER_LABELS), format_func=LAYER_LABELS.__getitem__, key="upload_layer"
+)
+crs = c2.radio("Coordinates", list(CRS_LABELS), format_func=CRS_LABELS.__getitem__, key="upload_crs",
+               horizontal=True)  # fmt: skip
+upload = st.file_uploader("Inventory file", type=["csv", "geojson", "json"], key="upload_file")
+
+if upload is not None:
+    size_mb = upload.size / 2**20
+    if size_mb > MAX_UPLOAD_MB:
+        st.error(f"{upload.name} is {size_mb:.0f} MB, over the {MAX_UPLOAD_MB} MB limit; "
+                 "split it or use `twin import` on the command line.")  # fmt: skip
+        st.stop()
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            frame, report = import_inventory(load(slug), layer, path, crs)
+        except TwinError as exc:
+            st.error(f"{upload.name} cannot be used: {exc}")
+            st.stop()
+        except Exception as exc:  # an unreadable file must never take the app down
+            st.error(f"{upload.name} could not be read ({type(exc).__name__}: {exc}).")
+            st.stop()
+    st.subheader("Validation report")
+    counts = report.counts()
+    cols = st.columns(3)
+    cols[0].metric("Accepted", f"{report.accepted:,}")
+    cols[1].metric("Rejected", f"{len(report.rejected):,}")
+    cols[2].metric("Defaults filled", f"{len(report.filled_defaults)}")
+    for warning in report.warnings:
+        st.warning(warning)
+    if report.filled_defaults:
+        st.caption(
+            "Filled with defaults: "
+            + ", ".join(f"{k} = {v}" for k, v in report.filled_defaults.items())
+        )
+    if len(report.rejected):
+        st.dataframe(report.rejected, hide_index=True, use_container_width=True)
+        st.download_button("Download the rejected rows (CSV)", report.rejected.to_csv(index=False).encode("utf-8-sig"),
+                           file_name=f"rejected_{upload.name}.csv", mime="text/csv")  # fmt: skip
+    if report.accepted and st.button(f"Use these {report.accepted:,} sites as the {LAYER_LABELS[layer].lower()}",
+                                     type="primary", key="use_upload"):  # fmt: skip
+        use_import(slug, layer, frame)
+        st.success(f"{LAYER_LABELS[layer]} of {view.preset.label} now come from {upload.name}.")
+        st.rerun()
+    if counts:
+        st.caption(
+            "Rejected by reason: " + ", ".join(f"{reason} {n}" for reason, n in counts.items())
+        )

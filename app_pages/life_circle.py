@@ -1,0 +1,78 @@
+"""Life circle: walking minutes per category, residents served, and one hexagon's 15 minutes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_pages._cached import street_network
+from app_pages._state import current_view, loaded_coverage
+from twin.analysis.isochrone import reachable_pois
+from twin.analysis.life_circle import weighted_mean
+from twin.sources.pois import CATEGORIES
+
+view = current_view()
+loaded, cells, report, measured = loaded_coverage(view)
+lc = report["life_circle"]
+st.title(f"15-minute life circle · {view.preset.label}")
+speed = lc["speed_kmh"]
+cols = st.columns(4)
+cols[0].metric(
+    "F15 (residents)",
+    f"{lc['f15']:.1%}",
+    help="share of residents within 15 min of every measured category",
+)
+cols[1].metric(
+    "Mean walk",
+    f"{lc['mean_time_min']:.1f} min",
+    help="population-weighted mean of the cells' mean times",
+)
+cols[2].metric("Gini of access", f"{lc['gini']:.2f}", help="0 = everyone equally served")
+cols[3].metric("Walking speed", f"{speed} km/h")
+
+residents = cells["residents"].to_numpy(dtype=float)
+rows = []
+for category, label in CATEGORIES.items():
+    times = cells[f"t_{category}"].to_numpy(dtype=float)
+    if category not in measured:
+        rows.append({"category": label, "mean walk (min)": None, "residents within 15 min": None,
+                     "note": "no POIs in the data: not measured"})  # fmt: skip
+        continue
+    rows.append({
+        "category": label,
+        "mean walk (min)": round(weighted_mean(times, residents), 1),
+        "residents within 15 min": weighted_mean((times <= 15).astype(float), residents),
+        "note": "",
+    })  # fmt: skip
+st.subheader("Per category")
+st.dataframe(
+    pd.DataFrame(rows), hide_index=True, use_container_width=True,
+    column_config={"residents within 15 min": st.column_config.ProgressColumn(
+        format="percent", min_value=0.0, max_value=1.0)},
+)  # fmt: skip
+
+st.subheader("What lies within 5, 10 and 15 minutes of a hexagon")
+by_people = cells.sort_values("residents", ascending=False)["h3"].tolist()
+focus = st.session_state.get("focus_cell")
+index = by_people.index(focus) if focus in by_people else 0
+chosen = st.selectbox(
+    "Hexagon (most residents first; a click on the map selects one too)", by_people, index=index,
+    key="life_circle_cell",
+)  # fmt: skip
+row = cells.loc[cells["h3"] == chosen].iloc[0]
+found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row["lat"], speed)
+rings = found.pivot_table(index="category", columns="ring", values="name", aggfunc="count",
+                          fill_value=0)  # fmt: skip
+rings = rings.reindex(columns=[c for c in ("≤ 5 min", "≤ 10 min", "≤ 15 min") if c in rings])
+st.write(
+    f"{row['residents']:,.0f} residents; {len(found):,} POIs within 15 minutes"
+    + (" (some times estimated: no street data nearby)" if found["estimated"].any() else "")
+)
+st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, use_container_width=True)
+times = {CATEGORIES[c]: row[f"t_{c}"] for c in measured}
+st.bar_chart(pd.Series(times, name="minutes to the nearest"), y_label="minutes", horizontal=True)
+if np.isfinite(row["lc_mean_min"]):
+    st.caption(
+        f"Categories within 5 / 10 / 15 min: {row['lc_5']} / {row['lc_10']} / {row['lc_15']} of {len(measured)}"
+    )

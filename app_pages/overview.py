@@ -1,0 +1,74 @@
+"""Overview: the five plan districts side by side, each target next to its measured value."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._cached import district_coverage, load
+from app_pages._state import current_view
+from twin.districts import plan_districts
+
+SHARES = {  # report key: chart column
+    "coverage_5g": "5G coverage (area)",
+    "charging_coverage": "Charging within radius (residents)",
+    "life_circle_f15": "F15 (residents)",
+}
+STATUS_ICON = {"met": "✅ met", "not met": "❌ not met", "no number": "➖ no number",
+               "no target": "· no target", "not measured": "· not measured"}  # fmt: skip
+
+view = current_view()
+st.title("Plan districts at a glance")
+st.caption(
+    "Each district's plan targets (2021–2025 digital-transformation plans) next to what twin "
+    f"measures at H3 resolution {view.resolution}. Counts measured on generated layers restate "
+    "their calibration; load a real inventory on the Data page to measure it."
+)
+
+districts = plan_districts()
+bar = st.progress(0.0, text="measuring the plan districts …")
+rows, chart, missing = [], {}, []
+for i, preset in enumerate(districts):
+    bar.progress(i / len(districts), text=f"measuring {preset.label} …")
+    loaded = load(preset.slug)
+    _, report, _ = district_coverage(preset.slug, view.resolution, view.elderly)
+    by_key = {row["key"]: row for row in report["rows"]}
+    chart[preset.name_en] = {
+        label: (by_key[key]["measured"] or 0.0) if key in by_key else 0.0
+        for key, label in SHARES.items()
+    }
+    for row in report["rows"]:
+        rows.append({
+            "district": preset.name_en, "target": row["label"], "measured": row["measured"],
+            "plan": row["target"], "unit": row["unit"], "status": STATUS_ICON[row["status"]],
+            "layer": row["layer_source"],
+        })  # fmt: skip
+    if not loaded.has_streets:
+        missing.append(preset)
+bar.progress(1.0, text="done")
+bar.empty()
+
+cols = st.columns(len(districts))
+for col, preset in zip(cols, districts, strict=True):
+    share = chart[preset.name_en]
+    col.metric(preset.name_en, f"{share['F15 (residents)']:.0%} F15",
+               f"5G {share['5G coverage (area)']:.0%} of area", delta_color="off")  # fmt: skip
+
+st.subheader("Coverage shares")
+st.bar_chart(pd.DataFrame(chart).T, stack=False, y_label="share (0–1)")
+
+st.subheader("Targets and measured values")
+table = pd.DataFrame(rows)
+st.dataframe(
+    table, hide_index=True, use_container_width=True,
+    column_config={"measured": st.column_config.NumberColumn(format="%.3g"),
+                   "plan": st.column_config.NumberColumn(format="%.3g")},
+)  # fmt: skip
+
+for preset in missing:
+    st.warning(
+        f"{preset.label}: no street network in the offline data, so walking distances there are "
+        "straight-line estimates (× 1.3). To measure them on real streets, run "
+        f"`twin fetch {preset.slug}` with internet access (OpenStreetMap via Overpass), or "
+        f"`twin fetch {preset.slug} --osm-file extract.osm.pbf` with a local OSM extract."
+    )
