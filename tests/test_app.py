@@ -30,7 +30,13 @@ def page(path: str) -> AppTest:
 def test_overview_compares_the_plan_districts(env):
     app = page("")
     assert app.title[0].value == "Plan districts at a glance"
-    assert [m.label for m in app.metric] == ["Changning", "Hongkou", "Songjiang", "Minhang", "Jiading"]
+    assert [m.label for m in app.metric] == [
+        "Changning",
+        "Hongkou",
+        "Songjiang",
+        "Minhang",
+        "Jiading",
+    ]
     table = app.dataframe[0].value
     assert {"met", "not met"} <= {s.split(" ", 1)[1] for s in table["status"]}
     assert any("twin fetch minhang" in w.value for w in app.warning)
@@ -72,7 +78,9 @@ def test_export_page_offers_downloads(env):
 
 def test_upload_flows_into_the_map(env, hongkou, tmp_path):
     sites = layers.generate("charging", hongkou).head(12)
-    table = pd.DataFrame({"名称": sites["station_id"], "经度": sites.geometry.x, "纬度": sites.geometry.y})
+    table = pd.DataFrame(
+        {"名称": sites["station_id"], "经度": sites.geometry.x, "纬度": sites.geometry.y}
+    )
     app = page("app_pages/data.py")
     # AppTest has no file_uploader driver: hand the page the parsed result the way it would
     from app_pages import _cached  # noqa: F401  (same module the page uses)

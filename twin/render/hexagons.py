@@ -65,7 +65,7 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {
-    "rsrp": Metric("rsrp_dbm", "5G RSRP (best server)", "dBm", -120, -70, True),
+    "rsrp": Metric("rsrp_dbm", "5G RSRP (best server)", "dBm", -115, -55, True),
     "charging": Metric("charging_m", "Walk to the nearest charging station", "m", 0, 2000, False),
     "lockers": Metric("locker_m", "Walk to the nearest locker group", "m", 0, 600, False),
     "life_circle": Metric(

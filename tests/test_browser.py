@@ -1,0 +1,154 @@
+"""The real app in a real browser: Streamlit on a free port, Debian's Chromium through Playwright.
+
+Checks that the coverage map draws coloured hexagons (pixel count on a screenshot), that a GBK
+CSV uploaded on the Data page is accepted and used, that a broken upload shows an error instead
+of crashing, and that no Streamlit exception element appears. Screenshots are kept in
+``tests/artifacts/``. ``.ci/run`` installs Chromium when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import layers
+from twin.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+LAUNCH_ARGS = ["--no-sandbox", "--use-gl=angle", "--use-angle=swiftshader",
+               "--enable-unsafe-swiftshader", "--disable-background-networking"]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(settings):
+    if not Path(CHROMIUM).exists():
+        message = "Chromium is missing: apt-get install chromium (.ci/run does this)"
+        if os.environ.get("TWIN_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    port = free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / "streamlit.log").open("wb")
+    env = os.environ | {
+        "TWIN_DATA_DIR": str(settings.data_dir), "TWIN_CACHE_DIR": str(settings.cache_dir),
+        "TWIN_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
+         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        proc.wait()
+        log.close()
+        pytest.fail("streamlit did not start within 60 s (see tests/artifacts/streamlit.log)")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, url: str):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url, timeout=120_000)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=120_000)
+    return page
+
+
+def wait_idle(page) -> None:  # type: ignore[no-untyped-def]
+    """Until Streamlit stops running the script."""
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=240_000
+    )
+
+
+def coloured_share(png: bytes) -> float:
+    """Share of pixels that are clearly coloured (not grey, white or black)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(BytesIO(png)).convert("RGB"), dtype=int)
+    saturation = rgb.max(axis=2) - rgb.min(axis=2)
+    return float((saturation > 60).mean())
+
+
+def test_coverage_map_draws_coloured_hexagons(server, browser):
+    page = open_page(browser, server + "/coverage")
+    wait_idle(page)
+    canvas = page.wait_for_selector("canvas", timeout=120_000)
+    page.wait_for_timeout(3000)  # deck.gl draws after the data arrives
+    shot = canvas.screenshot()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "coverage_map.png").write_bytes(shot)
+    page.screenshot(path=str(ARTIFACTS / "coverage_page.png"), full_page=True)
+    assert coloured_share(shot) > 0.05, "the map shows no coloured hexagons"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "OpenStreetMap" in page.content()
+    page.close()
+
+
+def test_upload_on_the_data_page(server, browser, hongkou, tmp_path):
+    sites = layers.generate("lockers", hongkou).head(25)
+    table = pd.DataFrame({"名称": sites["locker_id"], "经度": sites.geometry.x.round(7),
+                          "纬度": sites.geometry.y.round(7)})  # fmt: skip
+    good = tmp_path / "快递柜.csv"
+    table.to_csv(good, index=False, encoding="gbk")  # as Chinese Excel saves it
+    broken = tmp_path / "broken.csv"
+    broken.write_text("name,colour\na,red\n", encoding="utf-8")
+
+    page = open_page(browser, server + "/data")
+    wait_idle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(broken))
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=60_000)
+    assert "broken.csv cannot be used" in page.content()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    wait_idle(page)
+    page.get_by_text("Accepted").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Use these 25 sites").click()
+    wait_idle(page)
+    page.wait_for_selector("text=In use this session", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "data_page.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
