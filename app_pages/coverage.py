@@ -9,6 +9,7 @@ from app_pages._cached import current_layers
 from app_pages._state import current_view, loaded_coverage
 from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, streets_layer, view_of
 from twin.render.hexagons import METRICS, hexagon_layer, legend_html, metric_for
+from twin.settings import Settings
 
 ASSET_STYLE = {  # layer: (label, colour, tooltip columns, radius m)
     "base_stations": ("5G base stations", [40, 90, 200, 220], ["feature_id", "band", "height_m"], 12),
@@ -35,6 +36,9 @@ shown = mid.multiselect(
     format_func=lambda k: ASSET_STYLE[k][0], key="assets",
 )  # fmt: skip
 three_d = right.toggle("3D CIM view", key="three_d")
+online = not Settings.from_env().offline
+web_basemap = right.toggle("Web basemap", key="web_basemap", disabled=not online,
+                           help="CARTO tiles, online only; offline the streets drawn from OSM are the basemap")  # fmt: skip
 pitch, bearing = 0.0, 0.0
 if three_d:
     c1, c2 = st.columns(2)
@@ -49,9 +53,11 @@ if metric.column not in cells.columns:
 deck_layers = []
 if loaded.has_streets:
     deck_layers.append(streets_layer(loaded.graph))
-deck_layers.append(
-    hexagon_layer(cells, metric, ["residents"], extruded=three_d, elevation_scale=1.0)
-)
+try:
+    deck_layers.append(hexagon_layer(cells, metric, ["residents"], extruded=three_d))
+except ValueError as exc:  # too many hexagons for one view
+    st.warning(str(exc))
+    st.stop()
 deck_layers.append(boundary_layer(loaded.boundary))
 layers = current_layers(view.preset.slug)
 for name in shown:
@@ -68,7 +74,10 @@ if focus is not None and focus in set(cells["h3"]):
     row = cells.loc[cells["h3"] == focus].iloc[0]
     state = pdk.ViewState(latitude=row["lat"], longitude=row["lon"], zoom=15, pitch=pitch,
                           bearing=bearing)  # fmt: skip
-deck = pdk.Deck(layers=deck_layers, initial_view_state=state, map_style=None, tooltip=TOOLTIP)
+deck = pdk.Deck(
+    layers=deck_layers, initial_view_state=state, tooltip=TOOLTIP,
+    map_style="light" if web_basemap and online else None,
+)  # fmt: skip
 event = st.pydeck_chart(
     deck, height=600, on_select="rerun", selection_mode="single-object", key="coverage_map"
 )

@@ -106,3 +106,30 @@ def test_sources_page_and_switching_to_a_district_without_streets(env):
     app.sidebar.selectbox[0].set_value("minhang").run()
     assert not app.exception
     assert any("twin fetch minhang" in i.value for i in app.info)
+
+
+def test_deck_payload_stays_small(hongkou, settings):
+    """The Hongkou deck at res 10 (finer than the default 9) serialises well under 5 MB."""
+    import pydeck as pdk
+
+    from twin.analysis.build import build
+    from twin.analysis.engine import CoverageParams
+    from twin.render.basemap import boundary_layer, streets_layer, view_of
+    from twin.render.hexagons import MAX_HEXAGONS, hexagon_layer, hexagon_payload, metric_for
+
+    result = build(hongkou, settings, CoverageParams(resolution=10))
+    cells = result.coverage.cells
+    metric = metric_for("rsrp", cells)
+    deck = pdk.Deck(
+        layers=[streets_layer(hongkou.graph), hexagon_layer(cells, metric, ["residents"]),
+                boundary_layer(hongkou.boundary)],
+        initial_view_state=view_of(hongkou.boundary), map_style=None,
+    )  # fmt: skip
+    size = len(deck.to_json().encode())
+    assert size < 5e6
+    per_hexagon = len(
+        hexagon_payload(cells, metric, ["residents"]).to_json(orient="records")
+    ) / len(cells)
+    assert per_hexagon < 130  # the measured cost of a naive polygon payload
+    with pytest.raises(ValueError, match="coarser resolution"):
+        hexagon_payload(pd.concat([cells] * (MAX_HEXAGONS // len(cells) + 1)), metric, [])
