@@ -25,16 +25,27 @@ class LayerSpec:
     title: str
     params: type
     generate: Callable[..., gpd.GeoDataFrame]
+    candidates: Callable[..., tuple[Any, Any]]
 
 
 REGISTRY: dict[str, LayerSpec] = {
     "base_stations": LayerSpec(
-        "base_stations", "5G base stations", base_stations.BaseStationParams, base_stations.generate
+        "base_stations",
+        "5G base stations",
+        base_stations.BaseStationParams,
+        base_stations.generate,
+        base_stations.candidates,
     ),
     "charging": LayerSpec(
-        "charging", "EV charging stations", charging.ChargingParams, charging.generate
+        "charging",
+        "EV charging stations",
+        charging.ChargingParams,
+        charging.generate,
+        charging.candidates,
     ),
-    "lockers": LayerSpec("lockers", "Smart locker groups", lockers.LockerParams, lockers.generate),
+    "lockers": LayerSpec(
+        "lockers", "Smart locker groups", lockers.LockerParams, lockers.generate, lockers.candidates
+    ),
 }
 
 

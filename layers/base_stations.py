@@ -18,7 +18,7 @@ import numpy as np
 
 from layers._context import LayerContext
 from layers._contract import make_layer
-from layers._placement import place_sites, stack_candidates
+from layers._placement import hex_lattice, place_sites, stack_candidates
 from twin.model import District
 
 LAYER = "base_stations"
@@ -57,6 +57,13 @@ class BaseStationParams:
     )
     weight_per_poi: float = 50.0
     weight_per_street_point: float = 5.0
+
+
+def candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
+    """Where a new site can go: street points every ~100 m and rooftops on a 150 m lattice."""
+    return stack_candidates(
+        [(ctx.street_xy[::4], "street"), (hex_lattice(ctx.region, 150.0), "rooftop")]
+    )
 
 
 def site_count(district: District, params: BaseStationParams) -> tuple[int, str]:

@@ -58,7 +58,8 @@ class ChargingParams:
     street_reach_m: float = 100.0
 
 
-def _candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
+def candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
+    """Where stations can stand, in order of preference."""
     return stack_candidates(
         [
             (ctx.pois_xy({"parking"}, {"parking"}), "car park"),
@@ -94,7 +95,7 @@ def generate(district: District, params: ChargingParams | None = None) -> gpd.Ge
     )
     n = params.count or max(1, round(district.area_km2 * density))
     spacing = params.spacing_inside_m if share_in >= 0.5 else params.spacing_outside_m
-    cand_xy, cand_kind = _candidates(ctx)
+    cand_xy, cand_kind = candidates(ctx)
     poi_xy = ctx.pois_xy({"eating", "healthcare", "moving"})
     weights_xy = np.vstack([ctx.demand_xy, poi_xy])
     weights = np.concatenate([ctx.demand_population, np.full(len(poi_xy), 30.0)])

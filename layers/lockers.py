@@ -54,6 +54,19 @@ class LockerParams:
     street_reach_m: float = 100.0
 
 
+def candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
+    """Where locker groups can stand: compounds, hospitals, schools, offices, street side."""
+    return stack_candidates(
+        [
+            (ctx.demand_xy, "residential"),
+            (ctx.pois_xy({"healthcare"}, {"hospital"}), "hospital"),
+            (ctx.pois_xy({"learning"}), "school"),
+            (ctx.pois_xy({"eating"}), "office"),  # commercial streets stand in for offices
+            (ctx.street_xy, "street-side"),
+        ]
+    )
+
+
 def generate(district: District, params: LockerParams | None = None) -> gpd.GeoDataFrame:
     """Locker groups for ``district`` as a contract-conforming GeoDataFrame (EPSG:4326)."""
     params = params or LockerParams()
@@ -63,15 +76,7 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
     target = district.preset.target_value("lockers_new")
     new = params.new_groups if params.new_groups is not None else int(target or 0)
     n = existing + new
-    cand_xy, cand_kind = stack_candidates(
-        [
-            (ctx.demand_xy, "residential"),
-            (ctx.pois_xy({"healthcare"}, {"hospital"}), "hospital"),
-            (ctx.pois_xy({"learning"}), "school"),
-            (ctx.pois_xy({"eating"}), "office"),  # commercial streets stand in for offices
-            (ctx.street_xy, "street-side"),
-        ]
-    )
+    cand_xy, cand_kind = candidates(ctx)
     placement = place_sites(
         ctx.region, n, params.spacing_m, ctx.demand_xy, ctx.demand_population,
         cand_xy, cand_kind, rng, 0.0, ctx.street_rule(params.street_reach_m),

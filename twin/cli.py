@@ -189,6 +189,64 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    """Recommend new sites (maximal covering), or the fewest sites reaching a share."""
+    from twin.siting import recommend
+
+    result = _build(args)
+    candidates = None
+    if args.candidates:
+        from twin.inventory import read_candidates
+
+        candidates = read_candidates(Path(args.candidates), args.crs)
+    sites, summary = recommend(
+        result.district, args.layer, result.coverage.cells, args.add, args.target_share,
+        candidates, result.coverage.params, _progress,
+    )  # fmt: skip
+    if args.json:
+        records = sites.assign(lon=sites.geometry.x.round(6), lat=sites.geometry.y.round(6))
+        payload = summary | {"sites_ranked": records.drop(columns="geometry").to_dict("records")}
+        print(json.dumps(payload, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(f"{args.layer}: {summary['covered_share_before']:.1%} of residents covered now, "
+              f"{summary['covered_share_after']:.1%} with {summary['sites']} new sites "
+              f"({summary['candidates']:,} candidates)")  # fmt: skip
+        for row in sites.itertuples():
+            print(f"  {row.rank:>3}. {row.geometry.x:.6f}, {row.geometry.y:.6f}  {row.candidate_kind:<14}"
+                  f" +{row.new_residents:,.0f} residents → {row.covered_share:.1%}")  # fmt: skip
+        if "note" in summary:
+            print(f"note: {summary['note']}")
+    if args.out:
+        from twin.export import metadata, to_geojson
+        from twin.sources.cache import atomic_write_bytes
+
+        meta = metadata(result.report["attribution"], summary)
+        atomic_write_bytes(Path(args.out), to_geojson(sites, meta))
+        print(f"written {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a layer or the hexagon metrics as GeoJSON, GeoParquet, CSV, GeoPackage or GeoTIFF."""
+    from twin.export import export_bytes, metadata
+    from twin.sources.cache import atomic_write_bytes
+
+    if args.format == "gtiff" and (args.layer != "hexagons" or not args.metric):
+        msg = "a GeoTIFF holds a hexagon metric: use --layer hexagons --metric COLUMN."
+        raise InvalidInputError(msg)
+    if args.datum != "wgs84" and args.format != "geojson":
+        raise InvalidInputError("GCJ-02 output is offered for GeoJSON only (for Amap); use wgs84.")
+    result = _build(args)
+    frame = result.coverage.cells if args.layer == "hexagons" else result.layers[args.layer]
+    meta = metadata(result.report["attribution"], result.report["parameters"] | {
+        "district": result.district.preset.slug, "layer": args.layer, "datum": args.datum})  # fmt: skip
+    data = export_bytes(frame, args.format, meta, args.layer, args.datum, args.metric,
+                        result.district.metric_crs)  # fmt: skip
+    atomic_write_bytes(Path(args.output), data)
+    print(f"{args.layer} of {result.district.name} → {args.output} ({len(data):,} bytes)")
+    return EXIT_OK
+
+
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--res", type=int, help="H3 resolution 7–10 (default 9, or TWIN_H3_RES)")
     parser.add_argument(
@@ -249,6 +307,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("site", help="recommend new sites (maximal covering) for a layer")
+    _add_source_options(p)
+    _add_analysis_options(p)
+    p.add_argument("--layer", required=True, choices=["base_stations", "charging", "lockers"])
+    goal = p.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--add", type=int, help="number of new sites to choose")
+    goal.add_argument("--target-share", type=float,
+                      help="fewest sites that cover this share of residents, e.g. 0.95")  # fmt: skip
+    p.add_argument("--candidates", help="CSV/GeoJSON of candidate locations (default: generated)")
+    p.add_argument("--crs", choices=["wgs84", "gcj02", "bd09"], default="wgs84",
+                   help="datum of the candidates file")  # fmt: skip
+    p.add_argument("--out", help="write the ranked sites as GeoJSON")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_site)
+    p = sub.add_parser("export", help="write a layer or the hexagon metrics for GIS")
+    _add_source_options(p)
+    _add_analysis_options(p)
+    p.add_argument("--layer", required=True,
+                   choices=["hexagons", "base_stations", "charging", "lockers"])  # fmt: skip
+    p.add_argument(
+        "--format", required=True, choices=["geojson", "parquet", "csv", "gpkg", "gtiff"]
+    )
+    p.add_argument("--metric", help="hexagon column for --format gtiff, e.g. rsrp_dbm")
+    p.add_argument("--datum", choices=["wgs84", "gcj02"], default="wgs84",
+                   help="gcj02 writes Amap coordinates (GeoJSON only)")  # fmt: skip
+    p.add_argument("-o", "--output", required=True, help="file to write")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -193,3 +193,18 @@ def import_inventory(
         )
         raise EmptyAreaError(msg)
     return frame, report
+
+
+def read_candidates(path: Path, crs: CrsName = "wgs84") -> gpd.GeoDataFrame:
+    """Candidate locations for siting from any inventory format; bad coordinates are an error."""
+    raw = read_inventory(path)
+    lon = pd.to_numeric(raw["lon_raw"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(raw["lat_raw"], errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if bad.any():
+        rows = ", ".join(map(str, raw.loc[bad, "row"].head(10)))
+        msg = f"{Path(path).name}: {int(bad.sum())} candidate rows have unusable coordinates (rows {rows})."
+        raise InvalidInputError(msg)
+    wlon, wlat = to_wgs84(lon, lat, crs)
+    return gpd.GeoDataFrame(raw.drop(columns=["lon_raw", "lat_raw"]),
+                            geometry=gpd.points_from_xy(wlon, wlat), crs=4326)  # fmt: skip
