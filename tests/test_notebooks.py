@@ -1,0 +1,29 @@
+"""The notebooks run offline on the data pack, top to bottom, so they never rot."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from twin.settings import PROJECT_ROOT
+
+NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_the_three_notebooks_exist():
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_quickstart.ipynb", "02_coverage_gaps.ipynb", "03_export_for_gis.ipynb"]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: Path(p).stem)
+def test_notebook_runs(path, settings, monkeypatch):
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(settings.cache_dir))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    book = nbformat.read(path, as_version=4)
+    NotebookClient(book, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+    errors = [o for c in book.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]  # fmt: skip
+    assert not errors
