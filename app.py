@@ -25,6 +25,7 @@ pages = [
     st.Page("app_pages/coverage.py", title="Coverage map", icon="🗺️", url_path="coverage"),
     st.Page("app_pages/life_circle.py", title="Life circle", icon="🚶", url_path="life-circle"),
     st.Page("app_pages/gaps.py", title="Gaps", icon="🎯", url_path="gaps"),
+    st.Page("app_pages/whatif.py", title="What-if", icon="🧪", url_path="what-if"),
     st.Page("app_pages/data.py", title="Data", icon="📥", url_path="data"),
     st.Page("app_pages/export.py", title="Export", icon="📤", url_path="export"),
     st.Page("app_pages/district.py", title="Sources", icon="📚", url_path="sources"),

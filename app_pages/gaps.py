@@ -29,7 +29,7 @@ for key, label in LABELS.items():
     table = pd.DataFrame(gaps)[["h3", "residents", "value", "unit", "lon", "lat"]]
     st.caption(f"Top {len(gaps)} gaps hold {unserved_people:,.0f} residents.")
     event = st.dataframe(
-        table, hide_index=True, use_container_width=True, on_select="rerun",
+        table, hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key=f"gaps_{key}",
     )  # fmt: skip
     selected = event.selection.rows if event else []

@@ -47,7 +47,7 @@ for category, label in CATEGORIES.items():
     })  # fmt: skip
 st.subheader("Per category")
 st.dataframe(
-    pd.DataFrame(rows), hide_index=True, use_container_width=True,
+    pd.DataFrame(rows), hide_index=True, width="stretch",
     column_config={"residents within 15 min": st.column_config.ProgressColumn(
         format="percent", min_value=0.0, max_value=1.0)},
 )  # fmt: skip
@@ -69,7 +69,7 @@ st.write(
     f"{row['residents']:,.0f} residents; {len(found):,} POIs within 15 minutes"
     + (" (some times estimated: no street data nearby)" if found["estimated"].any() else "")
 )
-st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, use_container_width=True)
+st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, width="stretch")
 times = {CATEGORIES[c]: row[f"t_{c}"] for c in measured}
 st.bar_chart(pd.Series(times, name="minutes to the nearest"), y_label="minutes", horizontal=True)
 if np.isfinite(row["lc_mean_min"]):

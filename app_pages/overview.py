@@ -60,7 +60,7 @@ st.bar_chart(pd.DataFrame(chart).T, stack=False, y_label="share (0–1)")
 st.subheader("Targets and measured values")
 table = pd.DataFrame(rows)
 st.dataframe(
-    table, hide_index=True, use_container_width=True,
+    table, hide_index=True, width="stretch",
     column_config={"measured": st.column_config.NumberColumn(format="%.3g"),
                    "plan": st.column_config.NumberColumn(format="%.3g")},
 )  # fmt: skip

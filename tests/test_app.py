@@ -133,3 +133,20 @@ def test_deck_payload_stays_small(hongkou, settings):
     assert per_hexagon < 130  # the measured cost of a naive polygon payload
     with pytest.raises(ValueError, match="coarser resolution"):
         hexagon_payload(pd.concat([cells] * (MAX_HEXAGONS // len(cells) + 1)), metric, [])
+
+
+def test_whatif_add_recommend_and_accept(env):
+    app = page("app_pages/whatif.py")
+    assert app.selectbox(key="whatif_layer").value == "charging"
+    app.selectbox(key="whatif_layer").set_value("lockers").run()
+    app.button(key="add_site").click().run()
+    assert not app.exception
+    assert any("added a site" in c.value for c in app.caption)
+    app.number_input(key="rec_k").set_value(3).run()
+    app.button(key="recommend").click().run()
+    assert not app.exception
+    app.button(key="accept").click().run()
+    assert not app.exception
+    assert any("accepted 3 recommended sites" in c.value for c in app.caption)
+    after = [m for m in app.metric if m.label.startswith("Residents served")]
+    assert len(after) == 2 and after[1].delta.startswith("+")

@@ -152,3 +152,17 @@ def test_upload_on_the_data_page(server, browser, hongkou, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "data_page.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_pages_render_without_exceptions(server, browser):
+    """Every page loads in the browser; the what-if page draws its before/after maps."""
+    for path in ("", "/life-circle", "/gaps", "/what-if", "/export", "/sources"):
+        page = open_page(browser, server + path)
+        wait_idle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        if path == "/what-if":
+            page.wait_for_selector("canvas", timeout=120_000)
+            page.wait_for_timeout(2000)
+            assert page.locator("canvas").count() >= 2
+            page.screenshot(path=str(ARTIFACTS / "whatif_page.png"), full_page=True)
+        page.close()
