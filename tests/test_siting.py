@@ -116,3 +116,11 @@ def test_cli_site_with_a_candidates_file(settings, hongkou, tmp_path, capsys, mo
         == 2
     )
     assert "unusable coordinates (rows 1)" in capsys.readouterr().err
+
+
+def test_siting_benchmark_instance_is_well_formed():
+    from benchmarks.bench_siting import instance
+
+    problem = instance(cells=500, candidates=50)
+    assert problem.coverage.shape == (500, 50) and problem.coverage.nnz > 0
+    assert lazy_greedy(problem, 5).gains.sum() > 0
