@@ -13,7 +13,8 @@ import streamlit as st
 from app_pages._cached import current_layers, street_network
 from app_pages._state import current_view, loaded_coverage
 from layers._context import LayerContext
-from twin.analysis.engine import CoverageParams
+from twin.analysis.engine import Coverage, CoverageParams
+from twin.analysis.report import plan_report
 from twin.analysis.whatif import diff_layers, update
 from twin.export import metadata, to_geojson
 from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, view_of
@@ -62,6 +63,8 @@ def new_site(lon: float, lat: float, number: int) -> gpd.GeoDataFrame:
     )
     template["feature_id"] = f"WHATIF-{number:04d}"
     template["source"] = "what-if"
+    if "status" in template:
+        template["status"] = "new"  # a planned locker group counts towards the plan's new groups
     return template.set_geometry(gpd.points_from_xy([lon], [lat]), crs=4326)
 
 
@@ -156,6 +159,20 @@ for column, title, frame, these, share in [
     column.pydeck_chart(deck, height=380, key=f"whatif_map_{title}")
 st.markdown(legend_html(metric), unsafe_allow_html=True)
 st.caption(f"Streets and POIs {OSM_CREDIT} (ODbL).")
+
+st.subheader("Plan report, before and after")
+layers_after = current_layers(slug) | {layer: scenario["frame"]}
+after_report = plan_report(loaded, Coverage(after_cells, params, measured, 0.0), layers_after)
+before_rows = {r["key"]: r for r in report["rows"] if r["measured"] is not None}
+after_rows = {r["key"]: r for r in after_report["rows"]}
+st.dataframe(
+    pd.DataFrame([
+        {"target": r["label"], "before": r["measured"], "after": after_rows[k]["measured"],
+         "plan": r["target"], "status before": r["status"], "status after": after_rows[k]["status"]}
+        for k, r in before_rows.items() if k in after_rows
+    ]),
+    hide_index=True, width="stretch",
+)  # fmt: skip
 
 meta = metadata(
     report["attribution"], {"district": slug, "layer": layer, "scenario": scenario["log"]}

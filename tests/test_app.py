@@ -150,3 +150,7 @@ def test_whatif_add_recommend_and_accept(env):
     assert any("accepted 3 recommended sites" in c.value for c in app.caption)
     after = [m for m in app.metric if m.label.startswith("Residents served")]
     assert len(after) == 2 and after[1].delta.startswith("+")
+    report = app.dataframe[-1].value
+    lockers = report[report["target"] == "new smart locker groups"]
+    assert lockers.empty or (lockers["after"] >= lockers["before"]).all()
+    assert set(report.columns) >= {"before", "after", "status after"}
