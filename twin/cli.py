@@ -254,6 +254,14 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _analysis_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+    """A subcommand that loads a district and runs the coverage engine on it."""
+    parser = sub.add_parser(name, help=help_text)
+    _add_source_options(parser)
+    _add_analysis_options(parser)
+    return parser
+
+
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("district", help="name, slug or adcode, e.g. hongkou, 虹口, 310109")
     parser.add_argument("--osm-file", help="an .osm/.osm.pbf/.graphml street file to use")
@@ -297,19 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lon-col", help="longitude column (found by common names otherwise)")
     p.add_argument("--rejected-out", help="write the rejected rows with reasons to this CSV")
     p.set_defaults(func=cmd_import)
-    p = sub.add_parser("build", help="layers, hexagon metrics and report.json into a folder")
-    _add_source_options(p)
-    _add_analysis_options(p)
+    p = _analysis_parser(sub, "build", "layers, hexagon metrics and report.json into a folder")
     p.add_argument("--out", help="output folder (default build/DISTRICT)")
     p.set_defaults(func=cmd_build)
-    p = sub.add_parser("report", help="the plan targets next to the measured values")
-    _add_source_options(p)
-    _add_analysis_options(p)
+    p = _analysis_parser(sub, "report", "the plan targets next to the measured values")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_report)
-    p = sub.add_parser("site", help="recommend new sites (maximal covering) for a layer")
-    _add_source_options(p)
-    _add_analysis_options(p)
+    p = _analysis_parser(sub, "site", "recommend new sites (maximal covering) for a layer")
     p.add_argument("--layer", required=True, choices=["base_stations", "charging", "lockers"])
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--add", type=int, help="number of new sites to choose")
@@ -321,9 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the ranked sites as GeoJSON")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_site)
-    p = sub.add_parser("export", help="write a layer or the hexagon metrics for GIS")
-    _add_source_options(p)
-    _add_analysis_options(p)
+    p = _analysis_parser(sub, "export", "write a layer or the hexagon metrics for GIS")
     p.add_argument("--layer", required=True,
                    choices=["hexagons", "base_stations", "charging", "lockers"])  # fmt: skip
     p.add_argument(

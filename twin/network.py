@@ -117,17 +117,6 @@ class StreetNetwork:
         result = dijkstra(graph, directed=True, indices=n, limit=limit + 1.0)
         return np.asarray(result[:n]) - 1.0
 
-    def nearest_facility(
-        self,
-        origins_xy: NDArray[np.float64],
-        facilities_xy: NDArray[np.float64],
-        limit_m: float = np.inf,
-        max_snap_m: float = DEFAULT_MAX_SNAP_M,
-        detour_factor: float = DEFAULT_DETOUR_FACTOR,
-    ) -> Distances:
-        """Walking distance from each origin to its nearest facility (see the module docstring)."""
-        return nearest_facility(self, origins_xy, facilities_xy, limit_m, max_snap_m, detour_factor)
-
 
 def straight_line(origins_xy: NDArray, facilities_xy: NDArray) -> NDArray[np.float64]:
     """Crow-fly distance from each origin to its nearest facility (inf without facilities)."""

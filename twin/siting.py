@@ -149,11 +149,7 @@ def _straight_reach(cand_xy: NDArray, cells_xy: NDArray, radius: NDArray, detour
         group = cells[radius[cells] == r]
         hits = tree.query_ball_point(cells_xy[group], r / detour)
         lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-        rows.append(
-            np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])
-            if lengths.sum()
-            else np.empty(0, dtype=np.int64)
-        )
+        rows.append(np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]))
         cols.append(np.repeat(group, lengths))
     r_ = np.concatenate(rows)
     c_ = np.concatenate(cols)
@@ -164,19 +160,10 @@ def radio_range_m(params: radio.RadioParams) -> float:
     """Distance at which the standard macro's RSRP falls to the threshold (NLOS median)."""
     d = np.geomspace(10, 20_000, 4000)
     spec = STANDARD_MACRO
-    d3d = np.hypot(d, spec["height_m"] - params.ue_height_m)
-    per_re = spec["tx_power_dbm"] - 10 * np.log10(
-        radio.resource_elements(spec["bandwidth_mhz"], spec["frequency_ghz"])
-    )
-    rsrp = (
-        per_re
-        + spec["antenna_gain_dbi"]
-        - radio.path_loss_db(
-            d3d, spec["frequency_ghz"], params.ue_height_m, False, params.los_model, d
-        )
-    )
-    if params.outdoor_to_indoor:
-        rsrp = rsrp - radio.o2i_loss_db(spec["frequency_ghz"], params.indoor_distance_m)
+    rsrp = radio.link_rsrp_dbm(
+        d, spec["height_m"], spec["frequency_ghz"], spec["tx_power_dbm"], spec["bandwidth_mhz"],
+        spec["antenna_gain_dbi"], False, params,
+    )  # fmt: skip
     ok = rsrp >= params.covered_rsrp_dbm
     return float(d[ok].max()) if ok.any() else 0.0
 

@@ -113,6 +113,61 @@ def _distance_score(metres: NDArray, radius: NDArray | float) -> NDArray[np.floa
     return np.clip(2.0 - np.asarray(metres) / radius, 0.0, 1.0)
 
 
+# walking-distance layer: (distance column, estimated flag, covered flag, score column)
+DISTANCE_COLUMNS = {
+    "charging": ("charging_m", "charging_estimated", "covered_charging", "score_charging"),
+    "lockers": ("locker_m", "lockers_estimated", "covered_lockers", "score_lockers"),
+}
+
+
+def _put(cells: gpd.GeoDataFrame, rows: NDArray[np.int64] | None, column: str, values) -> None:  # type: ignore[no-untyped-def]
+    """Write ``values`` to every cell (``rows`` None) or to the cells at positions ``rows``."""
+    if rows is None:
+        cells[column] = values
+    else:
+        cells.loc[cells.index[rows], column] = values
+
+
+def write_fiveg(
+    cells: gpd.GeoDataFrame,
+    rows: NDArray[np.int64] | None,
+    best: radio.BestServer,
+    site_ids: NDArray,
+    params: CoverageParams,
+) -> None:
+    """The 5G columns of ``rows`` (all cells when None) from a best-server result."""
+    _put(cells, rows, "rsrp_dbm", np.round(best.rsrp_dbm, 2))
+    _put(cells, rows, "serving_site",
+         np.where(best.site_index >= 0, site_ids[best.site_index.clip(0)], ""))  # fmt: skip
+    _put(cells, rows, "quality_5g", radio.quality_class(best.rsrp_dbm).astype(str))
+    _put(cells, rows, "covered_5g", best.rsrp_dbm >= params.radio.covered_rsrp_dbm)
+    _put(cells, rows, "score_fiveg", np.clip((best.rsrp_dbm + 115.0) / 30.0, 0.0, 1.0))
+
+
+def write_distance(
+    cells: gpd.GeoDataFrame,
+    layer: str,
+    rows: NDArray[np.int64] | None,
+    metres: NDArray,
+    estimated: NDArray,
+    params: CoverageParams,
+) -> None:
+    """A walking-distance layer's columns for ``rows`` (all when None) against its radius rule.
+
+    Charging reads each cell's ``charging_radius_m``, which must be set first.
+    """
+    column, estimated_flag, covered, score = DISTANCE_COLUMNS[layer]
+    if layer == "charging":
+        radius = cells["charging_radius_m"].to_numpy(dtype=float)
+        radius = radius if rows is None else radius[rows]
+    else:
+        radius = params.locker_radius_m
+    _put(cells, rows, column, np.round(metres, 1))
+    _put(cells, rows, estimated_flag, estimated)
+    _put(cells, rows, covered, metres <= radius)
+    _put(cells, rows, score, _distance_score(metres, radius))
+
+
 def _noop(_: str) -> None:
     return None
 
@@ -148,12 +203,7 @@ def compute(
         progress("5G best-server RSRP")
         sites = layers["base_stations"]
         best = radio.best_server(origins, ctx.xy(sites), sites, params.radio)
-        cells["rsrp_dbm"] = np.round(best.rsrp_dbm, 2)
-        ids = sites["feature_id"].astype(str).to_numpy()
-        cells["serving_site"] = np.where(best.site_index >= 0, ids[best.site_index.clip(0)], "")
-        cells["quality_5g"] = radio.quality_class(best.rsrp_dbm).astype(str)
-        cells["covered_5g"] = best.rsrp_dbm >= params.radio.covered_rsrp_dbm
-        cells["score_fiveg"] = np.clip((best.rsrp_dbm + 115.0) / 30.0, 0.0, 1.0)
+        write_fiveg(cells, None, best, sites["feature_id"].astype(str).to_numpy(), params)
 
     if "charging" in layers:
         progress("charging: straight-line and street distances")
@@ -161,21 +211,13 @@ def compute(
         inside = ctx.inside_outer_ring(cells["lon"].to_numpy(), cells["lat"].to_numpy())
         radius = np.where(inside, params.charging_radius_inside_m, params.charging_radius_outside_m)
         cells["charging_line_m"] = np.round(straight_line(origins, stations), 1)
-        metres, estimated = walk(stations)
-        cells["charging_m"] = np.round(metres, 1)
-        cells["charging_estimated"] = estimated
         cells["charging_ring"] = np.where(inside, "inside", "outside")
         cells["charging_radius_m"] = radius
-        cells["covered_charging"] = metres <= radius
-        cells["score_charging"] = _distance_score(metres, radius)
+        write_distance(cells, "charging", None, *walk(stations), params)
 
     if "lockers" in layers:
         progress("lockers: walking distances")
-        metres, estimated = walk(ctx.xy(layers["lockers"]))
-        cells["locker_m"] = np.round(metres, 1)
-        cells["lockers_estimated"] = estimated
-        cells["covered_lockers"] = metres <= params.locker_radius_m
-        cells["score_lockers"] = _distance_score(metres, params.locker_radius_m)
+        write_distance(cells, "lockers", None, *walk(ctx.xy(layers["lockers"])), params)
 
     measured = [c for c in CATEGORIES if (district.pois["category"] == c).any()]
     progress(f"15-minute life circle: {len(measured)} categories")
@@ -195,11 +237,12 @@ def compute(
     cells["lc_served"] = (times <= limit).all(axis=1) if measured else False
     cells["lc_estimated"] = any_estimated
     cells["score_life_circle"] = (times <= limit).mean(axis=1) if measured else np.zeros(len(cells))
-    _service_index(cells, params.weights)
+    service_index(cells, params.weights)
     return Coverage(cells, params, measured, unassigned)
 
 
-def _service_index(cells: gpd.GeoDataFrame, weights: tuple[tuple[str, float], ...]) -> None:
+def service_index(cells: gpd.GeoDataFrame, weights: tuple[tuple[str, float], ...]) -> None:
+    """(Re)write the combined service index from the component scores present."""
     parts = [(f"score_{name}", w) for name, w in weights if f"score_{name}" in cells and w > 0]
     if not parts:
         cells["service_index"] = np.nan

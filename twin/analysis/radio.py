@@ -128,6 +128,26 @@ def quality_class(rsrp_dbm: NDArray) -> NDArray[np.object_]:
     return np.asarray(QUALITY_CLASSES, dtype=object)[index]
 
 
+def link_rsrp_dbm(
+    d2d: NDArray,
+    height_m: NDArray | float,
+    fc_ghz: NDArray | float,
+    tx_power_dbm: NDArray | float,
+    bandwidth_mhz: NDArray | float,
+    gain_dbi: NDArray | float,
+    micro: NDArray[np.bool_] | bool,
+    params: RadioParams,
+) -> NDArray[np.float64]:
+    """Median RSRP per RE of one link: P_tx − 10 log10(N_RE) + G − PL (− O2I when asked)."""
+    d3d = np.hypot(d2d, np.asarray(height_m) - params.ue_height_m)
+    loss = path_loss_db(d3d, fc_ghz, params.ue_height_m, micro, params.los_model, d2d)
+    per_re = np.asarray(tx_power_dbm) - 10 * np.log10(resource_elements(bandwidth_mhz, fc_ghz))
+    rsrp = per_re + gain_dbi - loss
+    if params.outdoor_to_indoor:
+        rsrp = rsrp - o2i_loss_db(fc_ghz, params.indoor_distance_m)
+    return rsrp
+
+
 @dataclass(frozen=True)
 class BestServer:
     rsrp_dbm: NDArray[np.float64]
@@ -154,20 +174,16 @@ def best_server(
     fc = sites["frequency_ghz"].to_numpy(dtype=float)[idx_safe]
     micro = (sites["cell_type"].astype(str).to_numpy() == "UMi")[idx_safe]
     d2d_safe = np.where(valid, d2d, 1.0)
-    d3d = np.hypot(d2d_safe, height - params.ue_height_m)
-    loss = path_loss_db(d3d, fc, params.ue_height_m, micro, params.los_model, d2d_safe)
-    per_re = sites["tx_power_dbm"].to_numpy(dtype=float)[idx_safe] - 10 * np.log10(
-        resource_elements(sites["bandwidth_mhz"].to_numpy(dtype=float)[idx_safe], fc)
-    )
     gain = sites["antenna_gain_dbi"].to_numpy(dtype=float)[idx_safe]
     if params.sector_pattern:
         delta = cells_xy[:, None, :] - sites_xy[idx_safe]
         bearing = np.degrees(np.arctan2(delta[..., 0], delta[..., 1])) % 360.0  # from north
         azimuths = sites[["azimuth_1", "azimuth_2", "azimuth_3"]].to_numpy(dtype=float)[idx_safe]
         gain = gain + sector_gain_db(bearing, azimuths)
-    rsrp = per_re + gain - loss
-    if params.outdoor_to_indoor:
-        rsrp = rsrp - o2i_loss_db(fc, params.indoor_distance_m)
+    rsrp = link_rsrp_dbm(
+        d2d_safe, height, fc, sites["tx_power_dbm"].to_numpy(dtype=float)[idx_safe],
+        sites["bandwidth_mhz"].to_numpy(dtype=float)[idx_safe], gain, micro, params,
+    )  # fmt: skip
     rsrp = np.where(valid, rsrp, -np.inf)
     best = np.argmax(rsrp, axis=1)
     rows = np.arange(n)

@@ -21,7 +21,13 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from twin.analysis import radio
-from twin.analysis.engine import CoverageParams, _distance_score, _service_index
+from twin.analysis.engine import (
+    DISTANCE_COLUMNS,
+    CoverageParams,
+    service_index,
+    write_distance,
+    write_fiveg,
+)
 from twin.network import StreetNetwork, nearest_facility, straight_line
 
 
@@ -84,11 +90,7 @@ def update(
             if finite.any()
             else 5000.0
         )
-        moved = (
-            np.vstack([change.added_xy, change.removed_xy])
-            if len(change.added_xy) or len(change.removed_xy)
-            else np.empty((0, 2))
-        )
+        moved = np.vstack([change.added_xy, change.removed_xy])
         near = np.zeros(len(out), dtype=bool)
         if len(moved):
             near = np.asarray(
@@ -96,40 +98,18 @@ def update(
             )
         hit = np.flatnonzero(near | served)
         best = radio.best_server(cells_xy[hit], after_xy, after, params.radio)
-        ids = after["feature_id"].astype(str).to_numpy()
-        out.loc[out.index[hit], "rsrp_dbm"] = np.round(best.rsrp_dbm, 2)
-        out.loc[out.index[hit], "serving_site"] = np.where(
-            best.site_index >= 0, ids[best.site_index.clip(0)], ""
-        )
-        out.loc[out.index[hit], "quality_5g"] = radio.quality_class(best.rsrp_dbm).astype(str)
-        out["covered_5g"] = out["rsrp_dbm"].to_numpy(dtype=float) >= params.radio.covered_rsrp_dbm
-        out["score_fiveg"] = np.clip(
-            (out["rsrp_dbm"].to_numpy(dtype=float) + 115.0) / 30.0, 0.0, 1.0
-        )
-        _service_index(out, params.weights)
+        write_fiveg(out, hit, best, after["feature_id"].astype(str).to_numpy(), params)
+        service_index(out, params.weights)
         return out, len(hit)
-    column, flag, estimated, score = (
-        ("charging_m", "covered_charging", "charging_estimated", "score_charging")
-        if layer == "charging"
-        else ("locker_m", "covered_lockers", "lockers_estimated", "score_lockers")
-    )
+    column = DISTANCE_COLUMNS[layer][0]
     hit = np.flatnonzero(affected_by_distance(cells_xy, out[column].to_numpy(dtype=float), change))
     if len(hit):
         found = nearest_facility(network, cells_xy[hit], after_xy, params.search_limit_m,
                                  params.max_snap_m, params.detour_factor)  # fmt: skip
-        out.loc[out.index[hit], column] = np.round(found.metres, 1)
-        out.loc[out.index[hit], estimated] = found.estimated
+        write_distance(out, layer, hit, found.metres, found.estimated, params)
         if layer == "charging":
             out.loc[out.index[hit], "charging_line_m"] = np.round(
                 straight_line(cells_xy[hit], after_xy), 1
             )
-    radius = (
-        out["charging_radius_m"].to_numpy(dtype=float)
-        if layer == "charging"
-        else params.locker_radius_m
-    )
-    metres = out[column].to_numpy(dtype=float)
-    out[flag] = metres <= radius
-    out[score] = _distance_score(metres, radius)
-    _service_index(out, params.weights)
+    service_index(out, params.weights)
     return out, len(hit)
