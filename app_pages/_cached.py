@@ -16,8 +16,11 @@ import streamlit as st
 
 from twin.analysis.engine import LAYERS, CoverageParams, compute
 from twin.analysis.report import plan_report
-from twin.model import District, district
+from twin.layer_store import layer_for
+from twin.model import District
+from twin.network import StreetNetwork
 from twin.settings import Settings
+from twin.store import load_district
 
 IMPORTS_KEY = "imported_layers"
 
@@ -25,13 +28,11 @@ IMPORTS_KEY = "imported_layers"
 @st.cache_resource(show_spinner=False)
 def load(slug: str) -> District:
     """The district ``slug`` from the cache or its sources."""
-    return district(slug, Settings.from_env())
+    return load_district(slug, Settings.from_env())
 
 
 @st.cache_data(show_spinner=False)
 def generated_layer(slug: str, layer: str) -> gpd.GeoDataFrame:
-    from twin.layer_store import layer_for
-
     return layer_for(load(slug), layer, Settings.from_env())
 
 
@@ -70,8 +71,8 @@ def coverage(
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]:
     """Hexagon metrics, the plan report and the measured categories (``token`` keys the layers)."""
     loaded = load(slug)
-    params = CoverageParams(resolution=resolution, elderly=elderly)
-    result = compute(loaded, _layers, params)
+    params = coverage_params(resolution, elderly)
+    result = compute(loaded, _layers, params, network=street_network(slug))
     return result.cells, plan_report(loaded, result, _layers), result.measured_categories
 
 
@@ -82,10 +83,13 @@ def district_coverage(
     return coverage(slug, resolution, elderly, layers_token(slug), current_layers(slug))
 
 
-@st.cache_resource(show_spinner=False)
-def street_network(slug: str):  # type: ignore[no-untyped-def]
-    """The CSR street network of ``slug`` (None without streets)."""
-    from twin.network import StreetNetwork
+def coverage_params(resolution: int, elderly: bool) -> CoverageParams:
+    """The engine's params from the settings in force (norms, walking speed)."""
+    return CoverageParams.from_settings(Settings.from_env(), resolution, elderly)
 
+
+@st.cache_resource(show_spinner=False)
+def street_network(slug: str) -> StreetNetwork | None:
+    """The CSR street network of ``slug`` (None without streets)."""
     loaded = load(slug)
     return StreetNetwork.from_graph(loaded.graph, loaded.metric_crs) if loaded.has_streets else None

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages._cached import current_layers
 from app_pages._state import current_view, loaded_coverage
-from twin.export import EXTENSIONS, export_bytes, metadata
+from twin.exports import EXTENSIONS, export_bytes, metadata
 
 FORMATS = {"geojson": ("GeoJSON (RFC 7946)", "application/geo+json"),
            "parquet": ("GeoParquet", "application/vnd.apache.parquet"),

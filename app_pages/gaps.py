@@ -8,7 +8,7 @@ import streamlit as st
 from app_pages._state import current_view, loaded_coverage
 
 LABELS = {
-    "fiveg": "5G (RSRP below the threshold)",
+    "base_stations": "5G (RSRP below the threshold)",
     "charging": "Charging (beyond the radius rule)",
     "lockers": "Lockers (beyond 300 m walk)",
     "life_circle": "Life circle (some category beyond 15 min)",

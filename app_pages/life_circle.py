@@ -10,7 +10,7 @@ from app_pages._cached import street_network
 from app_pages._state import current_view, loaded_coverage
 from twin.analysis.isochrone import reachable_pois
 from twin.analysis.life_circle import weighted_mean
-from twin.sources.pois import CATEGORIES
+from twin.categories import CATEGORIES
 
 view = current_view()
 loaded, cells, report, measured = loaded_coverage(view)

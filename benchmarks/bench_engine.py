@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 
 from benchmarks._util import median_seconds, table
-from twin.network import StreetNetwork, nearest_facility
+from twin.network import StreetNetwork, nearest
 
 
 def street_grid(side: int, spacing_m: float = 80.0, seed: int = 0) -> StreetNetwork:
@@ -96,8 +96,8 @@ def h3_indexing(n: int = 2_000_000, baseline_n: int = 200_000) -> tuple[str, ...
 
 def hongkou_pipeline() -> tuple[str, ...]:
     from twin.analysis.build import build
-    from twin.model import district
     from twin.settings import Settings
+    from twin.store import load_district as district
 
     settings = Settings.from_env()
     if settings.data_dir is None:
@@ -135,7 +135,7 @@ def _scale_child(queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg
     start = time.perf_counter()
     for category in range(10):
         facilities = rng.uniform(0, 96_000, (2_000 + 2_000 * category, 2))
-        nearest_facility(net, origins, facilities, limit_m=6000.0)
+        nearest(net, origins, facilities)
     engine_s = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     queue.put((net.n_nodes, len(cells), build_s, engine_s, peak_mib))

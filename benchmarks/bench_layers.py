@@ -12,10 +12,10 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-import layers
 from benchmarks._util import median_seconds, peak_mib, table
-from layers._placement import spacing_for
+from twin import layers
 from twin.districts import resolve
+from twin.layers.placement import spacing_for
 from twin.model import District
 
 SIDE_M = 19_260.0  # a square of Minhang's 371 km²

@@ -1,8 +1,10 @@
-"""Infrastructure layers: one generator module per layer and a registry.
+"""Infrastructure layers (installed and imported as ``twin.layers``): generators and a registry.
 
-Each generator has a frozen params dataclass and ``generate(district, params) -> GeoDataFrame``;
-every output obeys :func:`layers._contract.validate_layer` (EPSG:4326 points with ``layer``,
-``feature_id``, ``source``, ``geometry`` and the layer's own attributes).
+Each generator has a frozen params dataclass (defaults from ``data/norms.toml``) and
+``generate(district, params) -> GeoDataFrame``; every output obeys :func:`validate_layer`
+(EPSG:4326 points with ``layer``, ``feature_id``, ``source``, ``geometry`` and the layer's own
+attributes). Walking-distance layers also say which ``service_radius`` a site at a given place
+has, so the engine, siting and what-if apply the same rule to real, generated and new sites.
 """
 
 from __future__ import annotations
@@ -12,49 +14,93 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 
-from layers import base_stations, charging, lockers
-from layers._contract import LAYER_COLUMNS, validate_layer
 from twin._errors import InvalidInputError
+from twin.context import LayerContext
+from twin.keys import LAYER_NAMES
+from twin.layers import base_stations, charging, lockers
+from twin.layers.contract import LAYER_COLUMNS, validate_layer
 from twin.model import District
+
+RadiusRule = Callable[[LayerContext, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
 class LayerSpec:
+    """A layer's generator, its params class, its siting candidates and its radius rule."""
+
     name: str
-    title: str
     params: type
     generate: Callable[..., gpd.GeoDataFrame]
-    candidates: Callable[..., tuple[Any, Any]]
+    candidates: Callable[[LayerContext], tuple[Any, Any]]
+    service_radius: RadiusRule | None  # None: served by signal, not by a walk
 
 
 REGISTRY: dict[str, LayerSpec] = {
     "base_stations": LayerSpec(
         "base_stations",
-        "5G base stations",
         base_stations.BaseStationParams,
         base_stations.generate,
         base_stations.candidates,
+        None,
     ),
     "charging": LayerSpec(
         "charging",
-        "EV charging stations",
         charging.ChargingParams,
         charging.generate,
         charging.candidates,
+        charging.service_radius,
     ),
     "lockers": LayerSpec(
-        "lockers", "Smart locker groups", lockers.LockerParams, lockers.generate, lockers.candidates
+        "lockers",
+        lockers.LockerParams,
+        lockers.generate,
+        lockers.candidates,
+        lockers.service_radius,
     ),
 }
+if tuple(REGISTRY) != LAYER_NAMES:  # pragma: no cover - a developer's slip, caught by the tests
+    msg = f"twin.keys.LAYER_NAMES {LAYER_NAMES} disagrees with the layer registry {tuple(REGISTRY)}"
+    raise RuntimeError(msg)
+WALKING_LAYERS: tuple[str, ...] = tuple(k for k, s in REGISTRY.items() if s.service_radius)
+
+
+def spec(layer: str) -> LayerSpec:
+    """The registry entry of ``layer``, or a clear error naming the known layers."""
+    if layer not in REGISTRY:
+        msg = f"unknown layer {layer!r}; choose one of {', '.join(REGISTRY)}."
+        raise InvalidInputError(msg)
+    return REGISTRY[layer]
 
 
 def generate(layer: str, district: District, params: Any = None) -> gpd.GeoDataFrame:
     """Generate ``layer`` for ``district`` with ``params`` (defaults when None)."""
-    if layer not in REGISTRY:
-        msg = f"unknown layer {layer!r}; choose one of {', '.join(REGISTRY)}."
+    return spec(layer).generate(district, params)
+
+
+def site_radii(layer: str, ctx: LayerContext, sites: gpd.GeoDataFrame) -> np.ndarray:
+    """Each site's service radius: its own ``service_radius_m`` where set, else the layer's rule."""
+    rule = spec(layer).service_radius
+    if rule is None:
+        msg = f"{layer} is not a walking-distance layer and has no service radius."
         raise InvalidInputError(msg)
-    return REGISTRY[layer].generate(district, params)
+    lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    default = rule(ctx, lon, lat) if len(sites) else np.empty(0)
+    if "service_radius_m" not in sites.columns:
+        return default
+    own = sites["service_radius_m"].to_numpy(dtype=float)
+    return np.where(np.isfinite(own) & (own > 0), own, default)
 
 
-__all__ = ["LAYER_COLUMNS", "REGISTRY", "LayerSpec", "generate", "validate_layer"]
+__all__ = [
+    "LAYER_COLUMNS",
+    "LAYER_NAMES",
+    "REGISTRY",
+    "WALKING_LAYERS",
+    "LayerSpec",
+    "generate",
+    "site_radii",
+    "spec",
+    "validate_layer",
+]

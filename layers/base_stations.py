@@ -11,50 +11,50 @@ China Telecom / China Unicom sharing n78 (3.5 GHz, 100 MHz), China Broadnet on n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 
-from layers._context import LayerContext
-from layers._contract import make_layer
-from layers._placement import hex_lattice, place_sites, stack_candidates
+from twin.context import LayerContext
+from twin.layers.contract import make_layer
+from twin.layers.placement import hex_lattice, place_sites, stack_candidates
 from twin.model import District
+from twin.norms import BandSpec, FiveGNorms, default_norms
 
 LAYER = "base_stations"
-BANDS = {  # band: (operator, frequency GHz, bandwidth MHz, macro tx dBm, macro gain dBi)
-    "n41": ("China Mobile", 2.6, 160, 53.0, 24.0),
-    "n78": ("China Telecom / China Unicom", 3.5, 100, 53.0, 24.0),
-    "n28": ("China Broadnet", 0.7, 30, 49.0, 15.0),
-}
-MICRO_TX_DBM, MICRO_GAIN_DBI, MICRO_HEIGHT_M, MACRO_HEIGHT_M = 37.0, 10.0, 10.0, 25.0
+
+
+def _fiveg() -> FiveGNorms:
+    return default_norms().fiveg
 
 
 @dataclass(frozen=True)
 class BaseStationParams:
-    """Parameters of the 5G layer (defaults from PLANS.md and typical Chinese deployments).
+    """Parameters of the 5G layer; defaults from ``data/norms.toml`` ([fiveg]).
 
     Attributes:
         seed: random seed; the same seed and district give the same layout.
         count: number of sites; None takes the plan target, or derives it from the spacing.
         spacing_m: preferred inter-site distance per area class.
-        micro_share: share of micro cells (UMi, 10 m) per area class.
-        band_share: share of sites per band (n41, n78, n28).
+        micro_share: share of micro cells (UMi) per area class.
+        bands: radio spec and share of sites per band (n41, n78, n28).
+        macro_height_m / micro_height_m: antenna heights of UMa and UMi sites.
+        micro_tx_power_dbm / micro_antenna_gain_dbi: the micro cells' radio.
         weight_per_poi: demand weight of a POI, in residents.
         weight_per_street_point: demand weight of 25 m of street, in residents.
     """
 
     seed: int = 2025
     count: int | None = None
-    spacing_m: dict[str, float] = field(
-        default_factory=lambda: {"core": 250.0, "urban": 400.0, "suburban": 700.0}
-    )
-    micro_share: dict[str, float] = field(
-        default_factory=lambda: {"core": 0.3, "urban": 0.15, "suburban": 0.05}
-    )
-    band_share: dict[str, float] = field(
-        default_factory=lambda: {"n41": 0.45, "n78": 0.45, "n28": 0.10}
-    )
+    spacing_m: Mapping[str, float] = field(default_factory=lambda: _fiveg().site_spacing_m)
+    micro_share: Mapping[str, float] = field(default_factory=lambda: _fiveg().micro_share)
+    bands: Mapping[str, BandSpec] = field(default_factory=lambda: _fiveg().bands)
+    macro_height_m: float = field(default_factory=lambda: _fiveg().macro_height_m)
+    micro_height_m: float = field(default_factory=lambda: _fiveg().micro_height_m)
+    micro_tx_power_dbm: float = field(default_factory=lambda: _fiveg().micro_tx_power_dbm)
+    micro_antenna_gain_dbi: float = field(default_factory=lambda: _fiveg().micro_antenna_gain_dbi)
     weight_per_poi: float = 50.0
     weight_per_street_point: float = 5.0
 
@@ -104,9 +104,11 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
     )  # fmt: skip
     lon, lat = ctx.lonlat(placement.xy)
     micro = rng.random(n) < params.micro_share[district.preset.area_class]
-    bands = rng.choice(list(params.band_share), size=n, p=list(params.band_share.values()))
-    micro &= bands != "n28"  # 700 MHz is a macro-layer band
-    specs = np.array([BANDS[b] for b in bands], dtype=object)
+    names = list(params.bands)
+    shares = np.array([params.bands[b].share for b in names])
+    bands = rng.choice(names, size=n, p=shares / shares.sum())
+    micro &= np.array([params.bands[b].frequency_ghz >= 1.0 for b in bands])  # sub-1 GHz: macro
+    specs = [params.bands[b] for b in bands]
     first_azimuth = rng.integers(0, 120, n)
     ids = [f"BS-{district.preset.adcode}-{i:05d}" for i in range(n)]
     frame = make_layer(
@@ -116,17 +118,21 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
         lat,
         {
             "site_id": ids,
-            "height_m": np.where(micro, MICRO_HEIGHT_M, MACRO_HEIGHT_M),
+            "height_m": np.where(micro, params.micro_height_m, params.macro_height_m),
             "cell_type": np.where(micro, "UMi", "UMa"),
             "azimuth_1": first_azimuth,
             "azimuth_2": first_azimuth + 120,
             "azimuth_3": first_azimuth + 240,
-            "operator": specs[:, 0].astype(str),
+            "operator": np.array([s.operator for s in specs], dtype=str),
             "band": bands,
-            "frequency_ghz": specs[:, 1].astype(float),
-            "bandwidth_mhz": specs[:, 2].astype(float),
-            "tx_power_dbm": np.where(micro, MICRO_TX_DBM, specs[:, 3].astype(float)),
-            "antenna_gain_dbi": np.where(micro, MICRO_GAIN_DBI, specs[:, 4].astype(float)),
+            "frequency_ghz": np.array([s.frequency_ghz for s in specs], dtype=float),
+            "bandwidth_mhz": np.array([s.bandwidth_mhz for s in specs], dtype=float),
+            "tx_power_dbm": np.where(
+                micro, params.micro_tx_power_dbm, [s.tx_power_dbm for s in specs]
+            ),
+            "antenna_gain_dbi": np.where(
+                micro, params.micro_antenna_gain_dbi, [s.antenna_gain_dbi for s in specs]
+            ),
             "snapped_to": placement.kind.astype(str),
         },
         "generated",

@@ -15,22 +15,27 @@ stands: 0.9 km inside the Outer Ring, 1.5 km outside (Minhang's plan), with ≥ 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 
-from layers._context import LayerContext, street_notes
-from layers._contract import make_layer
-from layers._placement import place_sites, stack_candidates
+from twin.context import LayerContext
+from twin.layers.contract import make_layer
+from twin.layers.placement import place_sites, stack_candidates, street_notes, street_rule
 from twin.model import District
+from twin.norms import ChargingNorms, default_norms
 
 LAYER = "charging"
 
 
+def _n() -> ChargingNorms:
+    return default_norms().charging
+
+
 @dataclass(frozen=True)
 class ChargingParams:
-    """Parameters of the charging layer.
+    """Parameters of the charging layer; defaults from ``data/norms.toml`` ([charging]).
 
     Attributes:
         seed: random seed.
@@ -46,16 +51,25 @@ class ChargingParams:
 
     seed: int = 2025
     count: int | None = None
-    stations_per_km2_inside: float = 4.0
-    stations_per_km2_outside: float = 1.0
-    spacing_inside_m: float = 400.0
-    spacing_outside_m: float = 900.0
-    mean_piles: float = 10.0
-    fast_share_range: tuple[float, float] = (0.2, 0.6)
-    min_fast_share: float = 0.03
-    radius_inside_m: float = 900.0
-    radius_outside_m: float = 1500.0
-    street_reach_m: float = 100.0
+    stations_per_km2_inside: float = field(default_factory=lambda: _n().stations_per_km2_inside)
+    stations_per_km2_outside: float = field(default_factory=lambda: _n().stations_per_km2_outside)
+    spacing_inside_m: float = field(default_factory=lambda: _n().spacing_inside_m)
+    spacing_outside_m: float = field(default_factory=lambda: _n().spacing_outside_m)
+    mean_piles: float = field(default_factory=lambda: _n().mean_piles)
+    fast_share_range: tuple[float, float] = field(default_factory=lambda: _n().fast_share_range)
+    min_fast_share: float = field(default_factory=lambda: _n().fast_share_min)
+    radius_inside_m: float = field(default_factory=lambda: _n().radius_inside_outer_ring_m)
+    radius_outside_m: float = field(default_factory=lambda: _n().radius_outside_outer_ring_m)
+    street_reach_m: float = field(default_factory=lambda: _n().street_reach_m)
+
+
+def service_radius(
+    ctx: LayerContext, lon: np.ndarray, lat: np.ndarray, params: ChargingParams | None = None
+) -> np.ndarray:
+    """The radius rule of a station standing at (lon, lat): 0.9 km inside the Outer Ring, else 1.5."""
+    params = params or ChargingParams()
+    inside = ctx.inside_outer_ring(np.asarray(lon), np.asarray(lat))
+    return np.where(inside, params.radius_inside_m, params.radius_outside_m).astype(float)
 
 
 def candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +114,7 @@ def generate(district: District, params: ChargingParams | None = None) -> gpd.Ge
     weights_xy = np.vstack([ctx.demand_xy, poi_xy])
     weights = np.concatenate([ctx.demand_population, np.full(len(poi_xy), 30.0)])
     floor = 0.01 * weights.sum() / n
-    streets = ctx.street_rule(params.street_reach_m)
+    streets = street_rule(ctx, params.street_reach_m)
     placement = place_sites(
         ctx.region,
         n,
@@ -132,9 +146,7 @@ def generate(district: District, params: ChargingParams | None = None) -> gpd.Ge
             "piles": piles,
             "fast_piles": np.minimum(fast, piles),
             "ring": np.where(ring_inside, "inside", "outside"),
-            "service_radius_m": np.where(
-                ring_inside, params.radius_inside_m, params.radius_outside_m
-            ),
+            "service_radius_m": service_radius(ctx, lon, lat, params),
         },
         "generated",
     )

@@ -11,17 +11,24 @@ outside it, where no candidate lies near a chosen spot, ``site_type`` is ``deman
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 
-from layers._context import LayerContext, street_notes
-from layers._contract import make_layer
-from layers._placement import place_sites, stack_candidates
+from twin.context import LayerContext
+from twin.layers.contract import make_layer
+from twin.layers.placement import place_sites, stack_candidates, street_notes, street_rule
 from twin.model import District
+from twin.norms import LockerNorms, default_norms
 
 LAYER = "lockers"
+
+
+def _n() -> LockerNorms:
+    return default_norms().lockers
+
+
 COMPARTMENTS = {  # site type: (low, high) compartments per group
     "residential": (60, 160),
     "office": (40, 100),
@@ -35,7 +42,7 @@ PLAN_FOCUS = ("hospital", "school", "office", "residential")
 
 @dataclass(frozen=True)
 class LockerParams:
-    """Parameters of the locker layer.
+    """Parameters of the locker layer; defaults from ``data/norms.toml`` ([lockers]).
 
     Attributes:
         seed: random seed.
@@ -47,11 +54,21 @@ class LockerParams:
     """
 
     seed: int = 2025
-    residents_per_existing_group: float = 2000.0
+    residents_per_existing_group: float = field(
+        default_factory=lambda: _n().residents_per_existing_group
+    )
     new_groups: int | None = None
-    spacing_m: float = 150.0
-    service_radius_m: float = 300.0
-    street_reach_m: float = 100.0
+    spacing_m: float = field(default_factory=lambda: _n().spacing_m)
+    service_radius_m: float = field(default_factory=lambda: _n().service_radius_m)
+    street_reach_m: float = field(default_factory=lambda: _n().street_reach_m)
+
+
+def service_radius(
+    ctx: LayerContext, lon: np.ndarray, lat: np.ndarray, params: LockerParams | None = None
+) -> np.ndarray:
+    """The walking distance a locker group at (lon, lat) serves (the same everywhere)."""
+    params = params or LockerParams()
+    return np.full(len(np.atleast_1d(lon)), params.service_radius_m, dtype=float)
 
 
 def candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +96,7 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
     cand_xy, cand_kind = candidates(ctx)
     placement = place_sites(
         ctx.region, n, params.spacing_m, ctx.demand_xy, ctx.demand_population,
-        cand_xy, cand_kind, rng, 0.0, ctx.street_rule(params.street_reach_m),
+        cand_xy, cand_kind, rng, 0.0, street_rule(ctx, params.street_reach_m),
     )  # fmt: skip
     lon, lat = ctx.lonlat(placement.xy)
     site_type = np.where(placement.kind == "open", "demand-only", placement.kind).astype(str)
@@ -101,7 +118,7 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
             "site_type": site_type,
             "compartments": rng.integers(low, high + 1),
             "status": status.astype(str),
-            "service_radius_m": np.full(n, params.service_radius_m),
+            "service_radius_m": service_radius(ctx, lon, lat, params),
         },
         "generated",
     )

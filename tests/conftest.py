@@ -1,15 +1,23 @@
-"""Shared fixtures: the data pack, an isolated cache, offline settings and a loaded Hongkou."""
+"""Shared fixtures: a synthetic district (no data pack), and the data pack's districts.
+
+Tests that use the data pack (the ``data_dir`` fixture or anything built on it) are marked
+``pack``. Without the pack they skip, unless ``TWIN_REQUIRE_PACK=1`` (set by ``.ci/run``), in
+which case they fail: CI never passes by skipping half the suite.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from twin.settings import PROJECT_ROOT, Settings
+from twin.norms import PROJECT_ROOT
+from twin.settings import Settings
 
 INPUT = Path(__file__).parent / "input_data"
+sys.path.insert(0, str(Path(__file__).parent))  # tests/synthetic.py
 
 
 def _data_dir() -> Path | None:
@@ -20,13 +28,23 @@ def _data_dir() -> Path | None:
 
 
 DATA_DIR = _data_dir()
-needs_pack = pytest.mark.skipif(DATA_DIR is None, reason="the sample data pack is not present")
+REQUIRE_PACK = os.environ.get("TWIN_REQUIRE_PACK", "").strip() in {"1", "true", "yes"}
+PACK_FIXTURES = {"data_dir", "settings", "hongkou", "minhang", "hongkou_build"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pack)
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     if DATA_DIR is None:
-        pytest.skip("the sample data pack (../shared/data or TWIN_DATA_DIR) is not present")
+        message = "the sample data pack (../shared/data or TWIN_DATA_DIR) is not present"
+        if REQUIRE_PACK:
+            pytest.fail(f"{message}, and TWIN_REQUIRE_PACK=1 requires it")
+        pytest.skip(message)
     return DATA_DIR
 
 
@@ -37,13 +55,34 @@ def settings(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settin
 
 @pytest.fixture(scope="session")
 def hongkou(settings: Settings):
-    from twin.model import load_district
+    from twin.model import district_from_sources
 
-    return load_district("hongkou", settings)
+    return district_from_sources("hongkou", settings)
 
 
 @pytest.fixture(scope="session")
 def minhang(settings: Settings):
-    from twin.model import load_district
+    from twin.model import district_from_sources
 
-    return load_district("minhang", settings)
+    return district_from_sources("minhang", settings)
+
+
+@pytest.fixture(scope="session")
+def offline_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings with no data pack and an empty cache: what a clean machine has."""
+    return Settings(data_dir=None, cache_dir=tmp_path_factory.mktemp("bare"), offline=True)
+
+
+@pytest.fixture(scope="session")
+def town():
+    """Testville: the synthetic district of ``tests/synthetic.py``."""
+    from synthetic import testville
+
+    return testville()
+
+
+@pytest.fixture(scope="session")
+def town_build(town, offline_settings):
+    from twin.analysis.build import build
+
+    return build(town, offline_settings)

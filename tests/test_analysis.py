@@ -15,7 +15,7 @@ from twin.analysis.build import build, write
 from twin.analysis.engine import CoverageParams
 from twin.cli import main
 from twin.grid import cells_to_strings, hex_grid, index_points, residents_per_cell
-from twin.network import StreetNetwork, nearest_facility
+from twin.network import StreetNetwork
 
 
 @pytest.fixture
@@ -40,18 +40,6 @@ def test_node_distances_are_exact(diamond):
     assert d[:4] == pytest.approx([30.0, 100.0, 150.0, 0.0])
     limited = diamond.node_distances(np.array([3]), np.array([0.0]), limit=120.0)
     assert limited[1] == pytest.approx(100.0) and math.isinf(limited[0])
-
-
-def test_nearest_facility_walks_and_estimates(diamond):
-    facilities = np.array([[200.0, 10.0]])  # 10 m off node D
-    origins = np.array([[0.0, 5.0], [100.0, 0.0], [0.0, 900.0]])
-    found = nearest_facility(diamond, origins, facilities, max_snap_m=50.0, detour_factor=1.3)
-    assert found.metres[0] == pytest.approx(5 + 200 + 10)
-    assert found.metres[1] == pytest.approx(110.0)
-    assert not found.estimated[:2].any()
-    # the third origin is 750 m from any node: straight line times the detour factor
-    assert found.estimated[2]
-    assert found.metres[2] == pytest.approx(1.3 * math.hypot(200, 890))
 
 
 def test_csr_from_an_osmnx_style_graph_matches_networkx():

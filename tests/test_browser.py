@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import layers
+from twin import layers
 from twin.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser

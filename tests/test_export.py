@@ -13,7 +13,7 @@ import shapely
 from twin import InvalidInputError
 from twin.cli import main
 from twin.crs import gcj02_to_wgs84
-from twin.export import export_bytes, metadata
+from twin.exports import export_bytes, metadata
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,9 @@ import pandas as pd
 import pytest
 from scipy.spatial import cKDTree
 
-import layers
-from layers._context import LayerContext
-from twin import EmptyAreaError, InvalidInputError
+from twin import CRSMismatchError, EmptyAreaError, InvalidInputError, layers
 from twin.cli import main
+from twin.context import LayerContext
 from twin.crs import from_wgs84
 from twin.inventory import import_inventory
 from twin.layer_store import forget_imported, layer_for, save_imported
@@ -51,7 +50,11 @@ def test_each_crs_lands_on_the_same_sites(hongkou, sites, tmp_path, crs):
     assert np.abs(frame.geometry.x - sites["lng"].to_numpy()).max() < 1e-6  # ≈ 0.1 m
     assert np.abs(frame.geometry.y - sites["lat"].to_numpy()).max() < 1e-6
     assert frame["feature_id"].tolist() == sites["编号"].tolist()
-    assert report.filled_defaults == {"site_type": "unknown", "fast_piles": 0}
+    assert report.filled_defaults == {
+        "site_type": "unknown", "fast_piles": 0,
+        "service_radius_m": "the layer's rule where each site stands",
+    }  # fmt: skip
+    assert (frame["service_radius_m"] == 900.0).all()  # Hongkou lies inside the Outer Ring
 
 
 def test_gcj02_file_declared_wgs84_is_flagged(hongkou, sites, tmp_path):
@@ -107,7 +110,7 @@ def test_bad_rows_are_listed_never_dropped(hongkou, sites, tmp_path):
         ("name,address\na,b\n", InvalidInputError, "no latitude column"),
         ("", EmptyAreaError, "empty"),
         ("lat,lng\nabc,def\nghi,jkl\n", InvalidInputError, "no row has usable"),
-        ("lat,lng\n3500000,400000\n", InvalidInputError, "no row has usable"),
+        ("lat,lng\n3500000,400000\n", CRSMismatchError, "projected metres"),
         ("lat,lng\n39.9,116.4\n", EmptyAreaError, "none of 1 rows lies in Hongkou"),
     ],
 )

@@ -3,11 +3,10 @@ import pytest
 import shapely
 from scipy.spatial import cKDTree
 
-import layers
-from layers._context import LayerContext
-from layers._contract import validate_layer
-from layers._placement import hex_lattice, place_sites
-from twin import InvalidInputError
+from twin import InvalidInputError, layers
+from twin.context import LayerContext
+from twin.layers import validate_layer
+from twin.layers.placement import hex_lattice, place_sites
 
 ALL = list(layers.REGISTRY)
 
@@ -104,7 +103,7 @@ def test_base_station_count_and_attributes(generated, hongkou):
 
 
 def test_songjiang_has_no_number_and_says_so(settings):
-    from twin.model import load_district
+    from twin.model import district_from_sources as load_district
 
     songjiang = load_district("songjiang", settings)
     frame = layers.generate("base_stations", songjiang)
@@ -126,7 +125,7 @@ def test_charging_rules(generated, minhang):
 
 
 def test_lockers_plan_target(settings):
-    from twin.model import load_district
+    from twin.model import district_from_sources as load_district
 
     changning = load_district("changning", settings)
     frame = layers.generate("lockers", changning)

@@ -5,9 +5,10 @@ import pytest
 import shapely
 
 from tests.conftest import INPUT
-from twin import EmptyAreaError, StreetNetworkUnavailableError
+from twin import EmptyAreaError
 from twin.datum import DatumShiftWarning, check_datum, street_reference_points, warn_if_gcj02
-from twin.model import district, load_district
+from twin.model import district_from_sources as load_district
+from twin.store import load_district as cached_district
 
 
 def node_xy(graph):
@@ -45,8 +46,6 @@ def test_district_without_street_data_still_loads(minhang):
     assert minhang.area_km2 > 300 and minhang.study_share == 0
     assert len(minhang.demand) > 0 and len(minhang.pois) > 0
     assert any("twin fetch minhang" in note for note in minhang.notes)
-    with pytest.raises(StreetNetworkUnavailableError, match="--osm-file"):
-        minhang.require_streets("the 15-minute life circle")
 
 
 def test_street_file_outside_the_district_is_an_empty_area(settings):
@@ -73,8 +72,16 @@ def test_gcj02_points_passed_as_wgs84_are_detected(hongkou, settings):
     assert not ok.likely_gcj02
 
 
-def test_district_cache_round_trip(settings):
-    first = district("hongkou", settings)
-    again = district("hongkou", settings)
+def test_district_cache_round_trip(settings, monkeypatch):
+    first = cached_district("hongkou", settings)
+    # a second load must come from the cache: reading the sources again would fail now
+    monkeypatch.setattr(
+        "twin.store.district_from_sources", lambda *a, **k: pytest.fail("not cached")
+    )
+    again = cached_district("hongkou", settings)
     assert again.summary() == first.summary()
     assert again.graph.number_of_edges() == first.graph.number_of_edges()
+    # cache=False reads the sources every time and never touches the cache
+    monkeypatch.undo()
+    fresh = cached_district("hongkou", settings, cache=False)
+    assert fresh.summary() == first.summary()

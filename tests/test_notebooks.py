@@ -27,3 +27,11 @@ def test_notebook_runs(path, settings, monkeypatch):
     errors = [o for c in book.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]  # fmt: skip
     assert not errors
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: Path(p).stem)
+def test_notebooks_use_only_the_public_api(path):
+    book = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in book.cells if c.cell_type == "code")
+    assert "import twin" in code
+    assert "from twin" not in code and "import twin." not in code

@@ -72,7 +72,7 @@ def test_recommended_lockers_cover_new_residents(hongkou, hongkou_cells):
     # the engine agrees: adding the recommended sites raises the covered share to what was promised
     import pandas as pd
 
-    import layers
+    from twin import layers
     from twin.analysis.engine import compute
 
     current = layers.generate("lockers", hongkou)
@@ -105,8 +105,11 @@ def test_cli_site_with_a_candidates_file(settings, hongkou, tmp_path, capsys, mo
                  "--json", "--out", str(out)])  # fmt: skip
     assert code == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["candidates"] <= 40 and len(payload["sites_ranked"]) <= 3
+    assert payload["candidates"] <= 40 and 1 <= len(payload["sites_ranked"]) <= 3
     assert all(s["candidate_kind"] == "user file" for s in payload["sites_ranked"])
+    offered = np.column_stack([points.geometry.x, points.geometry.y])
+    for site in payload["sites_ranked"]:  # every site is one of the file's candidates
+        assert np.abs(offered - [site["lon"], site["lat"]]).max(axis=1).min() < 1e-5
     assert any(
         "OpenStreetMap" in a for a in json.loads(out.read_text(encoding="utf-8"))["attribution"]
     )

@@ -33,9 +33,9 @@ class EmptyAreaError(InvalidInputError):
     """An area or selection that contains nothing to work on."""
 
 
-class StreetNetworkUnavailableError(TwinError, LookupError):
-    """A street-based step was asked for a district loaded without a street network."""
-
-
 class NetworkAccessError(TwinError, ConnectionError):
     """Online data was needed but could not be downloaded (offline mode or no connection)."""
+
+
+class TwinWarning(UserWarning):
+    """Base class of every warning twin issues (a result stands, but read it with care)."""

@@ -1,7 +1,9 @@
 """The ``twin`` command line.
 
 Exit codes: 0 success, 2 bad usage or bad input, 1 any other failure. Errors go to stderr in one
-sentence; progress goes to stderr too, so stdout stays clean for ``--json``.
+sentence; progress goes to stderr too, so stdout stays clean for ``--json``. Heavy libraries
+(geopandas, osmnx, scipy) are imported inside the commands that need them, so ``twin --help``
+and ``twin districts`` start at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from twin._errors import (
     UnknownDistrictError,
 )
 from twin.districts import TARGET_KEYS, load_presets
+from twin.keys import DATUMS, EXPORT_FORMATS, LAYER_NAMES
 from twin.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -74,9 +77,9 @@ def cmd_districts(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace, refresh: bool = False):  # type: ignore[no-untyped-def]
-    from twin.model import district
+    from twin.store import load_district
 
-    return district(
+    return load_district(
         args.district,
         _settings(args),
         osm_file=Path(args.osm_file) if getattr(args, "osm_file", None) else None,
@@ -161,7 +164,7 @@ def _build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     settings = _settings(args)
     resolution = check_resolution(args.res if args.res is not None else settings.h3_resolution)
     loaded = _load(args)
-    params = CoverageParams(resolution=resolution, elderly=args.elderly)
+    params = CoverageParams.from_settings(settings, resolution, args.elderly)
     return build(loaded, settings, params, progress=_progress)
 
 
@@ -217,7 +220,7 @@ def cmd_site(args: argparse.Namespace) -> int:
         if "note" in summary:
             print(f"note: {summary['note']}")
     if args.out:
-        from twin.export import metadata, to_geojson
+        from twin.exports import metadata, to_geojson
         from twin.sources.cache import atomic_write_bytes
 
         meta = metadata(result.report["attribution"], summary)
@@ -228,7 +231,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a layer or the hexagon metrics as GeoJSON, GeoParquet, CSV, GeoPackage or GeoTIFF."""
-    from twin.export import export_bytes, metadata
+    from twin.exports import export_bytes, metadata
     from twin.sources.cache import atomic_write_bytes
 
     if args.format == "gtiff" and (args.layer != "hexagons" or not args.metric):
@@ -250,7 +253,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--res", type=int, help="H3 resolution 7–10 (default 9, or TWIN_H3_RES)")
     parser.add_argument(
-        "--elderly", action="store_true", help="walk at the elderly profile's 3.6 km/h"
+        "--elderly",
+        action="store_true",
+        help="walk at the elderly profile's speed (norms: 3.6 km/h)",
     )
 
 
@@ -267,7 +272,7 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--osm-file", help="an .osm/.osm.pbf/.graphml street file to use")
     parser.add_argument("--boundary-file", help="a boundary file to use instead of the data pack")
     parser.add_argument(
-        "--boundary-crs", choices=["wgs84", "gcj02", "bd09"], default="wgs84",
+        "--boundary-crs", choices=DATUMS, default="wgs84",
         help="datum of the boundary file's coordinates",
     )  # fmt: skip
     parser.add_argument("--population", help="a population GeoTIFF (people per pixel)")
@@ -294,10 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="use a real inventory in place of a generated layer")
     _add_source_options(p)
     p.add_argument("file", help="CSV, GeoJSON, GeoPackage or GeoParquet of the sites")
-    p.add_argument("--layer", required=True, choices=["base_stations", "charging", "lockers"])
+    p.add_argument("--layer", required=True, choices=LAYER_NAMES)
     p.add_argument(
         "--crs",
-        choices=["wgs84", "gcj02", "bd09"],
+        choices=DATUMS,
         default="wgs84",
         help="datum of the file's coordinates (gcj02 for Amap, bd09 for Baidu)",
     )
@@ -312,25 +317,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_report)
     p = _analysis_parser(sub, "site", "recommend new sites (maximal covering) for a layer")
-    p.add_argument("--layer", required=True, choices=["base_stations", "charging", "lockers"])
+    p.add_argument("--layer", required=True, choices=LAYER_NAMES)
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--add", type=int, help="number of new sites to choose")
     goal.add_argument("--target-share", type=float,
                       help="fewest sites that cover this share of residents, e.g. 0.95")  # fmt: skip
     p.add_argument("--candidates", help="CSV/GeoJSON of candidate locations (default: generated)")
-    p.add_argument("--crs", choices=["wgs84", "gcj02", "bd09"], default="wgs84",
+    p.add_argument("--crs", choices=DATUMS, default="wgs84",
                    help="datum of the candidates file")  # fmt: skip
     p.add_argument("--out", help="write the ranked sites as GeoJSON")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_site)
     p = _analysis_parser(sub, "export", "write a layer or the hexagon metrics for GIS")
     p.add_argument("--layer", required=True,
-                   choices=["hexagons", "base_stations", "charging", "lockers"])  # fmt: skip
-    p.add_argument(
-        "--format", required=True, choices=["geojson", "parquet", "csv", "gpkg", "gtiff"]
-    )
+                   choices=("hexagons", *LAYER_NAMES))  # fmt: skip
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     p.add_argument("--metric", help="hexagon column for --format gtiff, e.g. rsrp_dbm")
-    p.add_argument("--datum", choices=["wgs84", "gcj02"], default="wgs84",
+    p.add_argument("--datum", choices=DATUMS[:2], default="wgs84",
                    help="gcj02 writes Amap coordinates (GeoJSON only)")  # fmt: skip
     p.add_argument("-o", "--output", required=True, help="file to write")
     p.set_defaults(func=cmd_export)

@@ -19,6 +19,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS
 
+from twin._errors import InvalidInputError
+from twin.keys import DATUMS
+
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 _EE = 0.00669342162296594323  # its first eccentricity squared
 _X_PI = np.pi * 3000.0 / 180.0
@@ -27,7 +30,7 @@ _MAX_ITERATIONS = 30
 
 WGS84 = "EPSG:4326"
 CrsName = Literal["wgs84", "gcj02", "bd09"]
-CRS_NAMES: tuple[CrsName, ...] = ("wgs84", "gcj02", "bd09")
+CRS_NAMES: tuple[CrsName, ...] = DATUMS  # type: ignore[assignment]
 
 Array = NDArray[np.float64]
 
@@ -37,7 +40,7 @@ def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     lat_a = np.asarray(lat, dtype=np.float64)
     if lon_a.shape != lat_a.shape:
         msg = f"lon and lat differ in shape ({lon_a.shape} vs {lat_a.shape})"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return lon_a, lat_a
 
 
@@ -130,7 +133,7 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, source: CrsName) -> tuple[Array, Ar
     if source == "bd09":
         return bd09_to_wgs84(lon, lat)
     msg = f"unknown coordinate system {source!r}; use one of {', '.join(CRS_NAMES)}."
-    raise ValueError(msg)
+    raise InvalidInputError(msg)
 
 
 def from_wgs84(lon: ArrayLike, lat: ArrayLike, target: CrsName) -> tuple[Array, Array]:
@@ -142,7 +145,7 @@ def from_wgs84(lon: ArrayLike, lat: ArrayLike, target: CrsName) -> tuple[Array, 
     if target == "bd09":
         return wgs84_to_bd09(lon, lat)
     msg = f"unknown coordinate system {target!r}; use one of {', '.join(CRS_NAMES)}."
-    raise ValueError(msg)
+    raise InvalidInputError(msg)
 
 
 def utm_crs(lon: float, lat: float) -> CRS:

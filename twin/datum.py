@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from twin._errors import TwinWarning
 from twin.crs import gcj02_to_wgs84, utm_crs
 
 MIN_POINTS = 5
@@ -25,7 +26,7 @@ IMPROVEMENT_RATIO = 1.5  # median distance must shrink by this factor after conv
 IMPROVEMENT_M = 10.0  # ... and by at least this many metres
 
 
-class DatumShiftWarning(UserWarning):
+class DatumShiftWarning(TwinWarning):
     """Points look like GCJ-02 coordinates declared as WGS-84."""
 
 

@@ -16,22 +16,35 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers._contract import LAYER_COLUMNS, validate_layer
-from twin._errors import EmptyAreaError, InvalidInputError
+from twin._errors import CRSMismatchError, EmptyAreaError, InvalidInputError
+from twin.context import LayerContext
 from twin.crs import CRS_NAMES, CrsName, to_wgs84
 from twin.datum import check_datum, street_reference_points
+from twin.layers import LAYER_COLUMNS, spec, validate_layer
 from twin.model import District
+from twin.norms import default_norms
 from twin.sources.inventory import read_inventory
 
-DEFAULTS: dict[str, dict[str, object]] = {
-    "base_stations": {
-        "height_m": 25.0, "cell_type": "UMa", "azimuth_1": 0, "azimuth_2": 120,
-        "azimuth_3": 240, "operator": "unknown", "band": "n78", "frequency_ghz": 3.5,
-        "bandwidth_mhz": 100.0, "tx_power_dbm": 53.0, "antenna_gain_dbi": 24.0,
-    },
-    "charging": {"site_type": "unknown", "piles": 1, "fast_piles": 0},
-    "lockers": {"site_type": "unknown", "compartments": 60, "status": "existing"},
-}  # fmt: skip
+DEFAULT_BAND = "n78"  # the shared China Telecom / China Unicom network: the commonest macro
+
+
+def attribute_defaults(layer: str) -> dict[str, object]:
+    """What a site of ``layer`` is assumed to be when the file does not say (from the norms)."""
+    fiveg = default_norms().fiveg
+    band = fiveg.bands[DEFAULT_BAND]
+    defaults: dict[str, dict[str, object]] = {
+        "base_stations": {
+            "height_m": fiveg.macro_height_m, "cell_type": "UMa", "azimuth_1": 0,
+            "azimuth_2": 120, "azimuth_3": 240, "operator": "unknown", "band": DEFAULT_BAND,
+            "frequency_ghz": band.frequency_ghz, "bandwidth_mhz": band.bandwidth_mhz,
+            "tx_power_dbm": band.tx_power_dbm, "antenna_gain_dbi": band.antenna_gain_dbi,
+        },
+        "charging": {"site_type": "unknown", "piles": 1, "fast_piles": 0},
+        "lockers": {"site_type": "unknown", "compartments": 60, "status": "existing"},
+    }  # fmt: skip
+    return defaults[layer]
+
+
 ID_COLUMNS = ("feature_id", "id", "site_id", "station_id", "locker_id", "编号", "name", "名称")
 DUPLICATE_DECIMALS = 5  # ≈ 1 m
 
@@ -96,6 +109,13 @@ def validate_inventory(
         _reject(frame, out_of_range, "coordinate out of range (projected metres?)"),
     ]
     ok = ~(missing | text | out_of_range)
+    if not ok.any() and out_of_range.any() and not (missing | text).all():
+        msg = (
+            f"{file}: every coordinate lies outside the range of degrees (e.g. lon "
+            f"{lon[out_of_range][0]:.0f}); the file holds projected metres, not {crs}: convert "
+            "it to longitude/latitude (e.g. from EPSG:32651) before importing."
+        )
+        raise CRSMismatchError(msg)
     if not ok.any():
         reasons = pd.concat(rejected)["reason"].value_counts().to_dict()
         msg = f"{file}: no row has usable lon/lat coordinates in degrees ({reasons})."
@@ -130,7 +150,9 @@ def validate_inventory(
         check = check_datum(wlon[accepted_mask], wlat[accepted_mask], ref_x, ref_y)
         if check.likely_gcj02:
             report_warnings.append(check.message(f"the sites of {file}"))
-    layer_frame, filled = _to_layer(accepted, wlon[accepted_mask], wlat[accepted_mask], layer, file)
+    layer_frame, filled = _to_layer(
+        accepted, wlon[accepted_mask], wlat[accepted_mask], layer, file, LayerContext(district)
+    )
     report = ImportReport(
         file=file, layer=layer, crs=crs, rows=len(frame), accepted=len(layer_frame),
         rejected=pd.concat(rejected).sort_values("row"),
@@ -141,7 +163,12 @@ def validate_inventory(
 
 
 def _to_layer(
-    accepted: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, layer: str, file: str
+    accepted: pd.DataFrame,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    layer: str,
+    file: str,
+    ctx: LayerContext,
 ) -> tuple[gpd.GeoDataFrame, dict[str, object]]:
     stem = Path(file).stem
     id_column = next((c for c in ID_COLUMNS if c in accepted.columns), None)
@@ -151,16 +178,19 @@ def _to_layer(
         ids = [f"{stem}-{r}" for r in accepted["row"]]
     attributes: dict[str, object] = {}
     filled: dict[str, object] = {}
+    defaults = attribute_defaults(layer)
     for column in LAYER_COLUMNS[layer]:
         if column in accepted.columns:
             attributes[column] = accepted[column].to_numpy()
         elif column in ("site_id", "station_id", "locker_id"):
             attributes[column] = ids
         elif column == "service_radius_m":
-            attributes[column] = np.nan  # set from the ring rule by the coverage engine
+            rule = spec(layer).service_radius
+            attributes[column] = rule(ctx, lon, lat) if rule is not None else np.nan
+            filled[column] = "the layer's rule where each site stands"
         else:
-            attributes[column] = DEFAULTS[layer][column]
-            filled[column] = DEFAULTS[layer][column]
+            attributes[column] = defaults[column]
+            filled[column] = defaults[column]
     extra = [c for c in accepted.columns if c not in (*attributes, "lon_raw", "lat_raw")]
     for column in extra:
         attributes.setdefault(column, accepted[column].to_numpy())
@@ -169,7 +199,7 @@ def _to_layer(
         geometry=gpd.points_from_xy(lon, lat),
         crs=4326,
     )
-    for column, default in DEFAULTS[layer].items():
+    for column, default in defaults.items():
         if isinstance(default, int | float) and column in accepted.columns:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(default)
     return validate_layer(frame, layer), filled

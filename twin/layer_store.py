@@ -6,8 +6,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
-import layers
-from layers._contract import validate_layer
+from twin import layers
+from twin.layers import validate_layer
 from twin.model import District
 from twin.settings import Settings
 from twin.sources.cache import atomic_write

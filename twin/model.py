@@ -1,7 +1,8 @@
 """The district model: boundary, study area, walking network, POIs by category and demand.
 
-:func:`load_district` assembles a :class:`District` from the best sources available (a user's
-files, the data pack, the cache, or OpenStreetMap online) and records where each piece came from.
+:func:`district_from_sources` assembles a :class:`District` from the best sources available (a
+user's files, the data pack, or OpenStreetMap online, cached) and records where each piece came
+from; :func:`twin.store.load_district` adds the district cache in front of it.
 A district with no street data still loads; its street-based steps report themselves unavailable.
 """
 
@@ -24,8 +25,8 @@ from twin._errors import (
     DataNotFoundError,
     EmptyAreaError,
     NetworkAccessError,
-    StreetNetworkUnavailableError,
 )
+from twin.categories import CATEGORIES
 from twin.crs import utm_crs
 from twin.datum import street_reference_points, warn_if_gcj02
 from twin.districts import DistrictPreset, resolve
@@ -38,7 +39,6 @@ from twin.sources.pack import pack_osm_files_covering
 from twin.sources.record import OSM_ATTRIBUTION, SourceRecord
 
 Progress = Callable[[str], None]
-STUDY_AREA_BUFFER_M = 250.0  # a street serves the land within a short walk of it
 POI_MARGIN_M = 1250.0  # load facilities this far outside the boundary: residents cross it
 
 
@@ -92,24 +92,13 @@ class District:
     def has_streets(self) -> bool:
         return self.graph is not None and self.graph.number_of_nodes() > 0
 
-    def require_streets(self, step: str) -> nx.MultiDiGraph:
-        """The walking graph, or a clear error naming how to get one."""
-        if not self.has_streets:
-            msg = (
-                f"{step} needs a street network, and {self.name} has none loaded; run "
-                f"'twin fetch {self.preset.slug}' online, or pass --osm-file with an OSM extract."
-            )
-            raise StreetNetworkUnavailableError(msg)
-        assert self.graph is not None
-        return self.graph
-
     @property
     def population(self) -> float:
         return float(self.demand["population"].sum()) if len(self.demand) else 0.0
 
     def pois_by_category(self) -> dict[str, int]:
         counts = self.pois.loc[self.pois["in_district"], "category"].value_counts()
-        return {c: int(counts.get(c, 0)) for c in poi_source.CATEGORIES}
+        return {c: int(counts.get(c, 0)) for c in CATEGORIES}
 
     def missing_categories(self) -> list[str]:
         return [c for c, n in self.pois_by_category().items() if n == 0]
@@ -143,10 +132,12 @@ def _graph_lines(graph: nx.MultiDiGraph) -> gpd.GeoSeries:
     return edges.geometry
 
 
-def study_area_of(graph: nx.MultiDiGraph, boundary: BaseGeometry, crs: CRS) -> BaseGeometry:
-    """The part of ``boundary`` within ``STUDY_AREA_BUFFER_M`` of a street of ``graph``."""
+def study_area_of(
+    graph: nx.MultiDiGraph, boundary: BaseGeometry, crs: CRS, buffer_m: float
+) -> BaseGeometry:
+    """The part of ``boundary`` within ``buffer_m`` of a street of ``graph``."""
     lines = _graph_lines(graph).to_crs(crs)
-    covered = shapely.union_all(shapely.buffer(lines.to_numpy(), STUDY_AREA_BUFFER_M, quad_segs=2))
+    covered = shapely.union_all(shapely.buffer(lines.to_numpy(), buffer_m, quad_segs=2))
     covered_wgs = gpd.GeoSeries([covered], crs=crs).to_crs(4326).iloc[0]
     return shapely.make_valid(covered_wgs.intersection(boundary))
 
@@ -240,7 +231,7 @@ def _load_pois(
     pois = (
         gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
         if frames
-        else poi_source._empty()
+        else poi_source.empty_pois()
     )
     pois["in_district"] = pois.geometry.intersects(boundary) if len(pois) else []
     return pois, summary, records
@@ -270,7 +261,7 @@ def _load_demand(
     return empty, []
 
 
-def load_district(
+def district_from_sources(
     name: str,
     settings: Settings | None = None,
     *,
@@ -306,7 +297,7 @@ def load_district(
     study_area = None
     if graph is not None:
         progress("study area: land within a short walk of the streets")
-        study_area = study_area_of(graph, boundary, crs)
+        study_area = study_area_of(graph, boundary, crs, settings.norms.reach.study_area_buffer_m)
     pois, poi_summary, poi_records = _load_pois(boundary, crs, settings, osm_file, notes, progress)
     demand, demand_records = _load_demand(
         preset, boundary, settings, demand_raster, notes, progress
@@ -337,38 +328,3 @@ def load_district(
     if missing:
         notes.append(f"no POIs in categories {', '.join(missing)}; their access is not measured.")
     return district
-
-
-def district(
-    name: str,
-    settings: Settings | None = None,
-    *,
-    osm_file: Path | None = None,
-    boundary_file: Path | None = None,
-    boundary_crs: str = "wgs84",
-    demand_raster: Path | None = None,
-    refresh: bool = False,
-    progress: Progress = _quiet,
-) -> District:
-    """Like :func:`load_district`, but read from and written to the district cache."""
-    from twin import store
-
-    settings = settings or Settings.from_env()
-    slug = resolve(name).slug
-    key = store.district_key(
-        slug, settings, osm_file=osm_file, boundary_file=boundary_file,
-        boundary_crs=boundary_crs, demand_raster=demand_raster, offline=str(settings.offline),
-    )  # fmt: skip
-    folder = store.entry_dir(slug, key, settings)
-    if not refresh:
-        cached = store.read_district(folder)
-        if cached is not None:
-            progress(f"cache: {folder}")
-            return cached
-    loaded = load_district(
-        name, settings, osm_file=osm_file, boundary_file=boundary_file,
-        boundary_crs=boundary_crs, demand_raster=demand_raster, progress=progress,
-    )  # fmt: skip
-    progress(f"cache: writing {folder}")
-    store.save_district(loaded, folder)
-    return loaded

@@ -1,32 +1,56 @@
-"""Walking distances on a CSR street graph: built once per district, queried per facility set.
+"""Walking distances on a CSR street graph, and the ONE reach rule of twin.
 
 The walk graph becomes an undirected ``scipy.sparse`` CSR matrix of edge lengths (the shortest of
-parallel edges). A query snaps facilities and origins to their nearest node with a KD-tree and
-runs one multi-source Dijkstra (``scipy.sparse.csgraph.dijkstra``): a virtual source node is
-joined to every facility node by an edge as long as the facility's walk to its node, so one run
-gives every node its distance to the nearest facility, snap walks included, with the search cut
-at ``limit``.
+parallel edges), built once per district, with a KD-tree over its nodes and its connected
+components.
 
-Where a point lies farther than ``max_snap_m`` from the network (outside the study area) or no
-facility is reachable, the distance is the straight line times a detour factor (default 1.3, the
-typical ratio of walking to crow-fly distance in Chinese urban grids) and flagged as estimated.
+**The reach rule** (:class:`ReachRule`, used by the engine, siting, what-if and isochrones alike).
+A point is *on the network* when it lies within ``max_snap_m`` of a node; it joins the network
+there, and the snap leg counts as walked. The distance of a pair (origin, facility) is
+
+* the network distance, snap legs included, when both ends are on the network and in the same
+  connected component;
+* otherwise the straight line × ``detour_factor`` (an *estimate*, flagged as such).
+
+The distance to a set of facilities is the minimum over the set, so adding a site never makes a
+distance longer, and a facility covers a point when the pair's distance is within the facility's
+radius. :func:`nearest` (every origin to its nearest facility, one multi-source Dijkstra),
+:func:`within_radius` (which sources reach which targets: siting's coverage matrix) and
+:func:`from_origin` (one origin to many targets: isochrones) all apply this rule, so what
+``twin site`` promises is what ``twin build`` measures after the sites are added.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-DEFAULT_DETOUR_FACTOR = 1.3
-DEFAULT_MAX_SNAP_M = 250.0
+from twin.norms import Norms, default_norms
+
 _ZERO = 1e-6  # csgraph treats explicit zeros as missing edges
+CHUNK = 256  # sources per Dijkstra batch in within_radius
+NEIGHBOURS = 16  # nearest facilities examined for one in another component
+
+
+@dataclass(frozen=True)
+class ReachRule:
+    """How far a point may be from the streets to use them, and the detour of an estimate."""
+
+    max_snap_m: float
+    detour_factor: float
+
+    @classmethod
+    def from_norms(cls, norms: Norms | None = None) -> ReachRule:
+        reach = (norms or default_norms()).reach
+        return cls(max_snap_m=reach.max_snap_m, detour_factor=reach.detour_factor)
 
 
 @dataclass(frozen=True)
@@ -37,6 +61,16 @@ class Distances:
     estimated: NDArray[np.bool_]
 
 
+@dataclass(frozen=True)
+class Snapped:
+    """Where points join the network: nearest node, the snap leg, on/off, component (-1 off)."""
+
+    node: NDArray[np.int64]
+    offset: NDArray[np.float64]
+    on: NDArray[np.bool_]
+    component: NDArray[np.int64]
+
+
 class StreetNetwork:
     """A walk graph as CSR arrays in a metric CRS, with a KD-tree over its nodes."""
 
@@ -44,6 +78,14 @@ class StreetNetwork:
         self.xy = xy
         self.csr = csr
         self.tree = cKDTree(xy) if len(xy) else None
+
+    @cached_property
+    def components(self) -> NDArray[np.int64]:
+        """Connected-component label of every node."""
+        if not self.n_nodes:
+            return np.empty(0, dtype=np.int64)
+        _, labels = connected_components(self.csr, directed=False)
+        return labels.astype(np.int64)
 
     @classmethod
     def from_arrays(
@@ -86,15 +128,23 @@ class StreetNetwork:
     def n_nodes(self) -> int:
         return len(self.xy)
 
-    def snap(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-        """Distance to and index of the nearest node of each point."""
-        if self.tree is None or not len(xy):
-            return np.full(len(xy), np.inf), np.zeros(len(xy), dtype=np.int64)
+    def snap(self, xy: NDArray[np.float64], max_snap_m: float) -> Snapped:
+        """Join each point to its nearest node; points beyond ``max_snap_m`` are off the network."""
+        n = len(xy)
+        if self.tree is None or not n:
+            off = np.zeros(n, dtype=bool)
+            return Snapped(np.zeros(n, np.int64), np.full(n, np.inf), off, np.full(n, -1))
         distance, index = self.tree.query(xy)
-        return distance, index.astype(np.int64)
+        index = index.astype(np.int64)
+        on = distance <= max_snap_m
+        component = np.where(on, self.components[index], -1)
+        return Snapped(index, np.asarray(distance, dtype=float), on, component)
 
     def node_distances(
-        self, source_nodes: NDArray[np.int64], source_offsets: NDArray[np.float64], limit: float
+        self,
+        source_nodes: NDArray[np.int64],
+        source_offsets: NDArray[np.float64],
+        limit: float = np.inf,
     ) -> NDArray[np.float64]:
         """Distance from every node to the nearest source (offset included), inf beyond ``limit``."""
         n = self.n_nodes
@@ -126,33 +176,125 @@ def straight_line(origins_xy: NDArray, facilities_xy: NDArray) -> NDArray[np.flo
     return np.asarray(distance, dtype=float)
 
 
-def nearest_facility(
+def _nearest_unconnected(
+    origins_xy: NDArray, origin: Snapped, facilities_xy: NDArray, facility: Snapped
+) -> NDArray[np.float64]:
+    """Straight line from each on-network origin to its nearest facility it is not connected to.
+
+    Off-network facilities always count; on-network ones count when they lie in another component.
+    """
+    result = straight_line(origins_xy, facilities_xy[~facility.on])
+    on_xy, on_comp = facilities_xy[facility.on], facility.component[facility.on]
+    if not len(on_xy) or len(np.unique(np.append(on_comp, origin.component[origin.on]))) < 2:
+        return result
+    k = min(NEIGHBOURS, len(on_xy))
+    distance, index = cKDTree(on_xy).query(origins_xy, k=k)
+    distance, index = distance.reshape(len(origins_xy), k), index.reshape(len(origins_xy), k)
+    other = on_comp[index] != origin.component[:, None]
+    first = np.where(
+        other.any(axis=1), distance[np.arange(len(index)), other.argmax(axis=1)], np.inf
+    )
+    result = np.minimum(result, first)
+    unresolved = np.flatnonzero(~other.any(axis=1) & (k < len(on_xy)))
+    for comp in np.unique(origin.component[unresolved]):  # rare: all k neighbours share it
+        rows = unresolved[origin.component[unresolved] == comp]
+        rest = on_xy[on_comp != comp]
+        result[rows] = np.minimum(result[rows], straight_line(origins_xy[rows], rest))
+    return result
+
+
+def nearest(
     network: StreetNetwork | None,
     origins_xy: NDArray[np.float64],
     facilities_xy: NDArray[np.float64],
-    limit_m: float = np.inf,
-    max_snap_m: float = DEFAULT_MAX_SNAP_M,
-    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    rule: ReachRule | None = None,
 ) -> Distances:
-    """Network distance where both ends are on the network, else the detour estimate.
-
-    Facilities off the network reach on-network origins by their estimate when that is shorter;
-    origins off the network, or with no facility within ``limit_m`` along it, get the estimate
-    to the nearest facility of all. Estimated distances are flagged.
-    """
-    estimate_all = detour_factor * straight_line(origins_xy, facilities_xy)
+    """Each origin's distance to its nearest facility under the reach rule (module docstring)."""
+    rule = rule or ReachRule.from_norms()
+    n = len(origins_xy)
+    estimate_all = rule.detour_factor * straight_line(origins_xy, facilities_xy)
     if network is None or network.n_nodes == 0 or not len(facilities_xy):
-        return Distances(estimate_all, np.ones(len(origins_xy), dtype=bool))
-    f_snap, f_node = network.snap(facilities_xy)
-    on = f_snap <= max_snap_m
-    at_nodes = network.node_distances(f_node[on], f_snap[on], limit_m)
-    o_snap, o_node = network.snap(origins_xy)
-    origin_on = o_snap <= max_snap_m
-    walked = np.where(origin_on, o_snap + at_nodes[o_node], np.inf)
-    estimate_off = detour_factor * straight_line(origins_xy, facilities_xy[~on])
-    metres = np.where(origin_on, np.minimum(walked, estimate_off), estimate_all)
-    estimated = ~origin_on | (estimate_off < walked)
-    unreached = ~np.isfinite(metres)
-    metres[unreached] = estimate_all[unreached]
-    estimated |= unreached
-    return Distances(metres, estimated)
+        return Distances(estimate_all, np.ones(n, dtype=bool))
+    facility = network.snap(facilities_xy, rule.max_snap_m)
+    origin = network.snap(origins_xy, rule.max_snap_m)
+    at_nodes = network.node_distances(facility.node[facility.on], facility.offset[facility.on])
+    walked = np.where(origin.on, origin.offset + at_nodes[origin.node], np.inf)
+    estimate = np.where(
+        origin.on,
+        rule.detour_factor * _nearest_unconnected(origins_xy, origin, facilities_xy, facility),
+        estimate_all,
+    )
+    metres = np.minimum(walked, estimate)
+    return Distances(metres, ~(walked <= estimate))
+
+
+def within_radius(
+    network: StreetNetwork | None,
+    sources_xy: NDArray[np.float64],
+    targets_xy: NDArray[np.float64],
+    radius: NDArray[np.float64],
+    rule: ReachRule | None = None,
+) -> csr_matrix:
+    """Boolean sources × targets: target within the source's ``radius`` under the reach rule."""
+    rule = rule or ReachRule.from_norms()
+    radius = np.broadcast_to(np.asarray(radius, dtype=float), (len(sources_xy),))
+    shape = (len(sources_xy), len(targets_xy))
+    if not len(sources_xy) or not len(targets_xy):
+        return csr_matrix(shape, dtype=bool)
+    rows: list[NDArray[np.int64]] = []
+    cols: list[NDArray[np.int64]] = []
+    if network is not None and network.n_nodes > 0:
+        source = network.snap(sources_xy, rule.max_snap_m)
+        target = network.snap(targets_xy, rule.max_snap_m)
+        on_targets = np.flatnonzero(target.on)
+        usable = np.flatnonzero(source.on)
+        for start in range(0, len(usable), CHUNK):
+            chunk = usable[start : start + CHUNK]
+            limit = float((radius[chunk] - source.offset[chunk]).max())
+            if limit < 0:
+                continue
+            dist = dijkstra(network.csr, directed=False, indices=source.node[chunk], limit=limit)
+            total = dist[:, target.node[on_targets]] + target.offset[on_targets]
+            total += source.offset[chunk, None]
+            hit_r, hit_c = np.nonzero(total <= radius[chunk, None])
+            rows.append(chunk[hit_r])
+            cols.append(on_targets[hit_c])
+    # estimated pairs: not connected through the network, straight line x detour within radius
+    hits = cKDTree(targets_xy).query_ball_point(sources_xy, radius / rule.detour_factor)
+    lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+    est_r = np.repeat(np.arange(len(sources_xy)), lengths)
+    est_c = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]) if len(est_r) else est_r
+    if network is not None and network.n_nodes > 0:
+        linked = source.on[est_r] & target.on[est_c]
+        keep = ~(linked & (source.component[est_r] == target.component[est_c]))
+        est_r, est_c = est_r[keep], est_c[keep]
+    rows.append(est_r)
+    cols.append(est_c)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    matrix = csr_matrix((np.ones(len(r), dtype=bool), (r, c)), shape=shape)
+    matrix.sum_duplicates()
+    return matrix
+
+
+def from_origin(
+    network: StreetNetwork | None,
+    origin_xy: NDArray[np.float64],
+    targets_xy: NDArray[np.float64],
+    limit_m: float,
+    rule: ReachRule | None = None,
+) -> Distances:
+    """Distance from one origin to each target under the reach rule; beyond ``limit_m`` on the
+    network the distance is reported as infinite (it is longer than the limit)."""
+    rule = rule or ReachRule.from_norms()
+    origin_xy = np.asarray(origin_xy, dtype=float).reshape(1, 2)
+    straight = np.hypot(*(targets_xy - origin_xy).T) * rule.detour_factor
+    if network is None or network.n_nodes == 0 or not len(targets_xy):
+        return Distances(straight, np.ones(len(targets_xy), dtype=bool))
+    origin = network.snap(origin_xy, rule.max_snap_m)
+    target = network.snap(targets_xy, rule.max_snap_m)
+    linked = target.on & origin.on[0] & (target.component == origin.component[0])
+    if not origin.on[0]:
+        return Distances(straight, np.ones(len(targets_xy), dtype=bool))
+    at_nodes = network.node_distances(origin.node, origin.offset, limit_m)
+    walked = at_nodes[target.node] + target.offset
+    return Distances(np.where(linked, walked, straight), ~linked)

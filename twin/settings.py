@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from twin._errors import InvalidInputError
+from twin.norms import PROJECT_ROOT, Norms, load_norms
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OVERPASS_URL = "https://overpass-api.de/api"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -46,29 +46,34 @@ class Settings:
         cache_dir: where derived results are cached (created on first write).
         offline: never touch the network when True.
         h3_resolution: default H3 resolution of the hexagon grid (7-10).
-        walk_speed_kmh: default walking speed.
+        walk_speed_kmh: walking speed of the 15-minute analysis; None takes the norms' value.
         overpass_url: base URL of the Overpass API used for online downloads.
+        norms_file: a TOML file overriding ``data/norms.toml`` (None: the packaged norms).
     """
 
     data_dir: Path | None = None
     cache_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "cache")
     offline: bool = False
     h3_resolution: int = 9
-    walk_speed_kmh: float = 4.5
+    walk_speed_kmh: float | None = None
     overpass_url: str = DEFAULT_OVERPASS_URL
+    norms_file: Path | None = None
 
     def __post_init__(self) -> None:
+        if self.walk_speed_kmh is None:
+            object.__setattr__(self, "walk_speed_kmh", self.norms.walking.speed_kmh)
         if not 7 <= self.h3_resolution <= 10:
             msg = f"H3 resolution {self.h3_resolution} is outside 7-10; choose 9 (~0.1 km²)."
             raise InvalidInputError(msg)
-        if not 0.5 <= self.walk_speed_kmh <= 10:
+        if not 0.5 <= float(self.walk_speed_kmh) <= 10:  # type: ignore[arg-type]
             msg = f"walking speed {self.walk_speed_kmh} km/h is implausible; use 3.6-4.5 km/h."
             raise InvalidInputError(msg)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``TWIN_DATA_DIR``, ``TWIN_CACHE_DIR``, ``TWIN_OFFLINE``, ``TWIN_H3_RES``,
-        ``TWIN_WALK_SPEED_KMH`` and ``TWIN_OVERPASS_URL``; unset ones keep their defaults."""
+        ``TWIN_WALK_SPEED_KMH``, ``TWIN_OVERPASS_URL`` and ``TWIN_NORMS_FILE``; unset ones keep
+        their defaults."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
         if env.get("TWIN_DATA_DIR"):
@@ -85,7 +90,19 @@ class Settings:
             )
         if env.get("TWIN_OVERPASS_URL"):
             kwargs["overpass_url"] = env["TWIN_OVERPASS_URL"].rstrip("/")
+        if env.get("TWIN_NORMS_FILE"):
+            kwargs["norms_file"] = Path(env["TWIN_NORMS_FILE"]).expanduser()
         return cls(**kwargs)  # type: ignore[arg-type]
+
+    @property
+    def norms(self) -> Norms:
+        """The norms in force: ``norms_file`` merged over ``data/norms.toml``."""
+        return load_norms(self.norms_file)
+
+    @property
+    def speed_kmh(self) -> float:
+        """The walking speed in force (``walk_speed_kmh`` or the norms' default)."""
+        return float(self.walk_speed_kmh)  # type: ignore[arg-type]
 
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed."""

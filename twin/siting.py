@@ -1,12 +1,13 @@
 """Where to add the next sites: maximal covering (MCLP) by lazy greedy, and its inverse.
 
 The demand is the district's hexagons weighted by residents not yet served by the current layer;
-the coverage rule is the engine's: street walking distance within the layer's radius (charging:
-the cell's ring rule; lockers: 300 m), or for 5G an RSRP at or above the threshold from a
-standard macro site (n78, 25 m, 53 dBm, 24 dBi, NLOS, no sector loss: a new site is assumed to
-point a sector at its gap). The candidate × cell coverage matrix is sparse: network distances come
-from one Dijkstra per chunk of candidates with ``limit`` at the largest radius; cells off the street
-network use the straight line × the detour factor.
+the coverage rule is the engine's own: the reach rule of :mod:`twin.network` within the service
+radius a new site would have where the candidate stands (the layer's ``service_radius`` rule:
+charging 0.9 km inside the Outer Ring, 1.5 km outside; lockers 300 m), so the share promised here
+is the share ``twin build`` measures once the sites are added. For 5G a candidate covers the cells
+where a standard macro site (the n78 band of the norms, 25 m, NLOS, no sector loss: a new site is
+assumed to point a sector at its gap) reaches the RSRP threshold. The candidate × cell coverage
+matrix is sparse (:func:`twin.network.within_radius`).
 
 Lazy greedy (Minoux 1978): candidates sit in a max-heap keyed by their last known gain; the top is
 re-evaluated and taken when it still beats the next key. Gains only shrink as cells get covered
@@ -19,25 +20,24 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csc_matrix, csr_matrix
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
+from scipy.sparse import csc_matrix
 
-from twin._errors import InvalidInputError
+from twin import layers as layer_registry
+from twin._errors import EmptyAreaError, InvalidInputError
 from twin.analysis import radio
-from twin.analysis.engine import CoverageParams
-from twin.network import StreetNetwork
+from twin.analysis.engine import DISTANCE_COLUMNS, CoverageParams
+from twin.context import LayerContext
+from twin.network import StreetNetwork, within_radius
+from twin.norms import default_norms
 
-SITING_LAYERS = ("base_stations", "charging", "lockers")
+SITING_LAYERS = layer_registry.LAYER_NAMES
 MAX_CANDIDATES = 6000
-STANDARD_MACRO = {"height_m": 25.0, "frequency_ghz": 3.5, "tx_power_dbm": 53.0,
-                  "bandwidth_mhz": 100.0, "antenna_gain_dbi": 24.0}  # fmt: skip
-CHUNK = 256
+STANDARD_BAND = "n78"
 
 
 @dataclass(frozen=True)
@@ -111,58 +111,14 @@ def exact_mclp(problem: Problem, k: int, time_limit_s: int = 60) -> tuple[NDArra
     return chosen, float(pulp.value(model.objective) or 0.0)
 
 
-def _network_reach(
-    network: StreetNetwork,
-    cand_xy: NDArray,
-    cells_xy: NDArray,
-    radius: NDArray,
-    max_snap_m: float,
-) -> csr_matrix:
-    """Candidates × cells within ``radius`` (per cell) along the streets, snaps included."""
-    c_snap, c_node = network.snap(cand_xy)
-    o_snap, o_node = network.snap(cells_xy)
-    on_cells = np.flatnonzero(o_snap <= max_snap_m)
-    limit = float(radius.max())
-    rows, cols = [], []
-    usable = np.flatnonzero(c_snap <= max_snap_m)
-    for start in range(0, len(usable), CHUNK):
-        chunk = usable[start : start + CHUNK]
-        dist = dijkstra(network.csr, directed=False, indices=c_node[chunk], limit=limit)
-        total = dist[:, o_node[on_cells]] + o_snap[on_cells] + c_snap[chunk, None]
-        hit_r, hit_c = np.nonzero(total <= radius[on_cells])
-        rows.append(chunk[hit_r])
-        cols.append(on_cells[hit_c])
-    r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
-    data = np.ones(len(r), dtype=bool)
-    return csr_matrix((data, (r, c)), shape=(len(cand_xy), len(cells_xy)))
-
-
-def _straight_reach(cand_xy: NDArray, cells_xy: NDArray, radius: NDArray, detour: float,
-                    cells: NDArray[np.int64]) -> csr_matrix:  # fmt: skip
-    """Candidates × ``cells`` within ``radius / detour`` in a straight line."""
-    if not len(cells) or not len(cand_xy):
-        return csr_matrix((len(cand_xy), len(cells_xy)), dtype=bool)
-    tree = cKDTree(cand_xy)
-    rows, cols = [], []
-    for r in np.unique(radius[cells]):  # one or two radius classes
-        group = cells[radius[cells] == r]
-        hits = tree.query_ball_point(cells_xy[group], r / detour)
-        lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-        rows.append(np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]))
-        cols.append(np.repeat(group, lengths))
-    r_ = np.concatenate(rows)
-    c_ = np.concatenate(cols)
-    return csr_matrix((np.ones(len(r_), dtype=bool), (r_, c_)), shape=(len(cand_xy), len(cells_xy)))
-
-
 def radio_range_m(params: radio.RadioParams) -> float:
     """Distance at which the standard macro's RSRP falls to the threshold (NLOS median)."""
     d = np.geomspace(10, 20_000, 4000)
-    spec = STANDARD_MACRO
+    fiveg = default_norms().fiveg
+    band = fiveg.bands[STANDARD_BAND]
     rsrp = radio.link_rsrp_dbm(
-        d, spec["height_m"], spec["frequency_ghz"], spec["tx_power_dbm"], spec["bandwidth_mhz"],
-        spec["antenna_gain_dbi"], False, params,
+        d, fiveg.macro_height_m, band.frequency_ghz, band.tx_power_dbm, band.bandwidth_mhz,
+        band.antenna_gain_dbi, False, params,
     )  # fmt: skip
     ok = rsrp >= params.covered_rsrp_dbm
     return float(d[ok].max()) if ok.any() else 0.0
@@ -173,33 +129,25 @@ def build_problem(
     cells: gpd.GeoDataFrame,
     cells_xy: NDArray,
     cand_xy: NDArray,
+    cand_radius: NDArray | None,
     network: StreetNetwork | None,
     params: CoverageParams,
 ) -> Problem:
-    """The covering instance for ``layer`` from the engine's hexagon metrics."""
+    """The covering instance for ``layer`` from the engine's hexagon metrics.
+
+    ``cand_radius`` is each candidate's service radius (walking layers; ignored for 5G).
+    """
     if layer not in SITING_LAYERS:
         msg = f"siting works for {', '.join(SITING_LAYERS)}, not {layer!r}."
         raise InvalidInputError(msg)
     weights = cells["residents"].to_numpy(dtype=float)
     if layer == "base_stations":
-        reach = radio_range_m(params.radio)
-        radius = np.full(len(cells), reach)
-        a = _straight_reach(cand_xy, cells_xy, radius, 1.0, np.arange(len(cells)))
+        radius = np.full(len(cand_xy), radio_range_m(params.radio))
+        a = within_radius(None, cand_xy, cells_xy, radius, replace(params.reach, detour_factor=1.0))
         served = cells["covered_5g"].to_numpy(dtype=bool)
-        return Problem(a.T.tocsc(), weights, served)
-    if layer == "charging":
-        radius = cells["charging_radius_m"].to_numpy(dtype=float)
-        served = cells["covered_charging"].to_numpy(dtype=bool)
     else:
-        radius = np.full(len(cells), params.locker_radius_m)
-        served = cells["covered_lockers"].to_numpy(dtype=bool)
-    off = np.arange(len(cells))
-    a = csr_matrix((len(cand_xy), len(cells)), dtype=bool)
-    if network is not None and network.n_nodes:
-        a = _network_reach(network, cand_xy, cells_xy, radius, params.max_snap_m)
-        o_snap, _ = network.snap(cells_xy)
-        off = np.flatnonzero(o_snap > params.max_snap_m)
-    a = a + _straight_reach(cand_xy, cells_xy, radius, params.detour_factor, off)
+        a = within_radius(network, cand_xy, cells_xy, np.asarray(cand_radius), params.reach)
+        served = cells[DISTANCE_COLUMNS[layer][2]].to_numpy(dtype=bool)
     return Problem(a.T.tocsc().astype(bool), weights, served)
 
 
@@ -223,41 +171,46 @@ def recommend(
     candidates: gpd.GeoDataFrame | None = None,
     params: CoverageParams | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    network: StreetNetwork | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict]:
-    """Ranked new sites for ``layer`` and a summary (see the module docstring)."""
-    import layers as layer_registry
-    from layers._context import LayerContext
+    """Ranked new sites for ``layer`` and a summary (see the module docstring).
 
+    Each site carries the ``service_radius_m`` it was chosen with (walking layers), so adding it
+    to the layer reproduces the promised share. ``network`` reuses a built CSR street network.
+    """
     if layer not in SITING_LAYERS:
         msg = f"siting works for {', '.join(SITING_LAYERS)}, not {layer!r}."
         raise InvalidInputError(msg)
     if (add is None) == (target_share is None):
-        raise InvalidInputError("give either a number of sites to add or a target share, not both.")
+        msg = "give either a number of sites to add or a target share, not both."
+        raise InvalidInputError(msg)
     if add is not None and add < 1:
-        raise InvalidInputError(f"--add must be at least 1, not {add}.")
+        msg = f"--add must be at least 1, not {add}."
+        raise InvalidInputError(msg)
     if target_share is not None and not 0 < target_share <= 1:
-        raise InvalidInputError(f"the target share must be in (0, 1], not {target_share}.")
+        msg = f"the target share must be in (0, 1], not {target_share}."
+        raise InvalidInputError(msg)
     params = params or CoverageParams()
     ctx = LayerContext(district)
     if candidates is not None:
         cand_xy = ctx.xy(candidates)
         cand_kind = np.full(len(cand_xy), "user file", dtype=object)
     else:
-        cand_xy, cand_kind = layer_registry.REGISTRY[layer].candidates(ctx)
+        cand_xy, cand_kind = layer_registry.spec(layer).candidates(ctx)
     inside = np.asarray(
         gpd.GeoSeries(gpd.points_from_xy(*ctx.lonlat(cand_xy)), crs=4326).within(district.boundary)
     ) if len(cand_xy) else np.zeros(0, dtype=bool)  # fmt: skip
     cand_xy, cand_kind = thin(cand_xy[inside], cand_kind[inside])
     if not len(cand_xy):
-        raise InvalidInputError(f"no candidate locations for {layer} inside {district.name}.")
+        msg = f"no candidate locations for {layer} inside {district.name}."
+        raise EmptyAreaError(msg)
     progress(f"coverage matrix: {len(cand_xy):,} candidates × {len(cells):,} cells")
-    cells_xy = np.column_stack(ctx.to_metric.transform(cells["lon"], cells["lat"]))
-    network = (
-        StreetNetwork.from_graph(district.graph, district.metric_crs)
-        if district.has_streets
-        else None
-    )
-    problem = build_problem(layer, cells, cells_xy, cand_xy, network, params)
+    cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+    if network is None and district.has_streets:
+        network = StreetNetwork.from_graph(district.graph, district.metric_crs)
+    rule = layer_registry.spec(layer).service_radius
+    cand_radius = rule(ctx, *ctx.lonlat(cand_xy)) if rule is not None else None
+    problem = build_problem(layer, cells, cells_xy, cand_xy, cand_radius, network, params)
     progress("lazy greedy")
     choice = lazy_greedy(problem, add, target_share)
     total = float(problem.weights.sum()) or 1.0
@@ -266,11 +219,15 @@ def recommend(
     lon, lat = (
         ctx.lonlat(cand_xy[choice.order]) if len(choice.order) else (np.empty(0), np.empty(0))
     )
-    sites = gpd.GeoDataFrame(
-        {"rank": np.arange(1, len(choice.order) + 1), "candidate_kind": cand_kind[choice.order].astype(str),
-         "new_residents": np.round(choice.gains, 1), "covered_share": np.round(cumulative, 4)},
-        geometry=gpd.points_from_xy(lon, lat), crs=4326,
-    )  # fmt: skip
+    columns = {
+        "rank": np.arange(1, len(choice.order) + 1),
+        "candidate_kind": cand_kind[choice.order].astype(str),
+        "new_residents": np.round(choice.gains, 1),
+        "covered_share": np.round(cumulative, 4),
+    }
+    if cand_radius is not None:
+        columns["service_radius_m"] = np.asarray(cand_radius)[choice.order]
+    sites = gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(lon, lat), crs=4326)
     reached = cumulative[-1] if len(cumulative) else before
     summary = {
         "layer": layer, "candidates": len(cand_xy), "cells": len(cells),

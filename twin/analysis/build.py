@@ -19,6 +19,7 @@ import geopandas as gpd
 
 from twin.analysis.engine import LAYERS, Coverage, CoverageParams, compute
 from twin.analysis.report import plan_report
+from twin.layer_store import layer_for
 from twin.model import District
 from twin.settings import Settings
 from twin.sources.cache import atomic_write
@@ -43,10 +44,11 @@ def build(
     layers: dict[str, gpd.GeoDataFrame] | None = None,
     progress: Callable[[str], None] = _noop,
 ) -> Build:
-    """Layers (imported where saved, else generated), hexagon metrics and the report."""
-    from twin.layer_store import layer_for
+    """Layers (imported where saved, else generated), hexagon metrics and the report.
 
-    params = params or CoverageParams(resolution=settings.h3_resolution)
+    ``params`` default to :meth:`CoverageParams.from_settings` (norms, walking speed, resolution).
+    """
+    params = params or CoverageParams.from_settings(settings)
     if layers is None:
         layers = {}
         for name in LAYERS:
@@ -54,7 +56,7 @@ def build(
             layers[name] = layer_for(district, name, settings)
     coverage = compute(district, layers, params, progress)
     report = plan_report(district, coverage, layers)
-    report["parameters"] = _jsonable(asdict(params))
+    report["parameters"] = _jsonable(asdict(params)) | {"norms": settings.norms.source}
     return Build(district, layers, coverage, report)
 
 

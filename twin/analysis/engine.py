@@ -11,9 +11,11 @@ rsrp_dbm            best-server RSRP (dBm, median); ``serving_site``; ``quality_
 covered_5g          RSRP ≥ the threshold (default −105 dBm)
 charging_line_m     straight-line distance to the nearest charging station
 charging_m          walking distance along the streets (estimated where flagged)
-charging_radius_m   the cell's radius rule: 900 m inside the Outer Ring, 1,500 m outside
-covered_charging    ``charging_m`` ≤ ``charging_radius_m``
-locker_m            walking distance to the nearest locker group; ``covered_lockers`` ≤ 300 m
+charging_radius_m   service radius of the station that serves the cell best (each station's own
+                    ``service_radius_m``: 900 m inside the Outer Ring, 1,500 m outside by default)
+covered_charging    some station lies within its own service radius of the cell
+locker_m            walking distance to the nearest locker group; ``covered_lockers``: within a
+                    group's ``service_radius_m`` (300 m by default)
 t_<category>        walking minutes to the nearest POI of the category (NaN: unmeasured)
 lc_5/lc_10/lc_15    categories within 5, 10, 15 minutes
 lc_mean_min         mean of the measured category times; ``lc_served``: all within 15 minutes
@@ -21,9 +23,10 @@ lc_mean_min         mean of the measured category times; ``lc_served``: all with
 score_*             0–1 component scores; ``service_index`` their weighted mean × 100
 =================== =========================================================================
 
-Scores: 5G rises linearly from −115 dBm (0) to −85 dBm (1); a distance score is 1 within the
-radius and falls linearly to 0 at twice it; the life-circle score is the share of measured
-categories within 15 minutes.
+Walking distances follow the single reach rule of :mod:`twin.network`. Scores: 5G rises linearly
+from −115 dBm (0) to −85 dBm (1); a distance score is 1 within the serving site's radius and falls
+linearly to 0 at twice it; the life-circle score is the share of measured categories within 15
+minutes. Every default comes from ``data/norms.toml`` through :meth:`CoverageParams.from_settings`.
 """
 
 from __future__ import annotations
@@ -35,52 +38,69 @@ import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
 
+from twin import layers as layer_registry
 from twin.analysis import life_circle, radio
+from twin.categories import CATEGORIES
+from twin.context import LayerContext
 from twin.grid import hex_grid, residents_per_cell
 from twin.model import District
-from twin.network import (
-    DEFAULT_DETOUR_FACTOR,
-    DEFAULT_MAX_SNAP_M,
-    StreetNetwork,
-    nearest_facility,
-    straight_line,
-)
-from twin.sources.pois import CATEGORIES
+from twin.network import ReachRule, StreetNetwork, nearest, straight_line
+from twin.norms import Norms, default_norms
+from twin.settings import Settings
 
-LAYERS = ("base_stations", "charging", "lockers")
-DEFAULT_WEIGHTS = (("fiveg", 1.0), ("charging", 1.0), ("lockers", 1.0), ("life_circle", 1.0))
+LAYERS = layer_registry.LAYER_NAMES
+DEFAULT_WEIGHTS = (
+    ("base_stations", 1.0),
+    ("charging", 1.0),
+    ("lockers", 1.0),
+    ("life_circle", 1.0),
+)
 
 
 @dataclass(frozen=True)
 class CoverageParams:
-    """Settings of the coverage engine; defaults follow ``data/norms.toml``.
+    """Settings of the coverage engine; defaults from ``data/norms.toml``.
 
     Attributes:
         resolution: H3 resolution (7–10).
         radio: the 5G model's settings.
         walk_speed_kmh: walking speed; ``elderly`` switches to ``elderly_speed_kmh``.
-        locker_radius_m: a locker group serves this walking distance.
-        charging_radius_inside_m / _outside_m: the radius rule by ring class.
         life_circle_min: the life circle's limit in minutes.
-        detour_factor: walking / straight-line ratio used where the network cannot tell.
-        max_snap_m: farthest a point may be from the network to use it.
-        search_limit_m: Dijkstra stops here; farther cells fall back to the estimate.
-        weights: weights of the combined service index.
+        reach: the reach rule (snap distance, detour factor) of every walking distance.
+        weights: weights of the combined service index, by layer key.
     """
 
     resolution: int = 9
     radio: radio.RadioParams = field(default_factory=radio.RadioParams)
-    walk_speed_kmh: float = 4.5
+    walk_speed_kmh: float = field(default_factory=lambda: default_norms().walking.speed_kmh)
     elderly: bool = False
-    elderly_speed_kmh: float = 3.6
-    locker_radius_m: float = 300.0
-    charging_radius_inside_m: float = 900.0
-    charging_radius_outside_m: float = 1500.0
-    life_circle_min: float = 15.0
-    detour_factor: float = DEFAULT_DETOUR_FACTOR
-    max_snap_m: float = DEFAULT_MAX_SNAP_M
-    search_limit_m: float = 6000.0
+    elderly_speed_kmh: float = field(
+        default_factory=lambda: default_norms().walking.elderly_speed_kmh
+    )
+    life_circle_min: float = field(default_factory=lambda: default_norms().walking.life_circle_min)
+    reach: ReachRule = field(default_factory=ReachRule.from_norms)
     weights: tuple[tuple[str, float], ...] = DEFAULT_WEIGHTS
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        resolution: int | None = None,
+        elderly: bool = False,
+        **overrides: object,
+    ) -> CoverageParams:
+        """Params from the settings in force: their norms, walking speed and resolution."""
+        norms: Norms = settings.norms
+        values: dict[str, object] = {
+            "resolution": settings.h3_resolution if resolution is None else resolution,
+            "radio": radio.RadioParams.from_norms(norms),
+            "walk_speed_kmh": settings.speed_kmh,
+            "elderly": elderly,
+            "elderly_speed_kmh": norms.walking.elderly_speed_kmh,
+            "life_circle_min": norms.walking.life_circle_min,
+            "reach": ReachRule.from_norms(norms),
+        }
+        return cls(**(values | overrides))  # type: ignore[arg-type]
 
     @property
     def speed_kmh(self) -> float:
@@ -98,9 +118,7 @@ class Coverage:
 
     def share(self, flag: str, by: str = "residents") -> float:
         """Share of residents (or of area with ``by='area_km2'``) where ``flag`` is true."""
-        weights = self.cells[by].to_numpy(dtype=float)
-        total = weights.sum()
-        return float(weights[self.cells[flag].to_numpy(dtype=bool)].sum() / total) if total else 0.0
+        return covered_share(self.cells, flag, by)
 
     def life_circle_figures(self) -> dict[str, float]:
         times = self.cells[[f"t_{c}" for c in self.measured_categories]].to_numpy(dtype=float)
@@ -109,15 +127,60 @@ class Coverage:
         )
 
 
-def _distance_score(metres: NDArray, radius: NDArray | float) -> NDArray[np.float64]:
-    return np.clip(2.0 - np.asarray(metres) / radius, 0.0, 1.0)
+def covered_share(cells: gpd.GeoDataFrame, flag: str, by: str = "residents") -> float:
+    """Share of ``by`` (residents or area) in the cells where ``flag`` is true."""
+    weights = cells[by].to_numpy(dtype=float)
+    total = weights.sum()
+    return float(weights[cells[flag].to_numpy(dtype=bool)].sum() / total) if total else 0.0
 
 
-# walking-distance layer: (distance column, estimated flag, covered flag, score column)
+@dataclass(frozen=True)
+class WalkService:
+    """A walking-distance layer seen from each cell, under each site's own service radius."""
+
+    metres: NDArray[np.float64]  # to the nearest site
+    estimated: NDArray[np.bool_]
+    covered: NDArray[np.bool_]  # some site lies within its own radius
+    radius_m: NDArray[np.float64]  # radius of the site that serves the cell best
+    ratio: NDArray[np.float64]  # that site's distance / its radius (covered when ≤ 1)
+
+    @property
+    def score(self) -> NDArray[np.float64]:
+        """1 within the serving site's radius, falling linearly to 0 at twice it."""
+        return np.clip(2.0 - self.ratio, 0.0, 1.0)
+
+
+def walk_service(
+    network: StreetNetwork | None,
+    cells_xy: NDArray[np.float64],
+    sites_xy: NDArray[np.float64],
+    radii: NDArray[np.float64],
+    rule: ReachRule,
+) -> WalkService:
+    """Distances and coverage of every cell: one multi-source Dijkstra per distinct radius."""
+    n = len(cells_xy)
+    metres, estimated = np.full(n, np.inf), np.ones(n, dtype=bool)
+    ratio, radius = np.full(n, np.inf), np.full(n, np.nan)
+    for r in np.unique(radii):
+        found = nearest(network, cells_xy, sites_xy[radii == r], rule)
+        closer = found.metres < metres
+        metres = np.where(closer, found.metres, metres)
+        estimated = np.where(closer, found.estimated, estimated)
+        better = found.metres / r < ratio
+        ratio = np.where(better, found.metres / r, ratio)
+        radius = np.where(better, r, radius)
+    return WalkService(metres, estimated, ratio <= 1.0, radius, ratio)
+
+
+# walking-distance layer: (distance, estimated flag, covered flag, score, radius, ratio columns)
 DISTANCE_COLUMNS = {
-    "charging": ("charging_m", "charging_estimated", "covered_charging", "score_charging"),
-    "lockers": ("locker_m", "lockers_estimated", "covered_lockers", "score_lockers"),
-}
+    "charging": (
+        "charging_m", "charging_estimated", "covered_charging", "score_charging",
+        "charging_radius_m", "charging_reach_ratio",
+    ),
+    "lockers": ("locker_m", "lockers_estimated", "covered_lockers", "score_lockers",
+                "locker_radius_m", "locker_reach_ratio"),
+}  # fmt: skip
 
 
 def _put(cells: gpd.GeoDataFrame, rows: NDArray[np.int64] | None, column: str, values) -> None:  # type: ignore[no-untyped-def]
@@ -139,33 +202,23 @@ def write_fiveg(
     _put(cells, rows, "rsrp_dbm", np.round(best.rsrp_dbm, 2))
     _put(cells, rows, "serving_site",
          np.where(best.site_index >= 0, site_ids[best.site_index.clip(0)], ""))  # fmt: skip
-    _put(cells, rows, "quality_5g", radio.quality_class(best.rsrp_dbm).astype(str))
+    quality = radio.quality_class(best.rsrp_dbm, params.radio.quality_edges_dbm)
+    _put(cells, rows, "quality_5g", quality.astype(str))
     _put(cells, rows, "covered_5g", best.rsrp_dbm >= params.radio.covered_rsrp_dbm)
-    _put(cells, rows, "score_fiveg", np.clip((best.rsrp_dbm + 115.0) / 30.0, 0.0, 1.0))
+    _put(cells, rows, "score_base_stations", np.clip((best.rsrp_dbm + 115.0) / 30.0, 0.0, 1.0))
 
 
 def write_distance(
-    cells: gpd.GeoDataFrame,
-    layer: str,
-    rows: NDArray[np.int64] | None,
-    metres: NDArray,
-    estimated: NDArray,
-    params: CoverageParams,
+    cells: gpd.GeoDataFrame, layer: str, rows: NDArray[np.int64] | None, service: WalkService
 ) -> None:
-    """A walking-distance layer's columns for ``rows`` (all when None) against its radius rule.
-
-    Charging reads each cell's ``charging_radius_m``, which must be set first.
-    """
-    column, estimated_flag, covered, score = DISTANCE_COLUMNS[layer]
-    if layer == "charging":
-        radius = cells["charging_radius_m"].to_numpy(dtype=float)
-        radius = radius if rows is None else radius[rows]
-    else:
-        radius = params.locker_radius_m
-    _put(cells, rows, column, np.round(metres, 1))
-    _put(cells, rows, estimated_flag, estimated)
-    _put(cells, rows, covered, metres <= radius)
-    _put(cells, rows, score, _distance_score(metres, radius))
+    """A walking-distance layer's columns for ``rows`` (all when None)."""
+    column, estimated_flag, covered, score, radius, ratio = DISTANCE_COLUMNS[layer]
+    _put(cells, rows, column, np.round(service.metres, 1))
+    _put(cells, rows, estimated_flag, service.estimated)
+    _put(cells, rows, covered, service.covered)
+    _put(cells, rows, score, service.score)
+    _put(cells, rows, radius, service.radius_m)
+    _put(cells, rows, ratio, np.round(service.ratio, 4))
 
 
 def _noop(_: str) -> None:
@@ -177,27 +230,21 @@ def compute(
     layers: dict[str, gpd.GeoDataFrame],
     params: CoverageParams | None = None,
     progress: Callable[[str], None] = _noop,
+    network: StreetNetwork | None = None,
 ) -> Coverage:
-    """Hexagon metrics for ``district`` from its ``layers`` (any subset of :data:`LAYERS`)."""
-    from layers._context import LayerContext
+    """Hexagon metrics for ``district`` from its ``layers`` (any subset of :data:`LAYERS`).
 
+    ``network`` reuses a CSR street network already built for the district.
+    """
     params = params or CoverageParams()
     ctx = LayerContext(district)
     progress(f"laying H3 resolution {params.resolution} hexagons")
     cells = hex_grid(district.boundary, params.resolution, district.metric_crs, district.study_area)
     cells["residents"], unassigned = residents_per_cell(cells, district.demand, params.resolution)
-    origins = np.column_stack(ctx.to_metric.transform(cells["lon"], cells["lat"]))
-    network = None
-    if district.has_streets:
+    origins = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+    if network is None and district.has_streets:
         progress("building the street network (CSR)")
         network = StreetNetwork.from_graph(district.graph, district.metric_crs)
-
-    def walk(facilities_xy: NDArray) -> tuple[NDArray, NDArray]:
-        found = nearest_facility(
-            network, origins, facilities_xy, params.search_limit_m, params.max_snap_m,
-            params.detour_factor,
-        )  # fmt: skip
-        return found.metres, found.estimated
 
     if "base_stations" in layers:
         progress("5G best-server RSRP")
@@ -209,30 +256,30 @@ def compute(
         progress("charging: straight-line and street distances")
         stations = ctx.xy(layers["charging"])
         inside = ctx.inside_outer_ring(cells["lon"].to_numpy(), cells["lat"].to_numpy())
-        radius = np.where(inside, params.charging_radius_inside_m, params.charging_radius_outside_m)
         cells["charging_line_m"] = np.round(straight_line(origins, stations), 1)
         cells["charging_ring"] = np.where(inside, "inside", "outside")
-        cells["charging_radius_m"] = radius
-        write_distance(cells, "charging", None, *walk(stations), params)
 
-    if "lockers" in layers:
-        progress("lockers: walking distances")
-        write_distance(cells, "lockers", None, *walk(ctx.xy(layers["lockers"])), params)
+    for layer in (name for name in layer_registry.WALKING_LAYERS if name in layers):
+        progress(f"{layer}: walking distances within each site's service radius")
+        sites = layers[layer]
+        radii = layer_registry.site_radii(layer, ctx, sites)
+        service = walk_service(network, origins, ctx.xy(sites), radii, params.reach)
+        write_distance(cells, layer, None, service)
 
     measured = [c for c in CATEGORIES if (district.pois["category"] == c).any()]
     progress(f"15-minute life circle: {len(measured)} categories")
     times = np.full((len(cells), len(measured)), np.nan)
     any_estimated = np.zeros(len(cells), dtype=bool)
     for j, category in enumerate(measured):  # one multi-source Dijkstra per category
-        metres, estimated = walk(ctx.pois_xy({category}))
-        times[:, j] = life_circle.minutes(metres, params.speed_kmh)
-        any_estimated |= estimated
+        found = nearest(network, origins, ctx.pois_xy({category}), params.reach)
+        times[:, j] = life_circle.minutes(found.metres, params.speed_kmh)
+        any_estimated |= found.estimated
     for category in CATEGORIES:
         column = times[:, measured.index(category)] if category in measured else np.nan
         cells[f"t_{category}"] = np.round(column, 2)
     limit = params.life_circle_min
-    for ring in life_circle.RINGS_MIN:
-        cells[f"lc_{ring}"] = life_circle.counts_within(times, ring)
+    for ring in default_norms().walking.rings_min:
+        cells[f"lc_{ring:g}"] = life_circle.counts_within(times, ring)
     cells["lc_mean_min"] = np.round(times.mean(axis=1), 2) if measured else np.nan
     cells["lc_served"] = (times <= limit).all(axis=1) if measured else False
     cells["lc_estimated"] = any_estimated

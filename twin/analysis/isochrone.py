@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
-from twin.analysis.life_circle import RINGS_MIN, minutes
+from twin.analysis.life_circle import minutes
+from twin.context import LayerContext
 from twin.model import District
-from twin.network import DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_SNAP_M, StreetNetwork
+from twin.network import ReachRule, StreetNetwork, from_origin
+from twin.norms import default_norms
 
 
 def reachable_pois(
@@ -17,30 +17,25 @@ def reachable_pois(
     network: StreetNetwork | None,
     lon: float,
     lat: float,
-    speed_kmh: float = 4.5,
-    limit_min: float = 15.0,
+    speed_kmh: float | None = None,
+    limit_min: float | None = None,
+    rule: ReachRule | None = None,
 ) -> pd.DataFrame:
-    """POIs within ``limit_min`` of (lon, lat): name, category, minutes, ring, estimated."""
-    to_m = Transformer.from_crs(4326, district.metric_crs, always_xy=True)
-    pois: gpd.GeoDataFrame = district.pois
-    xy = np.column_stack(to_m.transform(pois.geometry.x, pois.geometry.y))
-    origin = np.array([to_m.transform(lon, lat)])
+    """POIs within ``limit_min`` of (lon, lat) under the reach rule of :mod:`twin.network`:
+    name, category, minutes, ring, estimated. Defaults come from the norms."""
+    walking = default_norms().walking
+    speed_kmh = speed_kmh or walking.speed_kmh
+    limit_min = walking.life_circle_min if limit_min is None else limit_min
+    ctx = LayerContext(district)
+    pois = district.pois
     limit_m = limit_min * speed_kmh * 1000 / 60
-    straight = np.hypot(*(xy - origin).T) * DEFAULT_DETOUR_FACTOR
-    metres, estimated = straight, np.ones(len(xy), dtype=bool)
-    if network is not None and network.n_nodes:
-        o_snap, o_node = network.snap(origin)
-        if o_snap[0] <= DEFAULT_MAX_SNAP_M:
-            at_nodes = network.node_distances(o_node, o_snap, limit_m)
-            p_snap, p_node = network.snap(xy)
-            walked = np.where(p_snap <= DEFAULT_MAX_SNAP_M, at_nodes[p_node] + p_snap, np.inf)
-            on = np.isfinite(walked)
-            metres = np.where(on, walked, straight)
-            estimated = ~on
-    times = minutes(metres, speed_kmh)
+    found = from_origin(network, ctx.xy_of(np.array([lon]), np.array([lat])), ctx.xy(pois),
+                        limit_m, rule)  # fmt: skip
+    times = minutes(found.metres, speed_kmh)
     keep = times <= limit_min
-    rings = np.select([times <= r for r in RINGS_MIN], [f"≤ {r} min" for r in RINGS_MIN], "")
+    rings = walking.rings_min
+    labels = np.select([times <= r for r in rings], [f"≤ {r:g} min" for r in rings], "")
     return pd.DataFrame({
         "name": pois["name"].to_numpy()[keep], "category": pois["category"].to_numpy()[keep],
-        "minutes": np.round(times[keep], 1), "ring": rings[keep], "estimated": estimated[keep],
+        "minutes": np.round(times[keep], 1), "ring": labels[keep], "estimated": found.estimated[keep],
     }).sort_values("minutes", ignore_index=True)  # fmt: skip

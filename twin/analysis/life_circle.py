@@ -15,8 +15,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-RINGS_MIN = (5, 10, 15)
-
 
 def minutes(metres: NDArray, speed_kmh: float) -> NDArray[np.float64]:
     """Walking minutes for distances in metres at ``speed_kmh``."""

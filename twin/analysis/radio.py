@@ -25,29 +25,54 @@ Outdoor-to-indoor, when asked for, is TR 38.901's low-loss model (glass and conc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from twin._errors import InvalidInputError
+from twin.norms import FiveGNorms, Norms, default_norms
+
 QUALITY_CLASSES = ("excellent", "good", "fair", "poor", "very poor")
-QUALITY_EDGES_DBM = (-85.0, -95.0, -105.0, -115.0)
+LOS_MODELS = ("nlos", "los", "expected")
+
+
+def _n() -> FiveGNorms:
+    return default_norms().fiveg
 
 
 @dataclass(frozen=True)
 class RadioParams:
-    """Settings of the 5G coverage model (defaults from ``data/norms.toml``)."""
+    """Settings of the 5G coverage model; defaults from ``data/norms.toml`` ([fiveg])."""
 
-    covered_rsrp_dbm: float = -105.0
-    ue_height_m: float = 1.5
-    los_model: str = "nlos"
-    sector_pattern: bool = True
-    outdoor_to_indoor: bool = False
-    indoor_distance_m: float = 8.3  # mean of min(U(0,25), U(0,25)), TR 38.901 7.4.3
-    neighbours: int = 8
-    max_distance_m: float = 5000.0
+    covered_rsrp_dbm: float = field(default_factory=lambda: _n().covered_rsrp_dbm)
+    quality_edges_dbm: tuple[float, ...] = field(default_factory=lambda: _n().classes_dbm)
+    ue_height_m: float = field(default_factory=lambda: _n().ue_height_m)
+    los_model: str = field(default_factory=lambda: _n().los_model)
+    sector_pattern: bool = field(default_factory=lambda: _n().sector_pattern)
+    outdoor_to_indoor: bool = field(default_factory=lambda: _n().outdoor_to_indoor)
+    indoor_distance_m: float = field(default_factory=lambda: _n().indoor_distance_m)
+    neighbours: int = field(default_factory=lambda: _n().neighbours)
+    max_distance_m: float = field(default_factory=lambda: _n().max_distance_m)
+
+    def __post_init__(self) -> None:
+        if self.los_model not in LOS_MODELS:
+            msg = f"unknown los_model {self.los_model!r}; use one of {', '.join(LOS_MODELS)}."
+            raise InvalidInputError(msg)
+
+    @classmethod
+    def from_norms(cls, norms: Norms, **overrides: object) -> RadioParams:
+        f = norms.fiveg
+        values: dict[str, object] = {
+            "covered_rsrp_dbm": f.covered_rsrp_dbm, "quality_edges_dbm": f.classes_dbm,
+            "ue_height_m": f.ue_height_m, "los_model": f.los_model,
+            "sector_pattern": f.sector_pattern, "outdoor_to_indoor": f.outdoor_to_indoor,
+            "indoor_distance_m": f.indoor_distance_m, "neighbours": f.neighbours,
+            "max_distance_m": f.max_distance_m,
+        }  # fmt: skip
+        return cls(**(values | overrides))  # type: ignore[arg-type]
 
 
 def los_probability(d2d: NDArray, micro: NDArray[np.bool_] | bool = False) -> NDArray:
@@ -80,8 +105,8 @@ def path_loss_db(
     if los_model == "expected":
         p = los_probability(d if d2d is None else d2d, micro)
         return p * los + (1 - p) * nlos
-    msg = f"unknown los_model {los_model!r}; use 'nlos', 'los' or 'expected'."
-    raise ValueError(msg)
+    msg = f"unknown los_model {los_model!r}; use one of {', '.join(LOS_MODELS)}."
+    raise InvalidInputError(msg)
 
 
 # TS 38.101-1 Table 5.3.2-1: resource blocks per channel bandwidth (MHz) at 15 and 30 kHz SCS
@@ -121,9 +146,11 @@ def o2i_loss_db(fc_ghz: NDArray, indoor_distance_m: float) -> NDArray[np.float64
     return wall + 0.5 * indoor_distance_m
 
 
-def quality_class(rsrp_dbm: NDArray) -> NDArray[np.object_]:
-    """China Mobile's field-test classes of RSRP."""
-    edges = -np.asarray(QUALITY_EDGES_DBM)  # ascending for digitize
+def quality_class(
+    rsrp_dbm: NDArray, edges_dbm: tuple[float, ...] | None = None
+) -> NDArray[np.object_]:
+    """China Mobile's field-test classes of RSRP (edges from the norms unless given)."""
+    edges = -np.asarray(edges_dbm or _n().classes_dbm)  # ascending for digitize
     index = np.digitize(-np.asarray(rsrp_dbm, dtype=float), edges, right=False)
     return np.asarray(QUALITY_CLASSES, dtype=object)[index]
 
@@ -159,9 +186,10 @@ def best_server(
     cells_xy: NDArray[np.float64],
     sites_xy: NDArray[np.float64],
     sites: pd.DataFrame,
-    params: RadioParams = RadioParams(),
+    params: RadioParams | None = None,
 ) -> BestServer:
     """Best-server RSRP at each point among its ``neighbours`` nearest sites (metric CRS)."""
+    params = params or RadioParams()
     n = len(cells_xy)
     if not len(sites_xy):
         return BestServer(np.full(n, -np.inf), np.full(n, -1), np.full(n, np.inf))

@@ -19,12 +19,12 @@ from twin.districts import TARGET_KEYS
 from twin.model import District
 
 GAP_FLAGS = {  # layer key: (covered flag, metric column, unit)
-    "fiveg": ("covered_5g", "rsrp_dbm", "dBm"),
+    "base_stations": ("covered_5g", "rsrp_dbm", "dBm"),
     "charging": ("covered_charging", "charging_m", "m"),
     "lockers": ("covered_lockers", "locker_m", "m"),
     "life_circle": ("lc_served", "lc_mean_min", "min"),
 }
-LAYER_OF = {"fiveg": "base_stations", "charging": "charging", "lockers": "lockers"}
+COVERED_FLAG = {key: flag for key, (flag, _, _) in GAP_FLAGS.items()}
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def measured_values(
         new = float((lockers["status"].astype(str) == "new").sum()) if "status" in lockers else None
         values["lockers_new"] = (new, "locker groups", layer_source(lockers),
                                  f"{coverage.share('covered_lockers'):.1%} of residents within "
-                                 f"{coverage.params.locker_radius_m:.0f} m walking")  # fmt: skip
+                                 "a group's service radius along the streets")  # fmt: skip
     figures = coverage.life_circle_figures()
     values["life_circle_f15"] = (
         figures["f15"], "share of residents", "POIs",

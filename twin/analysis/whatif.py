@@ -1,34 +1,48 @@
-"""What-if: add, move or remove sites and update only the hexagons the change can touch.
+"""What-if: add, move or remove sites of one layer and update only the hexagons the change touches.
 
-For walking-distance layers (charging, lockers) the update is exact: a street walk is never
-shorter than the straight line, so an added site can only improve cells whose straight-line
-distance to it is below their current distance, and a removed site can only have served cells
-whose straight-line distance to it is at most their current distance. Only those cells get a new
-multi-source Dijkstra (on the whole network, origins restricted to them).
+A :class:`Scenario` starts from a built district (its layers and hexagon metrics) and keeps the
+edited layer, the updated hexagons and a log. For walking-distance layers (charging, lockers) the
+update is exact: under the reach rule a walk is never shorter than the straight line, so a
+changed site can only alter cells whose straight-line distance to it is below their current
+nearest distance, or below their current reach ratio times the site's radius; only those cells
+are recomputed, against the whole layer. For 5G, cells within ``reach`` of a changed site
+(3 × the 95th percentile of serving distances, at least 500 m) and cells served by a removed site
+get a new best server; beyond that a site's signal is far below the best server's.
 
-For 5G, cells within ``reach`` of a changed site (default: 3 × the 95th percentile of serving
-distances, at least 500 m) and cells served by a removed site get a new best server; beyond that
-a site's signal is far below the best server's in any realistic layout.
+The scenario holds no UI state; the viewer's What-if page only draws it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from twin import layers as layer_registry
+from twin._errors import InvalidInputError
 from twin.analysis import radio
 from twin.analysis.engine import (
     DISTANCE_COLUMNS,
+    Coverage,
     CoverageParams,
+    covered_share,
     service_index,
+    walk_service,
     write_distance,
     write_fiveg,
 )
-from twin.network import StreetNetwork, nearest_facility, straight_line
+from twin.analysis.report import COVERED_FLAG, plan_report
+from twin.context import LayerContext
+from twin.model import District
+from twin.network import StreetNetwork, straight_line
+
+SLACK = 1e-3  # UTM vs geodesic lengths differ by < 0.1 %: keep the bound safe
 
 
 @dataclass(frozen=True)
@@ -36,34 +50,47 @@ class Change:
     """Sites that appeared (added or moved to) and disappeared (removed or moved from), metres."""
 
     added_xy: NDArray[np.float64]
+    added_radius: NDArray[np.float64]
     removed_xy: NDArray[np.float64]
+    removed_radius: NDArray[np.float64]
     removed_ids: tuple[str, ...]
 
 
-def diff_layers(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, to_xy) -> Change:  # type: ignore[no-untyped-def]
+def diff_layers(
+    layer: str, ctx: LayerContext, before: gpd.GeoDataFrame, after: gpd.GeoDataFrame
+) -> Change:
     """What changed between two versions of a layer, matched by ``feature_id``."""
-    b = before.set_index("feature_id").geometry
-    a = after.set_index("feature_id").geometry
+    b = before.set_index(before["feature_id"].astype(str))
+    a = after.set_index(after["feature_id"].astype(str))
     common = b.index.intersection(a.index)
-    moved = common[~b.loc[common].geom_equals_exact(a.loc[common], tolerance=1e-9).to_numpy()]
+    same = b.geometry.loc[common].geom_equals_exact(a.geometry.loc[common], tolerance=1e-9)
+    moved = common[~same.to_numpy()]
     gone = b.index.difference(a.index).union(moved)
     new = a.index.difference(b.index).union(moved)
-    return Change(
-        to_xy(gpd.GeoDataFrame(geometry=a.loc[new].to_numpy(), crs=4326)),
-        to_xy(gpd.GeoDataFrame(geometry=b.loc[gone].to_numpy(), crs=4326)),
-        tuple(str(i) for i in gone),
-    )
+
+    def radii(frame: gpd.GeoDataFrame) -> NDArray[np.float64]:
+        if layer not in layer_registry.WALKING_LAYERS or not len(frame):
+            return np.zeros(len(frame))
+        return layer_registry.site_radii(layer, ctx, gpd.GeoDataFrame(frame, crs=4326))
+
+    return Change(ctx.xy(a.loc[new]), radii(a.loc[new]), ctx.xy(b.loc[gone]), radii(b.loc[gone]),
+                  tuple(str(i) for i in gone))  # fmt: skip
 
 
-def affected_by_distance(
-    cells_xy: NDArray, current_m: NDArray, change: Change
+def affected_by_walk(
+    cells_xy: NDArray, current_m: NDArray, current_ratio: NDArray, change: Change
 ) -> NDArray[np.bool_]:
     """Cells a change of a walking-distance layer can alter (exact, see the module docstring)."""
     hit = np.zeros(len(cells_xy), dtype=bool)
-    if len(change.added_xy):
-        hit |= straight_line(cells_xy, change.added_xy) < current_m
-    if len(change.removed_xy):
-        hit |= straight_line(cells_xy, change.removed_xy) <= current_m + 1e-6
+    for xy, radius in ((change.added_xy, change.added_radius),
+                       (change.removed_xy, change.removed_radius)):  # fmt: skip
+        if not len(xy):
+            continue
+        hit |= straight_line(cells_xy, xy) * (1 - SLACK) <= current_m
+        # a site farther than the nearest may still serve better (a larger radius)
+        for r in np.unique(radius):
+            d_r = straight_line(cells_xy, xy[radius == r])
+            hit |= d_r * (1 - SLACK) <= current_ratio * r
     return hit
 
 
@@ -72,24 +99,20 @@ def update(
     cells_xy: NDArray[np.float64],
     layer: str,
     after: gpd.GeoDataFrame,
-    after_xy: NDArray[np.float64],
+    ctx: LayerContext,
     change: Change,
     network: StreetNetwork | None,
     params: CoverageParams,
 ) -> tuple[gpd.GeoDataFrame, int]:
     """A copy of ``cells`` with ``layer``'s metrics updated for the change; cells recomputed."""
     out = cells.copy()
+    after_xy = ctx.xy(after)
     if layer == "base_stations":
         served = out["serving_site"].isin(change.removed_ids).to_numpy()
         finite = out["serving_site"].ne("").to_numpy()
-        serving_d = (
-            straight_line(cells_xy, after_xy) if len(after_xy) else np.full(len(out), np.inf)
-        )
-        reach = (
-            max(500.0, 3.0 * float(np.nanpercentile(serving_d[finite], 95)))
-            if finite.any()
-            else 5000.0
-        )
+        serving_d = straight_line(cells_xy, after_xy)
+        reach = max(500.0, 3.0 * float(np.nanpercentile(serving_d[finite], 95))) if (
+            finite.any() and len(after_xy)) else 5000.0  # fmt: skip
         moved = np.vstack([change.added_xy, change.removed_xy])
         near = np.zeros(len(out), dtype=bool)
         if len(moved):
@@ -101,15 +124,177 @@ def update(
         write_fiveg(out, hit, best, after["feature_id"].astype(str).to_numpy(), params)
         service_index(out, params.weights)
         return out, len(hit)
-    column = DISTANCE_COLUMNS[layer][0]
-    hit = np.flatnonzero(affected_by_distance(cells_xy, out[column].to_numpy(dtype=float), change))
+    column, *_, ratio = DISTANCE_COLUMNS[layer]
+    hit = np.flatnonzero(affected_by_walk(
+        cells_xy, out[column].to_numpy(dtype=float), out[ratio].to_numpy(dtype=float), change))  # fmt: skip
     if len(hit):
-        found = nearest_facility(network, cells_xy[hit], after_xy, params.search_limit_m,
-                                 params.max_snap_m, params.detour_factor)  # fmt: skip
-        write_distance(out, layer, hit, found.metres, found.estimated, params)
+        radii = layer_registry.site_radii(layer, ctx, after)
+        write_distance(out, layer, hit, walk_service(network, cells_xy[hit], after_xy, radii,
+                                                     params.reach))  # fmt: skip
         if layer == "charging":
             out.loc[out.index[hit], "charging_line_m"] = np.round(
                 straight_line(cells_xy[hit], after_xy), 1
             )
     service_index(out, params.weights)
     return out, len(hit)
+
+
+@dataclass
+class Scenario:
+    """Edits of one layer of a built district, with incrementally updated hexagon metrics.
+
+    >>> scenario = Scenario.start(district, layers, coverage, "lockers")   # doctest: +SKIP
+    >>> scenario.add(121.49, 31.26); scenario.share_after() > scenario.share_before()  # doctest: +SKIP
+    """
+
+    district: District
+    layer: str
+    layers: dict[str, gpd.GeoDataFrame]
+    before: Coverage
+    network: StreetNetwork | None
+    frame: gpd.GeoDataFrame
+    cells: gpd.GeoDataFrame
+    log: list[str] = field(default_factory=list)
+    added: int = 0
+
+    @classmethod
+    def start(
+        cls,
+        district: District,
+        layers: dict[str, gpd.GeoDataFrame],
+        coverage: Coverage,
+        layer: str,
+        network: StreetNetwork | None = None,
+    ) -> Scenario:
+        """A scenario on ``layer`` starting from ``coverage`` of ``district`` with ``layers``."""
+        layer_registry.spec(layer)
+        if layer not in layers:
+            msg = f"the build has no {layer} layer; build it with that layer first."
+            raise InvalidInputError(msg)
+        if network is None and district.has_streets:
+            network = StreetNetwork.from_graph(district.graph, district.metric_crs)
+        return cls(district, layer, dict(layers), coverage, network, layers[layer].copy(),
+                   coverage.cells.copy())  # fmt: skip
+
+    @property
+    def ctx(self) -> LayerContext:
+        return LayerContext(self.district)
+
+    @property
+    def params(self) -> CoverageParams:
+        return self.before.params
+
+    def apply(self, new_frame: gpd.GeoDataFrame, what: str) -> int:
+        """Replace the layer by ``new_frame``, update the touched cells; returns how many."""
+        start = time.perf_counter()
+        ctx = LayerContext(self.district)
+        cells_xy = ctx.xy_of(self.cells["lon"].to_numpy(), self.cells["lat"].to_numpy())
+        change = diff_layers(self.layer, ctx, self.frame, new_frame)
+        self.cells, touched = update(self.cells, cells_xy, self.layer, new_frame, ctx, change,
+                                     self.network, self.params)  # fmt: skip
+        self.frame = new_frame
+        elapsed = (time.perf_counter() - start) * 1000
+        self.log.append(
+            f"{what}: {touched:,} of {len(self.cells):,} hexagons recomputed in {elapsed:.0f} ms"
+        )
+        return touched
+
+    def new_sites(
+        self, lon: NDArray, lat: NDArray, radius_m: NDArray | None = None
+    ) -> gpd.GeoDataFrame:
+        """New sites at (lon, lat), with the layer's attributes and their service radius there."""
+        lon, lat = np.atleast_1d(lon).astype(float), np.atleast_1d(lat).astype(float)
+        inside = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).within(
+            self.district.boundary
+        )
+        if not inside.all():
+            msg = (f"{int((~inside).sum())} of the new sites lie outside {self.district.name}; "
+                   "pick points inside the boundary.")  # fmt: skip
+            raise InvalidInputError(msg)
+        source = self.frame if len(self.frame) else self.layers[self.layer]
+        if not len(source):
+            msg = f"the {self.layer} layer is empty: there is no site to take attributes from."
+            raise InvalidInputError(msg)
+        template = source.iloc[[0] * len(lon)].copy().reset_index(drop=True)
+        ids = [f"WHATIF-{self.added + i + 1:04d}" for i in range(len(lon))]
+        self.added += len(lon)
+        template["feature_id"] = ids
+        for id_column in ("site_id", "station_id", "locker_id"):
+            if id_column in template:
+                template[id_column] = ids
+        template["source"] = "what-if"
+        if "status" in template:
+            template["status"] = (
+                "new"  # a planned locker group counts towards the plan's new groups
+            )
+        rule = layer_registry.spec(self.layer).service_radius
+        if rule is not None:
+            template["service_radius_m"] = (
+                rule(self.ctx, lon, lat) if radius_m is None else np.asarray(radius_m, dtype=float)
+            )
+        return template.set_geometry(gpd.points_from_xy(lon, lat), crs=4326)
+
+    def add(self, lon: float, lat: float) -> int:
+        """Add one site at (lon, lat)."""
+        sites = self.new_sites(np.array([lon]), np.array([lat]))
+        return self.apply(pd.concat([self.frame, sites], ignore_index=True), "added a site")
+
+    def move(self, feature_id: str, east_m: float, north_m: float) -> int:
+        """Move a site by metres east and north."""
+        frame = self.frame.copy()
+        index = frame.index[frame["feature_id"].astype(str) == str(feature_id)]
+        if not len(index):
+            msg = (
+                f"no site {feature_id!r} in the {self.layer} scenario; pick an existing feature_id."
+            )
+            raise InvalidInputError(msg)
+        xy = self.ctx.xy(frame.loc[index]) + np.array([east_m, north_m])
+        lon, lat = self.ctx.lonlat(xy)
+        frame.loc[index, "geometry"] = gpd.points_from_xy(lon, lat)
+        return self.apply(frame.set_crs(4326, allow_override=True), f"moved {feature_id}")
+
+    def remove(self, feature_ids: list[str]) -> int:
+        """Remove the sites with these ids."""
+        wanted = {str(i) for i in feature_ids}
+        keep = ~self.frame["feature_id"].astype(str).isin(wanted)
+        return self.apply(self.frame[keep].copy(), f"removed {int((~keep).sum())} sites")
+
+    def recommend(self, k: int) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+        """The ``k`` best new sites for this scenario's current state (maximal covering)."""
+        from twin.siting import recommend
+
+        return recommend(self.district, self.layer, self.cells, add=k, params=self.params,
+                         network=self.network)  # fmt: skip
+
+    def accept(self, recommended: gpd.GeoDataFrame) -> int:
+        """Add recommended sites, with the radius they were chosen with."""
+        radius = recommended.get("service_radius_m")
+        sites = self.new_sites(recommended.geometry.x.to_numpy(), recommended.geometry.y.to_numpy(),
+                               None if radius is None else radius.to_numpy())  # fmt: skip
+        return self.apply(pd.concat([self.frame, sites], ignore_index=True),
+                          f"accepted {len(sites)} recommended sites")  # fmt: skip
+
+    def share_before(self) -> float:
+        return covered_share(self.before.cells, COVERED_FLAG[self.layer])
+
+    def share_after(self) -> float:
+        return covered_share(self.cells, COVERED_FLAG[self.layer])
+
+    def coverage_after(self) -> Coverage:
+        return Coverage(self.cells, self.params, self.before.measured_categories,
+                        self.before.unassigned_population)  # fmt: skip
+
+    def layers_after(self) -> dict[str, gpd.GeoDataFrame]:
+        return self.layers | {self.layer: self.frame}
+
+    def report_rows(self) -> pd.DataFrame:
+        """Plan report rows before and after, side by side."""
+        before = plan_report(self.district, self.before, self.layers)
+        after = plan_report(self.district, self.coverage_after(), self.layers_after())
+        after_rows = {r["key"]: r for r in after["rows"]}
+        return pd.DataFrame([
+            {"target": r["label"], "before": r["measured"], "after": after_rows[k]["measured"],
+             "plan": r["target"], "status before": r["status"],
+             "status after": after_rows[k]["status"]}
+            for r in before["rows"] if (k := r["key"]) in after_rows and r["measured"] is not None
+        ])  # fmt: skip

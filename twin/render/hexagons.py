@@ -13,6 +13,8 @@ import pandas as pd
 import pydeck as pdk
 from numpy.typing import NDArray
 
+from twin._errors import InvalidInputError
+
 # colour ramps from bad to good (ColorBrewer RdYlGn, colour-blind safer than pure red/green)
 RAMP_BAD_TO_GOOD = np.array(
     [
@@ -65,7 +67,7 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {
-    "rsrp": Metric("rsrp_dbm", "5G RSRP (best server)", "dBm", -115, -55, True),
+    "base_stations": Metric("rsrp_dbm", "5G RSRP (best server)", "dBm", -115, -55, True),
     "charging": Metric("charging_m", "Walk to the nearest charging station", "m", 0, 2000, False),
     "lockers": Metric("locker_m", "Walk to the nearest locker group", "m", 0, 600, False),
     "life_circle": Metric(
@@ -93,7 +95,7 @@ def hexagon_payload(cells: pd.DataFrame, metric: Metric, extra: list[str]) -> pd
     """Only what the layer draws and the tooltip shows, rounded."""
     if len(cells) > MAX_HEXAGONS:
         msg = f"{len(cells):,} hexagons exceed the viewer's {MAX_HEXAGONS:,}; choose a coarser resolution."
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     values = cells[metric.column].to_numpy(dtype=float)
     data = pd.DataFrame({"h3": cells["h3"].to_numpy(), "value": np.round(values, metric.decimals)})
     data["colour"] = metric.colours(values).tolist()

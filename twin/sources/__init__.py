@@ -7,7 +7,7 @@ through osmnx), and both end in the same objects.
 from twin.sources.boundary import boundary_from_file, boundary_from_osm, boundary_from_pack
 from twin.sources.demand import demand_from_pack, demand_from_raster
 from twin.sources.osm import graph_from_file, graph_from_osm, walkable_graph
-from twin.sources.pois import CATEGORIES, pois_from_osm, pois_from_osm_file, pois_from_pack
+from twin.sources.pois import pois_from_osm, pois_from_osm_file, pois_from_pack
 from twin.sources.record import SourceRecord
 
 __all__ = [

@@ -1,27 +1,4 @@
-"""Points of interest on one category scheme for the 15-minute life circle.
-
-The scheme follows Bruno et al., "A universal framework for inclusive 15-minute cities"
-(Nature Cities 2024): nine categories of daily needs, plus elderly care, which Shanghai's
-15-minute community life circle guide (2016) asks for within 500 m.
-
-Sources and their mapping (first matching rule wins; unmatched rows are counted, never hidden):
-
-========== ============================================== ===========================================
-category   OpenStreetMap tags                             Amap type (data pack ``poi/*.csv``)
-========== ============================================== ===========================================
-outdoor    leisure=park/garden/playground, place=square   (none in the pack)
-learning   amenity=kindergarten/school/childcare/college  科教文化服务;学校 (kindergarten to university)
-supplies   shop=supermarket/convenience/greengrocer/...   购物服务;综合市场/超级市场/便民商店
-eating     amenity=restaurant/cafe/fast_food/food_court   餐饮服务 (restaurants, cafés, bakeries)
-moving     highway=bus_stop, railway=station/halt/...     公交车站, 地铁站
-cultural   amenity=cinema/theatre/library/arts_centre/... 影剧院, 博物馆, 图书馆, 文化宫
-physical   leisure=sports_centre/fitness_centre/pitch/... 运动场馆, 体育
-services   amenity=bank/post_office/police/townhall       银行, 邮局, 政府机构 (none in the pack)
-healthcare amenity=hospital/clinic/doctors/pharmacy/...   医疗保健服务 except 动物医疗场所 (pet clinics)
-elderly    social_facility=nursing_home/assisted_living,   养老院, 老年 (none in the pack)
-           social_facility:for=senior, amenity=nursing_home
-========== ============================================== ===========================================
-"""
+"""Points of interest from the data pack (Amap) and OpenStreetMap, on :mod:`twin.categories`."""
 
 from __future__ import annotations
 
@@ -33,83 +10,19 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
+from twin.categories import AMAP_RULES, OSM_RULES, OSM_TAGS
 from twin.settings import Settings
 from twin.sources.record import AMAP_POI_ATTRIBUTION, OSM_ATTRIBUTION, SourceRecord
 
-CATEGORIES: dict[str, str] = {
-    "outdoor": "Parks and squares",
-    "learning": "Schools and kindergartens",
-    "supplies": "Daily shopping",
-    "eating": "Food and cafés",
-    "moving": "Public transport",
-    "cultural": "Culture",
-    "physical": "Sport",
-    "services": "Public services",
-    "healthcare": "Health care",
-    "elderly": "Elderly care",
-}
-# Places that are not daily needs but where infrastructure stands (charging candidates); they are
-# kept with the POIs and never counted in the life circle.
-SITE_CATEGORIES: dict[str, str] = {"parking": "Parking, fuel and charging stations"}
 POI_COLUMNS = ["name", "category", "subtype", "source", "geometry"]
 
-# OSM: (tag key, accepted values or None for any value, category), in priority order.
-OSM_RULES: list[tuple[str, frozenset[str] | None, str]] = [
-    ("social_facility", frozenset({"nursing_home", "assisted_living", "day_care"}), "elderly"),
-    ("social_facility:for", frozenset({"senior", "elderly"}), "elderly"),
-    ("amenity", frozenset({"nursing_home"}), "elderly"),
-    ("amenity", frozenset({"hospital", "clinic", "doctors", "pharmacy", "dentist"}), "healthcare"),
-    ("healthcare", None, "healthcare"),
-    ("amenity", frozenset({"kindergarten", "school", "childcare", "college", "university"}),
-     "learning"),
-    ("amenity", frozenset({"restaurant", "cafe", "fast_food", "food_court"}), "eating"),
-    ("shop", frozenset({"supermarket", "convenience", "greengrocer", "butcher", "bakery",
-                        "general", "department_store", "mall", "seafood", "deli"}), "supplies"),
-    ("amenity", frozenset({"marketplace"}), "supplies"),
-    ("highway", frozenset({"bus_stop"}), "moving"),
-    ("railway", frozenset({"station", "halt", "subway_entrance", "tram_stop"}), "moving"),
-    ("public_transport", frozenset({"station"}), "moving"),
-    ("amenity", frozenset({"cinema", "theatre", "library", "arts_centre", "community_centre"}),
-     "cultural"),
-    ("tourism", frozenset({"museum", "gallery"}), "cultural"),
-    ("leisure", frozenset({"sports_centre", "fitness_centre", "pitch", "stadium",
-                           "swimming_pool", "fitness_station", "track"}), "physical"),
-    ("leisure", frozenset({"park", "garden", "playground", "nature_reserve"}), "outdoor"),
-    ("place", frozenset({"square"}), "outdoor"),
-    ("amenity", frozenset({"bank", "post_office", "police", "townhall"}), "services"),
-    ("amenity", frozenset({"parking", "fuel", "charging_station"}), "parking"),
-]  # fmt: skip
-OSM_TAGS: dict[str, bool | list[str]] = {}
-for _key, _values, _cat in OSM_RULES:
-    OSM_TAGS[_key] = True if _values is None else sorted(set(OSM_TAGS.get(_key) or []) | _values)
-
-# Amap: (substring of the type path, category or None to exclude), in priority order.
-AMAP_RULES: list[tuple[str, str | None]] = [
-    ("动物医疗场所", None),
-    ("医疗保健服务", "healthcare"),
-    ("养老", "elderly"),
-    ("公交车站", "moving"),
-    ("地铁站", "moving"),
-    ("学校", "learning"),
-    ("餐饮服务", "eating"),
-    ("综合市场", "supplies"),
-    ("超级市场", "supplies"),
-    ("便民商店", "supplies"),
-    ("影剧院", "cultural"),
-    ("博物馆", "cultural"),
-    ("图书馆", "cultural"),
-    ("运动场馆", "physical"),
-    ("公园广场", "outdoor"),
-    ("银行", "services"),
-    ("邮局", "services"),
-]
 PACK_FILES = (
     "bus_stop", "metro_station", "food", "hotpot", "hospital", "kindergarten",
     "primary_school", "middle_school", "school", "university", "cinema_theatre",
 )  # fmt: skip
 
 
-def _empty() -> gpd.GeoDataFrame:
+def empty_pois() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: [] for c in POI_COLUMNS[:-1]}, geometry=[], crs=4326)
 
 
@@ -205,7 +118,7 @@ def pack_poi_record(settings: Settings) -> SourceRecord:
 
 def _pois_from_features(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
     if features.empty:
-        return _empty(), {"rows_in_area": 0, "excluded_by_rule": 0, "duplicates_merged": 0,
+        return empty_pois(), {"rows_in_area": 0, "excluded_by_rule": 0, "duplicates_merged": 0,
                           "kept": 0}  # fmt: skip
     features = features.copy()
     features["category"], features["subtype"] = categorise_osm(features)

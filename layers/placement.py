@@ -24,6 +24,8 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
+from twin.context import LayerContext
+
 SNAP_FRACTION = 0.25
 MIN_SPACING_FRACTION = 1.0 - 2 * SNAP_FRACTION
 FILL = 0.7  # at most this share of lattice cells is used, so the weights still choose
@@ -196,3 +198,24 @@ def place_sites(
     jittered[keep_centre] = chosen[keep_centre]
     xy[~found] = jittered[~found]
     return Placement(xy=xy, kind=kind, lattice_spacing_m=spacing)
+
+
+def street_rule(ctx: LayerContext, max_distance_m: float) -> StreetRule | None:
+    """Sites by the streets where streets are known; None when there are none."""
+    if ctx.study_region is None or not len(ctx.street_xy):
+        return None
+    return StreetRule(ctx.street_xy, ctx.study_region, max_distance_m)
+
+
+def street_notes(ctx: LayerContext, xy: NDArray[np.float64], reach_m: float) -> list[str]:
+    """What the street rule meant for these sites, for the layer notes."""
+    if ctx.study_region is None:
+        return ["no street network: sites follow demand only, not checked against streets"]
+    outside = int((~shapely.contains_xy(ctx.study_region, xy[:, 0], xy[:, 1])).sum())
+    notes = [f"inside the street study area every site is within {reach_m:.0f} m of a street"]
+    if outside:
+        notes.append(
+            f"{outside} of {len(xy)} sites lie outside the street study area (no street data "
+            "there) and follow demand only"
+        )
+    return notes

@@ -31,9 +31,10 @@ import shapely
 
 from twin._errors import InvalidInputError
 from twin.crs import from_wgs84
+from twin.keys import EXPORT_FORMATS
 from twin.sources.record import OSM_ATTRIBUTION
 
-FORMATS = ("geojson", "parquet", "csv", "gpkg", "gtiff")
+FORMATS = EXPORT_FORMATS
 EXTENSIONS = {"geojson": ".geojson", "parquet": ".parquet", "csv": ".csv", "gpkg": ".gpkg",
               "gtiff": ".tif"}  # fmt: skip
 COORD_DECIMALS = 7

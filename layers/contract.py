@@ -15,7 +15,7 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "band", "frequency_ghz", "bandwidth_mhz", "tx_power_dbm", "antenna_gain_dbi",
     ),
     "charging": ("station_id", "site_type", "piles", "fast_piles", "service_radius_m"),
-    "lockers": ("locker_id", "site_type", "compartments", "status"),
+    "lockers": ("locker_id", "site_type", "compartments", "status", "service_radius_m"),
 }  # fmt: skip
 
 

@@ -1,4 +1,8 @@
-"""What every layer generator needs from a district, as metric numpy arrays (built once)."""
+"""A district in metres: what layers, the engine, siting and what-if all need, built once.
+
+:class:`LayerContext` projects the boundary, demand, POIs and streets of a :class:`District` to
+its UTM zone as numpy arrays (each computed on first use) and classifies points by the Outer Ring.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,8 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
-from layers._placement import StreetRule
 from twin.model import District
-from twin.settings import PROJECT_ROOT
+from twin.norms import PROJECT_ROOT
 
 OUTER_RING_FILE = PROJECT_ROOT / "data" / "outer_ring.geojson"
 STREET_POINT_SPACING_M = 25.0
@@ -54,6 +57,12 @@ class LayerContext:
             return np.empty((0, 2))
         return np.column_stack(self.to_metric.transform(frame.geometry.x, frame.geometry.y))
 
+    def xy_of(self, lon: NDArray, lat: NDArray) -> NDArray[np.float64]:
+        """Metric coordinates of WGS-84 longitude/latitude arrays."""
+        if not len(lon):
+            return np.empty((0, 2))
+        return np.column_stack(self.to_metric.transform(np.asarray(lon), np.asarray(lat)))
+
     @cached_property
     def demand_xy(self) -> NDArray[np.float64]:
         return self.xy(self.district.demand)
@@ -80,12 +89,6 @@ class LayerContext:
         study = self.district.study_area
         return None if study is None or study.is_empty else self.project(study)
 
-    def street_rule(self, max_distance_m: float) -> StreetRule | None:
-        """Sites by the streets where streets are known; None when there are none."""
-        if self.study_region is None or not len(self.street_xy):
-            return None
-        return StreetRule(self.street_xy, self.study_region, max_distance_m)
-
     def pois_xy(self, categories: set[str], subtypes: set[str] | None = None) -> NDArray:
         pois = self.district.pois
         mask = pois["category"].isin(categories)
@@ -107,17 +110,3 @@ class LayerContext:
         if ring != "straddling":
             return np.full(len(lon), ring == "inside")
         return shapely.contains_xy(self.outer_ring, lon, lat)
-
-
-def street_notes(ctx: LayerContext, xy: NDArray[np.float64], reach_m: float) -> list[str]:
-    """What the street rule meant for these sites, for the layer notes."""
-    if ctx.study_region is None:
-        return ["no street network: sites follow demand only, not checked against streets"]
-    outside = int((~shapely.contains_xy(ctx.study_region, xy[:, 0], xy[:, 1])).sum())
-    notes = [f"inside the street study area every site is within {reach_m:.0f} m of a street"]
-    if outside:
-        notes.append(
-            f"{outside} of {len(xy)} sites lie outside the street study area (no street data "
-            "there) and follow demand only"
-        )
-    return notes

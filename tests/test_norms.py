@@ -1,0 +1,112 @@
+"""One source of norms: every setting the README names changes what it says it changes."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twin import InvalidInputError
+from twin.analysis.build import build
+from twin.analysis.engine import CoverageParams, compute
+from twin.analysis.radio import RadioParams
+from twin.layers.charging import ChargingParams
+from twin.layers.charging import generate as generate_charging
+from twin.layers.lockers import LockerParams
+from twin.norms import NORMS_FILE, default_norms, load_norms
+from twin.settings import Settings
+from twin.siting import recommend
+
+
+def test_defaults_come_from_norms_toml():
+    norms = load_norms()
+    assert norms.source == str(NORMS_FILE)
+    assert CoverageParams().walk_speed_kmh == norms.walking.speed_kmh
+    assert RadioParams().covered_rsrp_dbm == norms.fiveg.covered_rsrp_dbm
+    assert ChargingParams().radius_inside_m == norms.charging.radius_inside_outer_ring_m
+    assert LockerParams().service_radius_m == norms.lockers.service_radius_m
+    assert Settings().walk_speed_kmh == norms.walking.speed_kmh
+
+
+def test_a_norms_file_overrides_only_what_it_names(tmp_path, monkeypatch):
+    path = tmp_path / "norms.toml"
+    path.write_text("[lockers]\nservice_radius_m = 150.0\n[fiveg]\ncovered_rsrp_dbm = -90.0\n")
+    norms = load_norms(path)
+    assert norms.lockers.service_radius_m == 150.0 and norms.fiveg.covered_rsrp_dbm == -90.0
+    assert norms.walking.speed_kmh == default_norms().walking.speed_kmh
+    monkeypatch.setenv("TWIN_NORMS_FILE", str(path))
+    settings = Settings.from_env()
+    assert settings.norms.lockers.service_radius_m == 150.0
+    assert CoverageParams.from_settings(settings).radio.covered_rsrp_dbm == -90.0
+    assert LockerParams().service_radius_m == 150.0  # the generators read the same norms
+
+
+def test_a_broken_norms_file_is_one_clear_error(tmp_path):
+    path = tmp_path / "norms.toml"
+    path.write_text("[lockers]\nradius = 150\n")
+    with pytest.raises(InvalidInputError, match="unknown keys"):
+        load_norms(path)
+    path.write_text("[lockers\n")
+    with pytest.raises(InvalidInputError, match="not valid"):
+        load_norms(path)
+
+
+def test_walk_speed_setting_changes_walking_times(town, offline_settings):
+    slow = offline_settings.replace(walk_speed_kmh=3.0)
+    fast = offline_settings.replace(walk_speed_kmh=4.5)
+    a = build(town, slow, layers={})
+    b = build(town, fast, layers={})
+    ratio = a.coverage.cells["t_eating"] / b.coverage.cells["t_eating"]
+    assert np.allclose(ratio.dropna(), 1.5, rtol=0.02)
+    assert a.report["life_circle"]["f15"] <= b.report["life_circle"]["f15"]
+    assert a.report["life_circle"]["speed_kmh"] == 3.0
+
+
+def test_resolution_setting_changes_the_grid(town, offline_settings):
+    coarse = build(town, offline_settings.replace(h3_resolution=8), layers={})
+    fine = build(town, offline_settings, CoverageParams.from_settings(offline_settings, 10), {})
+    assert len(fine.coverage.cells) > 20 * len(coarse.coverage.cells)
+
+
+def test_each_sites_own_radius_is_honoured(town):
+    """A layer made with a 300 m radius is measured against 300 m, not the 900 m norm."""
+    wide = generate_charging(town)
+    narrow = generate_charging(town, ChargingParams(radius_inside_m=300.0))
+    assert (narrow["service_radius_m"] == 300.0).all()
+    share_wide = compute(town, {"charging": wide}).share("covered_charging")
+    share_narrow = compute(town, {"charging": narrow}).share("covered_charging")
+    assert share_narrow < share_wide - 0.2
+    cells = compute(town, {"charging": narrow}).cells
+    assert (cells.loc[cells["covered_charging"], "charging_m"] <= 300.0 + 1e-6).all()
+
+
+def test_an_imported_radius_replaces_the_rule(town):
+    frame = generate_charging(town)
+    big = frame.assign(service_radius_m=np.where(np.arange(len(frame)) == 0, 5000.0, 1.0))
+    cells = compute(town, {"charging": big}).cells
+    assert cells["covered_charging"].all()  # one station serving 5 km covers the whole town
+    assert set(cells["charging_radius_m"]) == {5000.0}
+
+
+def test_threshold_setting_changes_5g_coverage(town, town_build):
+    sites = town_build.layers["base_stations"]
+    strict = CoverageParams(radio=dataclasses.replace(RadioParams(), covered_rsrp_dbm=-60.0))
+    assert compute(town, {"base_stations": sites}, strict).share("covered_5g") < (
+        town_build.coverage.share("covered_5g")
+    )
+
+
+@pytest.mark.parametrize("layer", ["lockers", "charging"])
+def test_the_share_siting_promises_is_the_share_build_measures(town, town_build, layer):
+    sites, summary = recommend(town, layer, town_build.coverage.cells, add=4)
+    assert summary["covered_share_after"] > summary["covered_share_before"]
+    current = town_build.layers[layer]
+    added = current.iloc[[0] * len(sites)].copy().reset_index(drop=True)
+    added["feature_id"] = [f"NEW-{i}" for i in range(len(sites))]
+    added["service_radius_m"] = sites["service_radius_m"].to_numpy()
+    added = added.set_geometry(sites.geometry.to_numpy(), crs=4326)
+    after = pd.concat([current, added], ignore_index=True)
+    measured = compute(town, town_build.layers | {layer: after}).share(
+        {"lockers": "covered_lockers", "charging": "covered_charging"}[layer]
+    )
+    assert measured == pytest.approx(summary["covered_share_after"], abs=1e-4)

@@ -1,0 +1,80 @@
+"""The one reach rule: nearest, within_radius and from_origin agree, on a hand-built graph too."""
+
+import math
+
+import numpy as np
+import pytest
+
+from twin.analysis.engine import compute
+from twin.context import LayerContext
+from twin.network import ReachRule, StreetNetwork, from_origin, nearest, within_radius
+
+RULE = ReachRule(max_snap_m=50.0, detour_factor=1.3)
+
+
+@pytest.fixture
+def diamond():
+    """A(0,0) –100– B(100,0) –100– D(200,0), A –150– C(0,150) –150– D; E(1000,0) an island."""
+    xy = np.array([[0, 0], [100, 0], [0, 150], [200, 0], [1000, 0]], dtype=float)
+    u, v = np.array([0, 1, 0, 2, 0]), np.array([1, 3, 2, 3, 1])
+    return StreetNetwork.from_arrays(xy, u, v, np.array([100.0, 100.0, 150.0, 150.0, 400.0]))
+
+
+def test_nearest_walks_snaps_and_estimates(diamond):
+    facilities = np.array([[200.0, 10.0]])  # 10 m off node D
+    origins = np.array([[0.0, 5.0], [100.0, 0.0], [0.0, 900.0], [1000.0, 20.0]])
+    found = nearest(diamond, origins, facilities, RULE)
+    assert found.metres[0] == pytest.approx(5 + 200 + 10)
+    assert found.metres[1] == pytest.approx(110.0)
+    assert not found.estimated[:2].any()
+    # off the network (750 m from any node): straight line × detour
+    assert found.estimated[2] and found.metres[2] == pytest.approx(1.3 * math.hypot(200, 890))
+    # on the island E: on the network but not connected to D, so estimated too
+    assert found.estimated[3] and found.metres[3] == pytest.approx(1.3 * math.hypot(800, 10))
+
+
+def test_a_closer_unconnected_facility_wins_by_its_estimate(diamond):
+    # origin at A; one facility at D (walk 200 m), one on the island 1,000 m away (estimate 1,300)
+    # and one off the network 60 m from A (estimate 78 m): the estimate wins, flagged
+    facilities = np.array([[200.0, 0.0], [1000.0, 0.0], [-60.0, 0.0]])
+    found = nearest(diamond, np.array([[0.0, 0.0]]), facilities, RULE)
+    assert found.metres[0] == pytest.approx(78.0) and found.estimated[0]
+    found = nearest(diamond, np.array([[0.0, 0.0]]), facilities[:2], RULE)
+    assert found.metres[0] == pytest.approx(200.0) and not found.estimated[0]
+
+
+def test_within_radius_is_nearest_per_source(town):
+    """Siting's matrix equals the engine's distance to each single site, radius by radius."""
+    ctx = LayerContext(town)
+    rng = np.random.default_rng(3)
+    network = StreetNetwork.from_graph(town.graph, town.metric_crs)
+    targets = ctx.demand_xy[rng.choice(len(ctx.demand_xy), 150, replace=False)]
+    sources = np.vstack([ctx.street_xy[rng.choice(len(ctx.street_xy), 12)], [[ctx.region.bounds[2] - 100, ctx.region.bounds[3] - 300]]])  # fmt: skip
+    radius = rng.uniform(200, 900, len(sources))
+    rule = ReachRule.from_norms()
+    matrix = within_radius(network, sources, targets, radius, rule).toarray()
+    for j in range(len(sources)):
+        single = nearest(network, targets, sources[[j]], rule)
+        assert np.array_equal(matrix[j], single.metres <= radius[j])
+
+
+def test_from_origin_matches_nearest(town):
+    ctx = LayerContext(town)
+    network = StreetNetwork.from_graph(town.graph, town.metric_crs)
+    origin = ctx.demand_xy[:1]
+    targets = ctx.pois_xy({"eating"})
+    one_to_many = from_origin(network, origin, targets, 1e9)
+    for k in range(len(targets)):
+        assert one_to_many.metres[k] == pytest.approx(
+            nearest(network, origin, targets[[k]]).metres[0]
+        )
+
+
+def test_removing_sites_never_brings_anyone_closer(town, town_build):
+    """Monotonicity: fewer lockers never mean more coverage or shorter walks, anywhere."""
+    layers = town_build.layers
+    full = town_build.coverage.cells
+    fewer = compute(town, {"lockers": layers["lockers"].iloc[::2]}).cells
+    assert (fewer["locker_m"].to_numpy() >= full["locker_m"].to_numpy() - 1e-6).all()
+    assert (~fewer["covered_lockers"] | full["covered_lockers"]).all()
+    assert fewer["covered_lockers"].sum() < full["covered_lockers"].sum()

@@ -1,0 +1,199 @@
+"""The one source of norms: ``data/norms.toml`` read once into a frozen :class:`Norms`.
+
+Every threshold twin applies (walking speed, service radii, the 5G threshold, the reach rule,
+the layer generators' densities and radio specs) is a field here, and every params dataclass
+derives its defaults from it. ``TWIN_NORMS_FILE`` (or :func:`load_norms` with a path) points at a
+user copy; keys it leaves out keep the packaged defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from twin._errors import InvalidInputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NORMS_FILE = PROJECT_ROOT / "data" / "norms.toml"
+
+
+@dataclass(frozen=True)
+class WalkingNorms:
+    speed_kmh: float
+    elderly_speed_kmh: float
+    rings_min: tuple[float, ...]
+    rings_m: tuple[float, ...]
+    life_circle_min: float
+
+
+@dataclass(frozen=True)
+class ReachNorms:
+    detour_factor: float
+    max_snap_m: float
+    study_area_buffer_m: float
+
+
+@dataclass(frozen=True)
+class ChargingNorms:
+    radius_inside_outer_ring_m: float
+    radius_outside_outer_ring_m: float
+    fast_share_min: float
+    stations_per_km2_inside: float
+    stations_per_km2_outside: float
+    spacing_inside_m: float
+    spacing_outside_m: float
+    mean_piles: float
+    fast_share_range: tuple[float, float]
+    street_reach_m: float
+
+
+@dataclass(frozen=True)
+class LockerNorms:
+    service_radius_m: float
+    residents_per_existing_group: float
+    spacing_m: float
+    street_reach_m: float
+
+
+@dataclass(frozen=True)
+class BandSpec:
+    operator: str
+    frequency_ghz: float
+    bandwidth_mhz: float
+    tx_power_dbm: float
+    antenna_gain_dbi: float
+    share: float
+
+
+@dataclass(frozen=True)
+class FiveGNorms:
+    covered_rsrp_dbm: float
+    classes_dbm: tuple[float, ...]
+    ue_height_m: float
+    shadow_sigma_los_db: float
+    shadow_sigma_nlos_db: float
+    los_model: str
+    sector_pattern: bool
+    outdoor_to_indoor: bool
+    indoor_distance_m: float
+    neighbours: int
+    max_distance_m: float
+    macro_height_m: float
+    micro_height_m: float
+    micro_tx_power_dbm: float
+    micro_antenna_gain_dbi: float
+    bands: MappingProxyType[str, BandSpec]
+    site_spacing_m: MappingProxyType[str, float]
+    micro_share: MappingProxyType[str, float]
+
+
+@dataclass(frozen=True)
+class TransitNorms:
+    bus_stop_inner_ring_m: float
+    bus_stop_elsewhere_m: float
+
+
+@dataclass(frozen=True)
+class Norms:
+    """All norms, by theme; ``source`` is the file they were read from."""
+
+    walking: WalkingNorms
+    reach: ReachNorms
+    charging: ChargingNorms
+    lockers: LockerNorms
+    fiveg: FiveGNorms
+    transit: TransitNorms
+    source: str
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        msg = f"norms file {path} does not exist; point TWIN_NORMS_FILE at an existing TOML file."
+        raise InvalidInputError(msg) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"norms file {path} is not valid UTF-8 TOML ({exc}); fix the file."
+        raise InvalidInputError(msg) from None
+
+
+def _section(cls: type, raw: dict[str, Any], name: str) -> Any:
+    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        msg = f"[{name}] has unknown keys {unknown}; known keys are {sorted(fields)}."
+        raise InvalidInputError(msg)
+    try:
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in fields}
+        return cls(**values)
+    except TypeError as exc:
+        msg = f"[{name}] is incomplete or malformed ({exc}); compare with data/norms.toml."
+        raise InvalidInputError(msg) from None
+
+
+def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
+    raw = dict(raw)
+    macro, micro = raw.pop("macro", {}), raw.pop("micro", {})
+    bands = {
+        name: _section(BandSpec, spec, f"fiveg.bands.{name}")
+        for name, spec in raw.pop("bands", {}).items()
+    }
+    total = sum(b.share for b in bands.values())
+    if not bands or abs(total - 1.0) > 1e-6:
+        msg = f"[fiveg.bands] shares add up to {total:g}, not 1; fix the band shares."
+        raise InvalidInputError(msg)
+    spacing = MappingProxyType({k: float(v) for k, v in raw.pop("site_spacing_m", {}).items()})
+    micro_share = MappingProxyType({k: float(v) for k, v in raw.pop("micro_share", {}).items()})
+    raw |= {
+        "macro_height_m": macro.get("height_m"),
+        "micro_height_m": micro.get("height_m"),
+        "micro_tx_power_dbm": micro.get("tx_power_dbm"),
+        "micro_antenna_gain_dbi": micro.get("antenna_gain_dbi"),
+        "bands": MappingProxyType(bands),
+        "site_spacing_m": spacing,
+        "micro_share": micro_share,
+    }
+    return _section(FiveGNorms, raw, "fiveg")
+
+
+def norms_from_dict(doc: dict[str, Any], source: str = "<dict>") -> Norms:
+    """Norms from a parsed TOML document (complete, i.e. merged over the defaults)."""
+    return Norms(
+        walking=_section(WalkingNorms, doc["walking"], "walking"),
+        reach=_section(ReachNorms, doc["reach"], "reach"),
+        charging=_section(ChargingNorms, doc["charging"], "charging"),
+        lockers=_section(LockerNorms, doc["lockers"], "lockers"),
+        fiveg=_fiveg(doc["fiveg"]),
+        transit=_section(TransitNorms, doc["transit"], "transit"),
+        source=source,
+    )
+
+
+@cache
+def load_norms(path: Path | None = None) -> Norms:
+    """The packaged norms, or those of ``path`` merged over them (read once per path)."""
+    doc = _read(NORMS_FILE)
+    if path is not None and Path(path).resolve() != NORMS_FILE.resolve():
+        doc = _merge(doc, _read(Path(path)))
+    return norms_from_dict(doc, str(path or NORMS_FILE))
+
+
+def default_norms() -> Norms:
+    """The norms in force: ``TWIN_NORMS_FILE`` when set, else ``data/norms.toml``."""
+    chosen = os.environ.get("TWIN_NORMS_FILE")
+    return load_norms(Path(chosen).expanduser() if chosen else None)
