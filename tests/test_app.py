@@ -156,3 +156,42 @@ def test_whatif_add_recommend_and_accept(env):
     assert len(lockers) == 1
     assert float(lockers["after"].iloc[0]) == float(lockers["before"].iloc[0]) + 4
     assert set(report.columns) >= {"before", "after", "status after"}
+
+
+@pytest.fixture
+def bare_env(monkeypatch, tmp_path):
+    """No data pack: the synthetic Testville stands in Hongkou's cache entry."""
+    import dataclasses
+
+    from synthetic import testville
+
+    from twin import store
+    from twin.districts import resolve
+    from twin.settings import Settings
+
+    monkeypatch.delenv("TWIN_DATA_DIR", raising=False)
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    settings = Settings.from_env()
+    town = dataclasses.replace(testville(), preset=resolve("hongkou"))
+    key = store.district_key("hongkou", settings, osm_file=None, boundary_file=None,
+                             boundary_crs="wgs84", demand_raster=None, offline="True")  # fmt: skip
+    store.save_district(town, store.entry_dir("hongkou", key, settings))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "app_pages/coverage.py",
+        "app_pages/life_circle.py",
+        "app_pages/whatif.py",
+        "app_pages/gaps.py",
+        "app_pages/export.py",
+    ],
+)
+def test_pages_run_without_the_data_pack(bare_env, path):
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    app.run()
+    app.switch_page(path).run()
+    assert not app.exception, app.exception
+    assert "Hongkou" in app.title[0].value

@@ -28,7 +28,6 @@ _X_PI = np.pi * 3000.0 / 180.0
 _INVERSE_TOLERANCE_DEG = 1e-9  # ≈ 0.1 mm; the inverses iterate until below this
 _MAX_ITERATIONS = 30
 
-WGS84 = "EPSG:4326"
 CrsName = Literal["wgs84", "gcj02", "bd09"]
 CRS_NAMES: tuple[CrsName, ...] = DATUMS  # type: ignore[assignment]
 

@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from twin._errors import CRSMismatchError, EmptyAreaError, InvalidInputError
+from twin._errors import CRSMismatchError, EmptyAreaError, InvalidInputError, TwinError
 from twin.context import LayerContext
 from twin.crs import CRS_NAMES, CrsName, to_wgs84
 from twin.datum import check_datum, street_reference_points
@@ -158,7 +158,10 @@ def validate_inventory(
         rejected=pd.concat(rejected).sort_values("row"),
         filled_defaults=filled, warnings=report_warnings,
     )  # fmt: skip
-    assert report.accepted + len(report.rejected) == report.rows  # nothing lost
+    if report.accepted + len(report.rejected) != report.rows:  # nothing may be lost
+        msg = (f"{file}: {report.rows} rows in, but {report.accepted} accepted and "
+               f"{len(report.rejected)} rejected; please report this as a bug in twin.")  # fmt: skip
+        raise TwinError(msg)
     return layer_frame, report
 
 

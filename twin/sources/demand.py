@@ -25,7 +25,6 @@ from twin.settings import Settings
 from twin.sources.record import SourceRecord
 
 PACK_ADDRESSES = Path("residential") / "addresses_gcj02.csv"
-DEMAND_COLUMNS = ["population", "method", "geometry"]
 
 
 def demand_from_pack(

@@ -35,7 +35,7 @@ OSM_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.pbf", ".pbf", ".graphml")
 
 
 @contextlib.contextmanager
-def _osmnx_settings(**values: object) -> Iterator[None]:
+def osmnx_settings(**values: object) -> Iterator[None]:
     """Temporarily set ``ox.settings`` values (osmnx reads them as module globals)."""
     old = {k: getattr(ox.settings, k) for k in values}
     try:
@@ -134,7 +134,7 @@ def graph_from_file(path: Path, settings: Settings | None = None) -> nx.MultiDiG
         else:
             xml_path = _pbf_to_xml(path, settings) if name.endswith(".pbf") else path
             tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
-            with _osmnx_settings(useful_tags_way=list(tags)):
+            with osmnx_settings(useful_tags_way=list(tags)):
                 graph = ox.graph_from_xml(xml_path, bidirectional=True, retain_all=True)
     except (ET.ParseError, ValueError, KeyError, OSError) as exc:
         msg = f"{path} is not a valid OSM street file ({type(exc).__name__}: {exc})."
@@ -177,7 +177,7 @@ def graph_from_osm(polygon: BaseGeometry, settings: Settings) -> nx.MultiDiGraph
         raise NetworkAccessError(msg)
     ensure_reachable(settings.overpass_url)
     tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
-    with _osmnx_settings(
+    with osmnx_settings(
         overpass_url=settings.overpass_url,
         useful_tags_way=list(tags),
         cache_folder=str(settings.cache_dir / "osmnx-http"),

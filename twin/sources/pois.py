@@ -163,11 +163,11 @@ def pois_from_osm(area: BaseGeometry, settings: Settings) -> tuple[gpd.GeoDataFr
         raise NetworkAccessError(msg)
     import osmnx as ox
 
-    from twin.sources.osm import _osmnx_settings, ensure_reachable
+    from twin.sources.osm import ensure_reachable, osmnx_settings
 
     ensure_reachable(settings.overpass_url)
 
-    with _osmnx_settings(
+    with osmnx_settings(
         overpass_url=settings.overpass_url, cache_folder=str(settings.cache_dir / "osmnx-http")
     ):
         try:
