@@ -156,6 +156,7 @@ class Scenario:
     cells: gpd.GeoDataFrame
     log: list[str] = field(default_factory=list)
     added: int = 0
+    _rows: tuple[int, pd.DataFrame] | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -288,13 +289,17 @@ class Scenario:
         return self.layers | {self.layer: self.frame}
 
     def report_rows(self) -> pd.DataFrame:
-        """Plan report rows before and after, side by side."""
+        """Plan report rows before and after, side by side (computed once per change)."""
+        if self._rows is not None and self._rows[0] == len(self.log):
+            return self._rows[1]
         before = plan_report(self.district, self.before, self.layers)
         after = plan_report(self.district, self.coverage_after(), self.layers_after())
         after_rows = {r["key"]: r for r in after["rows"]}
-        return pd.DataFrame([
+        rows = pd.DataFrame([
             {"target": r["label"], "before": r["measured"], "after": after_rows[k]["measured"],
              "plan": r["target"], "status before": r["status"],
              "status after": after_rows[k]["status"]}
             for r in before["rows"] if (k := r["key"]) in after_rows and r["measured"] is not None
         ])  # fmt: skip
+        self._rows = (len(self.log), rows)
+        return rows
