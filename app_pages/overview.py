@@ -14,15 +14,19 @@ SHARES = {  # report key: chart column
     "charging_coverage": "Charging within radius (residents)",
     "life_circle_f15": "F15 (residents)",
 }
-STATUS_ICON = {"met": "✅ met", "not met": "❌ not met", "no number": "➖ no number",
-               "no target": "· no target", "not measured": "· not measured"}  # fmt: skip
+STATUS_ICON = {"met": "✓ met", "not met": "✗ not met", "no number": "– no number",
+               "no target": "· no target", "not measured": "· not measured",
+               "calibrated, not measured": "~ calibrated, not measured",
+               "estimated": "≈ estimated"}  # fmt: skip
 
 view = current_view()
 st.title("Plan districts at a glance")
 st.caption(
     "Each district's plan targets (2021–2025 digital-transformation plans) next to what twin "
-    f"measures at H3 resolution {view.resolution}. Counts measured on generated layers restate "
-    "their calibration; load a real inventory on the Data page to measure it."
+    f"measures at H3 resolution {view.resolution}. Only figures measured on real data say "
+    "met / not met; figures on generated layers say *calibrated, not measured* (they restate the "
+    "plan: load a real inventory on the Data page to measure them), and figures resting mostly on "
+    "straight-line estimates say *estimated*."
 )
 
 districts = plan_districts()
@@ -41,7 +45,7 @@ for i, preset in enumerate(districts):
         rows.append({
             "district": preset.name_en, "target": row["label"], "measured": row["measured"],
             "plan": row["target"], "unit": row["unit"], "status": STATUS_ICON[row["status"]],
-            "layer": row["layer_source"],
+            "basis": row["basis"], "layer": row["layer_source"],
         })  # fmt: skip
     if not loaded.has_streets:
         missing.append(preset)

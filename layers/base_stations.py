@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+from scipy.spatial import cKDTree
 
 from twin.context import LayerContext
 from twin.layers.contract import make_layer
@@ -66,6 +67,19 @@ def candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def downtilts(xy: np.ndarray, height_m: np.ndarray, ue_height_m: float = 1.5) -> np.ndarray:
+    """Downtilt that aims each site's main beam at its nearest neighbour's distance.
+
+    ``atan((h − h_UE) / d_nn)``, clipped to 2–15° (the range of electrical tilt of common
+    panels): dense networks tilt steeply, sparse ones little, as planners set them.
+    """
+    if len(xy) < 2:
+        return np.full(len(xy), 2.0)
+    d_nn = cKDTree(xy).query(xy, k=2)[0][:, 1]
+    tilt = np.degrees(np.arctan2(height_m - ue_height_m, np.maximum(d_nn, 1.0)))
+    return np.round(np.clip(tilt, 2.0, 15.0), 1)
+
+
 def site_count(district: District, params: BaseStationParams) -> tuple[int, str]:
     """The number of sites and where it comes from."""
     if params.count is not None:
@@ -110,6 +124,7 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
     micro &= np.array([params.bands[b].frequency_ghz >= 1.0 for b in bands])  # sub-1 GHz: macro
     specs = [params.bands[b] for b in bands]
     first_azimuth = rng.integers(0, 120, n)
+    height = np.where(micro, params.micro_height_m, params.macro_height_m)
     ids = [f"BS-{district.preset.adcode}-{i:05d}" for i in range(n)]
     frame = make_layer(
         LAYER,
@@ -118,7 +133,7 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
         lat,
         {
             "site_id": ids,
-            "height_m": np.where(micro, params.micro_height_m, params.macro_height_m),
+            "height_m": height,
             "cell_type": np.where(micro, "UMi", "UMa"),
             "azimuth_1": first_azimuth,
             "azimuth_2": first_azimuth + 120,
@@ -133,6 +148,7 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
             "antenna_gain_dbi": np.where(
                 micro, params.micro_antenna_gain_dbi, [s.antenna_gain_dbi for s in specs]
             ),
+            "downtilt_deg": downtilts(placement.xy, height),
             "snapped_to": placement.kind.astype(str),
         },
         "generated",

@@ -12,7 +12,7 @@ BASE_COLUMNS = ("layer", "feature_id", "source", "geometry")
 LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     "base_stations": (
         "site_id", "height_m", "cell_type", "azimuth_1", "azimuth_2", "azimuth_3", "operator",
-        "band", "frequency_ghz", "bandwidth_mhz", "tx_power_dbm", "antenna_gain_dbi",
+        "band", "frequency_ghz", "bandwidth_mhz", "tx_power_dbm", "antenna_gain_dbi", "downtilt_deg",
     ),
     "charging": ("station_id", "site_type", "piles", "fast_piles", "service_radius_m"),
     "lockers": ("locker_id", "site_type", "compartments", "status", "service_radius_m"),

@@ -6,7 +6,6 @@ import math
 import h3
 import networkx as nx
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 
@@ -85,40 +84,6 @@ def test_path_loss_against_hand_computed_values():
         radio.path_loss_db(100.0, 3.5, los_model="free-space")
 
 
-def test_resource_elements_sector_pattern_and_o2i():
-    assert radio.resource_elements(100, 3.5) == 12 * 273  # TS 38.101-1
-    assert radio.resource_elements(30, 0.7) == 12 * 160
-    gains = radio.sector_gain_db(np.array([0.0, 65.0, 60.0]), np.array([[0.0, 120.0, 240.0]] * 3))
-    assert gains[0] == 0.0  # on boresight
-    assert gains[1] == pytest.approx(-12 * (55 / 65) ** 2)  # 55° off the 120° sector
-    assert gains[2] == pytest.approx(-12 * (60 / 65) ** 2)  # 60° off both neighbouring sectors
-    assert radio.sector_gain_db(np.array([65.0]), np.array([[0.0, 200.0, 300.0]]))[0] == -12.0
-    assert radio.sector_gain_db(np.array([180.0]), np.array([[0.0, 0.0, 0.0]]))[0] == -30.0
-    # low-loss O2I at 3.5 GHz: 5 − 10·log10(0.3·10^(−0.27) + 0.7·10^(−1.9)) + 0.5·8.3 = 16.85 dB
-    assert radio.o2i_loss_db(3.5, 8.3) == pytest.approx(16.85, abs=0.01)
-    classes = radio.quality_class(np.array([-80, -85, -90, -100, -110, -120]))
-    assert classes.tolist() == ["excellent", "good", "good", "fair", "poor", "very poor"]
-
-
-def test_best_server_picks_the_strongest_site():
-    sites = pd.DataFrame({
-        "height_m": [25.0, 25.0], "frequency_ghz": [3.5, 3.5], "cell_type": ["UMa", "UMa"],
-        "tx_power_dbm": [53.0, 53.0], "bandwidth_mhz": [100.0, 100.0],
-        "antenna_gain_dbi": [24.0, 24.0], "azimuth_1": [0, 0], "azimuth_2": [120, 120],
-        "azimuth_3": [240, 240],
-    })  # fmt: skip
-    sites_xy = np.array([[0.0, 0.0], [1000.0, 0.0]])
-    cells = np.array([[0.0, 300.0], [900.0, 0.0]])
-    best = radio.best_server(cells, sites_xy, sites, radio.RadioParams(sector_pattern=False))
-    assert best.site_index.tolist() == [0, 1]
-    d3d = math.hypot(300, 23.5)
-    expected = 53 - 10 * math.log10(12 * 273) + 24 - float(radio.path_loss_db(d3d, 3.5))
-    assert best.rsrp_dbm[0] == pytest.approx(expected)
-    indoor = radio.best_server(cells, sites_xy, sites, radio.RadioParams(
-        sector_pattern=False, outdoor_to_indoor=True))  # fmt: skip
-    assert best.rsrp_dbm[0] - indoor.rsrp_dbm[0] == pytest.approx(16.85, abs=0.01)
-
-
 def test_gini_and_life_circle_figures():
     assert life_circle.weighted_gini(np.array([5.0, 5.0, 5.0]), np.ones(3)) == 0.0
     assert life_circle.weighted_gini(np.array([1.0, 3.0]), np.ones(2)) == pytest.approx(0.25)
@@ -187,8 +152,10 @@ def test_hongkou_figures_are_plausible(hongkou_build):
 def test_report_rows_and_gaps(hongkou_build):
     report = hongkou_build.report
     rows = {row["key"]: row for row in report["rows"]}
-    assert rows["base_stations_5g"]["status"] == "met"
+    # a generated layer restates the plan: never "met"
+    assert rows["base_stations_5g"]["status"] == "calibrated, not measured"
     assert rows["base_stations_5g"]["layer_source"] == "generated"
+    assert rows["base_stations_5g"]["basis"] == "calibrated"
     assert rows["iot_nodes"]["status"] == "not measured"
     assert rows["life_circle_f15"]["status"] == "no target"  # Hongkou's plan sets none
     for cells in report["gaps"].values():

@@ -38,7 +38,11 @@ def test_overview_compares_the_plan_districts(env):
         "Jiading",
     ]
     table = app.dataframe[0].value
-    assert {"met", "not met"} <= {s.split(" ", 1)[1] for s in table["status"]}
+    statuses = {s.split(" ", 1)[1] for s in table["status"]}
+    # generated layers are never "met"; Changning's F15 rests on straight-line estimates
+    assert {"calibrated, not measured", "estimated", "not measured"} <= statuses
+    generated = table[table["layer"] == "generated"]
+    assert not generated["status"].str.contains("met$", regex=True).any()
     assert any("twin fetch minhang" in w.value for w in app.warning)
 
 

@@ -143,3 +143,22 @@ def residents_per_cell(
     residents = np.zeros(len(grid))
     np.add.at(residents, order[pos[found]], population[found])
     return residents, float(population[~found].sum())
+
+
+def sample_points(
+    cells: NDArray[np.uint64], resolution: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Sample points inside each cell: the centres of its children one resolution finer.
+
+    Returns the position of each point's cell in ``cells`` and the points' longitude/latitude
+    (seven points per hexagon, six for the rare pentagon).
+    """
+    if not len(cells):
+        return np.empty(0, np.int64), np.empty(0), np.empty(0)
+    pairs = h3ronpy.change_resolution_paired(pa.array(cells, type=pa.uint64()), resolution + 1)
+    parent = np.asarray(pairs.column("cell_before"), dtype=np.uint64)
+    child = np.asarray(pairs.column("cell_after"), dtype=np.uint64)
+    order = np.argsort(cells, kind="stable")
+    position = order[np.searchsorted(cells, parent, sorter=order)]
+    lon, lat = cell_centres(child)
+    return position.astype(np.int64), lon, lat

@@ -38,6 +38,7 @@ def attribute_defaults(layer: str) -> dict[str, object]:
             "azimuth_2": 120, "azimuth_3": 240, "operator": "unknown", "band": DEFAULT_BAND,
             "frequency_ghz": band.frequency_ghz, "bandwidth_mhz": band.bandwidth_mhz,
             "tx_power_dbm": band.tx_power_dbm, "antenna_gain_dbi": band.antenna_gain_dbi,
+            "downtilt_deg": fiveg.model["default_downtilt_macro_deg"],
         },
         "charging": {"site_type": "unknown", "piles": 1, "fast_piles": 0},
         "lockers": {"site_type": "unknown", "compartments": 60, "status": "existing"},

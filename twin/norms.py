@@ -74,15 +74,9 @@ class BandSpec:
 class FiveGNorms:
     covered_rsrp_dbm: float
     classes_dbm: tuple[float, ...]
-    ue_height_m: float
-    shadow_sigma_los_db: float
-    shadow_sigma_nlos_db: float
-    los_model: str
-    sector_pattern: bool
-    outdoor_to_indoor: bool
-    indoor_distance_m: float
-    neighbours: int
-    max_distance_m: float
+    cell_reliability: float
+    model: MappingProxyType[str, Any]  # the fields of twin.analysis.radio.RadioParams
+    subscriber_share: MappingProxyType[str, float]  # by operator name
     macro_height_m: float
     micro_height_m: float
     micro_tx_power_dbm: float
@@ -149,6 +143,10 @@ def _section(cls: type, raw: dict[str, Any], name: str) -> Any:
 def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
     raw = dict(raw)
     macro, micro = raw.pop("macro", {}), raw.pop("micro", {})
+    model = MappingProxyType(dict(raw.pop("model", {})))
+    subscribers = MappingProxyType(
+        {k: float(v) for k, v in raw.pop("subscriber_share", {}).items()}
+    )
     bands = {
         name: _section(BandSpec, spec, f"fiveg.bands.{name}")
         for name, spec in raw.pop("bands", {}).items()
@@ -164,6 +162,8 @@ def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
         "micro_height_m": micro.get("height_m"),
         "micro_tx_power_dbm": micro.get("tx_power_dbm"),
         "micro_antenna_gain_dbi": micro.get("antenna_gain_dbi"),
+        "model": model,
+        "subscriber_share": subscribers,
         "bands": MappingProxyType(bands),
         "site_spacing_m": spacing,
         "micro_share": micro_share,

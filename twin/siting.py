@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csc_matrix
+from scipy.special import ndtri
 
 from twin import layers as layer_registry
 from twin._errors import EmptyAreaError, InvalidInputError
@@ -112,7 +113,9 @@ def exact_mclp(problem: Problem, k: int, time_limit_s: int = 60) -> tuple[NDArra
 
 
 def radio_range_m(params: radio.RadioParams) -> float:
-    """Distance at which the standard macro's RSRP falls to the threshold (NLOS median)."""
+    """How far a standard macro (the n78 band of the norms, 25 m, pointed at the cell: no
+    pattern loss) keeps the covered share at the norms' cell reliability: the median RSRP must
+    clear the threshold by the shadowing margin ``σ · Φ⁻¹(reliability)``."""
     d = np.geomspace(10, 20_000, 4000)
     fiveg = default_norms().fiveg
     band = fiveg.bands[STANDARD_BAND]
@@ -120,7 +123,8 @@ def radio_range_m(params: radio.RadioParams) -> float:
         d, fiveg.macro_height_m, band.frequency_ghz, band.tx_power_dbm, band.bandwidth_mhz,
         band.antenna_gain_dbi, False, params,
     )  # fmt: skip
-    ok = rsrp >= params.covered_rsrp_dbm
+    margin = float(params.shadow_sigma_db(False)) * float(ndtri(params.cell_reliability))
+    ok = rsrp >= params.covered_rsrp_dbm + margin
     return float(d[ok].max()) if ok.any() else 0.0
 
 

@@ -7,8 +7,12 @@ network once and measures every layer from each cell's centre. Column reference:
 column              meaning
 =================== =========================================================================
 residents           residents in the cell (demand points summed, see ``twin.grid``)
-rsrp_dbm            best-server RSRP (dBm, median); ``serving_site``; ``quality_5g`` class
-covered_5g          RSRP ≥ the threshold (default −105 dBm)
+rsrp_dbm            best-server RSRP (dBm, median over the hexagon's 7 sample points);
+                    ``serving_site`` (at the centre); ``quality_5g`` class; ``sinr_db``;
+                    ``throughput_mbps`` (single user, idle carrier)
+p_covered_5g        covered share: mean P(RSRP ≥ −105 dBm) with shadowing over the sample
+                    points; ``p_covered_5g_indoor`` the same indoors (deep coverage)
+covered_5g          covered share ≥ the norms' cell reliability (90 %)
 charging_line_m     straight-line distance to the nearest charging station
 charging_m          walking distance along the streets (estimated where flagged)
 charging_radius_m   service radius of the station that serves the cell best (each station's own
@@ -42,7 +46,7 @@ from twin import layers as layer_registry
 from twin.analysis import life_circle, radio
 from twin.categories import CATEGORIES
 from twin.context import LayerContext
-from twin.grid import hex_grid, residents_per_cell
+from twin.grid import hex_grid, residents_per_cell, sample_points
 from twin.model import District
 from twin.network import ReachRule, StreetNetwork, nearest, straight_line
 from twin.norms import Norms, default_norms
@@ -191,21 +195,71 @@ def _put(cells: gpd.GeoDataFrame, rows: NDArray[np.int64] | None, column: str, v
         cells.loc[cells.index[rows], column] = values
 
 
+def _group_median(values: NDArray, groups: NDArray[np.int64], n: int) -> NDArray[np.float64]:
+    """Median of ``values`` per group 0..n-1 (NaN for empty groups), vectorised."""
+    out = np.full(n, np.nan)
+    if not len(values):
+        return out
+    order = np.lexsort((values, groups))
+    g, v = groups[order], values[order]
+    starts = np.searchsorted(g, np.arange(n), "left")
+    ends = np.searchsorted(g, np.arange(n), "right")
+    has = ends > starts
+    lo, hi = (
+        starts[has] + (ends[has] - starts[has] - 1) // 2,
+        starts[has] + (ends[has] - starts[has]) // 2,
+    )
+    out[has] = (v[lo] + v[hi]) / 2.0
+    return out
+
+
+def _group_mean(values: NDArray, groups: NDArray[np.int64], n: int) -> NDArray[np.float64]:
+    counts = np.bincount(groups, minlength=n)
+    return np.bincount(groups, weights=values, minlength=n) / np.maximum(counts, 1)
+
+
 def write_fiveg(
     cells: gpd.GeoDataFrame,
     rows: NDArray[np.int64] | None,
-    best: radio.BestServer,
-    site_ids: NDArray,
+    ctx: LayerContext,
+    sites: gpd.GeoDataFrame,
     params: CoverageParams,
 ) -> None:
-    """The 5G columns of ``rows`` (all cells when None) from a best-server result."""
-    _put(cells, rows, "rsrp_dbm", np.round(best.rsrp_dbm, 2))
-    _put(cells, rows, "serving_site",
-         np.where(best.site_index >= 0, site_ids[best.site_index.clip(0)], ""))  # fmt: skip
-    quality = radio.quality_class(best.rsrp_dbm, params.radio.quality_edges_dbm)
+    """The 5G columns of ``rows`` (all cells when None), from seven sample points per hexagon.
+
+    ``p_covered_5g`` is the hexagon's covered share (mean coverage probability of its points,
+    at the norms' penetration), ``p_covered_5g_indoor`` the same indoors (low-loss O2I: "deep
+    coverage"); ``covered_5g`` is that share ≥ ``cell_reliability``; RSRP and SINR are the
+    medians over the points; throughput the mean single-user rate.
+    """
+    subset = cells if rows is None else cells.iloc[rows]
+    n = len(subset)
+    owner, lon, lat = sample_points(subset["cell"].to_numpy(dtype=np.uint64), params.resolution)
+    xy, sites_xy = ctx.xy_of(lon, lat), ctx.xy(sites)
+    outdoor = radio.subscriber_view(xy, sites_xy, sites, params.radio)
+    rsrp = _group_median(outdoor.rsrp_dbm, owner, n)
+    share = _group_mean(outdoor.p_covered, owner, n)
+    centre = np.full(n, -1, dtype=np.int64)
+    cell_of, first = np.unique(owner, return_index=True)  # a cell's first child is its centre
+    centre[cell_of] = outdoor.site_index[first]
+    site_ids = sites["feature_id"].astype(str).to_numpy()
+    _put(cells, rows, "rsrp_dbm", np.round(rsrp, 2))
+    _put(cells, rows, "sinr_db", np.round(_group_median(outdoor.sinr_db, owner, n), 2))
+    _put(
+        cells, rows, "throughput_mbps", np.round(_group_mean(outdoor.throughput_mbps, owner, n), 1)
+    )
+    _put(cells, rows, "p_covered_5g", np.round(share, 4))
+    _put(
+        cells,
+        rows,
+        "p_covered_5g_indoor",
+        np.round(_group_mean(outdoor.p_covered_deep, owner, n), 4),
+    )
+    _put(cells, rows, "serving_site", np.where(centre >= 0, site_ids[centre.clip(0)], ""))
+    quality = radio.quality_class(rsrp, params.radio.quality_edges_dbm)
     _put(cells, rows, "quality_5g", quality.astype(str))
-    _put(cells, rows, "covered_5g", best.rsrp_dbm >= params.radio.covered_rsrp_dbm)
-    _put(cells, rows, "score_base_stations", np.clip((best.rsrp_dbm + 115.0) / 30.0, 0.0, 1.0))
+    _put(cells, rows, "covered_5g", share >= params.radio.cell_reliability)
+    _put(cells, rows, "score_base_stations", share)
 
 
 def write_distance(
@@ -248,9 +302,7 @@ def compute(
 
     if "base_stations" in layers:
         progress("5G best-server RSRP")
-        sites = layers["base_stations"]
-        best = radio.best_server(origins, ctx.xy(sites), sites, params.radio)
-        write_fiveg(cells, None, best, sites["feature_id"].astype(str).to_numpy(), params)
+        write_fiveg(cells, None, ctx, layers["base_stations"], params)
 
     if "charging" in layers:
         progress("charging: straight-line and street distances")

@@ -1,78 +1,139 @@
-"""5G best-server RSRP: 3GPP TR 38.901 path loss, sector pattern, optional O2I loss.
+"""5G coverage and quality: link budget, 3D antenna pattern, shadowing, SINR and throughput.
 
-Path loss (TR 38.901 Table 7.4.1-1, fc in GHz, distances in metres, ``d3D`` from the antenna to
-the user at ``ue_height_m``):
+Every default is in ``data/norms.toml`` ([fiveg] and [fiveg.model]) with its source.
+
+**Path loss** (3GPP TR 38.901 Table 7.4.1-1, fc in GHz, distances in metres, ``d3D`` from the
+antenna to the user at ``ue_height_m``):
 
 * UMa LOS  ``PL = 28.0 + 22 log10(d3D) + 20 log10(fc)``
 * UMa NLOS ``PL = max(PL_LOS, 13.54 + 39.08 log10(d3D) + 20 log10(fc) − 0.6 (hUT − 1.5))``
 * UMi LOS  ``PL = 32.4 + 21 log10(d3D) + 20 log10(fc)``
 * UMi NLOS ``PL = max(PL_LOS, 22.4 + 35.3 log10(d3D) + 21.3 log10(fc) − 0.3 (hUT − 1.5))``
 
-The LOS formula is the standard's PL1 (below the breakpoint distance, which at these heights and
-frequencies lies beyond a kilometre). ``los_model`` picks ``"nlos"`` (conservative, default for
-Shanghai's dense fabric), ``"los"``, or ``"expected"``: the LOS-probability-weighted mean in dB
-with TR 38.901 Table 7.4.2-1's ``Pr_LOS`` (UMa, hUT ≤ 13 m: ``18/d + exp(−d/63)(1 − 18/d)``;
-UMi: ``18/d + exp(−d/36)(1 − 18/d)``, 1 within 18 m). Figures are medians: shadow fading
-(σ 4 dB LOS / 6 dB NLOS) is not drawn.
+``los_model`` picks ``"nlos"`` (default for Shanghai's dense fabric), ``"los"`` or ``"expected"``
+(Pr_LOS-weighted, TR 38.901 Table 7.4.2-1).
 
-RSRP per resource element: ``P_tx − 10 log10(N_RE) + G_ant + A(φ) − PL − L_O2I``, where
-``N_RE = 12 N_RB`` with TS 38.101-1's RB counts (SCS 30 kHz above 1 GHz, 15 kHz below; 273 RBs
-for 100 MHz at 30 kHz). The horizontal sector pattern is TR 38.901
-Table 7.3-1: ``A(φ) = −min(12 (φ/65°)², 30 dB)`` for the nearest of the site's three azimuths.
-Outdoor-to-indoor, when asked for, is TR 38.901's low-loss model (glass and concrete) plus
-0.5 dB/m over ``indoor_distance_m``.
+**Antenna** (TR 38.901 Table 7.3-1 form, vertical beamwidth of a macro panel from TR 36.814
+Table A.2.1.1-2): ``A_H(φ) = −min(12 (φ/φ3dB)², A_max)`` towards the nearest of the site's sector
+azimuths, ``A_V(θ) = −min(12 ((θ − tilt)/θ3dB)², SLA_V)`` with θ the angle below the horizon,
+``A = −min(−(A_H + A_V), A_max)``. RSRP is a *broadcast* measure, so the gain is the SSB beam's
+(at most ``ssb_gain_max_dbi``), not the peak traffic beam's.
+
+**RSRP** per resource element: ``P_tx − 10 log10(N_RE) + min(G, G_SSB) + A − L_feeder − L_body
+− PL − L_penetration`` (median); penetration: none outdoors, ``in_car_loss_db``, or TR 38.901
+7.4.3's low- or high-loss outdoor-to-indoor model plus 0.5 dB/m indoors.
+
+**Coverage probability.** Shadow fading is log-normal (σ of TR 38.901's UMa scenario for every
+point, so the probability stays a monotone function of RSRP and removing a site never raises it;
+the O2I σ is added in quadrature indoors), so a point is covered with probability
+``Φ((RSRP_median − threshold) / σ)``. A hexagon's covered share is the mean over its sample points
+(its seven children one resolution finer), and it counts as covered when that share reaches the
+norms' ``cell_reliability`` (90 %).
+
+**SINR** at the best server: co-channel neighbours (same band) interfere at ``neighbour_load``,
+over thermal noise ``−174 dBm/Hz + 10 log10(SCS) + NF``. **Throughput**: attenuated Shannon
+(TR 36.942 Annex A) ``SE = α log2(1 + SINR)`` between ``sinr_min_db`` and ``se_max_bps_hz``,
+times the carrier bandwidth: a single user's rate on an otherwise idle carrier.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
+from scipy.special import ndtr
 
 from twin._errors import InvalidInputError
 from twin.norms import FiveGNorms, Norms, default_norms
 
 QUALITY_CLASSES = ("excellent", "good", "fair", "poor", "very poor")
 LOS_MODELS = ("nlos", "los", "expected")
+PENETRATIONS = ("outdoor", "in_car", "indoor_low", "indoor_high")
 
 
 def _n() -> FiveGNorms:
     return default_norms().fiveg
 
 
+def _m(name: str):  # type: ignore[no-untyped-def]
+    return field(default_factory=lambda: _n().model[name])
+
+
 @dataclass(frozen=True)
 class RadioParams:
-    """Settings of the 5G coverage model; defaults from ``data/norms.toml`` ([fiveg])."""
+    """Settings of the 5G model; defaults from ``data/norms.toml`` ([fiveg], [fiveg.model])."""
 
     covered_rsrp_dbm: float = field(default_factory=lambda: _n().covered_rsrp_dbm)
     quality_edges_dbm: tuple[float, ...] = field(default_factory=lambda: _n().classes_dbm)
-    ue_height_m: float = field(default_factory=lambda: _n().ue_height_m)
-    los_model: str = field(default_factory=lambda: _n().los_model)
-    sector_pattern: bool = field(default_factory=lambda: _n().sector_pattern)
-    outdoor_to_indoor: bool = field(default_factory=lambda: _n().outdoor_to_indoor)
-    indoor_distance_m: float = field(default_factory=lambda: _n().indoor_distance_m)
-    neighbours: int = field(default_factory=lambda: _n().neighbours)
-    max_distance_m: float = field(default_factory=lambda: _n().max_distance_m)
+    cell_reliability: float = field(default_factory=lambda: _n().cell_reliability)
+    ue_height_m: float = _m("ue_height_m")
+    los_model: str = _m("los_model")
+    penetration: str = _m("penetration")
+    indoor_distance_m: float = _m("indoor_distance_m")
+    in_car_loss_db: float = _m("in_car_loss_db")
+    o2i_sigma_low_db: float = _m("o2i_sigma_low_db")
+    o2i_sigma_high_db: float = _m("o2i_sigma_high_db")
+    shadow_sigma_uma_los_db: float = _m("shadow_sigma_uma_los_db")
+    shadow_sigma_uma_nlos_db: float = _m("shadow_sigma_uma_nlos_db")
+    shadow_sigma_umi_los_db: float = _m("shadow_sigma_umi_los_db")
+    shadow_sigma_umi_nlos_db: float = _m("shadow_sigma_umi_nlos_db")
+    horizontal_beamwidth_deg: float = _m("horizontal_beamwidth_deg")
+    vertical_beamwidth_deg: float = _m("vertical_beamwidth_deg")
+    vertical_side_lobe_db: float = _m("vertical_side_lobe_db")
+    max_attenuation_db: float = _m("max_attenuation_db")
+    sector_pattern: bool = _m("sector_pattern")
+    default_downtilt_macro_deg: float = _m("default_downtilt_macro_deg")
+    default_downtilt_micro_deg: float = _m("default_downtilt_micro_deg")
+    ssb_gain_max_dbi: float = _m("ssb_gain_max_dbi")
+    feeder_loss_db: float = _m("feeder_loss_db")
+    body_loss_db: float = _m("body_loss_db")
+    noise_figure_db: float = _m("noise_figure_db")
+    thermal_noise_dbm_hz: float = _m("thermal_noise_dbm_hz")
+    neighbour_load: float = _m("neighbour_load")
+    shannon_alpha: float = _m("shannon_alpha")
+    sinr_min_db: float = _m("sinr_min_db")
+    se_max_bps_hz: float = _m("se_max_bps_hz")
+    neighbours: int = _m("neighbours")
+    max_distance_m: float = _m("max_distance_m")
 
     def __post_init__(self) -> None:
         if self.los_model not in LOS_MODELS:
             msg = f"unknown los_model {self.los_model!r}; use one of {', '.join(LOS_MODELS)}."
             raise InvalidInputError(msg)
+        if self.penetration not in PENETRATIONS:
+            msg = f"unknown penetration {self.penetration!r}; use one of {', '.join(PENETRATIONS)}."
+            raise InvalidInputError(msg)
+        if not 0 < self.cell_reliability < 1 or not 0 <= self.neighbour_load <= 1:
+            msg = "cell_reliability must lie in (0, 1) and neighbour_load in [0, 1]; fix the norms."
+            raise InvalidInputError(msg)
 
     @classmethod
     def from_norms(cls, norms: Norms, **overrides: object) -> RadioParams:
+        """Params from ``norms`` (unknown keys in [fiveg.model] are an error naming the known)."""
         f = norms.fiveg
-        values: dict[str, object] = {
-            "covered_rsrp_dbm": f.covered_rsrp_dbm, "quality_edges_dbm": f.classes_dbm,
-            "ue_height_m": f.ue_height_m, "los_model": f.los_model,
-            "sector_pattern": f.sector_pattern, "outdoor_to_indoor": f.outdoor_to_indoor,
-            "indoor_distance_m": f.indoor_distance_m, "neighbours": f.neighbours,
-            "max_distance_m": f.max_distance_m,
-        }  # fmt: skip
+        known = {x.name for x in fields(cls)}
+        unknown = sorted(set(f.model) - known)
+        if unknown:
+            msg = f"[fiveg.model] has unknown keys {unknown}; known keys are {sorted(known)}."
+            raise InvalidInputError(msg)
+        values: dict[str, object] = dict(f.model) | {
+            "covered_rsrp_dbm": f.covered_rsrp_dbm,
+            "quality_edges_dbm": f.classes_dbm,
+            "cell_reliability": f.cell_reliability,
+        }
         return cls(**(values | overrides))  # type: ignore[arg-type]
+
+    def shadow_sigma_db(self, micro: NDArray[np.bool_] | bool) -> NDArray[np.float64]:
+        """Shadow-fading σ of the scenario (UMa/UMi, LOS/NLOS), O2I σ added indoors."""
+        if self.los_model == "los":
+            sigma = np.where(micro, self.shadow_sigma_umi_los_db, self.shadow_sigma_uma_los_db)
+        else:
+            sigma = np.where(micro, self.shadow_sigma_umi_nlos_db, self.shadow_sigma_uma_nlos_db)
+        extra = {"indoor_low": self.o2i_sigma_low_db, "indoor_high": self.o2i_sigma_high_db}
+        return np.hypot(sigma, extra.get(self.penetration, 0.0))
 
 
 def los_probability(d2d: NDArray, micro: NDArray[np.bool_] | bool = False) -> NDArray:
@@ -117,6 +178,11 @@ N_RB = {
 }  # fmt: skip
 
 
+def subcarrier_spacing_khz(fc_ghz: NDArray) -> NDArray[np.float64]:
+    """30 kHz above 1 GHz (n41, n78), 15 kHz below (n28)."""
+    return np.where(np.asarray(fc_ghz, dtype=float) > 1.0, 30.0, 15.0)
+
+
 def resource_elements(bandwidth_mhz: NDArray, fc_ghz: NDArray) -> NDArray[np.float64]:
     """Resource elements across the carrier: 12 subcarriers per resource block.
 
@@ -124,7 +190,7 @@ def resource_elements(bandwidth_mhz: NDArray, fc_ghz: NDArray) -> NDArray[np.flo
     ``⌊0.985 · BW / (12 · SCS)⌋``, which reproduces the table within a few RBs.
     """
     bw = np.asarray(bandwidth_mhz, dtype=float)
-    scs = np.where(np.asarray(fc_ghz, dtype=float) > 1.0, 30.0, 15.0)
+    scs = subcarrier_spacing_khz(fc_ghz)
     n_rb = np.floor(0.985 * bw * 1e3 / (12 * scs))
     for spacing, table in N_RB.items():
         for width, rbs in table.items():
@@ -132,18 +198,58 @@ def resource_elements(bandwidth_mhz: NDArray, fc_ghz: NDArray) -> NDArray[np.flo
     return 12.0 * np.maximum(n_rb, 1)
 
 
-def sector_gain_db(bearing_deg: NDArray, azimuths_deg: NDArray) -> NDArray[np.float64]:
+def horizontal_gain_db(
+    bearing_deg: NDArray, azimuths_deg: NDArray, params: RadioParams
+) -> NDArray[np.float64]:
     """TR 38.901 horizontal pattern towards ``bearing`` for the best of the site's sectors."""
     diff = (np.asarray(bearing_deg)[..., None] - azimuths_deg + 180.0) % 360.0 - 180.0
-    return np.max(-np.minimum(12.0 * (diff / 65.0) ** 2, 30.0), axis=-1)
+    pattern = -np.minimum(12.0 * (diff / params.horizontal_beamwidth_deg) ** 2,
+                          params.max_attenuation_db)  # fmt: skip
+    return np.max(pattern, axis=-1)
 
 
-def o2i_loss_db(fc_ghz: NDArray, indoor_distance_m: float) -> NDArray[np.float64]:
-    """TR 38.901 low-loss outdoor-to-indoor penetration plus the indoor part."""
+def vertical_gain_db(
+    depression_deg: NDArray, tilt_deg: NDArray, params: RadioParams
+) -> NDArray[np.float64]:
+    """Vertical pattern: ``−min(12 ((θ − tilt)/θ3dB)², SLA_V)``, θ the angle below the horizon."""
+    off = (np.asarray(depression_deg) - np.asarray(tilt_deg)) / params.vertical_beamwidth_deg
+    return -np.minimum(12.0 * off**2, params.vertical_side_lobe_db)
+
+
+def antenna_gain_db(
+    bearing_deg: NDArray,
+    depression_deg: NDArray,
+    azimuths_deg: NDArray,
+    tilt_deg: NDArray,
+    params: RadioParams,
+) -> NDArray[np.float64]:
+    """Combined 3D pattern (0 at boresight), floored at ``−A_max``."""
+    if not params.sector_pattern:
+        return np.zeros(np.shape(bearing_deg))
+    total = horizontal_gain_db(bearing_deg, azimuths_deg, params)
+    total = total + vertical_gain_db(depression_deg, tilt_deg, params)
+    return np.maximum(total, -params.max_attenuation_db)
+
+
+def o2i_loss_db(fc_ghz: NDArray, indoor_distance_m: float, high_loss: bool = False) -> NDArray:
+    """TR 38.901 7.4.3 outdoor-to-indoor penetration (low- or high-loss) plus the indoor part."""
     f = np.asarray(fc_ghz, dtype=float)
-    glass, concrete = 2 + 0.2 * f, 5 + 4 * f
-    wall = 5 - 10 * np.log10(0.3 * 10 ** (-glass / 10) + 0.7 * 10 ** (-concrete / 10))
+    concrete = 5 + 4 * f
+    if high_loss:  # IRR glass and concrete
+        wall = 5 - 10 * np.log10(0.7 * 10 ** (-(23 + 0.3 * f) / 10) + 0.3 * 10 ** (-concrete / 10))
+    else:  # standard glass and concrete
+        wall = 5 - 10 * np.log10(0.3 * 10 ** (-(2 + 0.2 * f) / 10) + 0.7 * 10 ** (-concrete / 10))
     return wall + 0.5 * indoor_distance_m
+
+
+def penetration_loss_db(fc_ghz: NDArray, params: RadioParams) -> NDArray[np.float64]:
+    """The loss of ``params.penetration`` (0 outdoors)."""
+    f = np.asarray(fc_ghz, dtype=float)
+    if params.penetration == "in_car":
+        return np.full(f.shape, params.in_car_loss_db)
+    if params.penetration in ("indoor_low", "indoor_high"):
+        return o2i_loss_db(f, params.indoor_distance_m, params.penetration == "indoor_high")
+    return np.zeros(f.shape)
 
 
 def quality_class(
@@ -164,15 +270,35 @@ def link_rsrp_dbm(
     gain_dbi: NDArray | float,
     micro: NDArray[np.bool_] | bool,
     params: RadioParams,
+    pattern_db: NDArray | float = 0.0,
 ) -> NDArray[np.float64]:
-    """Median RSRP per RE of one link: P_tx − 10 log10(N_RE) + G − PL (− O2I when asked)."""
+    """Median RSRP per RE of one link (see the module docstring); ``pattern_db`` is ``A``."""
     d3d = np.hypot(d2d, np.asarray(height_m) - params.ue_height_m)
     loss = path_loss_db(d3d, fc_ghz, params.ue_height_m, micro, params.los_model, d2d)
     per_re = np.asarray(tx_power_dbm) - 10 * np.log10(resource_elements(bandwidth_mhz, fc_ghz))
-    rsrp = per_re + gain_dbi - loss
-    if params.outdoor_to_indoor:
-        rsrp = rsrp - o2i_loss_db(fc_ghz, params.indoor_distance_m)
-    return rsrp
+    gain = np.minimum(np.asarray(gain_dbi, dtype=float), params.ssb_gain_max_dbi) + pattern_db
+    rsrp = per_re + gain - params.feeder_loss_db - params.body_loss_db - loss
+    return rsrp - penetration_loss_db(np.broadcast_to(np.asarray(fc_ghz), np.shape(rsrp)), params)
+
+
+def coverage_probability(
+    rsrp_dbm: NDArray, threshold_dbm: float, sigma_db: NDArray | float
+) -> NDArray[np.float64]:
+    """P(RSRP ≥ threshold) under log-normal shadowing around the median."""
+    return ndtr((np.asarray(rsrp_dbm, dtype=float) - threshold_dbm) / np.asarray(sigma_db))
+
+
+def noise_per_re_dbm(fc_ghz: NDArray, params: RadioParams) -> NDArray[np.float64]:
+    """Thermal noise plus the UE noise figure in one resource element."""
+    scs_hz = subcarrier_spacing_khz(fc_ghz) * 1e3
+    return params.thermal_noise_dbm_hz + 10 * np.log10(scs_hz) + params.noise_figure_db
+
+
+def spectral_efficiency(sinr_db: NDArray, params: RadioParams) -> NDArray[np.float64]:
+    """Attenuated Shannon bound (TR 36.942 Annex A), bps/Hz."""
+    sinr_db = np.asarray(sinr_db, dtype=float)
+    se = params.shannon_alpha * np.log2(1.0 + 10 ** (sinr_db / 10))
+    return np.where(sinr_db < params.sinr_min_db, 0.0, np.minimum(se, params.se_max_bps_hz))
 
 
 @dataclass(frozen=True)
@@ -180,44 +306,135 @@ class BestServer:
     rsrp_dbm: NDArray[np.float64]
     site_index: NDArray[np.int64]  # -1 where no site is within reach
     distance_m: NDArray[np.float64]
+    sinr_db: NDArray[np.float64]
+    p_covered: NDArray[np.float64]  # P(RSRP ≥ threshold) with shadowing
+    throughput_mbps: NDArray[np.float64]
+    p_covered_deep: NDArray[np.float64]  # the same indoors (low-loss O2I): "deep coverage"
 
 
-def best_server(
-    cells_xy: NDArray[np.float64],
+def site_tilts(sites: pd.DataFrame, params: RadioParams) -> NDArray[np.float64]:
+    """Each site's downtilt: its ``downtilt_deg`` where set, else the norms' default by type."""
+    micro = sites["cell_type"].astype(str).to_numpy() == "UMi"
+    default = np.where(micro, params.default_downtilt_micro_deg, params.default_downtilt_macro_deg)
+    if "downtilt_deg" not in sites.columns:
+        return default
+    own = pd.to_numeric(sites["downtilt_deg"], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(own), own, default)
+
+
+def network_weights(operators: NDArray, shares: dict[str, float] | None = None) -> dict[str, float]:
+    """Each operator's share of subscribers among those present (normalised to 1).
+
+    Operators the norms do not know (an imported file's own names) share equally with the rest.
+    """
+    shares = dict(_n().subscriber_share if shares is None else shares)
+    present = sorted(set(np.asarray(operators).astype(str)))
+    if not present:
+        return {}
+    known = [o for o in present if o in shares and shares[o] > 0]
+    if len(known) != len(present):
+        return {o: 1.0 / len(present) for o in present}
+    total = sum(shares[o] for o in known)
+    return {o: shares[o] / total for o in known}
+
+
+def subscriber_view(
+    points_xy: NDArray[np.float64],
     sites_xy: NDArray[np.float64],
     sites: pd.DataFrame,
     params: RadioParams | None = None,
 ) -> BestServer:
-    """Best-server RSRP at each point among its ``neighbours`` nearest sites (metric CRS)."""
+    """What a subscriber sees at each point: each operator's network on its own (a phone camps
+    on its own network), combined by subscriber share. RSRP and SINR are share-weighted means
+    in dB, coverage probability and throughput share-weighted means; the serving site is that
+    of the largest network."""
+    operators = sites["operator"].astype(str).to_numpy() if len(sites) else np.empty(0, str)
+    weights = network_weights(operators)
+    if len(weights) <= 1:
+        return best_server(points_xy, sites_xy, sites, params)
+    n = len(points_xy)
+    rsrp, sinr, p, rate, deep = (np.zeros(n) for _ in range(5))
+    lead = max(weights, key=weights.__getitem__)
+    lead_view: BestServer | None = None
+    for operator, weight in weights.items():
+        mask = operators == operator
+        view = best_server(points_xy, sites_xy[mask], sites[mask], params)
+        floor = (params or RadioParams()).covered_rsrp_dbm - 40.0  # no signal counts as very weak
+        rsrp += weight * np.maximum(view.rsrp_dbm, floor)
+        sinr += weight * np.maximum(view.sinr_db, -20.0)
+        p += weight * view.p_covered
+        rate += weight * view.throughput_mbps
+        deep += weight * view.p_covered_deep
+        if operator == lead:
+            index = np.flatnonzero(mask)
+            lead_view = replace(view, site_index=np.where(
+                view.site_index >= 0, index[view.site_index.clip(0)], -1))  # fmt: skip
+    if lead_view is None:  # pragma: no cover - weights always name the lead operator
+        lead_view = best_server(points_xy, sites_xy, sites, params)
+    return BestServer(rsrp, lead_view.site_index, lead_view.distance_m, sinr, p, rate, deep)
+
+
+def best_server(
+    points_xy: NDArray[np.float64],
+    sites_xy: NDArray[np.float64],
+    sites: pd.DataFrame,
+    params: RadioParams | None = None,
+) -> BestServer:
+    """Best server, RSRP, SINR, coverage probability and throughput at each point (metres),
+    among all ``sites`` (one network)."""
     params = params or RadioParams()
-    n = len(cells_xy)
+    n = len(points_xy)
     if not len(sites_xy):
-        return BestServer(np.full(n, -np.inf), np.full(n, -1), np.full(n, np.inf))
+        empty = np.full(n, -np.inf)
+        return BestServer(empty, np.full(n, -1), np.full(n, np.inf), empty.copy(),
+                          np.zeros(n), np.zeros(n), np.zeros(n))  # fmt: skip
     k = min(params.neighbours, len(sites_xy))
-    d2d, idx = cKDTree(sites_xy).query(cells_xy, k=k, distance_upper_bound=params.max_distance_m)
+    d2d, idx = cKDTree(sites_xy).query(points_xy, k=k, distance_upper_bound=params.max_distance_m)
     d2d, idx = d2d.reshape(n, k), idx.reshape(n, k)
     valid = np.isfinite(d2d)
     idx_safe = np.where(valid, idx, 0)
     height = sites["height_m"].to_numpy(dtype=float)[idx_safe]
     fc = sites["frequency_ghz"].to_numpy(dtype=float)[idx_safe]
     micro = (sites["cell_type"].astype(str).to_numpy() == "UMi")[idx_safe]
-    d2d_safe = np.where(valid, d2d, 1.0)
-    gain = sites["antenna_gain_dbi"].to_numpy(dtype=float)[idx_safe]
-    if params.sector_pattern:
-        delta = cells_xy[:, None, :] - sites_xy[idx_safe]
-        bearing = np.degrees(np.arctan2(delta[..., 0], delta[..., 1])) % 360.0  # from north
-        azimuths = sites[["azimuth_1", "azimuth_2", "azimuth_3"]].to_numpy(dtype=float)[idx_safe]
-        gain = gain + sector_gain_db(bearing, azimuths)
+    d2d_safe = np.maximum(np.where(valid, d2d, 1.0), 1.0)
+    delta = points_xy[:, None, :] - sites_xy[idx_safe]
+    bearing = np.degrees(np.arctan2(delta[..., 0], delta[..., 1])) % 360.0  # from north
+    depression = np.degrees(np.arctan2(height - params.ue_height_m, d2d_safe))
+    azimuths = sites[["azimuth_1", "azimuth_2", "azimuth_3"]].to_numpy(dtype=float)[idx_safe]
+    pattern = antenna_gain_db(bearing, depression, azimuths, site_tilts(sites, params)[idx_safe],
+                              params)  # fmt: skip
     rsrp = link_rsrp_dbm(
         d2d_safe, height, fc, sites["tx_power_dbm"].to_numpy(dtype=float)[idx_safe],
-        sites["bandwidth_mhz"].to_numpy(dtype=float)[idx_safe], gain, micro, params,
+        sites["bandwidth_mhz"].to_numpy(dtype=float)[idx_safe],
+        sites["antenna_gain_dbi"].to_numpy(dtype=float)[idx_safe], micro, params, pattern,
     )  # fmt: skip
     rsrp = np.where(valid, rsrp, -np.inf)
     best = np.argmax(rsrp, axis=1)
     rows = np.arange(n)
     found = valid[rows, best]
+    best_rsrp = np.where(found, rsrp[rows, best], -np.inf)
+    band = sites["band"].astype(str).to_numpy()[idx_safe]
+    co_channel = valid & (band == band[rows, best][:, None])
+    co_channel[rows, best] = False
+    interference_mw = params.neighbour_load * np.where(co_channel, 10 ** (rsrp / 10), 0.0).sum(1)
+    noise_mw = 10 ** (noise_per_re_dbm(fc[rows, best], params) / 10)
+    sinr = np.where(found, best_rsrp - 10 * np.log10(interference_mw + noise_mw), -np.inf)
+    sigma = params.shadow_sigma_db(False)  # the district's (UMa) σ: p stays monotone in RSRP
+    p = np.where(found, coverage_probability(best_rsrp, params.covered_rsrp_dbm, sigma), 0.0)
+    deep = replace(params, penetration="indoor_low")
+    deep_rsrp = best_rsrp + penetration_loss_db(fc[rows, best], params)
+    deep_rsrp -= penetration_loss_db(fc[rows, best], deep)
+    deep_sigma = deep.shadow_sigma_db(False)
+    p_deep = np.where(
+        found, coverage_probability(deep_rsrp, params.covered_rsrp_dbm, deep_sigma), 0.0
+    )
+    bandwidth = sites["bandwidth_mhz"].to_numpy(dtype=float)[idx_safe][rows, best]
     return BestServer(
-        rsrp_dbm=np.where(found, rsrp[rows, best], -np.inf),
+        rsrp_dbm=best_rsrp,
         site_index=np.where(found, idx[rows, best], -1).astype(np.int64),
         distance_m=np.where(found, d2d[rows, best], np.inf),
+        sinr_db=sinr,
+        p_covered=p,
+        throughput_mbps=np.where(found, spectral_efficiency(sinr, params) * bandwidth, 0.0),
+        p_covered_deep=p_deep,
     )

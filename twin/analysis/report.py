@@ -1,9 +1,16 @@
 """A district's plan targets next to the measured values, with the worst gaps.
 
-Status of a row: ``met`` / ``not met`` against a number; ``no number`` where the plan's target
-is qualitative (the measured value is still shown); ``no target`` where the plan sets none;
-``not measured`` for targets twin does not model (IoT nodes, digital homes, …). Counts measured
-on a *generated* layer restate the calibration, and the row says so through ``layer_source``.
+Every row says what its figure stands on (``basis``): ``measured`` (real data: imported
+inventories, POIs), ``calibrated`` (a generated layer that restates the plan), ``estimated``
+(most residents' values are straight-line estimates) or ``not measured``. Its status is honest:
+
+* ``met`` / ``not met`` only for a figure measured on real data against a number;
+* ``calibrated, not measured`` for figures on generated layers;
+* ``estimated`` where more than half of the residents' values are straight-line estimates;
+* ``no number`` where the plan's target is qualitative (the measured value is still shown);
+* ``not measured`` for targets twin cannot measure, with the reason (IoT nodes, fast chargers
+  per parking space: twin knows no parking spaces);
+* ``no target`` where the plan sets none.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
-from twin.analysis.engine import Coverage
+from twin.analysis.engine import Coverage, covered_share
 from twin.districts import TARGET_KEYS
 from twin.model import District
 
@@ -27,6 +34,24 @@ GAP_FLAGS = {  # layer key: (covered flag, metric column, unit)
 COVERED_FLAG = {key: flag for key, (flag, _, _) in GAP_FLAGS.items()}
 
 
+ESTIMATED_MAJORITY = 0.5  # above this share of residents on straight-line estimates: "estimated"
+STATUSES = ("met", "not met", "no number", "no target", "not measured",
+            "calibrated, not measured", "estimated")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One figure twin can set against a target, and how much it can be trusted."""
+
+    value: float | None
+    unit: str
+    layer_source: str
+    detail: str
+    basis: str  # measured | calibrated | estimated | not measurable
+    estimated_share: float = 0.0  # residents whose value is a straight-line estimate
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class Row:
     key: str
@@ -37,6 +62,8 @@ class Row:
     target_text: str
     status: str
     layer_source: str
+    basis: str
+    estimated_share: float
     detail: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -49,14 +76,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _status(measured: float | None, target: float | None, has_target: bool) -> str:
+def status_of(measure: Measure | None, target: float | None, has_target: bool) -> str:
+    """The honest status: met / not met only for figures measured on real data."""
     if not has_target:
         return "no target"
-    if measured is None:
+    if measure is None or measure.value is None or measure.basis == "not measurable":
         return "not measured"
+    if measure.basis == "calibrated":
+        return "calibrated, not measured"
+    if measure.basis == "estimated":
+        return "estimated"
     if target is None:
         return "no number"
-    return "met" if measured >= target - 1e-9 else "not met"
+    return "met" if measure.value >= target - 1e-9 else "not met"
 
 
 def layer_source(frame: gpd.GeoDataFrame | None) -> str:
@@ -66,49 +98,99 @@ def layer_source(frame: gpd.GeoDataFrame | None) -> str:
     return "generated" if sources == ["generated"] else "imported: " + ", ".join(sources)
 
 
-def measured_values(
-    coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]
-) -> dict[str, tuple[float | None, str, str, str]]:
-    """Key → (value, unit, layer source, detail) for every target twin can measure."""
-    values: dict[str, tuple[float | None, str, str, str]] = {}
+def _basis(source: str, estimated_share: float = 0.0) -> str:
+    if source == "generated":
+        return "calibrated"
+    return "estimated" if estimated_share > ESTIMATED_MAJORITY else "measured"
+
+
+def estimated_share(cells: gpd.GeoDataFrame, flag: str) -> float:
+    """Share of residents whose value of ``flag`` is a straight-line estimate."""
+    if flag not in cells:
+        return 0.0
+    return covered_share(cells, flag)
+
+
+def fiveg_figures(coverage: Coverage) -> dict[str, float]:
+    """District 5G figures: covered shares (area, residents; outdoor and deep indoor), medians."""
     cells = coverage.cells
+    area = cells["area_km2"].to_numpy(dtype=float)
+    people = cells["residents"].to_numpy(dtype=float)
+
+    def mean(column: str, weights: np.ndarray) -> float:
+        total = weights.sum()
+        return (
+            float((cells[column].to_numpy(dtype=float) * weights).sum() / total) if total else 0.0
+        )
+
+    return {
+        "covered_share_area": mean("p_covered_5g", area),
+        "covered_share_residents": mean("p_covered_5g", people),
+        "deep_share_area": mean("p_covered_5g_indoor", area),
+        "deep_share_residents": mean("p_covered_5g_indoor", people),
+        "median_rsrp_dbm": float(np.nanmedian(cells["rsrp_dbm"])) if len(cells) else float("nan"),
+        "median_sinr_db": float(np.nanmedian(cells["sinr_db"])) if len(cells) else float("nan"),
+        "cells_below_reliability": int((~cells["covered_5g"].astype(bool)).sum()),
+        "cells": len(cells),
+    }
+
+
+def measured_values(coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, Measure]:
+    """Key → :class:`Measure` for every target twin can set a figure against."""
+    values: dict[str, Measure] = {}
+    cells = coverage.cells
+    radio_params = coverage.params.radio
     sites = layers.get("base_stations")
-    if sites is not None:
+    if sites is not None and "p_covered_5g" in cells:
         src = layer_source(sites)
-        values["base_stations_5g"] = (float(len(sites)), "sites", src, "")
-        area, people = coverage.share("covered_5g", "area_km2"), coverage.share("covered_5g")
-        values["coverage_5g"] = (
-            area, "share of area", src,
-            f"{people:.1%} of residents; RSRP ≥ {coverage.params.radio.covered_rsrp_dbm:.0f} dBm "
-            f"({coverage.params.radio.los_model.upper()}, outdoor"
-            f"{' + O2I' if coverage.params.radio.outdoor_to_indoor else ''})",
+        values["base_stations_5g"] = Measure(float(len(sites)), "sites", src, "", _basis(src))
+        f = fiveg_figures(coverage)
+        values["coverage_5g"] = Measure(
+            f["covered_share_area"], "share of area", src,
+            f"{f['covered_share_residents']:.1%} of residents outdoors, "
+            f"{f['deep_share_residents']:.1%} indoors (deep coverage); median RSRP "
+            f"{f['median_rsrp_dbm']:.0f} dBm, SINR {f['median_sinr_db']:.1f} dB; "
+            f"{f['cells_below_reliability']} of {f['cells']} hexagons below "
+            f"{radio_params.cell_reliability:.0%} covered at ≥ {radio_params.covered_rsrp_dbm:.0f} dBm "
+            f"({radio_params.los_model.upper()}, shadowing included)",
+            _basis(src),
         )  # fmt: skip
     charging = layers.get("charging")
-    if charging is not None:
+    if charging is not None and "covered_charging" in cells:
         src = layer_source(charging)
-        estimated = float(cells["charging_estimated"].mean())
-        values["charging_coverage"] = (
+        est = estimated_share(cells, "charging_estimated")
+        values["charging_coverage"] = Measure(
             coverage.share("covered_charging"), "share of residents", src,
-            f"{coverage.share('covered_charging', 'area_km2'):.1%} of area within the radius rule "
-            f"along the streets; {estimated:.0%} of cells estimated (no street data)",
+            f"{coverage.share('covered_charging', 'area_km2'):.1%} of area within a station's "
+            f"service radius along the streets; {est:.0%} of residents on straight-line estimates",
+            _basis(src, est), est,
         )  # fmt: skip
         piles = charging["piles"].to_numpy(dtype=float).sum()
         fast = charging["fast_piles"].to_numpy(dtype=float).sum()
-        values["fast_charging_share"] = (
+        values["fast_charging_share"] = Measure(
             fast / piles if piles else None, "share of piles", src,
-            "fast piles over all piles (the plan counts parking spaces, which twin does not model)",
+            "fast piles over all piles", "not measurable",
+            reason="the plan counts fast chargers per parking space; twin knows no parking spaces",
         )  # fmt: skip
     lockers = layers.get("lockers")
-    if lockers is not None:
+    if lockers is not None and "covered_lockers" in cells:
+        src = layer_source(lockers)
         new = float((lockers["status"].astype(str) == "new").sum()) if "status" in lockers else None
-        values["lockers_new"] = (new, "locker groups", layer_source(lockers),
-                                 f"{coverage.share('covered_lockers'):.1%} of residents within "
-                                 "a group's service radius along the streets")  # fmt: skip
+        est = estimated_share(cells, "lockers_estimated")
+        values["lockers_new"] = Measure(
+            new, "locker groups", src,
+            f"{coverage.share('covered_lockers'):.1%} of residents within a group's service "
+            f"radius along the streets; {est:.0%} on straight-line estimates",
+            _basis(src), est,
+        )  # fmt: skip
     figures = coverage.life_circle_figures()
-    values["life_circle_f15"] = (
+    est = estimated_share(cells, "lc_estimated")
+    values["life_circle_f15"] = Measure(
         figures["f15"], "share of residents", "POIs",
-        f"mean {figures['mean_time_min']:.1f} min, Gini {figures['gini']:.2f}; "
-        f"categories measured: {', '.join(coverage.measured_categories) or 'none'}",
+        f"mean {figures['mean_time_min']:.1f} min, Gini {figures['gini']:.2f}; categories "
+        f"measured: {', '.join(coverage.measured_categories) or 'none'}; {est:.0%} of residents "
+        "on straight-line estimates",
+        "estimated" if est > ESTIMATED_MAJORITY else "measured", est,
     )  # fmt: skip
     return values
 
@@ -138,21 +220,30 @@ def plan_report(
     measured = measured_values(coverage, layers)
     rows: list[Row] = []
     seen: set[str] = set()
+
+    def row(key: str, label: str, m: Measure | None, unit: str, target: float | None,
+            text: str, has_target: bool) -> Row:  # fmt: skip
+        detail = "" if m is None else "; ".join(x for x in (m.detail, m.reason) if x)
+        if m is None and has_target:
+            detail = "twin does not model this target"
+        return Row(key, label, None if m is None else m.value, unit if m is None else m.unit,
+                   target, text, status_of(m, target, has_target),
+                   "" if m is None else m.layer_source, "not measured" if m is None else m.basis,
+                   0.0 if m is None else m.estimated_share, detail)  # fmt: skip
+
     for target in district.preset.targets:
         seen.add(target.key)
-        value, unit, src, detail = measured.get(target.key, (None, target.unit, "", ""))
-        rows.append(Row(target.key, target.label, value, unit, target.value, target.text,
-                        _status(value, target.value, True), src, detail))  # fmt: skip
-    for key, (value, unit, src, detail) in measured.items():
+        rows.append(row(target.key, target.label, measured.get(target.key), target.unit,
+                        target.value, target.text, True))  # fmt: skip
+    for key, m in measured.items():
         if key not in seen:
-            rows.append(Row(key, TARGET_KEYS.get(key, key), value, unit, None, "",
-                            "no target", src, detail))  # fmt: skip
+            rows.append(row(key, TARGET_KEYS.get(key, key), m, m.unit, None, "", False))
     cells = coverage.cells
     figures = coverage.life_circle_figures()
     return {
         "district": district.preset.slug,
         "name": district.name,
-        "plan": district.preset.plan,
+        "plan": district.preset.plan or "no plan targets",
         "resolution": coverage.params.resolution,
         "cells": len(cells),
         "area_km2": round(district.area_km2, 3),
@@ -164,6 +255,9 @@ def plan_report(
             "categories_measured": coverage.measured_categories,
             "speed_kmh": coverage.params.speed_kmh,
         },
+        "fiveg": {k: _plain(v) for k, v in fiveg_figures(coverage).items()}
+        if "p_covered_5g" in cells
+        else None,
         "gaps": worst_gaps(coverage),
         "notes": list(district.notes),
         "attribution": [s.attribution for s in district.sources],
@@ -197,8 +291,14 @@ def format_report(report: dict[str, Any]) -> str:
             lines.append(f"{'':36}{row['detail']}")
     generated = sorted({r["key"] for r in report["rows"] if r["layer_source"] == "generated"})
     if generated:
-        lines += ["", "generated layers measured (counts restate their calibration; load real "
-                  "inventories with 'twin import'): " + ", ".join(generated)]  # fmt: skip
+        lines += ["", "calibrated, not measured: these figures stand on generated layers that "
+                  "restate the plan; load real inventories with 'twin import' to measure them: "
+                  + ", ".join(generated)]  # fmt: skip
+    fiveg = report.get("fiveg")
+    if fiveg:
+        lines += ["", f"5G: {fiveg['covered_share_residents']:.1%} of residents covered outdoors, "
+                  f"{fiveg['deep_share_residents']:.1%} indoors; median RSRP "
+                  f"{fiveg['median_rsrp_dbm']:.0f} dBm, SINR {fiveg['median_sinr_db']:.1f} dB"]  # fmt: skip
     lc = report["life_circle"]
     lines += ["", f"15-minute life circle: F15 {lc['f15']:.1%}, mean {lc['mean_time_min']:.1f} min, "
               f"Gini {lc['gini']:.2f} at {lc['speed_kmh']} km/h"]  # fmt: skip

@@ -26,7 +26,6 @@ from scipy.spatial import cKDTree
 
 from twin import layers as layer_registry
 from twin._errors import InvalidInputError
-from twin.analysis import radio
 from twin.analysis.engine import (
     DISTANCE_COLUMNS,
     Coverage,
@@ -120,8 +119,7 @@ def update(
                 cKDTree(moved).query(cells_xy, distance_upper_bound=reach)[0] < np.inf
             )
         hit = np.flatnonzero(near | served)
-        best = radio.best_server(cells_xy[hit], after_xy, after, params.radio)
-        write_fiveg(out, hit, best, after["feature_id"].astype(str).to_numpy(), params)
+        write_fiveg(out, hit, ctx, after, params)
         service_index(out, params.weights)
         return out, len(hit)
     column, *_, ratio = DISTANCE_COLUMNS[layer]
