@@ -1,12 +1,15 @@
 """Generated 5G base stations, calibrated to the plan's site count.
 
-Placement covers the whole district (radio needs no street network), weighted by residents,
-POIs and streets, on a hexagonal lattice whose spacing is the norm for the area class (core
-250 m, urban 400 m, suburban 700 m) or tighter when the plan's count needs it; sites snap to a
-street within a quarter of the spacing where the network exists (rooftop and pole sites line
-streets). Radio attributes follow Chinese deployments: China Mobile on n41 (2.6 GHz, 160 MHz),
-China Telecom / China Unicom sharing n78 (3.5 GHz, 100 MHz), China Broadnet on n28 (700 MHz,
-30 MHz); macro cells (UMa, 25 m, 200 W) and, in the core, micro cells (UMi, 10 m, 5 W).
+The count is the plan's target where the plan gives one; elsewhere (a qualitative target, a
+2020 baseline, no plan) it is Shanghai's published total (68,000 outdoor sites, end of 2022)
+spread by population share, so neighbouring districts are comparable. Placement covers the whole
+district (radio needs no street network): an inhomogeneous Matérn II process over street points
+and rooftops, its intensity a kernel over residents, POIs and streets (see
+:mod:`twin.layers.placement`), one hard core per class: macro cells (UMa, 25 m, 200 W) first,
+then micro cells (UMi, 10 m, 5 W) where demand is densest. Radio attributes follow Chinese
+deployments: China Mobile on n41 (2.6 GHz, 160 MHz), China Telecom / China Unicom sharing n78
+(3.5 GHz, 100 MHz), China Broadnet on n28 (700 MHz, 30 MHz, macro only). Each site's downtilt
+aims its beam at its nearest neighbour's distance.
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ from scipy.spatial import cKDTree
 
 from twin.context import LayerContext
 from twin.layers.contract import make_layer
-from twin.layers.placement import hex_lattice, place_sites, stack_candidates
+from twin.layers.placement import (
+    inhibited_sites,
+    kernel_intensity,
+    mean_spacing,
+    stack_candidates,
+    uniform_points,
+)
 from twin.model import District
 from twin.norms import BandSpec, FiveGNorms, default_norms
 
@@ -61,9 +70,26 @@ class BaseStationParams:
 
 
 def candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
-    """Where a new site can go: street points every ~100 m and rooftops on a 150 m lattice."""
-    return stack_candidates(
-        [(ctx.street_xy[::4], "street"), (hex_lattice(ctx.region, 150.0), "rooftop")]
+    """Where a new site can go: street points every ~100 m and rooftops (seeded, uniform)."""
+    rooftops = uniform_points(ctx.region, 100.0, np.random.default_rng(0))
+    return stack_candidates([(ctx.street_xy[::4], "street"), (rooftops, "rooftop")])
+
+
+def site_count(district: District, params: BaseStationParams) -> tuple[int, str]:
+    """The number of sites and where it comes from."""
+    if params.count is not None:
+        return params.count, "set by the user"
+    target = district.preset.target("base_stations_5g")
+    if target is not None and target.kind == "target" and target.value is not None:
+        return int(target.value), "the plan's 5G base-station target"
+    layer = default_norms().fiveg.layer
+    share = district.preset.population / layer["city_population"]
+    count = max(1, round(layer["city_sites_total"] * share))
+    why = "no number in the plan" if target is None or target.value is None else (
+        f"the plan's figure is a {target.year} {target.kind}")  # fmt: skip
+    return count, (
+        f"{why}: Shanghai's {layer['city_sites_total']:,.0f} outdoor 5G sites (end of 2022) × "
+        f"the district's {share:.1%} of the city's residents"
     )
 
 
@@ -80,48 +106,49 @@ def downtilts(xy: np.ndarray, height_m: np.ndarray, ue_height_m: float = 1.5) ->
     return np.round(np.clip(tilt, 2.0, 15.0), 1)
 
 
-def site_count(district: District, params: BaseStationParams) -> tuple[int, str]:
-    """The number of sites and where it comes from."""
-    if params.count is not None:
-        return params.count, "set by the user"
-    target = district.preset.target_value("base_stations_5g")
-    if target is not None:
-        return int(target), "the plan's 5G base-station figure"
-    spacing = params.spacing_m[district.preset.area_class]
-    per_site_km2 = np.sqrt(3) / 2 * spacing**2 / 1e6
-    count = int(np.ceil(district.area_km2 / per_site_km2))
-    return count, (
-        f"no plan number: derived from {spacing:.0f} m spacing ({district.preset.area_class}), "
-        f"{district.area_km2:.0f} km² / {per_site_km2:.3f} km² per site"
-    )
-
-
 def generate(district: District, params: BaseStationParams | None = None) -> gpd.GeoDataFrame:
     """5G sites for ``district`` as a contract-conforming GeoDataFrame (EPSG:4326)."""
     params = params or BaseStationParams()
     rng = np.random.default_rng(params.seed)
     ctx = LayerContext(district)
+    layer_norms = default_norms().fiveg.layer
     n, count_source = site_count(district, params)
+    n_micro = round(n * params.micro_share[district.preset.area_class])
+    n_macro = n - n_micro
     pois_xy = ctx.pois_xy({"eating", "healthcare", "learning", "moving", "cultural"})
-    demand_xy = np.vstack([ctx.demand_xy, pois_xy, ctx.street_xy])
-    weights = np.concatenate(
-        [
-            ctx.demand_population,
-            np.full(len(pois_xy), params.weight_per_poi),
-            np.full(len(ctx.street_xy), params.weight_per_street_point),
-        ]
-    )
-    floor = 0.02 * weights.sum() / max(n, 1)  # every part of the district gets some sites
-    placement = place_sites(
-        ctx.region, n, params.spacing_m[district.preset.area_class], demand_xy, weights,
-        *stack_candidates([(ctx.street_xy, "street")]), rng, floor,
+    weight_xy = np.vstack([ctx.demand_xy, pois_xy, ctx.street_xy])
+    weights = np.concatenate([
+        ctx.demand_population, np.full(len(pois_xy), params.weight_per_poi),
+        np.full(len(ctx.street_xy), params.weight_per_street_point),
+    ])  # fmt: skip
+    rooftops = uniform_points(ctx.region, layer_norms["rooftops_per_km2"], rng)
+    cand_xy, cand_kind = stack_candidates([(ctx.street_xy, "street"), (rooftops, "rooftop")])
+    area = float(ctx.region.area)
+    preference = {"street": layer_norms["street_preference"], "rooftop": 1.0}
+    s_macro = mean_spacing(area, n_macro)
+    demand = kernel_intensity(cand_xy, weight_xy, weights, s_macro)
+    floor = 0.05 * demand.mean()  # every part of the district gets some sites
+    macro = inhibited_sites(ctx.region, n_macro, layer_norms["hard_core_fraction"] * s_macro,
+                            cand_xy, cand_kind, demand + floor, rng, kind_weight=preference)  # fmt: skip
+    s_micro = mean_spacing(area, n_micro)
+    # micro cells go where demand peaks: only the top quarter of the demand surface is eligible
+    dense = np.where(demand >= np.quantile(demand, 0.75), demand**2, 0.0)
+    micro_sites = inhibited_sites(
+        ctx.region, n_micro, layer_norms["hard_core_fraction"] * s_micro, cand_xy, cand_kind,
+        dense + 1e-12, rng, kind_weight=preference, avoid_xy=macro.xy,
     )  # fmt: skip
-    lon, lat = ctx.lonlat(placement.xy)
-    micro = rng.random(n) < params.micro_share[district.preset.area_class]
+    xy = np.vstack([macro.xy, micro_sites.xy])
+    kinds = np.concatenate([macro.kind, micro_sites.kind])
+    micro = np.arange(n) >= n_macro
+    lon, lat = ctx.lonlat(xy)
     names = list(params.bands)
     shares = np.array([params.bands[b].share for b in names])
-    bands = rng.choice(names, size=n, p=shares / shares.sum())
-    micro &= np.array([params.bands[b].frequency_ghz >= 1.0 for b in bands])  # sub-1 GHz: macro
+    high = np.array([params.bands[b].frequency_ghz >= 1.0 for b in names])  # micro: no sub-1 GHz
+    bands = np.where(
+        micro,
+        rng.choice(names, size=n, p=np.where(high, shares, 0) / shares[high].sum()),
+        rng.choice(names, size=n, p=shares / shares.sum()),
+    )
     specs = [params.bands[b] for b in bands]
     first_azimuth = rng.integers(0, 120, n)
     height = np.where(micro, params.micro_height_m, params.macro_height_m)
@@ -148,16 +175,21 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
             "antenna_gain_dbi": np.where(
                 micro, params.micro_antenna_gain_dbi, [s.antenna_gain_dbi for s in specs]
             ),
-            "downtilt_deg": downtilts(placement.xy, height),
-            "snapped_to": placement.kind.astype(str),
+            "downtilt_deg": downtilts(xy, height),
+            "snapped_to": kinds.astype(str),
         },
         "generated",
     )
-    return placement.annotate(
+    frame = macro.annotate(
         frame,
         [
             f"{n:,} sites: {count_source}",
-            f"lattice spacing {placement.lattice_spacing_m:.0f} m, minimum spacing "
-            f"{placement.min_spacing_m:.0f} m (norm {params.spacing_m[district.preset.area_class]:.0f} m)",
+            f"mean spacing {mean_spacing(area, n):.0f} m (typical {district.preset.area_class} "
+            f"inter-site distance in China: {params.spacing_m[district.preset.area_class]:.0f} m)",
+            f"{n_macro:,} macro sites, hard core {macro.hard_core_m:.0f} m; {n_micro:,} micro "
+            f"sites where demand is densest, hard core {micro_sites.hard_core_m:.0f} m "
+            "(inhomogeneous Matérn II over street points and rooftops)",
         ],
     )
+    frame.attrs["min_spacing_m"] = min(macro.hard_core_m, micro_sites.hard_core_m or np.inf)
+    return frame

@@ -5,8 +5,11 @@ existing charging stations (OSM ``amenity=parking/fuel/charging_station``), mall
 (``shop=mall/department_store``), hospitals, metro park-and-ride, large residential compounds
 (residential addresses) and roadside parking (streets). Where OSM carries no such tags (the
 offline data pack) food POIs stand in for commercial car parks. Inside the street network's study
-area every station stands within ``street_reach_m`` of a street. Within a site's snapping reach
-the candidates are preferred in the order above. The station count follows a density per
+area every station stands within ``street_reach_m`` of a street. Stations are drawn by an
+inhomogeneous Matérn II process over the candidates (:mod:`twin.layers.placement`), weighted by
+demand and by kind (``site_preference``: car parks, charging stations and malls first), and
+carry a negative-binomial number of piles whose mean depends on the kind of place. The station
+count follows a density per
 ring class (default 4 stations/km² inside the Outer Ring, 1/km² outside; an assumption, stated in
 the layer notes, since no inventory is public). Each station carries the radius rule of where it
 stands: 0.9 km inside the Outer Ring, 1.5 km outside (Minhang's plan), with ≥ 3 % fast piles
@@ -15,6 +18,7 @@ stands: 0.9 km inside the Outer Ring, 1.5 km outside (Minhang's plan), with ≥ 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -22,7 +26,14 @@ import numpy as np
 
 from twin.context import LayerContext
 from twin.layers.contract import make_layer
-from twin.layers.placement import place_sites, stack_candidates, street_notes, street_rule
+from twin.layers.placement import (
+    inhibited_sites,
+    kernel_intensity,
+    mean_spacing,
+    stack_candidates,
+    street_notes,
+    street_rule,
+)
 from twin.model import District
 from twin.norms import ChargingNorms, default_norms
 
@@ -41,8 +52,10 @@ class ChargingParams:
         seed: random seed.
         count: number of stations; None derives it from the densities below.
         stations_per_km2_inside / _outside: station density by ring class.
-        spacing_inside_m / spacing_outside_m: preferred spacing between stations.
-        mean_piles: mean piles per station (Poisson, at least 2).
+        mean_piles: mean piles per station (negative binomial, at least 2), times
+            ``piles_factor`` by kind of place; ``piles_dispersion`` its shape.
+        hard_core_fraction: no two stations closer than this × the mean spacing.
+        site_preference: how much likelier a station stands at each kind of place.
         fast_share_range: share of fast (DC) piles drawn per station, floored at ``min_fast_share``.
         min_fast_share: the plan's minimum share of fast piles (3 %).
         radius_inside_m / radius_outside_m: service radius by ring class.
@@ -53,14 +66,16 @@ class ChargingParams:
     count: int | None = None
     stations_per_km2_inside: float = field(default_factory=lambda: _n().stations_per_km2_inside)
     stations_per_km2_outside: float = field(default_factory=lambda: _n().stations_per_km2_outside)
-    spacing_inside_m: float = field(default_factory=lambda: _n().spacing_inside_m)
-    spacing_outside_m: float = field(default_factory=lambda: _n().spacing_outside_m)
     mean_piles: float = field(default_factory=lambda: _n().mean_piles)
     fast_share_range: tuple[float, float] = field(default_factory=lambda: _n().fast_share_range)
     min_fast_share: float = field(default_factory=lambda: _n().fast_share_min)
     radius_inside_m: float = field(default_factory=lambda: _n().radius_inside_outer_ring_m)
     radius_outside_m: float = field(default_factory=lambda: _n().radius_outside_outer_ring_m)
     street_reach_m: float = field(default_factory=lambda: _n().street_reach_m)
+    piles_dispersion: float = field(default_factory=lambda: _n().piles_dispersion)
+    hard_core_fraction: float = field(default_factory=lambda: _n().hard_core_fraction)
+    site_preference: Mapping[str, float] = field(default_factory=lambda: _n().site_preference)
+    piles_factor: Mapping[str, float] = field(default_factory=lambda: _n().piles_factor)
 
 
 def service_radius(
@@ -89,6 +104,14 @@ def candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def pile_counts(kinds: np.ndarray, params: ChargingParams, rng: np.random.Generator) -> np.ndarray:
+    """Piles per station: negative binomial (shape ``piles_dispersion``) around ``mean_piles``
+    times the kind's factor, at least 2: a few large hubs, many small stations."""
+    mean = params.mean_piles * np.array([params.piles_factor.get(str(k), 1.0) for k in kinds])
+    shape = params.piles_dispersion
+    return np.maximum(rng.negative_binomial(shape, shape / (shape + mean)), 2)
+
+
 def inner_share(ctx: LayerContext) -> float:
     """Share of the district's area inside the Outer Ring (preset class, or the S20 polygon)."""
     ring = ctx.district.preset.ring
@@ -108,32 +131,23 @@ def generate(district: District, params: ChargingParams | None = None) -> gpd.Ge
         share_in * params.stations_per_km2_inside + (1 - share_in) * params.stations_per_km2_outside
     )
     n = params.count or max(1, round(district.area_km2 * density))
-    spacing = params.spacing_inside_m if share_in >= 0.5 else params.spacing_outside_m
     cand_xy, cand_kind = candidates(ctx)
     poi_xy = ctx.pois_xy({"eating", "healthcare", "moving"})
     weights_xy = np.vstack([ctx.demand_xy, poi_xy])
     weights = np.concatenate([ctx.demand_population, np.full(len(poi_xy), 30.0)])
-    floor = 0.01 * weights.sum() / n
-    streets = street_rule(ctx, params.street_reach_m)
-    placement = place_sites(
-        ctx.region,
-        n,
-        spacing,
-        weights_xy,
-        weights,
-        cand_xy,
-        cand_kind,
-        rng,
-        floor,
-        streets,
-        ranked=True,
-    )
+    spacing = mean_spacing(float(ctx.region.area), n)
+    demand = kernel_intensity(cand_xy, weights_xy, weights, spacing)
+    placement = inhibited_sites(
+        ctx.region, n, params.hard_core_fraction * spacing, cand_xy, cand_kind,
+        demand + 0.02 * demand.mean(), rng, street_rule(ctx, params.street_reach_m),
+        kind_weight=dict(params.site_preference),
+    )  # fmt: skip
     lon, lat = ctx.lonlat(placement.xy)
     ring_inside = ctx.inside_outer_ring(lon, lat)
-    piles = np.maximum(rng.poisson(params.mean_piles, n), 2)
+    piles = pile_counts(placement.kind, params, rng)
     share = rng.uniform(*params.fast_share_range, n)
     fast = np.maximum(np.round(piles * share), np.ceil(piles * params.min_fast_share)).astype(int)
-    site_type = np.where(placement.kind == "open", "demand-only", placement.kind).astype(str)
+    site_type = placement.kind.astype(str)
     ids = [f"EV-{district.preset.adcode}-{i:04d}" for i in range(n)]
     frame = make_layer(
         LAYER,
@@ -155,7 +169,9 @@ def generate(district: District, params: ChargingParams | None = None) -> gpd.Ge
         [
             f"{n} stations at {density:.2f}/km² ({share_in:.0%} of the area inside the Outer Ring): "
             "an assumption, replace with a real inventory via 'twin import'",
-            f"minimum spacing {placement.min_spacing_m:.0f} m",
+            f"hard core {placement.min_spacing_m:.0f} m (inhomogeneous Matérn II, preferring "
+            "car parks, charging stations and malls); piles per station negative-binomial, "
+            f"mean {params.mean_piles:g} × a factor by kind of place",
             *street_notes(ctx, placement.xy, params.street_reach_m),
         ],
     )

@@ -4,13 +4,15 @@ Locker groups stand at residential compounds, office buildings, hospitals and sc
 places Changning's plan names). The existing base follows a density per resident (default one
 group per 2,000 residents, an assumption stated in the notes); the plan's new groups (Changning:
 ≥ 120) come on top and go preferentially to hospitals, schools, offices and large compounds.
-Service is a 300 m / 5-minute walk by default. Inside the street study area every group
-stands within ``street_reach_m`` of a street (at a candidate or a street point, ``street-side``);
-outside it, where no candidate lies near a chosen spot, ``site_type`` is ``demand-only``.
+Service is a 300 m / 5-minute walk by default. Groups are drawn by an inhomogeneous Matérn II
+process over the candidates, weighted by residents and by kind (compounds first), with a hard
+core (:mod:`twin.layers.placement`). Inside the street study area every group stands within
+``street_reach_m`` of a street; ``site_type`` is the kind of place it stands at.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -18,7 +20,14 @@ import numpy as np
 
 from twin.context import LayerContext
 from twin.layers.contract import make_layer
-from twin.layers.placement import place_sites, stack_candidates, street_notes, street_rule
+from twin.layers.placement import (
+    inhibited_sites,
+    kernel_intensity,
+    mean_spacing,
+    stack_candidates,
+    street_notes,
+    street_rule,
+)
 from twin.model import District
 from twin.norms import LockerNorms, default_norms
 
@@ -48,7 +57,8 @@ class LockerParams:
         seed: random seed.
         residents_per_existing_group: density of the existing base.
         new_groups: groups added by the plan; None takes the plan's target (0 without one).
-        spacing_m: preferred spacing between groups.
+        hard_core_fraction: no two groups closer than this × the mean spacing.
+        site_preference: how much likelier a group stands at each kind of place.
         service_radius_m: walking distance a group serves.
         street_reach_m: inside the street study area, the farthest a group may be from a street.
     """
@@ -58,7 +68,8 @@ class LockerParams:
         default_factory=lambda: _n().residents_per_existing_group
     )
     new_groups: int | None = None
-    spacing_m: float = field(default_factory=lambda: _n().spacing_m)
+    hard_core_fraction: float = field(default_factory=lambda: _n().hard_core_fraction)
+    site_preference: Mapping[str, float] = field(default_factory=lambda: _n().site_preference)
     service_radius_m: float = field(default_factory=lambda: _n().service_radius_m)
     street_reach_m: float = field(default_factory=lambda: _n().street_reach_m)
 
@@ -94,12 +105,15 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
     new = params.new_groups if params.new_groups is not None else int(target or 0)
     n = existing + new
     cand_xy, cand_kind = candidates(ctx)
-    placement = place_sites(
-        ctx.region, n, params.spacing_m, ctx.demand_xy, ctx.demand_population,
-        cand_xy, cand_kind, rng, 0.0, street_rule(ctx, params.street_reach_m),
+    spacing = mean_spacing(float(ctx.region.area), n)
+    demand = kernel_intensity(cand_xy, ctx.demand_xy, ctx.demand_population, spacing)
+    placement = inhibited_sites(
+        ctx.region, n, params.hard_core_fraction * spacing, cand_xy, cand_kind,
+        demand + 0.01 * demand.mean(), rng, street_rule(ctx, params.street_reach_m),
+        kind_weight=dict(params.site_preference),
     )  # fmt: skip
     lon, lat = ctx.lonlat(placement.xy)
-    site_type = np.where(placement.kind == "open", "demand-only", placement.kind).astype(str)
+    site_type = placement.kind.astype(str)
     focus = np.isin(site_type, PLAN_FOCUS[:3])
     priority = rng.random(n) + focus  # the plan's new groups go to focus sites first
     status = np.full(n, "existing", dtype=object)
@@ -127,7 +141,8 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
         [
             f"{existing} existing groups (1 per {params.residents_per_existing_group:,.0f} residents, "
             f"an assumption) + {new} new groups ({'plan target' if target else 'none in the plan'})",
-            f"minimum spacing {placement.min_spacing_m:.0f} m",
+            f"hard core {placement.min_spacing_m:.0f} m (inhomogeneous Matérn II, preferring "
+            "residential compounds)",
             *street_notes(ctx, placement.xy, params.street_reach_m),
         ],
     )

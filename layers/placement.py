@@ -1,16 +1,18 @@
-"""Vectorised site placement: weighted choice of cells of a hexagonal lattice.
+"""Demand-weighted point patterns with a hard core: how real networks look, vectorised.
 
-A lattice of spacing ``d`` (metres, local UTM) is laid over the region; each lattice cell gets a
-weight from demand, POIs and streets; ``n`` cells are drawn without replacement in proportion to
-their weight (Gumbel top-k), and each chosen cell's site is placed at the nearest candidate point
-(a street point, a POI, a residential address) within ``0.25 d`` of its centre, else at a jittered
-point near the centre. Every site is therefore within ``0.25 d`` of its own cell centre, and two
-sites are at least ``d - 2 · 0.25 d = 0.5 d`` apart: the minimum spacing holds by construction.
+Sites are drawn from a candidate pool (street points, POIs, residential addresses, rooftops) by
+an inhomogeneous Matérn type II process (Matérn 1960; Illian et al. 2008, §6.5): each candidate
+is proposed with probability proportional to the demand intensity where it stands (a Gaussian
+kernel over residents, POIs and streets) times its kind's preference; every proposal carries a
+random mark (Gumbel keys, so stronger demand tends to win); a proposal survives when no
+proposal with a higher mark lies within the hard-core distance. The ``n`` survivors with the
+highest marks are the sites. Where the survivors are too few, the hard core relaxes by 15 % at
+a time (said in the notes). The result clusters with demand (Clark–Evans ratio near 1, counts
+per area varying with demand) and no two sites stand closer than the hard core: not a lattice.
 
 Street-bound layers (charging, lockers) pass a :class:`StreetRule`: inside the street network's
-study area, only candidates within ``max_distance_m`` of a street count, and only lattice cells
-with such a candidate in reach can be chosen, so every site there stands by a street. Outside
-the study area (no street data) sites follow demand alone and are counted in the notes.
+study area only candidates within ``max_distance_m`` of a street count. Outside the study area
+(no street data) sites follow demand alone and are counted in the notes.
 """
 
 from __future__ import annotations
@@ -18,40 +20,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from scipy.ndimage import gaussian_filter
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
+from twin._errors import EmptyAreaError
 from twin.context import LayerContext
 
-SNAP_FRACTION = 0.25
-MIN_SPACING_FRACTION = 1.0 - 2 * SNAP_FRACTION
-FILL = 0.7  # at most this share of lattice cells is used, so the weights still choose
+PROPOSALS_PER_SITE = 8
+RELAX = 0.85
+MAX_RELAXATIONS = 12
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where ``n`` sites went: metric coordinates, the candidate kind used, the lattice spacing."""
+    """Where ``n`` sites went: metric coordinates, the candidate kind used, the hard core."""
 
     xy: NDArray[np.float64]
     kind: NDArray[np.object_]
-    lattice_spacing_m: float
+    hard_core_m: float
+    relaxations: int = 0
 
     @property
     def min_spacing_m(self) -> float:
-        return MIN_SPACING_FRACTION * self.lattice_spacing_m
-
-    @property
-    def snap_distance_m(self) -> float:
-        return SNAP_FRACTION * self.lattice_spacing_m
+        return self.hard_core_m
 
     def annotate(self, frame, notes: list[str]):  # type: ignore[no-untyped-def]
-        """Attach the layer's notes and its spacing guarantees to ``frame.attrs``."""
+        """Attach the layer's notes and its spacing guarantee to ``frame.attrs``."""
+        if self.relaxations:
+            notes = [*notes, f"the hard core was relaxed {self.relaxations}× to fit every site"]
         frame.attrs["notes"] = notes
         frame.attrs["min_spacing_m"] = self.min_spacing_m
-        frame.attrs["snap_distance_m"] = self.snap_distance_m
         return frame
 
 
@@ -97,107 +98,100 @@ def hex_lattice(region: BaseGeometry, spacing: float) -> NDArray[np.float64]:
     return np.column_stack([gx[inside], gy[inside]])
 
 
-def spacing_for(region_area_m2: float, n: int, preferred_m: float) -> float:
-    """The preferred spacing, or the largest one whose lattice holds ``n`` sites at ``FILL``."""
-    fits = np.sqrt(region_area_m2 * FILL / (max(n, 1) * np.sqrt(3) / 2))
-    return float(min(preferred_m, fits))
+def uniform_points(region: BaseGeometry, per_km2: float, rng: np.random.Generator) -> NDArray:
+    """Uniform random points in ``region`` (metres) at ``per_km2``: rooftops anywhere."""
+    west, south, east, north = region.bounds
+    count = int(np.ceil((east - west) * (north - south) / 1e6 * per_km2))
+    xy = np.column_stack([rng.uniform(west, east, count), rng.uniform(south, north, count)])
+    return xy[shapely.contains_xy(region, xy[:, 0], xy[:, 1])]
 
 
-def cell_weights(
-    centres: NDArray[np.float64],
-    points: NDArray[np.float64],
-    point_weights: NDArray[np.float64],
-    floor: float,
+def mean_spacing(region_area_m2: float, n: int) -> float:
+    """The side of the square each of ``n`` sites would have to itself."""
+    return float(np.sqrt(region_area_m2 / max(n, 1)))
+
+
+def kernel_intensity(
+    at_xy: NDArray[np.float64],
+    weight_xy: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    bandwidth_m: float,
 ) -> NDArray[np.float64]:
-    """Sum of ``point_weights`` per lattice cell (nearest centre) plus ``floor`` everywhere."""
-    weights = np.full(len(centres), floor, dtype=float)
-    if len(points):
-        _, nearest = cKDTree(centres).query(points)
-        weights += np.bincount(nearest, weights=point_weights, minlength=len(centres))
-    return weights
+    """Gaussian kernel density of ``weights`` evaluated at ``at_xy`` (binned, C speed)."""
+    if not len(at_xy):
+        return np.empty(0)
+    if not len(weight_xy) or weights.sum() <= 0:
+        return np.ones(len(at_xy))
+    cell = max(bandwidth_m / 2.0, 1.0)
+    both = np.vstack([at_xy, weight_xy])
+    lo = both.min(axis=0) - 3 * bandwidth_m
+    shape = np.ceil((both.max(axis=0) + 3 * bandwidth_m - lo) / cell).astype(int) + 1
+    grid = np.zeros(shape)
+    idx = ((weight_xy - lo) / cell).astype(int)
+    np.add.at(grid, (idx[:, 0], idx[:, 1]), weights)
+    smooth = gaussian_filter(grid, bandwidth_m / cell, mode="constant")
+    at = ((at_xy - lo) / cell).astype(int)
+    return smooth[at[:, 0], at[:, 1]]
 
 
-def weighted_top_k(
-    weights: NDArray[np.float64], k: int, rng: np.random.Generator
-) -> NDArray[np.int64]:
-    """``k`` indices drawn without replacement with probability ∝ weight (Gumbel top-k)."""
-    keys = np.log(np.maximum(weights, 1e-300)) + rng.gumbel(size=len(weights))
-    chosen = np.argpartition(-keys, k - 1)[:k] if k < len(weights) else np.arange(len(weights))
-    return np.sort(chosen)
+def matern_ii(xy: NDArray[np.float64], marks: NDArray[np.float64], r: float) -> NDArray[np.bool_]:
+    """Matérn II thinning: keep a point unless a point with a higher mark lies within ``r``."""
+    keep = np.ones(len(xy), dtype=bool)
+    if len(xy) < 2 or r <= 0:
+        return keep
+    pairs = cKDTree(xy).query_pairs(r, output_type="ndarray")
+    if len(pairs):
+        i, j = pairs[:, 0], pairs[:, 1]
+        keep[np.where(marks[i] < marks[j], i, j)] = False
+    return keep
 
 
-def _eligible_centres(
-    region: BaseGeometry,
-    spacing: float,
-    candidates_xy: NDArray[np.float64],
-    streets: StreetRule | None,
-) -> NDArray[np.float64]:
-    """Lattice centres; under a street rule, study-area cells need a candidate within the snap."""
-    centres = hex_lattice(region, spacing)
-    if streets is None or not len(centres):
-        return centres
-    in_study = streets.inside(centres)
-    reachable = np.zeros(len(centres), dtype=bool)
-    if len(candidates_xy):
-        d, _ = cKDTree(candidates_xy).query(
-            centres[in_study], distance_upper_bound=SNAP_FRACTION * spacing
-        )
-        reachable[in_study] = np.isfinite(d)
-    return centres[~in_study | reachable]
-
-
-def place_sites(
+def inhibited_sites(
     region: BaseGeometry,
     n: int,
-    preferred_spacing_m: float,
-    demand_xy: NDArray[np.float64],
-    demand_weight: NDArray[np.float64],
+    hard_core_m: float,
     candidates_xy: NDArray[np.float64],
     candidate_kind: NDArray[np.object_],
+    intensity: NDArray[np.float64],
     rng: np.random.Generator,
-    floor: float = 0.0,
     streets: StreetRule | None = None,
-    ranked: bool = False,
+    kind_weight: dict[str, float] | None = None,
+    avoid_xy: NDArray[np.float64] | None = None,
 ) -> Placement:
-    """Place ``n`` sites in ``region`` (metric CRS); see the module docstring for the method.
+    """``n`` sites among the candidates by inhomogeneous Matérn II (module docstring).
 
-    With ``ranked``, candidate kinds are preferred in the order they first appear in
-    ``candidate_kind`` (a car park before a roadside point); otherwise the nearest candidate wins.
+    ``intensity`` is the demand at each candidate; ``kind_weight`` multiplies it by kind (a car
+    park before a roadside point); ``avoid_xy`` keeps sites a hard core away from other sites.
     """
-    inside = shapely.contains_xy(region, candidates_xy[:, 0], candidates_xy[:, 1])
+    inner = region.buffer(-1.0)  # a metre inside, so a site never sits on the boundary line
+    inside = shapely.contains_xy(inner, candidates_xy[:, 0], candidates_xy[:, 1])
     if streets is not None:
         inside &= streets.usable(candidates_xy)
-    candidates_xy, candidate_kind = candidates_xy[inside], candidate_kind[inside]
-    spacing = spacing_for(float(region.area), n, preferred_spacing_m)
-    centres = _eligible_centres(region, spacing, candidates_xy, streets)
-    while len(centres) < n:  # irregular regions or sparse streets: tighten until the sites fit
-        spacing *= 0.9
-        centres = _eligible_centres(region, spacing, candidates_xy, streets)
-    weights = cell_weights(centres, demand_xy, demand_weight, floor)
-    chosen = centres[weighted_top_k(weights, n, rng)]
-    snap = SNAP_FRACTION * spacing
-    xy = chosen.copy()
-    kind = np.full(n, "open", dtype=object)
-    found = np.zeros(n, dtype=bool)
-    groups = pd.unique(candidate_kind) if ranked else [None]
-    for group in groups:  # a handful of kinds, each a vectorised query
-        members = candidate_kind == group if ranked else np.ones(len(candidates_xy), dtype=bool)
-        if not members.any() or found.all():
-            continue
-        pool_xy, pool_kind = candidates_xy[members], candidate_kind[members]
-        distance, index = cKDTree(pool_xy).query(chosen[~found], distance_upper_bound=snap)
-        hit = np.isfinite(distance)
-        todo = np.flatnonzero(~found)[hit]
-        xy[todo] = pool_xy[index[hit]]
-        kind[todo] = pool_kind[index[hit]]
-        found[todo] = True
-    jitter_r = snap * 0.8 * np.sqrt(rng.random(n))
-    jitter_a = rng.random(n) * 2 * np.pi
-    jittered = chosen + np.column_stack([jitter_r * np.cos(jitter_a), jitter_r * np.sin(jitter_a)])
-    keep_centre = ~shapely.contains_xy(region, jittered[:, 0], jittered[:, 1])
-    jittered[keep_centre] = chosen[keep_centre]
-    xy[~found] = jittered[~found]
-    return Placement(xy=xy, kind=kind, lattice_spacing_m=spacing)
+    if avoid_xy is not None and len(avoid_xy):
+        inside &= ~np.isfinite(
+            cKDTree(avoid_xy).query(candidates_xy, distance_upper_bound=hard_core_m)[0]
+        )
+    xy, kind, weight = candidates_xy[inside], candidate_kind[inside], intensity[inside]
+    if kind_weight:
+        weight = weight * np.array([kind_weight.get(k, 1.0) for k in kind])
+    if n == 0:
+        return Placement(np.empty((0, 2)), np.empty(0, dtype=object), hard_core_m)
+    if len(xy) < n:
+        msg = f"only {len(xy)} candidate places for {n} sites; give more candidates or fewer sites."
+        raise EmptyAreaError(msg)
+    keys = np.log(np.maximum(weight, 1e-300)) + rng.gumbel(size=len(weight))
+    order = np.argsort(-keys)
+    r = hard_core_m
+    for relaxations in range(MAX_RELAXATIONS + 1):
+        m = min(len(xy), PROPOSALS_PER_SITE * n * (relaxations + 1))
+        proposed = order[:m]
+        survivors = proposed[matern_ii(xy[proposed], keys[proposed], r)]
+        if len(survivors) >= n:
+            chosen = survivors[:n]  # proposals are in mark order: the n strongest survive
+            return Placement(xy[chosen], kind[chosen], r, relaxations)
+        r *= RELAX
+    chosen = order[:n]  # pragma: no cover - only with absurd counts for the area
+    return Placement(xy[chosen], kind[chosen], 0.0, MAX_RELAXATIONS)
 
 
 def street_rule(ctx: LayerContext, max_distance_m: float) -> StreetRule | None:

@@ -20,7 +20,7 @@ def sites(hongkou):
     50 m from the street in a dense grid are as far from one street as from the next.
     """
     frame = layers.generate("charging", hongkou)
-    frame = frame[frame.within(hongkou.study_area)].head(20).copy()
+    frame = frame[frame.within(hongkou.study_area)].head(20).reset_index(drop=True)
     ctx = LayerContext(hongkou)
     _, nearest = cKDTree(ctx.street_xy).query(ctx.xy(frame))
     lon, lat = ctx.lonlat(ctx.street_xy[nearest])

@@ -131,6 +131,6 @@ def test_a_tenth_of_the_sites_shows_a_clear_gap(town):
 
 def test_hongkou_plan_layer_lands_in_the_drive_test_range(hongkou):
     """Published dense-urban 3.5 GHz drive tests: median RSRP −75 to −95 dBm."""
-    full, tenth = check_tenth(hongkou)
+    full, _ = check_tenth(hongkou)
     assert -95.0 <= full["median_rsrp_dbm"] <= -75.0
     assert full["covered_share_area"] < 1.0 and full["deep_share_residents"] < 0.95

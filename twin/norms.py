@@ -45,19 +45,22 @@ class ChargingNorms:
     fast_share_min: float
     stations_per_km2_inside: float
     stations_per_km2_outside: float
-    spacing_inside_m: float
-    spacing_outside_m: float
     mean_piles: float
     fast_share_range: tuple[float, float]
     street_reach_m: float
+    piles_dispersion: float
+    hard_core_fraction: float
+    site_preference: MappingProxyType[str, float]
+    piles_factor: MappingProxyType[str, float]
 
 
 @dataclass(frozen=True)
 class LockerNorms:
     service_radius_m: float
     residents_per_existing_group: float
-    spacing_m: float
     street_reach_m: float
+    hard_core_fraction: float
+    site_preference: MappingProxyType[str, float]
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class FiveGNorms:
     cell_reliability: float
     model: MappingProxyType[str, Any]  # the fields of twin.analysis.radio.RadioParams
     subscriber_share: MappingProxyType[str, float]  # by operator name
+    layer: MappingProxyType[str, float]  # how generated 5G layers are drawn
     macro_height_m: float
     micro_height_m: float
     micro_tx_power_dbm: float
@@ -144,6 +148,7 @@ def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
     raw = dict(raw)
     macro, micro = raw.pop("macro", {}), raw.pop("micro", {})
     model = MappingProxyType(dict(raw.pop("model", {})))
+    layer = MappingProxyType({k: float(v) for k, v in raw.pop("layer", {}).items()})
     subscribers = MappingProxyType(
         {k: float(v) for k, v in raw.pop("subscriber_share", {}).items()}
     )
@@ -163,6 +168,7 @@ def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
         "micro_tx_power_dbm": micro.get("tx_power_dbm"),
         "micro_antenna_gain_dbi": micro.get("antenna_gain_dbi"),
         "model": model,
+        "layer": layer,
         "subscriber_share": subscribers,
         "bands": MappingProxyType(bands),
         "site_spacing_m": spacing,
@@ -171,13 +177,21 @@ def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
     return _section(FiveGNorms, raw, "fiveg")
 
 
+def _tables(raw: dict[str, Any]) -> dict[str, Any]:
+    """Nested tables as read-only mappings of floats."""
+    return {
+        k: MappingProxyType({n: float(x) for n, x in v.items()}) if isinstance(v, dict) else v
+        for k, v in raw.items()
+    }
+
+
 def norms_from_dict(doc: dict[str, Any], source: str = "<dict>") -> Norms:
     """Norms from a parsed TOML document (complete, i.e. merged over the defaults)."""
     return Norms(
         walking=_section(WalkingNorms, doc["walking"], "walking"),
         reach=_section(ReachNorms, doc["reach"], "reach"),
-        charging=_section(ChargingNorms, doc["charging"], "charging"),
-        lockers=_section(LockerNorms, doc["lockers"], "lockers"),
+        charging=_section(ChargingNorms, _tables(doc["charging"]), "charging"),
+        lockers=_section(LockerNorms, _tables(doc["lockers"]), "lockers"),
         fiveg=_fiveg(doc["fiveg"]),
         transit=_section(TransitNorms, doc["transit"], "transit"),
         source=source,
