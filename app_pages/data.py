@@ -19,6 +19,7 @@ CRS_LABELS = {
     "wgs84": "WGS-84 (GPS, OSM)",
     "gcj02": "GCJ-02 (Amap, Tencent)",
     "bd09": "BD-09 (Baidu)",
+    "auto": "Detect (best fit to streets and POIs)",
 }
 
 view = current_view()
@@ -95,6 +96,5 @@ if upload is not None:
         st.success(f"{LAYER_LABELS[layer]} of {view.preset.label} now come from {upload.name}.")
         st.rerun()
     if counts:
-        st.caption(
-            "Rejected by reason: " + ", ".join(f"{reason} {n}" for reason, n in counts.items())
-        )
+        st.caption("Rejected by reason: " + "; ".join(line.strip().removeprefix("rejected, ")
+                                                       for line in report.reason_lines()))  # fmt: skip

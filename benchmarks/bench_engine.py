@@ -6,6 +6,7 @@ All comparisons run on the same inputs in the same process run:
   Dijkstra against ``networkx.multi_source_dijkstra_path_length`` (what osmnx users call);
 * H3 indexing: twin's vectorised path (h3ronpy) against a loop over h3-py's ``latlng_to_cell``;
 * Hongkou: the whole pipeline from the cached district (layers, grid, metrics, report);
+* 5G model: Hongkou's plan layer at res 10, the full model against one centre-point best server;
 * scale: a street-like graph of 1.5 M nodes, ≈ 79 k res-9 cells, 10 categories, in a child
   process so its peak resident memory is its own.
 """
@@ -111,6 +112,35 @@ def hongkou_pipeline() -> tuple[str, ...]:
     return ("Hongkou pipeline from the cached district (target ≤ 10 s)", f"{seconds:.2f}", "—", "—")
 
 
+def fiveg_model() -> tuple[str, ...]:
+    """The 5G model at Hongkou res 10 (plan layer) against a bare centre-point best server."""
+    from twin.analysis import radio
+    from twin.analysis.engine import CoverageParams, write_fiveg
+    from twin.context import LayerContext
+    from twin.grid import hex_grid
+    from twin.layers import generate
+    from twin.settings import Settings
+    from twin.store import load_district
+
+    settings = Settings.from_env()
+    if settings.data_dir is None:
+        return ("5G model", "skipped: no TWIN_DATA_DIR", "—", "—")
+    hongkou = load_district("hongkou", settings)
+    sites = generate("base_stations", hongkou)
+    ctx = LayerContext(hongkou)
+    cells = hex_grid(hongkou.boundary, 10, hongkou.metric_crs)
+    params = CoverageParams(resolution=10)
+    centres = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+    sites_xy = ctx.xy(sites)
+    full = median_seconds(lambda: write_fiveg(cells.copy(), None, ctx, sites, params))
+    bare = median_seconds(lambda: radio.best_server(centres, sites_xy, sites, params.radio))
+    return (
+        f"5G model, Hongkou res 10 ({len(cells):,} cells × 7 points, 3 networks, shadowing, "
+        "SINR) vs one best server per centre (target ≤ 1 s)",
+        f"{full:.2f}", f"{bare:.2f}", f"{full / bare:.1f}× the bare model's cost",
+    )  # fmt: skip
+
+
 def _scale_child(queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     from shapely.geometry import box
 
@@ -157,7 +187,7 @@ def whole_shanghai() -> tuple[str, ...]:
 
 
 def run() -> str:
-    rows = [accessibility(), h3_indexing(), hongkou_pipeline()]
+    rows = [accessibility(), h3_indexing(), hongkou_pipeline(), fiveg_model()]
     if os.environ.get("TWIN_BENCH_SCALE", "1") != "0":
         rows.append(whole_shanghai())
     header = ("coverage engine", "twin s", "baseline s", "ratio / note")

@@ -2,6 +2,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from scipy.spatial import cKDTree
 
 from twin import CRSMismatchError, EmptyAreaError, InvalidInputError, layers
@@ -57,10 +58,35 @@ def test_each_crs_lands_on_the_same_sites(hongkou, sites, tmp_path, crs):
     assert (frame["service_radius_m"] == 900.0).all()  # Hongkou lies inside the Outer Ring
 
 
-def test_gcj02_file_declared_wgs84_is_flagged(hongkou, sites, tmp_path):
-    path = write_csv(sites, tmp_path / "amap.csv", "gcj02")
+@pytest.mark.parametrize("truth", ["gcj02", "bd09"])
+def test_a_file_declared_in_the_wrong_datum_is_flagged(hongkou, sites, tmp_path, truth):
+    path = write_csv(sites, tmp_path / f"amap_{truth}.csv", truth)
     _, report = import_inventory(hongkou, "charging", path, "wgs84")
-    assert any("GCJ-02" in w for w in report.warnings)
+    name = {"gcj02": "GCJ-02", "bd09": "BD-09"}[truth]
+    assert any(f"clearly better as {name}" in w for w in report.warnings), report.warnings
+
+
+@pytest.mark.parametrize("truth", ["wgs84", "gcj02", "bd09"])
+def test_crs_auto_picks_the_datum_the_file_is_in(hongkou, sites, tmp_path, truth):
+    path = write_csv(sites, tmp_path / f"auto_{truth}.csv", truth)
+    frame, report = import_inventory(hongkou, "charging", path, "auto")
+    assert report.crs == truth
+    assert np.abs(frame.geometry.x - sites["lng"].to_numpy()).max() < 1e-6
+    assert any("--crs auto read the file as" in w for w in report.warnings)
+
+
+def test_correct_wgs84_is_never_flagged(hongkou, sites, tmp_path):
+    path = write_csv(sites, tmp_path / "right.csv", "wgs84")
+    _, report = import_inventory(hongkou, "charging", path, "wgs84")
+    assert not any("clearly better" in w for w in report.warnings)
+
+
+def test_a_partial_5g_inventory_is_called_partial(hongkou, tmp_path):
+    sites = layers.generate("base_stations", hongkou).iloc[::12]
+    path = tmp_path / "operator.geojson"
+    sites.to_file(path)
+    _, report = import_inventory(hongkou, "base_stations", path)
+    assert any("partial inventory" in w and "1,500" in w for w in report.warnings)
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "parquet"])
@@ -99,9 +125,15 @@ def test_bad_rows_are_listed_never_dropped(hongkou, sites, tmp_path):
     assert reasons[2] == "missing coordinate"
     assert reasons[3] == "coordinate is not a number"
     assert reasons[4].startswith("coordinate out of range")
-    assert reasons[5].startswith("outside Hongkou by ") and reasons[5].endswith(" m")
-    assert reasons[7] == "duplicate of row 6"
+    assert reasons[5] == "outside Hongkou"
+    details = dict(zip(report.rejected["row"], report.rejected["detail"], strict=True))
+    assert details[5].startswith("by ") and details[5].endswith(" m")
+    assert reasons[7] == "duplicate of an earlier row" and details[7] == "of row 6"
     assert report.accepted == len(frame) == 15 and "rejected" in report.text()
+    # one line per reason, with distance statistics, never one line per distance
+    text = report.text()
+    assert "rejected, outside Hongkou: 1 (by " in text and "min / median / max" in text
+    assert len(text.splitlines()) < 12
 
 
 @pytest.mark.parametrize(
@@ -147,3 +179,21 @@ def test_cli_import(monkeypatch, settings, sites, tmp_path, capsys):
     assert "20 rows, 19 accepted, 1 rejected" in out
     assert pd.read_csv(rejected)["reason"].str.startswith("outside Hongkou").all()
     assert main(["import", "hongkou", "--layer", "charging", str(tmp_path / "none.csv")]) == 2
+
+
+@pytest.mark.parametrize("truth", ["wgs84", "gcj02", "bd09"])
+def test_datum_detection_without_the_pack(town, tmp_path, truth):
+    """Testville: sites at street points, written in each datum, read with --crs auto."""
+    ctx = LayerContext(town)
+    rng = np.random.default_rng(2)
+    inner = ctx.street_xy[shapely.contains_xy(ctx.region.buffer(-20), *ctx.street_xy.T)]
+    xy = inner[rng.choice(len(inner), 25, replace=False)]
+    lon, lat = ctx.lonlat(xy)
+    raw_lon, raw_lat = from_wgs84(lon, lat, truth)
+    path = tmp_path / "sites.csv"
+    pd.DataFrame({"lon": raw_lon, "lat": raw_lat}).to_csv(path, index=False)
+    frame, report = import_inventory(town, "lockers", path, "auto")
+    assert report.crs == truth and report.accepted == 25
+    assert np.abs(np.sort(frame.geometry.x.to_numpy()) - np.sort(lon)).max() < 1e-6
+    _, declared = import_inventory(town, "lockers", path, "wgs84")
+    assert any("clearly better" in w for w in declared.warnings) == (truth != "wgs84")

@@ -6,7 +6,7 @@ import shapely
 
 from tests.conftest import INPUT
 from twin import EmptyAreaError
-from twin.datum import DatumShiftWarning, check_datum, street_reference_points, warn_if_gcj02
+from twin.datum import DatumShiftWarning, check_datum, street_reference_points, warn_if_shifted
 from twin.model import district_from_sources as load_district
 from twin.store import load_district as cached_district
 
@@ -62,7 +62,7 @@ def test_gcj02_points_passed_as_wgs84_are_detected(hongkou, settings):
     inside = shapely.contains_xy(hongkou.study_area, raw["lng"], raw["lat"])
     lon, lat = raw["lng"][inside], raw["lat"][inside]
     with pytest.warns(DatumShiftWarning, match="GCJ-02"):
-        result = warn_if_gcj02(lon, lat, xs, ys, "addresses")
+        result = warn_if_shifted(lon, lat, xs, ys, "addresses")
     assert result.median_as_given_m > 1.5 * result.median_if_gcj02_m
     # the properly converted demand raises nothing
     with warnings.catch_warnings():

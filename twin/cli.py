@@ -302,9 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", required=True, choices=LAYER_NAMES)
     p.add_argument(
         "--crs",
-        choices=DATUMS,
+        choices=(*DATUMS, "auto"),
         default="wgs84",
-        help="datum of the file's coordinates (gcj02 for Amap, bd09 for Baidu)",
+        help="datum of the file's coordinates (gcj02 for Amap, bd09 for Baidu; auto: the one "
+        "that fits the streets and POIs best)",
     )
     p.add_argument("--lat-col", help="latitude column (found by common names otherwise)")
     p.add_argument("--lon-col", help="longitude column (found by common names otherwise)")

@@ -1,11 +1,13 @@
-"""Detect coordinates in the wrong datum: GCJ-02 (Amap) data declared as WGS-84.
+"""Which datum are these coordinates in? WGS-84, GCJ-02 (Amap, Tencent) or BD-09 (Baidu).
 
-In Shanghai GCJ-02 is offset about 450 m east and 200 m south of where the same place lies in
-WGS-84, so Amap points read as WGS-84 sit half a kilometre off their streets. The test is
-empirical: compare how close the points lie to the street network as given and after a
-GCJ-02 → WGS-84 conversion. Real WGS-84 data gets no better from the conversion. In a dense
-grid a 500 m shift often lands next to another street, so the reference must be the streets
-themselves (densified edges, see :func:`street_reference_points`), and the test is a ratio.
+In Shanghai GCJ-02 lies about 450 m east and 200 m south of WGS-84, and BD-09 another ~700 m
+north-east of GCJ-02, so a file read in the wrong datum sits half a kilometre or more off its
+streets. The test is empirical: read the raw coordinates under each of the three hypotheses,
+convert to WGS-84, and measure the median distance to reference points (the street network,
+densified, and the district's POIs). Real data fits best under its own datum; the declared datum
+is suspect when another fits clearly better (its median is at least 1.5× smaller and 10 m less),
+and ``--crs auto`` picks the best fit. In a dense grid a 500 m shift often lands next to another
+street, which is why the test is a ratio of medians and needs a handful of points.
 """
 
 from __future__ import annotations
@@ -19,45 +21,66 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from twin._errors import TwinWarning
-from twin.crs import gcj02_to_wgs84, utm_crs
+from twin.crs import to_wgs84, utm_crs
+from twin.keys import DATUMS
 
 MIN_POINTS = 5
-IMPROVEMENT_RATIO = 1.5  # median distance must shrink by this factor after conversion
-IMPROVEMENT_M = 10.0  # ... and by at least this many metres
+IMPROVEMENT_RATIO = 1.5  # the better datum's median distance is this many times smaller
+IMPROVEMENT_M = 10.0  # ... and at least this many metres smaller
+NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
 
 class DatumShiftWarning(TwinWarning):
-    """Points look like GCJ-02 coordinates declared as WGS-84."""
+    """Points fit the streets clearly better in another datum than the one declared."""
 
 
 @dataclass(frozen=True)
-class DatumCheck:
-    """Median distance (m) from the points to the nearest reference point, as given and converted."""
+class DatumFit:
+    """Median distance (m) from the points to the references under each datum hypothesis."""
 
-    median_as_given_m: float
-    median_if_gcj02_m: float
+    declared: str
+    medians_m: dict[str, float]
     n_points: int
 
     @property
-    def likely_gcj02(self) -> bool:
-        if self.n_points < MIN_POINTS:
+    def best(self) -> str:
+        finite = {k: v for k, v in self.medians_m.items() if np.isfinite(v)}
+        return min(finite, key=finite.__getitem__) if finite else self.declared
+
+    @property
+    def declared_is_worse(self) -> bool:
+        """Another datum fits clearly better than the declared one."""
+        if self.n_points < MIN_POINTS or self.best == self.declared:
             return False
-        gain = self.median_as_given_m - self.median_if_gcj02_m
-        return (
-            self.median_as_given_m > IMPROVEMENT_RATIO * self.median_if_gcj02_m
-            and gain > IMPROVEMENT_M
-        )
+        declared, best = self.medians_m[self.declared], self.medians_m[self.best]
+        return declared > IMPROVEMENT_RATIO * best and declared - best > IMPROVEMENT_M
+
+    @property
+    def likely_gcj02(self) -> bool:
+        return self.declared_is_worse and self.best == "gcj02"
+
+    @property
+    def median_as_given_m(self) -> float:
+        return self.medians_m[self.declared]
+
+    @property
+    def median_if_gcj02_m(self) -> float:
+        return self.medians_m["gcj02"]
+
+    def summary(self) -> str:
+        return ", ".join(f"{NAMES[k]} {v:,.0f} m" for k, v in self.medians_m.items())
 
     def message(self, what: str) -> str:
         return (
-            f"{what} lie a median {self.median_as_given_m:.0f} m from the streets, but "
-            f"{self.median_if_gcj02_m:.0f} m once read as GCJ-02: they are probably Amap (GCJ-02) "
-            "coordinates declared as WGS-84; load them with crs='gcj02' (--crs gcj02)."
+            f"{what} were declared {NAMES[self.declared]} but fit the streets and POIs clearly "
+            f"better as {NAMES[self.best]} (median distance: {self.summary()}); they are "
+            f"probably {NAMES[self.best]} coordinates: load them with --crs {self.best} "
+            "(or --crs auto)."
         )
 
 
 def street_reference_points(graph) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    """Points every ~20 m along the edges of a street graph, as reference for :func:`check_datum`."""
+    """Points every ~20 m along the edges of a street graph, as reference for the datum test."""
     import osmnx as ox
     import shapely
 
@@ -66,31 +89,47 @@ def street_reference_points(graph) -> tuple[np.ndarray, np.ndarray]:  # type: ig
     return coords[:, 0], coords[:, 1]
 
 
-def check_datum(
-    lon: ArrayLike, lat: ArrayLike, ref_lon: ArrayLike, ref_lat: ArrayLike
-) -> DatumCheck:
-    """Compare the points' fit to reference points (street nodes) as given and as GCJ-02."""
+def fit_datums(
+    lon: ArrayLike, lat: ArrayLike, ref_lon: ArrayLike, ref_lat: ArrayLike, declared: str = "wgs84"
+) -> DatumFit:
+    """How well the raw points fit the WGS-84 references under each datum hypothesis."""
     lon_a, lat_a = np.asarray(lon, float), np.asarray(lat, float)
-    ok = np.isfinite(lon_a) & np.isfinite(lat_a)
+    ok = np.isfinite(lon_a) & np.isfinite(lat_a) & (np.abs(lon_a) <= 180) & (np.abs(lat_a) <= 90)
     lon_a, lat_a = lon_a[ok], lat_a[ok]
     ref_lon_a, ref_lat_a = np.asarray(ref_lon, float), np.asarray(ref_lat, float)
     if lon_a.size == 0 or ref_lon_a.size == 0:
-        return DatumCheck(float("nan"), float("nan"), int(lon_a.size))
+        return DatumFit(declared, {d: float("nan") for d in DATUMS}, int(lon_a.size))
     to_m = Transformer.from_crs(
         4326, utm_crs(float(np.median(ref_lon_a)), float(np.median(ref_lat_a))), always_xy=True
     )
     tree = cKDTree(np.column_stack(to_m.transform(ref_lon_a, ref_lat_a)))
-    as_given, _ = tree.query(np.column_stack(to_m.transform(lon_a, lat_a)))
-    conv_lon, conv_lat = gcj02_to_wgs84(lon_a, lat_a)
-    converted, _ = tree.query(np.column_stack(to_m.transform(conv_lon, conv_lat)))
-    return DatumCheck(float(np.median(as_given)), float(np.median(converted)), int(lon_a.size))
+    medians = {}
+    for datum in DATUMS:
+        wlon, wlat = to_wgs84(lon_a, lat_a, datum)  # type: ignore[arg-type]
+        distance, _ = tree.query(np.column_stack(to_m.transform(wlon, wlat)))
+        medians[datum] = float(np.median(distance))
+    return DatumFit(declared, medians, int(lon_a.size))
 
 
-def warn_if_gcj02(
-    lon: ArrayLike, lat: ArrayLike, ref_lon: ArrayLike, ref_lat: ArrayLike, what: str
-) -> DatumCheck:
-    """Run :func:`check_datum` and emit a :class:`DatumShiftWarning` when the points look shifted."""
-    result = check_datum(lon, lat, ref_lon, ref_lat)
-    if result.likely_gcj02:
+def check_datum(
+    lon: ArrayLike, lat: ArrayLike, ref_lon: ArrayLike, ref_lat: ArrayLike
+) -> DatumFit:
+    """The fit of points declared WGS-84 (kept for callers of the GCJ-02-only check)."""
+    return fit_datums(lon, lat, ref_lon, ref_lat, "wgs84")
+
+
+def warn_if_shifted(
+    lon: ArrayLike,
+    lat: ArrayLike,
+    ref_lon: ArrayLike,
+    ref_lat: ArrayLike,
+    what: str,
+    declared: str = "wgs84",
+) -> DatumFit:
+    """Run :func:`fit_datums`; a :class:`DatumShiftWarning` when another datum fits clearly better."""
+    result = fit_datums(lon, lat, ref_lon, ref_lat, declared)
+    if result.declared_is_worse:
         warnings.warn(result.message(what), DatumShiftWarning, stacklevel=2)
     return result
+
+

@@ -19,7 +19,7 @@ import pandas as pd
 from twin._errors import CRSMismatchError, EmptyAreaError, InvalidInputError, TwinError
 from twin.context import LayerContext
 from twin.crs import CRS_NAMES, CrsName, to_wgs84
-from twin.datum import check_datum, street_reference_points
+from twin.datum import MIN_POINTS, NAMES, fit_datums, street_reference_points
 from twin.layers import LAYER_COLUMNS, spec, validate_layer
 from twin.model import District
 from twin.norms import default_norms
@@ -64,14 +64,29 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
+        """Rejected rows per reason."""
         return {str(k): int(v) for k, v in self.rejected["reason"].value_counts().items()}
+
+    def reason_lines(self) -> list[str]:
+        """One line per reason: its count and, for distances, their min / median / max."""
+        lines = []
+        for reason, group in self.rejected.groupby("reason", sort=False):
+            line = f"  rejected, {reason}: {len(group)}"
+            distance = pd.to_numeric(group.get("distance_m"), errors="coerce")
+            if distance is not None and distance.notna().any():
+                line += (f" (by {distance.min():,.0f} / {distance.median():,.0f} / "
+                         f"{distance.max():,.0f} m, min / median / max)")  # fmt: skip
+            lines.append(line)
+        return lines
 
     def text(self) -> str:
         lines = [
             f"{self.file}: {self.rows} rows, {self.accepted} accepted, "
             f"{len(self.rejected)} rejected ({self.crs} → WGS-84)"
         ]
-        lines += [f"  rejected, {reason}: {n}" for reason, n in self.counts().items()]
+        lines += self.reason_lines()
+        if len(self.rejected):
+            lines.append("  (the rejected rows themselves: --rejected-out FILE)")
         if self.filled_defaults:
             filled = ", ".join(f"{k}={v}" for k, v in self.filled_defaults.items())
             lines.append(f"  not in the file, filled with defaults: {filled}")
@@ -79,10 +94,35 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def _reject(frame: pd.DataFrame, mask: np.ndarray, reason: str | pd.Series) -> pd.DataFrame:
+def _reject(
+    frame: pd.DataFrame, mask: np.ndarray, reason: str, detail: pd.Series | str = ""
+) -> pd.DataFrame:
     out = frame.loc[mask].copy()
-    out["reason"] = reason if isinstance(reason, str) else reason[mask]
+    out["reason"] = reason
+    out["detail"] = detail if isinstance(detail, str) else detail[mask]
     return out
+
+
+def _references(district: District) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 reference points for the datum test: densified streets and the district's POIs."""
+    lon, lat = [], []
+    if district.has_streets:
+        x, y = street_reference_points(district.graph)
+        lon.append(x)
+        lat.append(y)
+    if len(district.pois):
+        lon.append(district.pois.geometry.x.to_numpy())
+        lat.append(district.pois.geometry.y.to_numpy())
+    return (np.concatenate(lon), np.concatenate(lat)) if lon else (np.empty(0), np.empty(0))
+
+
+def expected_count(district: District, layer: str) -> tuple[int, str] | None:
+    """How many sites a whole network of ``layer`` would hold here (5G: plan or citywide)."""
+    if layer != "base_stations":
+        return None
+    from twin.layers.base_stations import BaseStationParams, site_count
+
+    return site_count(district, BaseStationParams())
 
 
 def validate_inventory(
@@ -92,8 +132,8 @@ def validate_inventory(
     if layer not in LAYER_COLUMNS:
         msg = f"unknown layer {layer!r}; choose one of {', '.join(LAYER_COLUMNS)}."
         raise InvalidInputError(msg)
-    if crs not in CRS_NAMES:
-        msg = f"unknown CRS {crs!r}; choose one of {', '.join(CRS_NAMES)}."
+    if crs not in (*CRS_NAMES, "auto"):
+        msg = f"unknown CRS {crs!r}; choose one of {', '.join(CRS_NAMES)} or auto."
         raise InvalidInputError(msg)
     frame = raw.copy()
     lon_text = frame["lon_raw"].astype(str).str.strip()
@@ -109,6 +149,23 @@ def validate_inventory(
         _reject(frame, text, "coordinate is not a number"),
         _reject(frame, out_of_range, "coordinate out of range (projected metres?)"),
     ]
+    report_warnings: list[str] = []
+    usable = ~(missing | text | out_of_range)
+    ref_lon, ref_lat = _references(district)
+    fit = fit_datums(lon[usable], lat[usable], ref_lon, ref_lat,
+                     "wgs84" if crs == "auto" else crs)  # fmt: skip
+    if crs == "auto":
+        crs = fit.best  # type: ignore[assignment]
+        report_warnings.append(
+            f"--crs auto read the file as {NAMES[crs]}, the datum it fits best "
+            f"(median distance to streets and POIs: {fit.summary()})"
+            if fit.n_points >= MIN_POINTS else
+            f"--crs auto: only {fit.n_points} usable points, too few to tell; read as WGS-84"
+        )  # fmt: skip
+        if fit.n_points < MIN_POINTS:
+            crs = "wgs84"
+    elif fit.declared_is_worse:
+        report_warnings.append(fit.message(f"the sites of {file}"))
     ok = ~(missing | text | out_of_range)
     if not ok.any() and out_of_range.any() and not (missing | text).all():
         msg = (
@@ -129,10 +186,12 @@ def validate_inventory(
     if outside.any():
         metric = district.metric_crs
         boundary_m = gpd.GeoSeries([district.boundary], crs=4326).to_crs(metric).iloc[0]
-        dist = points[outside].to_crs(metric).distance(boundary_m)
-        reason = pd.Series("", index=frame.index, dtype=object)
-        reason[outside] = [f"outside {district.name} by {d:,.0f} m" for d in dist]
-        rejected.append(_reject(frame, outside, reason))
+        distance = pd.Series(np.nan, index=frame.index)
+        distance[outside] = points[outside].to_crs(metric).distance(boundary_m).to_numpy()
+        out = _reject(frame, outside, f"outside {district.name}",
+                      distance.map(lambda d: f"by {d:,.0f} m"))  # fmt: skip
+        out["distance_m"] = distance[outside].round(1)
+        rejected.append(out)
     key = pd.Series(
         np.round(wlon, DUPLICATE_DECIMALS).astype(str)
         + ","
@@ -141,16 +200,17 @@ def validate_inventory(
     first_row = frame["row"].groupby(key).transform("first")
     duplicate = inside & key.duplicated().to_numpy()
     if duplicate.any():
-        reason = "duplicate of row " + first_row.astype(str)
-        rejected.append(_reject(frame, duplicate, reason))
+        rejected.append(_reject(frame, duplicate, "duplicate of an earlier row",
+                                "of row " + first_row.astype(str)))  # fmt: skip
     accepted_mask = inside & ~duplicate
     accepted = frame.loc[accepted_mask]
-    report_warnings: list[str] = []
-    if district.has_streets and accepted_mask.sum() >= 5:
-        ref_x, ref_y = street_reference_points(district.graph)
-        check = check_datum(wlon[accepted_mask], wlat[accepted_mask], ref_x, ref_y)
-        if check.likely_gcj02:
-            report_warnings.append(check.message(f"the sites of {file}"))
+    whole = expected_count(district, layer)
+    if whole is not None and 0 < accepted_mask.sum() < 0.5 * whole[0]:
+        report_warnings.append(
+            f"{int(accepted_mask.sum())} sites against the {whole[0]:,} a whole network would "
+            f"hold here ({whole[1]}): a partial inventory measures a partial network, so "
+            "coverage will read low where its sites are missing"
+        )
     layer_frame, filled = _to_layer(
         accepted, wlon[accepted_mask], wlat[accepted_mask], layer, file, LayerContext(district)
     )

@@ -28,7 +28,7 @@ from twin._errors import (
 )
 from twin.categories import CATEGORIES
 from twin.crs import utm_crs
-from twin.datum import street_reference_points, warn_if_gcj02
+from twin.datum import street_reference_points, warn_if_shifted
 from twin.districts import DistrictPreset, resolve
 from twin.settings import Settings
 from twin.sources import boundary as boundary_source
@@ -306,7 +306,7 @@ def district_from_sources(
         xs, ys = street_reference_points(graph)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            warn_if_gcj02(demand.geometry.x, demand.geometry.y, xs, ys, "demand points")
+            warn_if_shifted(demand.geometry.x, demand.geometry.y, xs, ys, "demand points")
         notes.extend(str(w.message) for w in caught)
     district = District(
         preset=preset,
