@@ -13,8 +13,9 @@ from twin.analysis import life_circle, radio
 from twin.analysis.build import build, write
 from twin.analysis.engine import CoverageParams
 from twin.cli import main
-from twin.grid import cells_to_strings, hex_grid, index_points, residents_per_cell
+from twin.grid import cells_to_strings, hex_grid, index_points
 from twin.network import StreetNetwork
+from twin.residents import distribute_residents
 
 
 @pytest.fixture
@@ -113,8 +114,9 @@ def test_grid_covers_the_district_and_keeps_every_resident(hongkou):
     assert grid["area_km2"].sum() == pytest.approx(hongkou.area_km2, rel=1e-3)
     assert grid["inside_share"].between(0, 1).all() and grid["h3"].is_unique
     assert 0.3 < grid["in_study"].mean() < 0.7  # the pack covers about half of Hongkou
-    residents, unassigned = residents_per_cell(grid, hongkou.demand, 9)
-    assert residents.sum() + unassigned == pytest.approx(hongkou.population)
+    residents = distribute_residents(grid, hongkou.demand, hongkou.boundary, hongkou.metric_crs, 9)
+    assert residents.counts.sum() == round(hongkou.population)
+    assert residents.counts.dtype.kind == "i"
     # each cell's centre indexes to itself
     assert (index_points(grid["lon"].to_numpy(), grid["lat"].to_numpy(), 9) == grid["cell"]).all()
     coarse = hex_grid(hongkou.boundary, 7, hongkou.metric_crs)

@@ -111,9 +111,7 @@ def fit_datums(
     return DatumFit(declared, medians, int(lon_a.size))
 
 
-def check_datum(
-    lon: ArrayLike, lat: ArrayLike, ref_lon: ArrayLike, ref_lat: ArrayLike
-) -> DatumFit:
+def check_datum(lon: ArrayLike, lat: ArrayLike, ref_lon: ArrayLike, ref_lat: ArrayLike) -> DatumFit:
     """The fit of points declared WGS-84 (kept for callers of the GCJ-02-only check)."""
     return fit_datums(lon, lat, ref_lon, ref_lat, "wgs84")
 
@@ -131,5 +129,3 @@ def warn_if_shifted(
     if result.declared_is_worse:
         warnings.warn(result.message(what), DatumShiftWarning, stacklevel=2)
     return result
-
-

@@ -3,10 +3,7 @@
 Point-to-cell indexing goes through h3ronpy's vectorised Rust kernels (millions of points per
 second); h3-py's per-point string API is used only to cross-check in the tests.
 
-Residents per cell: each demand point (a residential address carrying its census share, or a
-raster pixel centre carrying its population) is indexed to its cell and the populations are
-summed. Demand points that fall in no cell of the grid (only possible for points outside the
-district) are returned as the unassigned population, never silently dropped.
+Residents per cell are spread by :mod:`twin.residents`.
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ from __future__ import annotations
 import geopandas as gpd
 import h3ronpy
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import shapely
 from h3ronpy import ContainmentMode
@@ -121,28 +117,6 @@ def hex_grid(
         geometry=polygons,
         crs=4326,
     )
-
-
-def residents_per_cell(
-    grid: pd.DataFrame, demand: gpd.GeoDataFrame, resolution: int
-) -> tuple[NDArray[np.float64], float]:
-    """Residents of each grid cell and the population that fell outside the grid."""
-    if len(demand) == 0:
-        return np.zeros(len(grid)), 0.0
-    if "population" not in demand.columns:
-        raise InvalidInputError("demand data lacks a 'population' column.")
-    demand_cells = index_points(
-        demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy(), resolution
-    )
-    population = demand["population"].to_numpy(dtype=float)
-    order = np.argsort(grid["cell"].to_numpy())
-    sorted_cells = grid["cell"].to_numpy()[order]
-    pos = np.searchsorted(sorted_cells, demand_cells)
-    pos = np.clip(pos, 0, len(sorted_cells) - 1)
-    found = sorted_cells[pos] == demand_cells
-    residents = np.zeros(len(grid))
-    np.add.at(residents, order[pos[found]], population[found])
-    return residents, float(population[~found].sum())
 
 
 def sample_points(

@@ -32,6 +32,14 @@ class WalkingNorms:
 
 
 @dataclass(frozen=True)
+class ResidentNorms:
+    bandwidth_addresses_m: float
+    bandwidth_buildings_m: float
+    pixel_m: float
+    ceiling_per_km2: float
+
+
+@dataclass(frozen=True)
 class ReachNorms:
     detour_factor: float
     max_snap_m: float
@@ -102,6 +110,7 @@ class Norms:
 
     walking: WalkingNorms
     reach: ReachNorms
+    residents: ResidentNorms
     charging: ChargingNorms
     lockers: LockerNorms
     fiveg: FiveGNorms
@@ -190,6 +199,7 @@ def norms_from_dict(doc: dict[str, Any], source: str = "<dict>") -> Norms:
     return Norms(
         walking=_section(WalkingNorms, doc["walking"], "walking"),
         reach=_section(ReachNorms, doc["reach"], "reach"),
+        residents=_section(ResidentNorms, doc["residents"], "residents"),
         charging=_section(ChargingNorms, _tables(doc["charging"]), "charging"),
         lockers=_section(LockerNorms, _tables(doc["lockers"]), "lockers"),
         fiveg=_fiveg(doc["fiveg"]),

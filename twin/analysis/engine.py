@@ -6,7 +6,8 @@ network once and measures every layer from each cell's centre. Column reference:
 =================== =========================================================================
 column              meaning
 =================== =========================================================================
-residents           residents in the cell (demand points summed, see ``twin.grid``)
+residents           whole residents in the cell (spread over where people live, see
+                    ``twin.residents``)
 rsrp_dbm            best-server RSRP (dBm, median over the hexagon's 7 sample points);
                     ``serving_site`` (at the centre); ``quality_5g`` class; ``sinr_db``;
                     ``throughput_mbps`` (single user, idle carrier)
@@ -46,10 +47,11 @@ from twin import layers as layer_registry
 from twin.analysis import life_circle, radio
 from twin.categories import CATEGORIES
 from twin.context import LayerContext
-from twin.grid import hex_grid, residents_per_cell, sample_points
+from twin.grid import hex_grid, sample_points
 from twin.model import District
 from twin.network import ReachRule, StreetNetwork, nearest, straight_line
 from twin.norms import Norms, default_norms
+from twin.residents import distribute_residents
 from twin.settings import Settings
 
 LAYERS = layer_registry.LAYER_NAMES
@@ -119,6 +121,7 @@ class Coverage:
     params: CoverageParams
     measured_categories: list[str]
     unassigned_population: float
+    residents_method: str = ""
 
     def share(self, flag: str, by: str = "residents") -> float:
         """Share of residents (or of area with ``by='area_km2'``) where ``flag`` is true."""
@@ -285,16 +288,21 @@ def compute(
     params: CoverageParams | None = None,
     progress: Callable[[str], None] = _noop,
     network: StreetNetwork | None = None,
+    townships: gpd.GeoDataFrame | None = None,
 ) -> Coverage:
     """Hexagon metrics for ``district`` from its ``layers`` (any subset of :data:`LAYERS`).
 
-    ``network`` reuses a CSR street network already built for the district.
+    ``network`` reuses a CSR street network already built for the district; ``townships``
+    (polygons with a census ``population``) rescales residents township by township.
     """
     params = params or CoverageParams()
     ctx = LayerContext(district)
     progress(f"laying H3 resolution {params.resolution} hexagons")
     cells = hex_grid(district.boundary, params.resolution, district.metric_crs, district.study_area)
-    cells["residents"], unassigned = residents_per_cell(cells, district.demand, params.resolution)
+    residents = distribute_residents(cells, district.demand, district.boundary,
+                                     district.metric_crs, params.resolution,
+                                     townships=townships)  # fmt: skip
+    cells["residents"] = residents.counts
     origins = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     if network is None and district.has_streets:
         progress("building the street network (CSR)")
@@ -337,7 +345,7 @@ def compute(
     cells["lc_estimated"] = any_estimated
     cells["score_life_circle"] = (times <= limit).mean(axis=1) if measured else np.zeros(len(cells))
     service_index(cells, params.weights)
-    return Coverage(cells, params, measured, unassigned)
+    return Coverage(cells, params, measured, residents.unassigned, residents.describe())
 
 
 def service_index(cells: gpd.GeoDataFrame, weights: tuple[tuple[str, float], ...]) -> None:

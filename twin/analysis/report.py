@@ -205,7 +205,7 @@ def worst_gaps(coverage: Coverage, top: int = 10) -> dict[str, list[dict[str, An
         unserved = cells[~cells[flag].astype(bool) & (cells["residents"] > 0)]
         worst = unserved.nlargest(top, "residents")
         gaps[key] = [
-            {"h3": h, "residents": round(float(r), 1), "value": _plain(float(v)), "unit": unit,
+            {"h3": h, "residents": int(r), "value": _plain(float(v)), "unit": unit,
              "lon": round(float(x), 6), "lat": round(float(y), 6)}
             for h, r, v, x, y in zip(worst["h3"], worst["residents"], worst[metric], worst["lon"],
                                      worst["lat"], strict=True)
@@ -247,7 +247,8 @@ def plan_report(
         "resolution": coverage.params.resolution,
         "cells": len(cells),
         "area_km2": round(district.area_km2, 3),
-        "residents": round(float(cells["residents"].sum()), 1),
+        "residents": int(cells["residents"].sum()),
+        "residents_method": coverage.residents_method,
         "study_area_share": round(district.study_share, 4),
         "rows": [row.as_dict() for row in rows],
         "life_circle": {k: _plain(v) for k, v in figures.items()}

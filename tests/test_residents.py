@@ -1,0 +1,73 @@
+"""Residents per hexagon: no spikes, no holes, whole people, the source total kept."""
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from twin.grid import hex_grid
+from twin.residents import cap_density, distribute_residents, whole_people
+
+CRS = 32651
+
+
+@pytest.fixture(scope="module")
+def grid(town):
+    return hex_grid(town.boundary, 9, CRS)
+
+
+def points(lon, lat, population, method="census share per address"):
+    return gpd.GeoDataFrame({"population": population, "method": method},
+                            geometry=gpd.points_from_xy(lon, lat), crs=4326)  # fmt: skip
+
+
+def test_a_dense_cluster_of_addresses_is_no_spike(town, grid):
+    centre = town.boundary.centroid
+    lon = np.r_[np.full(300, centre.x), town.demand.geometry.x.to_numpy()]
+    lat = np.r_[np.full(300, centre.y), town.demand.geometry.y.to_numpy()]
+    demand = points(lon, lat, np.full(len(lon), 100.0))
+    result = distribute_residents(grid, demand, town.boundary, CRS, 9)
+    density = result.counts / grid["area_km2"].to_numpy()
+    assert density.max() <= 80_000 * 1.001
+    assert result.counts.sum() == round(demand["population"].sum())
+    # summed on points, the cluster's hexagon alone would hold 30,000+ people
+    assert result.counts.max() < 10_000
+
+
+def test_an_unsampled_block_between_addresses_still_gets_residents(town, grid):
+    b = town.boundary.bounds
+    lon = np.array([b[0] + 0.3 * (b[2] - b[0]), b[0] + 0.36 * (b[2] - b[0])])
+    lat = np.full(2, (b[1] + b[3]) / 2)
+    demand = points(lon, lat, np.array([500.0, 500.0]))
+    result = distribute_residents(grid, demand, town.boundary, CRS, 9)
+    midpoint = shapely.Point(lon.mean(), lat[0])
+    holder = grid.index[grid.geometry.contains(midpoint)][0]
+    assert result.counts[grid.index.get_loc(holder)] > 0
+    assert result.counts.sum() == 1000 and (result.counts > 0).sum() >= 3
+
+
+def test_a_raster_keeps_its_densities(town, grid):
+    centre = town.boundary.centroid
+    demand = points([centre.x], [centre.y], [20_000.0], "raster pixel")
+    result = distribute_residents(grid, demand, town.boundary, CRS, 9)
+    assert result.counts.max() == 20_000  # above the ceiling: the raster says so
+    assert "raster" in result.method
+
+
+def test_township_totals_rescale_their_hexagons(town, grid):
+    b = town.boundary.bounds
+    west = shapely.box(b[0], b[1], (b[0] + b[2]) / 2, b[3])
+    townships = gpd.GeoDataFrame({"name": ["西街道"], "population": [30_000]}, geometry=[west],
+                                 crs=4326)  # fmt: skip
+    result = distribute_residents(grid, town.demand, town.boundary, CRS, 9, townships=townships)
+    inside = shapely.contains(west, gpd.points_from_xy(grid["lon"], grid["lat"]))
+    assert result.counts[inside].sum() == pytest.approx(30_000, abs=len(grid))
+
+
+def test_cap_and_round_keep_the_total():
+    values = np.array([9000.0, 10.0, 20.0, 0.0])
+    capped, n = cap_density(values, np.full(4, 0.1), 50_000)  # 5,000 per 0.1 km² cell at most
+    assert n == 1 and capped[0] == pytest.approx(5000) and capped.sum() == pytest.approx(9030)
+    assert capped[3] == 0  # nobody is moved where nobody lives
+    people = whole_people(np.array([1.4, 1.4, 1.2]))
+    assert people.sum() == 4 and people.dtype.kind == "i"
