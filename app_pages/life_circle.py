@@ -52,6 +52,29 @@ st.dataframe(
         format="percent", min_value=0.0, max_value=1.0)},
 )  # fmt: skip
 
+st.subheader("The national standard's checklist (GB 50180-2018)")
+standard = report.get("standard") or {}
+if standard.get("facilities"):
+    st.caption(
+        "Each facility type against its own level, as the Shanghai 15-minute community life "
+        "circle guide applies GB 50180-2018: share of residents within the walking distance. "
+        f"{standard['share_all_met']:.1%} of residents have every measured facility."
+        + (" Most residents' distances are straight-line estimates here." if
+           standard.get("basis") == "estimated" else "")
+    )  # fmt: skip
+    st.dataframe(
+        pd.DataFrame(standard["facilities"])[["label", "level_min", "distance_m", "share_met",
+                                              "residents_missing"]].rename(columns={
+            "label": "facility", "level_min": "level (min)", "distance_m": "within (m)",
+            "share_met": "residents served", "residents_missing": "residents not served"}),
+        hide_index=True, width="stretch",
+        column_config={"residents served": st.column_config.ProgressColumn(
+            format="percent", min_value=0.0, max_value=1.0)},
+    )  # fmt: skip
+    if standard.get("unmeasured"):
+        st.caption("Not measurable with the data loaded (no such POIs; OSM online or an "
+                   "--osm-file brings them): " + ", ".join(standard["unmeasured"]))  # fmt: skip
+
 st.subheader("What lies within 5, 10 and 15 minutes of a hexagon")
 by_people = cells.sort_values("residents", ascending=False)["h3"].tolist()
 focus = st.session_state.get("focus_cell")
@@ -72,6 +95,10 @@ st.write(
 st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, width="stretch")
 times = {CATEGORIES[c]: row[f"t_{c}"] for c in measured}
 st.bar_chart(pd.Series(times, name="minutes to the nearest"), y_label="minutes", horizontal=True)
+if row.get("gb_missing"):
+    st.write(f"Missing here by the standard: {row['gb_missing']}")
+elif row.get("gb_all_met"):
+    st.write("Every measured facility of the standard lies within its distance here.")
 if np.isfinite(row["lc_mean_min"]):
     st.caption(
         f"Categories within 5 / 10 / 15 min: {row['lc_5']} / {row['lc_10']} / {row['lc_15']} of {len(measured)}"

@@ -87,6 +87,16 @@ def pois(rng: np.random.Generator) -> gpd.GeoDataFrame:
         geometry=gpd.points_from_xy(lon, lat), crs=4326,
     )  # fmt: skip
     frame["in_district"] = True
+    facility = {  # the GB 50180 facility type, cycling through each category's kinds
+        "eating": ["food"], "healthcare": ["health_station", "health_centre", "hospital"],
+        "learning": ["kindergarten", "primary_school", "middle_school"],
+        "moving": ["bus_stop", "bus_stop", "bus_stop", "metro_station"],
+    }  # fmt: skip
+    rank = frame.groupby("category").cumcount()
+    frame["facility"] = [
+        facility[c][k % len(facility[c])] if c in facility else None
+        for c, k in zip(frame["category"], rank, strict=True)
+    ]
     return frame
 
 

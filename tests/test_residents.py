@@ -71,3 +71,37 @@ def test_cap_and_round_keep_the_total():
     assert capped[3] == 0  # nobody is moved where nobody lives
     people = whole_people(np.array([1.4, 1.4, 1.2]))
     assert people.sum() == 4 and people.dtype.kind == "i"
+
+
+def test_the_standard_checklist_measures_each_facility_against_its_own_level(town, town_build):
+    cells = town_build.coverage.cells
+    measured = town_build.coverage.measured_facilities
+    assert {"kindergarten", "primary_school", "middle_school", "bus_stop", "metro_station",
+            "health_station", "health_centre"} <= set(measured)  # fmt: skip
+    # a cell meets a facility exactly when its walk is within that facility's distance
+    ok_kindergarten = cells["gb_kindergarten_m"] <= 300.0
+    ok_middle = cells["gb_middle_school_m"] <= 1000.0
+    missing = cells["gb_missing"]
+    assert (missing.str.contains("Kindergarten") == ~ok_kindergarten).all()
+    assert (missing.str.contains("Middle school") == ~ok_middle).all()
+    assert (cells["gb_all_met"] == (cells["gb_met"] == len(measured))).all()
+    figures = town_build.report["standard"]
+    shares = {row["key"]: row["share_met"] for row in figures["facilities"]}
+    residents = cells["residents"].to_numpy(dtype=float)
+    assert shares["kindergarten"] == pytest.approx(
+        residents[ok_kindergarten].sum() / residents.sum(), abs=1e-4)  # fmt: skip
+    assert "Elderly home 养老院" in figures["unmeasured"]  # no such POIs in Testville
+    # metro and bus apart: metro at 15 min (1 km), bus at 10 (500 m)
+    assert {r["key"]: r["distance_m"] for r in figures["facilities"]}["bus_stop"] == 500.0
+
+
+def test_the_elderly_profile_shortens_the_standard_distances(town, town_build):
+    from twin.analysis.engine import CoverageParams, compute
+
+    slow = compute(town, {}, CoverageParams(elderly=True))
+    fast_share = {
+        r["key"]: r["share_met"] for r in town_build.coverage.standard_figures()["facilities"]
+    }
+    slow_share = {r["key"]: r["share_met"] for r in slow.standard_figures()["facilities"]}
+    assert all(slow_share[k] <= fast_share[k] + 1e-9 for k in slow_share)
+    assert sum(slow_share.values()) < sum(fast_share.values())

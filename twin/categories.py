@@ -92,3 +92,47 @@ AMAP_RULES: list[tuple[str, str | None]] = [
     ("银行", "services"),
     ("邮局", "services"),
 ]
+
+# The facility types of the national standard GB 50180-2018 (as used by Shanghai's 15-minute
+# community life circle guide), for the life-circle checklist; their levels and distances are
+# norms (data/norms.toml [[life_circle.facility]]). A POI maps to at most one facility.
+#
+# Amap (data pack): (file stem, field, substring or None, facility), first match wins.
+AMAP_FACILITY_RULES: list[tuple[str, str, str | None, str]] = [
+    ("kindergarten", "type", None, "kindergarten"),
+    ("primary_school", "type", None, "primary_school"),
+    ("middle_school", "type", None, "middle_school"),
+    ("bus_stop", "type", None, "bus_stop"),
+    ("metro_station", "type", None, "metro_station"),
+    ("hospital", "name", "社区卫生服务中心", "health_centre"),
+    ("hospital", "type", "卫生院", "health_centre"),
+    ("hospital", "name", "卫生服务站", "health_station"),
+    ("hospital", "name", "卫生室", "health_station"),
+    ("hospital", "type", "诊所", "health_station"),
+    ("hospital", "type", "综合医院", "hospital"),
+    ("hospital", "type", "专科医院", "hospital"),
+    ("food", "type", None, "food"),
+    ("hotpot", "type", None, "food"),
+]
+# OSM: (tag key, accepted values, facility), first match wins.
+OSM_FACILITY_RULES: list[tuple[str, frozenset[str], str]] = [
+    ("social_facility", frozenset({"day_care"}), "elderly_day_care"),
+    ("social_facility", frozenset({"nursing_home", "assisted_living"}), "elderly_home"),
+    ("amenity", frozenset({"nursing_home"}), "elderly_home"),
+    ("amenity", frozenset({"kindergarten", "childcare"}), "kindergarten"),
+    ("amenity", frozenset({"clinic", "doctors"}), "health_station"),
+    ("healthcare", frozenset({"centre"}), "health_centre"),
+    ("amenity", frozenset({"hospital"}), "hospital"),
+    ("shop", frozenset({"convenience"}), "convenience_shop"),
+    ("shop", frozenset({"supermarket", "greengrocer"}), "fresh_market"),
+    ("amenity", frozenset({"marketplace"}), "fresh_market"),
+    ("highway", frozenset({"bus_stop"}), "bus_stop"),
+    ("station", frozenset({"subway"}), "metro_station"),
+    ("railway", frozenset({"subway_entrance"}), "metro_station"),
+    ("leisure", frozenset({"sports_centre", "pitch", "stadium", "fitness_centre", "track"}),
+     "sports_ground"),
+    ("amenity", frozenset({"restaurant", "cafe", "fast_food", "food_court"}), "food"),
+]  # fmt: skip
+for _key, _values, _facility in OSM_FACILITY_RULES:  # fetch the standard's facility tags too
+    if OSM_TAGS.get(_key) is not True:
+        OSM_TAGS[_key] = sorted(set(OSM_TAGS.get(_key) or []) | _values)

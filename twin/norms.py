@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -29,6 +29,17 @@ class WalkingNorms:
     rings_min: tuple[float, ...]
     rings_m: tuple[float, ...]
     life_circle_min: float
+    facilities: tuple[Facility, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facility:
+    """One facility type of the GB 50180 checklist and the walk it must lie within."""
+
+    key: str
+    label: str
+    level_min: float
+    distance_m: float
 
 
 @dataclass(frozen=True)
@@ -194,10 +205,21 @@ def _tables(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _walking(doc: dict[str, Any]) -> WalkingNorms:
+    walking = _section(WalkingNorms, doc["walking"], "walking")
+    raw = doc.get("life_circle", {}).get("facility", [])
+    facilities = tuple(_section(Facility, f, "life_circle.facility") for f in raw)
+    keys = [f.key for f in facilities]
+    if len(set(keys)) != len(keys):
+        msg = "[[life_circle.facility]] names a facility key twice; give each its own key."
+        raise InvalidInputError(msg)
+    return replace(walking, facilities=facilities)
+
+
 def norms_from_dict(doc: dict[str, Any], source: str = "<dict>") -> Norms:
     """Norms from a parsed TOML document (complete, i.e. merged over the defaults)."""
     return Norms(
-        walking=_section(WalkingNorms, doc["walking"], "walking"),
+        walking=_walking(doc),
         reach=_section(ReachNorms, doc["reach"], "reach"),
         residents=_section(ResidentNorms, doc["residents"], "residents"),
         charging=_section(ChargingNorms, _tables(doc["charging"]), "charging"),

@@ -25,7 +25,7 @@ from twin.settings import Settings
 from twin.sources.cache import cache_key, file_fingerprint
 from twin.sources.record import SourceRecord
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: POIs carry their GB 50180 facility type
 
 
 def district_key(slug: str, settings: Settings, **inputs: Path | str | None) -> str:

@@ -50,7 +50,7 @@ from twin.context import LayerContext
 from twin.grid import hex_grid, sample_points
 from twin.model import District
 from twin.network import ReachRule, StreetNetwork, nearest, straight_line
-from twin.norms import Norms, default_norms
+from twin.norms import Facility, Norms, default_norms
 from twin.residents import distribute_residents
 from twin.settings import Settings
 
@@ -85,6 +85,9 @@ class CoverageParams:
     )
     life_circle_min: float = field(default_factory=lambda: default_norms().walking.life_circle_min)
     reach: ReachRule = field(default_factory=ReachRule.from_norms)
+    facilities: tuple[Facility, ...] = field(
+        default_factory=lambda: default_norms().walking.facilities
+    )
     weights: tuple[tuple[str, float], ...] = DEFAULT_WEIGHTS
 
     @classmethod
@@ -105,6 +108,7 @@ class CoverageParams:
             "elderly_speed_kmh": norms.walking.elderly_speed_kmh,
             "life_circle_min": norms.walking.life_circle_min,
             "reach": ReachRule.from_norms(norms),
+            "facilities": norms.walking.facilities,
         }
         return cls(**(values | overrides))  # type: ignore[arg-type]
 
@@ -122,10 +126,27 @@ class Coverage:
     measured_categories: list[str]
     unassigned_population: float
     residents_method: str = ""
+    measured_facilities: list[str] = field(default_factory=list)
 
     def share(self, flag: str, by: str = "residents") -> float:
         """Share of residents (or of area with ``by='area_km2'``) where ``flag`` is true."""
         return covered_share(self.cells, flag, by)
+
+    def standard_figures(self) -> dict[str, object]:
+        """The GB 50180 checklist's district figures (see :func:`life_circle.checklist`)."""
+        chosen = [f for f in self.params.facilities if f.key in self.measured_facilities]
+        scale = self.params.speed_kmh / self.params.walk_speed_kmh
+        distances = (
+            self.cells[[f"gb_{f.key}_m" for f in chosen]].to_numpy(dtype=float)
+            if chosen
+            else np.empty((len(self.cells), 0))
+        )
+        return life_circle.checklist(
+            distances, np.array([f.distance_m * scale for f in chosen]),
+            self.cells["residents"].to_numpy(dtype=float), [f.key for f in chosen],
+            [f.label for f in chosen], [f.level_min for f in chosen],
+            [f.label for f in self.params.facilities if f not in chosen],
+        )  # fmt: skip
 
     def life_circle_figures(self) -> dict[str, float]:
         times = self.cells[[f"t_{c}" for c in self.measured_categories]].to_numpy(dtype=float)
@@ -344,8 +365,48 @@ def compute(
     cells["lc_served"] = (times <= limit).all(axis=1) if measured else False
     cells["lc_estimated"] = any_estimated
     cells["score_life_circle"] = (times <= limit).mean(axis=1) if measured else np.zeros(len(cells))
+    facilities = standard_checklist(cells, district, origins, network, ctx, params, progress)
     service_index(cells, params.weights)
-    return Coverage(cells, params, measured, residents.unassigned, residents.describe())
+    return Coverage(cells, params, measured, residents.unassigned, residents.describe(),
+                    facilities)  # fmt: skip
+
+
+def standard_checklist(
+    cells: gpd.GeoDataFrame,
+    district: District,
+    origins: NDArray[np.float64],
+    network: StreetNetwork | None,
+    ctx: LayerContext,
+    params: CoverageParams,
+    progress: Callable[[str], None] = _noop,
+) -> list[str]:
+    """The GB 50180 checklist per cell: each facility type within its own walking distance.
+
+    Columns ``gb_<key>_m`` (walking distance), ``gb_met`` (facilities met), ``gb_missing``
+    (labels of the measured facilities not met), ``gb_all_met``, ``gb_estimated``. Returns the
+    keys of the facilities measured (those with at least one POI).
+    """
+    facilities = params.facilities
+    kinds = district.pois.get("facility")
+    measured = [f for f in facilities if kinds is not None and (kinds == f.key).any()]
+    progress(f"GB 50180 checklist: {len(measured)} of {len(facilities)} facility types")
+    scale = params.speed_kmh / params.walk_speed_kmh  # the elderly walk less far in the time
+    within = np.ones((len(cells), len(measured)), dtype=bool)
+    estimated = np.zeros(len(cells), dtype=bool)
+    for j, facility in enumerate(measured):  # one multi-source Dijkstra per facility type
+        xy = ctx.xy(district.pois[kinds == facility.key])
+        found = nearest(network, origins, xy, params.reach)
+        within[:, j] = found.metres <= facility.distance_m * scale
+        cells[f"gb_{facility.key}_m"] = np.round(found.metres, 1)
+        estimated |= found.estimated
+    patterns, which = np.unique(~within, axis=0, return_inverse=True)  # a few distinct gaps
+    labels = np.array([f.label for f in measured], dtype=object)
+    texts = np.array(["; ".join(labels[row]) for row in patterns], dtype=object)
+    cells["gb_met"] = within.sum(axis=1)
+    cells["gb_missing"] = texts[which.ravel()] if len(cells) else []
+    cells["gb_all_met"] = within.all(axis=1) if measured else False
+    cells["gb_estimated"] = estimated
+    return [f.key for f in measured]
 
 
 def service_index(cells: gpd.GeoDataFrame, weights: tuple[tuple[str, float], ...]) -> None:

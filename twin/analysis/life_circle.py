@@ -61,3 +61,35 @@ def district_figures(
         "f15": weighted_mean(served.astype(float), residents),
         "gini": weighted_gini(cell_time, residents),
     }
+
+
+def checklist(
+    distances_m: NDArray[np.float64],
+    limits_m: NDArray[np.float64],
+    residents: NDArray[np.float64],
+    keys: list[str],
+    labels: list[str],
+    levels: list[float],
+    unmeasured: list[str],
+) -> dict[str, object]:
+    """District figures of the GB 50180 checklist from a cells × facilities distance matrix.
+
+    Per facility the share of residents within its distance; the share meeting every measured
+    facility; the facilities most often missing (by residents); and what could not be measured.
+    """
+    ok = distances_m <= limits_m
+    total = float(np.sum(residents)) or 1.0
+    rows = [
+        {"key": k, "label": label, "level_min": level, "distance_m": float(limit),
+         "share_met": float(residents[ok[:, j]].sum() / total),
+         "residents_missing": round(float(residents[~ok[:, j]].sum()))}
+        for j, (k, label, level, limit) in enumerate(zip(keys, labels, levels, limits_m, strict=True))
+    ]  # fmt: skip
+    all_met = ok.all(axis=1) if keys else np.zeros(len(residents), dtype=bool)
+    missing = sorted(rows, key=lambda r: -r["residents_missing"])
+    return {
+        "facilities": rows,
+        "share_all_met": float(residents[all_met].sum() / total) if keys else float("nan"),
+        "most_often_missing": [r["label"] for r in missing[:3] if r["residents_missing"] > 0],
+        "unmeasured": unmeasured,
+    }

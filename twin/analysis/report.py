@@ -256,12 +256,28 @@ def plan_report(
             "categories_measured": coverage.measured_categories,
             "speed_kmh": coverage.params.speed_kmh,
         },
+        "standard": _jsonable_standard(coverage),
         "fiveg": {k: _plain(v) for k, v in fiveg_figures(coverage).items()}
         if "p_covered_5g" in cells
         else None,
         "gaps": worst_gaps(coverage),
         "notes": list(district.notes),
         "attribution": [s.attribution for s in district.sources],
+    }
+
+
+def _jsonable_standard(coverage: Coverage) -> dict[str, Any]:
+    figures = coverage.standard_figures()
+    cells = coverage.cells
+    est = estimated_share(cells, "gb_estimated") if "gb_estimated" in cells else 0.0
+    return {
+        "name": "GB 50180-2018 life-circle checklist",
+        "facilities": [{k: _plain(v) for k, v in row.items()} for row in figures["facilities"]],  # type: ignore[union-attr]
+        "share_all_met": _plain(figures["share_all_met"]),
+        "most_often_missing": figures["most_often_missing"],
+        "unmeasured": figures["unmeasured"],
+        "estimated_share": _plain(est),
+        "basis": "estimated" if est > ESTIMATED_MAJORITY else "measured",
     }
 
 
@@ -303,6 +319,19 @@ def format_report(report: dict[str, Any]) -> str:
     lc = report["life_circle"]
     lines += ["", f"15-minute life circle: F15 {lc['f15']:.1%}, mean {lc['mean_time_min']:.1f} min, "
               f"Gini {lc['gini']:.2f} at {lc['speed_kmh']} km/h"]  # fmt: skip
+    standard = report.get("standard")
+    if standard and standard["facilities"]:
+        basis = " (estimated: most residents on straight-line distances)" if (
+            standard["basis"] == "estimated") else ""  # fmt: skip
+        lines += ["", f"GB 50180 checklist{basis}: "
+                  f"{standard['share_all_met']:.1%} of residents have every measured facility"]  # fmt: skip
+        for row in standard["facilities"]:
+            lines.append(f"  {row['level_min']:>2.0f} min ≤ {row['distance_m']:>5,.0f} m  "
+                         f"{row['share_met']:>6.1%}  {row['label']}")  # fmt: skip
+        if standard["unmeasured"]:
+            lines.append(
+                "  not measurable with the data loaded: " + ", ".join(standard["unmeasured"])
+            )
     for key, cells in report["gaps"].items():
         if cells:
             worst = cells[0]

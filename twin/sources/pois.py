@@ -10,11 +10,17 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
-from twin.categories import AMAP_RULES, OSM_RULES, OSM_TAGS
+from twin.categories import (
+    AMAP_FACILITY_RULES,
+    AMAP_RULES,
+    OSM_FACILITY_RULES,
+    OSM_RULES,
+    OSM_TAGS,
+)
 from twin.settings import Settings
 from twin.sources.record import AMAP_POI_ATTRIBUTION, OSM_ATTRIBUTION, SourceRecord
 
-POI_COLUMNS = ["name", "category", "subtype", "source", "geometry"]
+POI_COLUMNS = ["name", "category", "subtype", "facility", "source", "geometry"]
 
 PACK_FILES = (
     "bus_stop", "metro_station", "food", "hotpot", "hospital", "kindergarten",
@@ -34,6 +40,33 @@ def categorise_amap(types: pd.Series) -> pd.Series:
     for needle, category in AMAP_RULES:
         hit = undecided & text.str.contains(needle, regex=False)
         result[hit] = category
+        undecided &= ~hit
+    return result
+
+
+def facility_amap(stems: pd.Series, names: pd.Series, types: pd.Series) -> pd.Series:
+    """GB 50180 facility type of each Amap POI (``None`` where the standard has none)."""
+    result = pd.Series(np.full(len(stems), None, dtype=object), index=stems.index)
+    fields = {"name": names.fillna("").astype(str), "type": types.fillna("").astype(str)}
+    undecided = pd.Series(True, index=stems.index)
+    for stem, field, needle, facility in AMAP_FACILITY_RULES:
+        hit = undecided & (stems == stem)
+        if needle is not None:
+            hit &= fields[field].str.contains(needle, regex=False)
+        result[hit] = facility
+        undecided &= ~hit
+    return result
+
+
+def facility_osm(frame: pd.DataFrame) -> pd.Series:
+    """GB 50180 facility type of each OSM feature from its tags."""
+    result = pd.Series(np.full(len(frame), None, dtype=object), index=frame.index)
+    undecided = pd.Series(True, index=frame.index)
+    for key, values, facility in OSM_FACILITY_RULES:
+        if key not in frame.columns:
+            continue
+        hit = undecided & frame[key].isin(values)
+        result[hit] = facility
         undecided &= ~hit
     return result
 
@@ -95,6 +128,7 @@ def pois_from_pack(area: BaseGeometry, settings: Settings) -> tuple[gpd.GeoDataF
             "name": raw["name"].fillna("").to_numpy(),
             "category": raw["category"].to_numpy(),
             "subtype": raw["subtype"].to_numpy(),
+            "facility": facility_amap(raw["subtype"], raw["name"], raw["type"]).to_numpy(),
             "source": "amap",
         },
         geometry=gpd.points_from_xy(raw["lon"], raw["lat"]),
@@ -133,6 +167,7 @@ def _pois_from_features(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, d
             "name": features.get("name", pd.Series("", index=features.index)).fillna("").to_numpy(),
             "category": features["category"].to_numpy(),
             "subtype": features["subtype"].to_numpy(),
+            "facility": facility_osm(features).to_numpy(),
             "source": "osm",
         },
         geometry=points.to_numpy(),
