@@ -21,16 +21,37 @@ def diamond():
 
 
 def test_nearest_walks_snaps_and_estimates(diamond):
-    facilities = np.array([[200.0, 10.0]])  # 10 m off node D
+    # the facility at (200, 10) is 10 m from node D but 8 m from edge C–D (projection (195.2,
+    # 3.6): 146.4 m from C along the edge, 3.6 m from D): it joins the network on that edge
+    facilities = np.array([[200.0, 10.0]])
     origins = np.array([[0.0, 5.0], [100.0, 0.0], [0.0, 900.0], [1000.0, 20.0]])
     found = nearest(diamond, origins, facilities, RULE)
-    assert found.metres[0] == pytest.approx(5 + 200 + 10)
-    assert found.metres[1] == pytest.approx(110.0)
+    # (0, 5) lies on edge A–C, 5 m from A: 5 to A, 200 A→B→D, 3.6 along C–D, 8 off the edge
+    assert found.metres[0] == pytest.approx(5 + 200 + 3.6 + 8)
+    assert found.metres[1] == pytest.approx(100 + 3.6 + 8)
     assert not found.estimated[:2].any()
     # off the network (750 m from any node): straight line × detour
     assert found.estimated[2] and found.metres[2] == pytest.approx(1.3 * math.hypot(200, 890))
     # on the island E: on the network but not connected to D, so estimated too
     assert found.estimated[3] and found.metres[3] == pytest.approx(1.3 * math.hypot(800, 10))
+
+
+def test_points_join_the_nearest_edge_not_the_nearest_node():
+    """A 400 m street A–B with a cell and a shop 100 m apart in its middle, 20 m off it."""
+    net = StreetNetwork.from_arrays(np.array([[0.0, 0.0], [400.0, 0.0]]), np.array([0]),
+                                    np.array([1]), np.array([400.0]))  # fmt: skip
+    cell, shop = np.array([[150.0, 20.0]]), np.array([[250.0, 20.0]])
+    snapped = net.snap(cell, 250.0)
+    assert snapped.offset[0] == pytest.approx(20.0)  # the nearest node is 151 m away
+    assert (snapped.a[0], snapped.b[0]) == pytest.approx((150.0, 250.0))
+    # same edge: 20 off + 100 along + 20 off, not via a node (which would be 340)
+    assert nearest(net, cell, shop, RULE).metres[0] == pytest.approx(140.0)
+    assert from_origin(net, cell, shop, 1e9, RULE).metres[0] == pytest.approx(140.0)
+    matrix = within_radius(net, shop, cell, np.array([140.0]), RULE).toarray()
+    assert matrix[0, 0] and not within_radius(net, shop, cell, np.array([139.0]), RULE).toarray()[0, 0]
+    # a longer detour for a shop beyond the far end: via node B
+    far = np.array([[430.0, 0.0]])  # 30 m past B, on no edge: joins at B with a 30 m leg
+    assert nearest(net, cell, far, RULE).metres[0] == pytest.approx(20 + 250 + 30)
 
 
 def test_a_closer_unconnected_facility_wins_by_its_estimate(diamond):

@@ -5,11 +5,14 @@ parallel edges), built once per district, with a KD-tree over its nodes and its 
 components.
 
 **The reach rule** (:class:`ReachRule`, used by the engine, siting, what-if and isochrones alike).
-A point is *on the network* when it lies within ``max_snap_m`` of a node; it joins the network
-there, and the snap leg counts as walked. The distance of a pair (origin, facility) is
+A point joins the network at its projection on the nearest street *edge* (the segment between
+the edge's end nodes, among the edges of its three nearest nodes); it is *on the network* when
+that projection lies within ``max_snap_m``. The snap leg counts as walked, and from the
+projection the walk continues along the edge to either end node (the along-edge remainders), or
+straight along the edge to a facility on the same edge. The distance of a pair (origin, facility) is
 
-* the network distance, snap legs included, when both ends are on the network and in the same
-  connected component;
+* the network distance, snap legs and along-edge remainders included, when both ends are on the
+  network and in the same connected component;
 * otherwise the straight line × ``detour_factor`` (an *estimate*, flagged as such).
 
 The distance to a set of facilities is the minimum over the set, so adding a site never makes a
@@ -63,12 +66,24 @@ class Distances:
 
 @dataclass(frozen=True)
 class Snapped:
-    """Where points join the network: nearest node, the snap leg, on/off, component (-1 off)."""
+    """Where points join the network: on the edge (u, v) at ``a`` metres from u and ``b`` from v
+    (u ≤ v), after a snap leg of ``offset``; on/off the network; component (-1 off)."""
 
-    node: NDArray[np.int64]
+    u: NDArray[np.int64]
+    v: NDArray[np.int64]
+    a: NDArray[np.float64]
+    b: NDArray[np.float64]
     offset: NDArray[np.float64]
     on: NDArray[np.bool_]
     component: NDArray[np.int64]
+
+    def edge_key(self, n_nodes: int) -> NDArray[np.int64]:
+        """One integer per undirected edge (u ≤ v)."""
+        return self.u * np.int64(n_nodes) + self.v
+
+    def subset(self, mask: NDArray[np.bool_]) -> Snapped:
+        return Snapped(self.u[mask], self.v[mask], self.a[mask], self.b[mask], self.offset[mask],
+                       self.on[mask], self.component[mask])  # fmt: skip
 
 
 class StreetNetwork:
@@ -129,16 +144,47 @@ class StreetNetwork:
         return len(self.xy)
 
     def snap(self, xy: NDArray[np.float64], max_snap_m: float) -> Snapped:
-        """Join each point to its nearest node; points beyond ``max_snap_m`` are off the network."""
+        """Join each point to the nearest edge among those of its 3 nearest nodes (vectorised);
+        points whose projection lies beyond ``max_snap_m`` are off the network."""
         n = len(xy)
         if self.tree is None or not n:
-            off = np.zeros(n, dtype=bool)
-            return Snapped(np.zeros(n, np.int64), np.full(n, np.inf), off, np.full(n, -1))
-        distance, index = self.tree.query(xy)
-        index = index.astype(np.int64)
-        on = distance <= max_snap_m
-        component = np.where(on, self.components[index], -1)
-        return Snapped(index, np.asarray(distance, dtype=float), on, component)
+            zero, none = np.zeros(n, np.int64), np.full(n, np.inf)
+            return Snapped(zero, zero, none, none, none.copy(), np.zeros(n, bool), np.full(n, -1))
+        k = min(3, self.n_nodes)
+        _, near = self.tree.query(xy, k=k)
+        near = near.reshape(n, k).astype(np.int64)
+        indptr, indices, data = self.csr.indptr, self.csr.indices, self.csr.data
+        degree = indptr[near + 1] - indptr[near]  # incident edges of each candidate node
+        point = np.repeat(np.repeat(np.arange(n), k), degree.ravel())
+        start = np.repeat(near.ravel(), degree.ravel())
+        offsets = np.arange(degree.sum()) - np.repeat(np.cumsum(degree.ravel()) - degree.ravel(),
+                                                      degree.ravel())  # fmt: skip
+        slot = indptr[start] + offsets
+        end, length = indices[slot].astype(np.int64), data[slot]
+        p0, p1, p = self.xy[start], self.xy[end], xy[point]
+        seg = p1 - p0
+        seg2 = np.einsum("ij,ij->i", seg, seg)
+        t = np.clip(np.einsum("ij,ij->i", p - p0, seg) / np.where(seg2 > 0, seg2, 1.0), 0.0, 1.0)
+        dist = np.hypot(*(p - (p0 + t[:, None] * seg)).T)
+        # nearest candidate edge per point: sort by (point, distance) and take the first
+        order = np.lexsort((dist, point))
+        first = order[np.r_[True, point[order][1:] != point[order][:-1]]]
+        u_, v_, t_, d_, len_ = start[first], end[first], t[first], dist[first], length[first]
+        lone = np.setdiff1d(np.arange(n), point[first])  # nearest nodes without edges (rare)
+        u, v = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        a, b, offset = np.zeros(n), np.zeros(n), np.zeros(n)
+        who = point[first]
+        flip = u_ > v_  # orient every edge u ≤ v, a measured from u
+        u[who], v[who] = np.where(flip, v_, u_), np.where(flip, u_, v_)
+        along = t_ * len_
+        a[who], b[who] = np.where(flip, len_ - along, along), np.where(flip, along, len_ - along)
+        offset[who] = d_
+        if len(lone):
+            u[lone] = v[lone] = near[lone, 0]
+            offset[lone] = np.hypot(*(xy[lone] - self.xy[near[lone, 0]]).T)
+        on = offset <= max_snap_m
+        component = np.where(on, self.components[u], -1)
+        return Snapped(u, v, a, b, offset, on, component)
 
     def node_distances(
         self,
@@ -203,6 +249,44 @@ def _nearest_unconnected(
     return result
 
 
+def _same_edge(origin: Snapped, facility: Snapped, n_nodes: int) -> NDArray[np.float64]:
+    """Per origin, the walk straight along its own edge to a facility on the same edge (inf if
+    none): ``offset_o + |a_o − a_f| + offset_f``. Vectorised by sorting facilities by edge."""
+    result = np.full(len(origin.u), np.inf)
+    f_key, o_key = facility.edge_key(n_nodes), origin.edge_key(n_nodes)
+    order = np.argsort(f_key, kind="stable")
+    keys = f_key[order]
+    lo, hi = np.searchsorted(keys, o_key, "left"), np.searchsorted(keys, o_key, "right")
+    count = hi - lo
+    rows = np.flatnonzero(origin.on & (count > 0))
+    if not len(rows):
+        return result
+    pair_o = np.repeat(rows, count[rows])
+    step = np.arange(count[rows].sum()) - np.repeat(
+        np.cumsum(count[rows]) - count[rows], count[rows]
+    )
+    pair_f = order[np.repeat(lo[rows], count[rows]) + step]
+    walk = (
+        origin.offset[pair_o]
+        + np.abs(origin.a[pair_o] - facility.a[pair_f])
+        + facility.offset[pair_f]
+    )
+    np.minimum.at(result, pair_o, walk)
+    return result
+
+
+def _via_nodes(origin: Snapped, at_nodes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Walk from each origin's projection to either end node, then on to the nearest source."""
+    return origin.offset + np.minimum(origin.a + at_nodes[origin.u], origin.b + at_nodes[origin.v])
+
+
+def _sources(snapped: Snapped) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Both end nodes of each on-network point, with the walk to reach them."""
+    on = snapped.subset(snapped.on)
+    return (np.concatenate([on.u, on.v]),
+            np.concatenate([on.offset + on.a, on.offset + on.b]))  # fmt: skip
+
+
 def nearest(
     network: StreetNetwork | None,
     origins_xy: NDArray[np.float64],
@@ -217,8 +301,9 @@ def nearest(
         return Distances(estimate_all, np.ones(n, dtype=bool))
     facility = network.snap(facilities_xy, rule.max_snap_m)
     origin = network.snap(origins_xy, rule.max_snap_m)
-    at_nodes = network.node_distances(facility.node[facility.on], facility.offset[facility.on])
-    walked = np.where(origin.on, origin.offset + at_nodes[origin.node], np.inf)
+    at_nodes = network.node_distances(*_sources(facility))
+    walked = np.where(origin.on, _via_nodes(origin, at_nodes), np.inf)
+    walked = np.minimum(walked, _same_edge(origin, facility.subset(facility.on), network.n_nodes))
     estimate = np.where(
         origin.on,
         rule.detour_factor * _nearest_unconnected(origins_xy, origin, facilities_xy, facility),
@@ -246,19 +331,27 @@ def within_radius(
     if network is not None and network.n_nodes > 0:
         source = network.snap(sources_xy, rule.max_snap_m)
         target = network.snap(targets_xy, rule.max_snap_m)
-        on_targets = np.flatnonzero(target.on)
+        on_t = np.flatnonzero(target.on)
+        t = target.subset(target.on)
         usable = np.flatnonzero(source.on)
         for start in range(0, len(usable), CHUNK):
             chunk = usable[start : start + CHUNK]
-            limit = float((radius[chunk] - source.offset[chunk]).max())
-            if limit < 0:
-                continue
-            dist = dijkstra(network.csr, directed=False, indices=source.node[chunk], limit=limit)
-            total = dist[:, target.node[on_targets]] + target.offset[on_targets]
-            total += source.offset[chunk, None]
+            reach = radius[chunk] - source.offset[chunk]
+            limit = max(float((reach - np.minimum(source.a[chunk], source.b[chunk])).max()), 0.0)
+            m = len(chunk)
+            dist = dijkstra(network.csr, directed=False, limit=limit,
+                            indices=np.concatenate([source.u[chunk], source.v[chunk]]))  # fmt: skip
+            from_u = dist[:m] + source.a[chunk, None]  # the source's walk to u, then on
+            from_v = dist[m:] + source.b[chunk, None]
+            at = np.minimum(from_u, from_v)  # to every node, from the source's projection
+            total = source.offset[chunk, None] + t.offset + np.minimum(
+                t.a + at[:, t.u], t.b + at[:, t.v])  # fmt: skip
+            same = (source.u[chunk, None] == t.u) & (source.v[chunk, None] == t.v)
+            along = source.offset[chunk, None] + t.offset + np.abs(source.a[chunk, None] - t.a)
+            total = np.where(same, np.minimum(total, along), total)
             hit_r, hit_c = np.nonzero(total <= radius[chunk, None])
             rows.append(chunk[hit_r])
-            cols.append(on_targets[hit_c])
+            cols.append(on_t[hit_c])
     # estimated pairs: not connected through the network, straight line x detour within radius
     hits = cKDTree(targets_xy).query_ball_point(sources_xy, radius / rule.detour_factor)
     lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
@@ -291,10 +384,11 @@ def from_origin(
     if network is None or network.n_nodes == 0 or not len(targets_xy):
         return Distances(straight, np.ones(len(targets_xy), dtype=bool))
     origin = network.snap(origin_xy, rule.max_snap_m)
-    target = network.snap(targets_xy, rule.max_snap_m)
-    linked = target.on & origin.on[0] & (target.component == origin.component[0])
     if not origin.on[0]:
         return Distances(straight, np.ones(len(targets_xy), dtype=bool))
-    at_nodes = network.node_distances(origin.node, origin.offset, limit_m)
-    walked = at_nodes[target.node] + target.offset
+    target = network.snap(targets_xy, rule.max_snap_m)
+    linked = target.on & (target.component == origin.component[0])
+    at_nodes = network.node_distances(*_sources(origin), limit_m)
+    walked = _via_nodes(target, at_nodes)
+    walked = np.minimum(walked, _same_edge(target, origin, network.n_nodes))
     return Distances(np.where(linked, walked, straight), ~linked)
