@@ -61,3 +61,30 @@ def test_empty_intersection_exits_2(env, capsys):
 def test_bad_usage_exits_2(capsys):
     assert main(["fetch"]) == 2
     assert main([]) == 2
+
+
+def test_fetch_with_a_street_file_is_remembered_until_the_next_fetch(monkeypatch, settings,
+                                                                       tmp_path, capsys):  # fmt: skip
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))  # its own cache: the choice is per cache
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    street_file = settings.data_dir / "osm" / "shanghai_center.osm"
+    assert main(["fetch", "hongkou", "--osm-file", str(street_file)]) == 0
+    capsys.readouterr()
+    assert main(["info", "hongkou", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    streets = [s for s in info["sources"] if s["kind"] == "streets"]
+    assert [s["origin"] for s in streets] == [str(street_file)]
+    coverage = next(n for n in info["notes"] if n.startswith("shanghai_center.osm:"))
+    assert "in Hongkou" in coverage and "outside Hongkou and is not used" in coverage
+    assert main(["fetch", "hongkou"]) == 0  # no --osm-file: back to the default sources
+    capsys.readouterr()
+    assert main(["info", "hongkou", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert all(s.get("note") == "data pack" for s in info["sources"] if s["kind"] == "streets")
+
+
+def test_a_district_without_a_plan_says_so(env, capsys):
+    assert main(["report", "jingan", "--res", "8"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Jing'an — no plan targets"

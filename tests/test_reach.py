@@ -48,7 +48,9 @@ def test_points_join_the_nearest_edge_not_the_nearest_node():
     assert nearest(net, cell, shop, RULE).metres[0] == pytest.approx(140.0)
     assert from_origin(net, cell, shop, 1e9, RULE).metres[0] == pytest.approx(140.0)
     matrix = within_radius(net, shop, cell, np.array([140.0]), RULE).toarray()
-    assert matrix[0, 0] and not within_radius(net, shop, cell, np.array([139.0]), RULE).toarray()[0, 0]
+    assert (
+        matrix[0, 0] and not within_radius(net, shop, cell, np.array([139.0]), RULE).toarray()[0, 0]
+    )
     # a longer detour for a shop beyond the far end: via node B
     far = np.array([[430.0, 0.0]])  # 30 m past B, on no edge: joins at B with a 30 m leg
     assert nearest(net, cell, far, RULE).metres[0] == pytest.approx(20 + 250 + 30)

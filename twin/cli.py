@@ -119,8 +119,19 @@ def _print_summary(summary: dict) -> None:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Load everything for a district and cache it."""
+    from twin.districts import resolve
+    from twin.store import remember_street_file
+
     print(f"fetching {args.district} ...", file=sys.stderr)
+    settings = _settings(args)
+    slug = resolve(args.district).slug
+    osm_file = Path(args.osm_file) if args.osm_file else None
+    remember_street_file(slug, None, settings)  # a fetch without --osm-file forgets the file
     loaded = _load(args, refresh=True)
+    remember_street_file(slug, osm_file, settings)  # later commands use the same streets
+    if osm_file is not None:
+        print(f"later commands for {loaded.name} use the streets of {osm_file} until another "
+              f"'twin fetch {slug}' says otherwise", file=sys.stderr)  # fmt: skip
     _print_summary(loaded.summary())
     return EXIT_OK
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import osmnx as ox
 import pandas as pd
 import shapely
@@ -142,6 +143,28 @@ def study_area_of(
     return shapely.make_valid(covered_wgs.intersection(boundary))
 
 
+def street_file_coverage(
+    graph: nx.MultiDiGraph, path: Path, preset: DistrictPreset, settings: Settings
+) -> str:
+    """Which districts a street file's nodes fall in, and how much lies outside this one."""
+    xs = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), float, graph.number_of_nodes())
+    ys = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), float, graph.number_of_nodes())
+    districts = boundary_source.pack_district_boundaries(settings)
+    if not len(xs):
+        return f"{path.name} holds no street nodes."
+    shares = []
+    for adcode, name, geometry in zip(districts["adcode"], districts["name_en"],
+                                      districts.geometry, strict=True):  # fmt: skip
+        share = float(shapely.contains_xy(geometry, xs, ys).mean())
+        if share > 0.005:
+            shares.append((share, str(name), str(adcode) == preset.adcode))
+    shares.sort(reverse=True)
+    inside = next((s for s, _, own in shares if own), 0.0)
+    listed = ", ".join(f"{s:.0%} in {n}" for s, n, _ in shares[:5]) or "no known district"
+    return (f"{path.name}: {len(xs):,} street nodes, {listed}; {1 - inside:.0%} of the file lies "
+            f"outside {preset.name_en} and is not used")  # fmt: skip
+
+
 def clip_graph(graph: nx.MultiDiGraph, boundary: BaseGeometry) -> nx.MultiDiGraph | None:
     """The part of ``graph`` inside ``boundary`` (edges crossing it are kept whole)."""
     try:
@@ -167,7 +190,9 @@ def _load_streets(
 ) -> tuple[nx.MultiDiGraph | None, list[SourceRecord]]:
     if osm_file is not None:
         progress(f"streets: reading {osm_file}")
-        graph = clip_graph(osm_source.graph_from_file(osm_file, settings), boundary)
+        whole = osm_source.graph_from_file(osm_file, settings)
+        notes.append(street_file_coverage(whole, osm_file, preset, settings))
+        graph = clip_graph(whole, boundary)
         if graph is None:
             msg = (
                 f"{osm_file} has no streets inside {preset.name_en}; "

@@ -22,7 +22,7 @@ import shapely
 from twin.districts import resolve
 from twin.model import District, Progress, district_from_sources
 from twin.settings import Settings
-from twin.sources.cache import cache_key, file_fingerprint
+from twin.sources.cache import atomic_write, cache_key, file_fingerprint
 from twin.sources.record import SourceRecord
 
 FORMAT_VERSION = 2  # 2: POIs carry their GB 50180 facility type
@@ -100,6 +100,30 @@ def _quiet(_: str) -> None:
     return None
 
 
+def _choice_path(slug: str, settings: Settings) -> Path:
+    return settings.cache_dir / "choices" / f"{slug}.json"
+
+
+def remember_street_file(slug: str, osm_file: Path | None, settings: Settings) -> None:
+    """Record the street file ``twin fetch`` chose (None: the default sources again)."""
+    path = _choice_path(slug, settings)
+    if osm_file is None:
+        path.unlink(missing_ok=True)
+        return
+    text = json.dumps({"osm_file": str(Path(osm_file).resolve())})
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def remembered_street_file(slug: str, settings: Settings) -> Path | None:
+    """The street file a previous ``twin fetch`` chose for ``slug``, if it still exists."""
+    path = _choice_path(slug, settings)
+    try:
+        chosen = Path(json.loads(path.read_text(encoding="utf-8"))["osm_file"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return chosen if chosen.exists() else None
+
+
 def load_district(
     name: str,
     settings: Settings | None = None,
@@ -116,18 +140,24 @@ def load_district(
 
     With ``cache`` (the default) the result is read from and written to the district cache
     (``TWIN_CACHE_DIR``), keyed by every input; ``refresh`` rebuilds the entry. Without it the
-    sources are read every time and nothing is written.
+    sources are read every time and nothing is written. Without ``osm_file``, the street file a
+    previous ``twin fetch --osm-file`` chose for the district is used (see
+    :func:`remember_street_file`).
 
     >>> hongkou = load_district("虹口")  # doctest: +SKIP
     >>> hongkou.summary()["study_area_share"]  # doctest: +SKIP
     0.53
     """
     settings = settings or Settings.from_env()
+    slug = resolve(name).slug
+    if osm_file is None:
+        osm_file = remembered_street_file(slug, settings)
+        if osm_file is not None:
+            progress(f"streets: {osm_file} (chosen by an earlier 'twin fetch --osm-file')")
     inputs = {"osm_file": osm_file, "boundary_file": boundary_file,
               "boundary_crs": boundary_crs, "demand_raster": demand_raster}  # fmt: skip
     if not cache:
         return district_from_sources(name, settings, progress=progress, **inputs)  # type: ignore[arg-type]
-    slug = resolve(name).slug
     key = district_key(slug, settings, **inputs, offline=str(settings.offline))  # type: ignore[arg-type]
     folder = entry_dir(slug, key, settings)
     if not refresh:

@@ -48,6 +48,15 @@ def boundary_from_pack(
     return _clean(geometry, str(path)), record
 
 
+def pack_district_boundaries(settings: Settings) -> gpd.GeoDataFrame:
+    """Every district of the data pack (adcode, name_en, geometry in WGS-84); empty without one."""
+    if settings.data_dir is None or not (settings.data_dir / PACK_DISTRICTS).exists():
+        return gpd.GeoDataFrame({"adcode": [], "name_en": []}, geometry=[], crs=4326)
+    frame = gpd.read_file(settings.data_dir / PACK_DISTRICTS)
+    frame["geometry"] = [geometry_to_wgs84(g, "gcj02") for g in frame.geometry]
+    return frame[["adcode", "name_en", "geometry"]].set_crs(4326, allow_override=True)
+
+
 def boundary_from_file(
     path: Path, crs: CrsName = "wgs84", name: str | None = None
 ) -> tuple[BaseGeometry, SourceRecord]:
