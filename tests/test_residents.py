@@ -105,3 +105,35 @@ def test_the_elderly_profile_shortens_the_standard_distances(town, town_build):
     slow_share = {r["key"]: r["share_met"] for r in slow.standard_figures()["facilities"]}
     assert all(slow_share[k] <= fast_share[k] + 1e-9 for k in slow_share)
     assert sum(slow_share.values()) < sum(fast_share.values())
+
+
+def test_residential_buildings_carry_people_by_floor_area(town, grid, tmp_path):
+    """An OSM file with two apartment blocks (6 and 12 floors) and a shop: floor area decides."""
+    from twin.sources.demand import buildings_from_osm_file, demand_from_buildings
+
+    b = town.boundary.bounds
+    x0, y0, d = b[0] + 0.004, b[1] + 0.004, 0.0005
+    nodes, ways = [], []
+    for k, (dx, levels, kind) in enumerate([(0.0, 6, "apartments"), (0.004, 12, "apartments"),
+                                            (0.008, 3, "retail")]):  # fmt: skip
+        ids = [100 * k + i for i in range(4)]
+        corners = [(0, 0), (d, 0), (d, d), (0, d)]
+        for nid, (cx, cy) in zip(ids, corners, strict=True):
+            nodes.append(
+                f'<node id="{nid + 1}" version="1" lat="{y0 + cy:.7f}" lon="{x0 + dx + cx:.7f}"/>'
+            )
+        refs = "".join(f'<nd ref="{i + 1}"/>' for i in [*ids, ids[0]])
+        ways.append(f'<way id="{k + 1}" version="1">{refs}<tag k="building" v="{kind}"/>'
+                    f'<tag k="building:levels" v="{levels}"/></way>')  # fmt: skip
+    path = tmp_path / "blocks.osm"
+    path.write_text('<?xml version="1.0"?><osm version="0.6">' + "".join(nodes + ways) + "</osm>",
+                    encoding="utf-8")  # fmt: skip
+    features = buildings_from_osm_file(path, town.boundary)
+    frame, record = demand_from_buildings(features, town.boundary, 9000.0, str(path))
+    assert len(frame) == 2  # the shop is not a home
+    assert sorted(frame["population"].round()) == [3000.0, 6000.0]  # 6 vs 12 floors
+    assert (
+        "building floor area" in set(frame["method"]) and "2 residential buildings" in record.note
+    )
+    result = distribute_residents(grid, frame, town.boundary, CRS, 9)
+    assert result.counts.sum() == 9000 and "bandwidth 40 m" in result.method

@@ -267,6 +267,7 @@ def _load_demand(
     boundary: BaseGeometry,
     settings: Settings,
     demand_raster: Path | None,
+    osm_file: Path | None,
     notes: list[str],
     progress: Progress,
 ) -> tuple[gpd.GeoDataFrame, list[SourceRecord]]:
@@ -274,6 +275,15 @@ def _load_demand(
         progress(f"demand: population raster {demand_raster}")
         frame, record = demand_source.demand_from_raster(demand_raster, boundary)
         return frame, [record]
+    if osm_file is not None and not str(osm_file).endswith(".graphml"):
+        progress(f"demand: residential buildings in {osm_file}")
+        features = demand_source.buildings_from_osm_file(osm_file, boundary)
+        found = demand_source.demand_from_buildings(features, boundary, preset.population,
+                                                    str(osm_file))  # fmt: skip
+        if found is not None:
+            return found[0], [found[1]]
+        notes.append(f"{Path(osm_file).name} has no residential buildings inside "
+                     f"{preset.name_en}; residents follow the data pack's addresses")  # fmt: skip
     if settings.data_dir is not None:
         progress("demand: data pack residential addresses")
         frame, record = demand_source.demand_from_pack(boundary, preset.population, settings)
@@ -325,7 +335,7 @@ def district_from_sources(
         study_area = study_area_of(graph, boundary, crs, settings.norms.reach.study_area_buffer_m)
     pois, poi_summary, poi_records = _load_pois(boundary, crs, settings, osm_file, notes, progress)
     demand, demand_records = _load_demand(
-        preset, boundary, settings, demand_raster, notes, progress
+        preset, boundary, settings, demand_raster, osm_file, notes, progress
     )
     if graph is not None and len(demand) and demand_raster is None:
         xs, ys = street_reference_points(graph)

@@ -102,3 +102,76 @@ def demand_from_raster(path: Path, area: BaseGeometry) -> tuple[gpd.GeoDataFrame
         f"{len(frame)} populated pixels, {values.sum():,.0f} residents",
     )  # fmt: skip
     return frame, record
+
+
+RESIDENTIAL_BUILDINGS = frozenset(
+    {"residential", "apartments", "house", "dormitory", "terrace", "detached", "semidetached_house"}
+)
+DEFAULT_LEVELS = {"house": 2.0, "terrace": 3.0, "detached": 2.0}  # else 6: a Shanghai walk-up
+BUILDING_TAGS = {"building": True, "landuse": ["residential"]}
+
+
+def _levels(features: gpd.GeoDataFrame) -> np.ndarray:
+    """Floors of each building: ``building:levels``, else ``height`` / 3 m, else by type."""
+    kind = features["building"].astype(str)
+    default = kind.map(DEFAULT_LEVELS).fillna(6.0).to_numpy(dtype=float)
+    levels = pd.to_numeric(features.get("building:levels"), errors="coerce")
+    height = pd.to_numeric(features.get("height"), errors="coerce") / 3.0
+    out = np.where(np.isfinite(levels), levels, np.where(np.isfinite(height), height, default)) if (
+        levels is not None and height is not None) else default  # fmt: skip
+    return np.clip(np.asarray(out, dtype=float), 1.0, 100.0)
+
+
+def demand_from_buildings(
+    features: gpd.GeoDataFrame, area: BaseGeometry, population: float, origin: str
+) -> tuple[gpd.GeoDataFrame, SourceRecord] | None:
+    """Residential buildings as demand: the census ``population`` shared by floor area.
+
+    Residential building types count anywhere; ``building=yes`` counts inside
+    ``landuse=residential``. None when the features hold no residential building in ``area``.
+    """
+    if features is None or features.empty or "building" not in features.columns:
+        return None
+    polygons = features[features.geom_type.isin(["Polygon", "MultiPolygon"])]
+    buildings = polygons[polygons["building"].notna()]
+    if "landuse" in polygons.columns:
+        landuse = polygons[polygons["landuse"] == "residential"]
+    else:
+        landuse = polygons.iloc[0:0]
+    kind = buildings["building"].astype(str)
+    generic = kind.isin(["yes"])
+    in_residential = (
+        buildings.geometry.representative_point().within(landuse.geometry.union_all())
+        if len(landuse) else pd.Series(False, index=buildings.index)
+    )  # fmt: skip
+    homes = buildings[kind.isin(RESIDENTIAL_BUILDINGS) | (generic & in_residential)]
+    centres = homes.geometry.representative_point()
+    homes = homes[centres.within(area)]
+    if homes.empty:
+        return None
+    point = homes.geometry.representative_point().iloc[0]
+    from twin.crs import utm_crs
+
+    footprint = homes.geometry.to_crs(utm_crs(point.x, point.y)).area.to_numpy()
+    floor_area = footprint * _levels(homes)
+    frame = gpd.GeoDataFrame(
+        {"population": population * floor_area / floor_area.sum(),
+         "method": "building floor area", "floor_area_m2": floor_area},
+        geometry=homes.geometry.representative_point().to_numpy(), crs=4326,
+    )  # fmt: skip
+    record = SourceRecord(
+        "demand", origin, "WGS-84", "© OpenStreetMap contributors (ODbL)",
+        f"{len(frame):,} residential buildings, {floor_area.sum() / 1e6:.2f} km² of floor area; "
+        f"{population:,.0f} residents (2020 census) shared by floor area",
+    )  # fmt: skip
+    return frame, record
+
+
+def buildings_from_osm_file(path: Path, area: BaseGeometry) -> gpd.GeoDataFrame:
+    """Building and residential land-use polygons of an OSM XML file inside ``area``."""
+    import osmnx as ox
+
+    try:
+        return ox.features_from_xml(path, polygon=area, tags=BUILDING_TAGS)
+    except (ValueError, ox._errors.InsufficientResponseError):  # nothing of the kind in the file
+        return gpd.GeoDataFrame(geometry=[], crs=4326)
