@@ -1,33 +1,51 @@
-"""twin viewer: page config, the shared sidebar and routing. Logic lives in twin/ and app_pages/."""
+"""twin viewer: page config, the shared sidebar and routing. Logic lives in twin/ and app_pages/.
+
+The view lives in the URL (district, resolution, elderly profile, map metric, hexagon), so a
+view can be shared and reopened.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from twin.districts import load_presets
+from twin.norms import default_norms
 
-st.set_page_config(page_title="twin · Shanghai district twin", page_icon="🏙️", layout="wide")
+# no page_icon: a Material icon would be fetched from Google's font server as the favicon
+st.set_page_config(page_title="twin · Shanghai district twin", layout="wide")
 
 presets = load_presets()
 labels = {p.slug: f"{p.name_en} {p.name_zh}" for p in presets}
-st.sidebar.selectbox(
-    "District", list(labels), format_func=labels.__getitem__, key="district", index=1
-)
+params = st.query_params
+if "district" not in st.session_state:  # the URL sets the first view
+    st.session_state["district"] = (
+        params.get("district") if params.get("district") in labels else "hongkou"
+    )
+    resolution = params.get("res", "9")
+    st.session_state["resolution"] = int(resolution) if resolution in {"7", "8", "9", "10"} else 9
+    st.session_state["elderly"] = params.get("elderly") == "1"
+st.sidebar.selectbox("District", list(labels), format_func=labels.__getitem__, key="district")
 st.sidebar.select_slider(
-    "H3 resolution", options=[7, 8, 9, 10], value=9, key="resolution",
+    "H3 resolution", options=[7, 8, 9, 10], key="resolution",
     help="9 ≈ 0.1 km² hexagons (the Nature Cities 15-minute grid); 7 ≈ 5 km², 10 ≈ 0.015 km²",
 )  # fmt: skip
-st.sidebar.toggle("Elderly walking profile (3.6 km/h)", key="elderly")
+walking = default_norms().walking
+st.sidebar.toggle(f"Elderly walking profile ({walking.elderly_speed_kmh:g} km/h)", key="elderly")
 st.sidebar.caption("Map data © OpenStreetMap contributors (ODbL)")
+params["district"] = st.session_state["district"]
+params["res"] = str(st.session_state["resolution"])
+params["elderly"] = "1" if st.session_state["elderly"] else "0"
 
+# no page icons: a Material icon becomes the tab's favicon, fetched from Google's font server
 pages = [
-    st.Page("app_pages/overview.py", title="Overview", icon="📊", default=True),
-    st.Page("app_pages/coverage.py", title="Coverage map", icon="🗺️", url_path="coverage"),
-    st.Page("app_pages/life_circle.py", title="Life circle", icon="🚶", url_path="life-circle"),
-    st.Page("app_pages/gaps.py", title="Gaps", icon="🎯", url_path="gaps"),
-    st.Page("app_pages/whatif.py", title="What-if", icon="🧪", url_path="what-if"),
-    st.Page("app_pages/data.py", title="Data", icon="📥", url_path="data"),
-    st.Page("app_pages/export.py", title="Export", icon="📤", url_path="export"),
-    st.Page("app_pages/district.py", title="Sources", icon="📚", url_path="sources"),
-]
+    st.Page("app_pages/overview.py", title="Overview", default=True),
+    st.Page("app_pages/coverage.py", title="Coverage map", url_path="coverage"),
+    st.Page("app_pages/life_circle.py", title="Life circle",
+            url_path="life-circle"),
+    st.Page("app_pages/gaps.py", title="Gaps", url_path="gaps"),
+    st.Page("app_pages/whatif.py", title="What-if", url_path="what-if"),
+    st.Page("app_pages/data.py", title="Data", url_path="data"),
+    st.Page("app_pages/export.py", title="Export", url_path="export"),
+    st.Page("app_pages/district.py", title="Sources", url_path="sources"),
+]  # fmt: skip
 st.navigation(pages).run()

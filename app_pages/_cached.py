@@ -15,10 +15,12 @@ import pandas as pd
 import streamlit as st
 
 from twin.analysis.engine import LAYERS, CoverageParams, compute
+from twin.analysis.places import PlaceNamer
 from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
 from twin.model import District
 from twin.network import StreetNetwork
+from twin.render.static import map_png
 from twin.settings import Settings
 from twin.store import load_district
 
@@ -81,6 +83,39 @@ def district_coverage(
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]:
     """Coverage of ``slug`` with this session's layers."""
     return coverage(slug, resolution, elderly, layers_token(slug), current_layers(slug))
+
+
+@st.cache_resource(show_spinner=False)
+def place_namer(slug: str) -> PlaceNamer:
+    """Names the places of ``slug`` (nearest named street or POI)."""
+    return PlaceNamer(load(slug))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def static_map_png(
+    slug: str, resolution: int, elderly: bool, metric_key: str, unserved_only: bool
+) -> bytes:
+    """The current map as a PNG (same classes as the viewer), for download."""
+    loaded = load(slug)
+    cells, report, _ = district_coverage(slug, resolution, elderly)
+    metric_layer = {"base_stations": "base_stations", "rsrp": "base_stations",
+                    "sinr": "base_stations", "charging": "charging", "lockers": "lockers"}  # fmt: skip
+    sites = current_layers(slug).get(metric_layer.get(metric_key, ""))
+    streets = street_lines(slug)
+    return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
+                   unserved_only, f"{loaded.preset.label}",
+                   " · ".join(dict.fromkeys(report["attribution"])))  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False)
+def street_lines(slug: str) -> gpd.GeoSeries | None:
+    """The street network's edges as lines (None without streets)."""
+    loaded = load(slug)
+    if not loaded.has_streets:
+        return None
+    import osmnx as ox
+
+    return ox.graph_to_gdfs(loaded.graph, nodes=False, fill_edge_geometry=True).geometry
 
 
 def coverage_params(resolution: int, elderly: bool) -> CoverageParams:

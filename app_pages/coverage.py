@@ -1,111 +1,169 @@
-"""Coverage map: hexagons coloured by a metric, assets, boundary and streets; 2D or 3D CIM view."""
+"""Coverage map: served / unserved by each layer's rule, with names, sites, a CIM view and a PNG."""
 
 from __future__ import annotations
 
 import pydeck as pdk
 import streamlit as st
 
-from app_pages._cached import current_layers
+from app_pages._cached import current_layers, place_namer, static_map_png
 from app_pages._state import current_view, loaded_coverage
-from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, streets_layer, view_of
-from twin.render.hexagons import METRICS, hexagon_layer, legend_html, metric_for
+from twin.analysis.places import largest_cluster
+from twin.context import LayerContext
+from twin.render.basemap import (
+    CAMERAS,
+    OSM_CREDIT,
+    boundary_layer,
+    deck,
+    mast_layers,
+    points_layer,
+    street_labels_layer,
+    streets_layer,
+    view_of,
+)
+from twin.render.hexagons import METRICS, hexagon_layer, legend_html, outline_layer, unserved_mask
 from twin.settings import Settings
 
 ASSET_STYLE = {  # layer: (label, colour, tooltip columns, radius m)
-    "base_stations": ("5G base stations", [40, 90, 200, 220], ["feature_id", "band", "height_m"], 12),
-    "charging": ("Charging stations", [0, 140, 140, 230], ["feature_id", "piles", "fast_piles"], 25),
-    "lockers": ("Locker groups", [150, 60, 170, 220], ["feature_id", "site_type", "compartments"], 10),
+    "base_stations": ("5G site", [30, 30, 30, 230], ["band", "height_m", "downtilt_deg"], 12),
+    "charging": ("Charging station", [0, 140, 140, 230], ["piles", "fast_piles", "service_radius_m"], 25),
+    "lockers": ("Locker group", [150, 60, 170, 220], ["site_type", "compartments", "status"], 10),
 }  # fmt: skip
-METRIC_LABELS = {key: m.label for key, m in METRICS.items()}
-TOOLTIP = {
-    "html": "<b>{h3}</b><br/>value: {value}<br/>residents: {residents}"
-    "<br/>{feature_id} {band}{piles}{site_type}",
-    "style": {"fontSize": "12px"},
-}
+LAYER_OF_METRIC = {"base_stations": "base_stations", "rsrp": "base_stations",
+                   "sinr": "base_stations", "charging": "charging", "lockers": "lockers"}  # fmt: skip
 
 view = current_view()
 loaded, cells, report, measured = loaded_coverage(view)
 st.title(f"Coverage map · {view.preset.label}")
+params = st.query_params
+keys = [k for k in METRICS if METRICS[k].column in cells.columns]
+if "metric" not in st.session_state and params.get("metric") in keys:
+    st.session_state["metric"] = params["metric"]
 
 left, mid, right = st.columns([2, 2, 1])
 metric_key = left.selectbox(
-    "Colour hexagons by", list(METRIC_LABELS), format_func=METRIC_LABELS.__getitem__, key="metric"
-)
-shown = mid.multiselect(
-    "Assets", list(ASSET_STYLE), default=["charging"],
-    format_func=lambda k: ASSET_STYLE[k][0], key="assets",
+    "Map", keys, format_func=lambda k: METRICS[k].label, key="metric",
+    help="Each layer's rule is the colour break: blue served, orange and red not.",
 )  # fmt: skip
-three_d = right.toggle("3D CIM view", key="three_d")
+metric = METRICS[metric_key]
+own_layer = LAYER_OF_METRIC.get(metric_key)
+shown = mid.multiselect(
+    "Sites", list(ASSET_STYLE), default=[own_layer] if own_layer else [],
+    format_func=lambda k: ASSET_STYLE[k][0] + "s", key=f"assets_{metric_key}",
+)  # fmt: skip
+unserved_only = right.toggle("Unserved residents only", key="unserved_only",
+                             disabled=metric.unserved_flag is None)  # fmt: skip
+three_d = right.toggle("3D CIM view", key="three_d",
+                       help="hexagons raised by residents, 5G sites as masts with their sectors")  # fmt: skip
 online = not Settings.from_env().offline
 web_basemap = right.toggle("Web basemap", key="web_basemap", disabled=not online,
                            help="CARTO tiles, online only; offline the streets drawn from OSM are the basemap")  # fmt: skip
-pitch, bearing = 0.0, 0.0
+params["metric"] = metric_key
+
+# headline: who is unserved, and where the largest cluster is
+namer = place_namer(view.preset.slug)
+ctx = LayerContext(loaded)
+if metric.unserved_flag is not None:
+    mask = unserved_mask(cells, metric)
+    people = int(cells.loc[mask, "residents"].sum())
+    total = max(int(cells["residents"].sum()), 1)
+    cluster = largest_cluster(cells, mask, ctx)
+    where = ""
+    if cluster is not None:
+        name = namer.near([cluster.lon], [cluster.lat])[0]
+        where = (f"; the largest unserved cluster ({cluster.cells} hexagons, "
+                 f"{cluster.residents:,} residents) lies near {name or 'no named place'}")  # fmt: skip
+    headline = f"{people:,} residents unserved ({people / total:.0%}){where}."
+else:
+    headline = f"{int(cells['residents'].sum()):,} residents in {len(cells):,} hexagons."
+st.markdown(legend_html(metric, headline), unsafe_allow_html=True)
+
+focus = st.session_state.get("focus_cell") or params.get("hex")
+camera = "District"
 if three_d:
-    c1, c2 = st.columns(2)
-    pitch = c1.slider("Pitch", 0, 60, 45, key="pitch")
-    bearing = c2.slider("Bearing", -180, 180, -20, key="bearing")
+    c1, c2, c3 = st.columns(3)
+    camera = c1.selectbox("Camera", list(CAMERAS), key="camera")
+    pitch = c2.slider("Pitch", 0, 60, 45, key="pitch")
+    bearing = c3.slider("Bearing", -180, 180, -20, key="bearing")
+else:
+    pitch, bearing = 0.0, 0.0
 
-metric = metric_for(metric_key, cells)
-if metric.column not in cells.columns:
-    st.warning(f"{metric.label} is not available: its layer is missing.")
-    st.stop()
-
+layers_now = current_layers(view.preset.slug)
 deck_layers = []
 if loaded.has_streets:
     deck_layers.append(streets_layer(loaded.graph))
 try:
-    deck_layers.append(hexagon_layer(cells, metric, ["residents"], extruded=three_d))
+    deck_layers.append(hexagon_layer(cells, metric, extruded=three_d, unserved_only=unserved_only))
 except ValueError as exc:  # too many hexagons for one view
     st.warning(str(exc))
     st.stop()
 deck_layers.append(boundary_layer(loaded.boundary))
-layers = current_layers(view.preset.slug)
+if loaded.has_streets:
+    labels = street_labels_layer(loaded.graph)
+    if labels is not None:
+        deck_layers.append(labels)
 for name in shown:
     label, colour, columns, radius = ASSET_STYLE[name]
-    frame = layers[name]
-    deck_layers.append(
-        points_layer(frame, name, colour, [c for c in columns if c in frame], radius)
-    )
+    if three_d and name == "base_stations":
+        deck_layers.extend(mast_layers(layers_now[name]))
+    else:
+        deck_layers.append(points_layer(layers_now[name], name, colour, columns, radius, label))
+if focus is not None and focus in set(cells["h3"]):
+    deck_layers.append(outline_layer(focus))
 
 state = view_of(loaded.boundary, pitch=pitch)
 state.bearing = bearing
-focus = st.session_state.get("focus_cell")
+preset = CAMERAS.get(camera)
 if focus is not None and focus in set(cells["h3"]):
     row = cells.loc[cells["h3"] == focus].iloc[0]
     state = pdk.ViewState(latitude=row["lat"], longitude=row["lon"], zoom=15, pitch=pitch,
                           bearing=bearing)  # fmt: skip
-deck = pdk.Deck(
-    layers=deck_layers, initial_view_state=state, tooltip=TOOLTIP,
-    map_style="light" if web_basemap and online else None,
-)  # fmt: skip
+if preset is not None:
+    lon, lat, zoom, pitch_p, bearing_p = preset
+    if lon == "focus":
+        lon, lat = state.longitude, state.latitude
+    state = pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom, pitch=pitch_p, bearing=bearing_p)
 event = st.pydeck_chart(
-    deck, height=600, on_select="rerun", selection_mode="single-object", key="coverage_map"
-)
-st.markdown(legend_html(metric), unsafe_allow_html=True)
+    deck(deck_layers, state, web_basemap and online), height=600, on_select="rerun",
+    selection_mode="single-object", key="coverage_map",
+)  # fmt: skip
 st.caption(
     f"Basemap: streets and boundary drawn from the data, no web tiles. Streets {OSM_CREDIT} "
-    "(ODbL). " + " · ".join(report["attribution"])
+    "(ODbL). " + " · ".join(dict.fromkeys(report["attribution"]))
 )
+if three_d and not any("building" in str(s.get("note", "")) for s in loaded.summary()["sources"]):
+    st.caption("No OSM buildings are loaded (the offline data pack has none): the 3D view raises "
+               "hexagons by residents; `twin fetch --osm-file` with buildings adds them.")  # fmt: skip
+st.download_button(
+    "Download this map (PNG, with legend, scale bar and north arrow)",
+    static_map_png(view.preset.slug, view.resolution, view.elderly, metric_key, unserved_only),
+    file_name=f"twin_{view.preset.slug}_{metric_key}.png", mime="image/png",
+)  # fmt: skip
 
 picked = (event.selection.objects or {}).get("hexagons", []) if event else []
 chosen = picked[0]["h3"] if picked else focus
 if chosen is not None and chosen in set(cells["h3"]):
     st.session_state["focus_cell"] = chosen
+    params["hex"] = chosen
     row = cells.loc[cells["h3"] == chosen].iloc[0]
-    st.subheader(f"Hexagon {chosen}")
+    near = namer.near([row["lon"]], [row["lat"]])[0]
+    st.subheader(f"Hexagon {chosen}" + (f" · near {near}" if near else ""))
     figures = st.columns(5)
-    figures[0].metric("Residents", f"{row['residents']:,.0f}")
-    if "rsrp_dbm" in row:
-        figures[1].metric("5G RSRP", f"{row['rsrp_dbm']:.0f} dBm", row["quality_5g"],
+    figures[0].metric("Residents", f"{int(row['residents']):,}")
+    if "p_covered_5g" in row:
+        figures[1].metric("5G covered", f"{row['p_covered_5g']:.0%} of locations",
+                          f"RSRP {row['rsrp_dbm']:.0f} dBm, SINR {row['sinr_db']:.0f} dB",
                           delta_color="off")  # fmt: skip
     if "charging_m" in row:
         figures[2].metric("Charging walk", f"{row['charging_m']:,.0f} m",
-                          "estimated" if row["charging_estimated"] else "street network",
+                          f"radius {row['charging_radius_m']:,.0f} m"
+                          + (", estimated" if row["charging_estimated"] else ""),
                           delta_color="off")  # fmt: skip
     if "locker_m" in row:
         figures[3].metric("Locker walk", f"{row['locker_m']:,.0f} m",
-                          "covered" if row["covered_lockers"] else "not covered",
+                          "served" if row["covered_lockers"] else "not served",
                           delta_color="off")  # fmt: skip
-    figures[4].metric("Within 15 min", f"{row['lc_15']} / {len(measured)} categories")
+    figures[4].metric("Within 15 min", f"{row['lc_15']} of {len(measured)} categories")
+    if row.get("gb_missing"):
+        st.caption(f"Missing here by GB 50180: {row['gb_missing']}")
 else:
     st.caption("Click a hexagon to see its figures.")

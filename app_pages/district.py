@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import pydeck as pdk
 import streamlit as st
 
 from app_pages._cached import load
 from twin.districts import load_presets
-from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, streets_layer, view_of
+from twin.render.basemap import (
+    OSM_CREDIT,
+    boundary_layer,
+    deck,
+    points_layer,
+    street_labels_layer,
+    streets_layer,
+    view_of,
+)
 
 presets = {p.slug: p for p in load_presets()}
 slug = st.session_state.get("district", "hongkou")
@@ -30,16 +37,13 @@ layers = [boundary_layer(loaded.boundary)]
 if loaded.has_streets:
     layers.insert(0, streets_layer(loaded.graph))
 pois = loaded.pois[loaded.pois["in_district"]]
-layers.append(points_layer(pois, "pois", [230, 120, 30, 200], ["name", "category"], 12))
-st.pydeck_chart(
-    pdk.Deck(
-        layers=layers,
-        initial_view_state=view_of(loaded.boundary),
-        map_style=None,
-        tooltip={"text": "{name}\n{category}"},
-    ),
-    height=560,
-)
+layers.append(points_layer(pois.assign(feature_id=pois["name"]), "pois", [230, 120, 30, 200],
+                           ["category", "facility"], 12, "POI"))  # fmt: skip
+if loaded.has_streets:
+    labels = street_labels_layer(loaded.graph)
+    if labels is not None:
+        layers.append(labels)
+st.pydeck_chart(deck(layers, view_of(loaded.boundary)), height=560)
 st.caption(f"Streets {OSM_CREDIT} (ODbL). " + " · ".join(summary["attribution"]))
 st.subheader("POIs by category")
 st.bar_chart(summary["pois_by_category"])

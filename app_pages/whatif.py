@@ -5,17 +5,22 @@ The page draws a :class:`twin.analysis.whatif.Scenario`; every computation lives
 
 from __future__ import annotations
 
-import pydeck as pdk
 import streamlit as st
 
-from app_pages._cached import coverage_params, current_layers, layers_token, street_network
+from app_pages._cached import (
+    coverage_params,
+    current_layers,
+    layers_token,
+    place_namer,
+    street_network,
+)
 from app_pages._state import current_view, loaded_coverage
 from twin._errors import TwinError
 from twin.analysis.engine import Coverage
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
-from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, view_of
-from twin.render.hexagons import hexagon_layer, legend_html, metric_for
+from twin.render.basemap import OSM_CREDIT, boundary_layer, deck, points_layer, view_of
+from twin.render.hexagons import CHANGE, change_classes, hexagon_layer, legend_html, metric_for
 
 LAYERS = {  # layer: label (the layer key is also the map metric's key)
     "charging": "Charging stations",
@@ -99,24 +104,51 @@ for line in scenario.log[-5:]:
 metric = metric_for(metric_key, cells)
 before_share, after_share = scenario.share_before(), scenario.share_after()
 after_cells = scenario.cells
-left, right = st.columns(2)
-for column, title, frame, these, share in [
-    (left, "Before", original, cells, before_share),
-    (right, "After", scenario.frame, after_cells, after_share),
-]:
-    column.subheader(title)
-    column.metric(f"Residents served ({label.lower()})", f"{share:.1%}",
-                  None if title == "Before" else f"{(after_share - before_share) * 100:+.1f} pts")  # fmt: skip
-    column.caption(f"{len(frame):,} sites · service index {these['service_index'].mean():.1f}")
-    deck = pdk.Deck(
-        layers=[hexagon_layer(these, metric, ["residents"]), boundary_layer(loaded.boundary),
-                points_layer(frame, f"{layer}_{title}", [20, 20, 20, 220], ["feature_id"], 15)],
-        initial_view_state=view_of(loaded.boundary), map_style=None,
-        tooltip={"text": "{h3}: {value}"},
-    )  # fmt: skip
-    column.pydeck_chart(deck, height=380, key=f"whatif_map_{title}")
-st.markdown(legend_html(metric), unsafe_allow_html=True)
+delta_pts = (after_share - before_share) * 100
+c1, c2, c3 = st.columns(3)
+c1.metric(f"Residents served ({label.lower()}), before", f"{before_share:.1%}")
+c2.metric(
+    "After", f"{after_share:.1%}", f"{delta_pts:+.1f} pts" if abs(delta_pts) >= 0.05 else None
+)
+changes = change_classes(cells, after_cells, metric)
+c3.metric("Hexagons changed", f"{int((changes != 0).sum()):,}",
+          f"{int((changes > 0).sum()):,} better, {int((changes < 0).sum()):,} worse"
+          if (changes != 0).any() else None, delta_color="off")  # fmt: skip
+added = scenario.frame[scenario.frame["source"].astype(str) == "what-if"]
+pending = st.session_state.get("recommended")
+extra_layers = [points_layer(scenario.frame, f"{layer}_sites", [20, 20, 20, 200], ["source"], 12,
+                             label)]  # fmt: skip
+if len(added):
+    extra_layers.append(points_layer(added, "added", [255, 140, 0, 255], ["source"], 35,
+                                     "Added in this scenario"))  # fmt: skip
+if pending is not None and len(pending):
+    extra_layers.append(points_layer(pending.assign(feature_id=pending["rank"].astype(str)),
+                                     "recommended", [160, 0, 200, 255],
+                                     ["new_residents", "covered_share"], 35, "Recommended"))  # fmt: skip
+state = view_of(loaded.boundary)
+after_tab, before_tab, diff_tab = st.tabs(["After", "Before", "Difference"])
+with after_tab:
+    st.pydeck_chart(deck([hexagon_layer(after_cells, metric), boundary_layer(loaded.boundary),
+                          *extra_layers], state), height=560, key="whatif_after")  # fmt: skip
+    st.markdown(legend_html(metric, "Orange: added sites · purple: recommended, not yet accepted"),
+                unsafe_allow_html=True)  # fmt: skip
+with before_tab:
+    st.pydeck_chart(deck([hexagon_layer(cells, metric), boundary_layer(loaded.boundary),
+                          points_layer(original, f"{layer}_before", [20, 20, 20, 200], ["source"],
+                                       12, label)], state), height=560, key="whatif_before")  # fmt: skip
+    st.markdown(legend_html(metric), unsafe_allow_html=True)
+with diff_tab:
+    diff_cells = after_cells.assign(change=changes)
+    st.pydeck_chart(deck([hexagon_layer(diff_cells[changes != 0], CHANGE), boundary_layer(loaded.boundary),
+                          *extra_layers[1:]], state), height=560, key="whatif_diff")  # fmt: skip
+    st.markdown(legend_html(CHANGE, "Only the hexagons the change touched are drawn"),
+                unsafe_allow_html=True)  # fmt: skip
 st.caption(f"Streets and POIs {OSM_CREDIT} (ODbL).")
+if pending is not None and len(pending):
+    names = place_namer(slug).near(pending.geometry.x.to_numpy(), pending.geometry.y.to_numpy())
+    st.caption("Recommended: " + "; ".join(
+        f"#{r} at {x:.5f}, {y:.5f} near {n or '—'}"
+        for r, x, y, n in zip(pending["rank"], pending.geometry.x, pending.geometry.y, names, strict=True)))  # fmt: skip
 
 st.subheader("Plan report, before and after")
 st.dataframe(scenario.report_rows(), hide_index=True, width="stretch")

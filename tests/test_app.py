@@ -51,7 +51,14 @@ def test_coverage_map_metric_and_3d(env):
     assert app.title[0].value.startswith("Coverage map · Hongkou")
     assert app.selectbox(key="metric").value == "base_stations"
     assert any("OpenStreetMap" in c.value for c in app.caption)
-    assert any("dBm" in m.value for m in app.markdown)  # the legend carries the unit
+    legend = next(m.value for m in app.markdown if "Rule:" in m.value)
+    assert "90 %" in legend and "residents unserved" in legend  # classes split at the rule
+    app.selectbox(key="metric").set_value("charging").run()
+    legend = next(m.value for m in app.markdown if "Rule:" in m.value)
+    assert "900 m" in legend and "not served" in legend and "lies near" in legend
+    app.toggle(key="unserved_only").set_value(True).run()
+    assert not app.exception
+    assert app.query_params["metric"] == ["charging"] or app.query_params["metric"] == "charging"
     app.selectbox(key="metric").set_value("life_circle").run()
     app.toggle(key="three_d").set_value(True).run()
     assert not app.exception
@@ -70,7 +77,10 @@ def test_life_circle_page(env):
 def test_gaps_page(env):
     app = page("app_pages/gaps.py")
     assert [s.value for s in app.subheader][:2] == [
-        "5G (RSRP below the threshold)", "Charging (beyond the radius rule)"]  # fmt: skip
+        "5G (below 90 % of locations covered)", "Charging (no station within its radius)"]  # fmt: skip
+    gaps = app.dataframe[0].value
+    assert list(gaps.columns) == ["near", "residents", "shortfall", "h3"]
+    assert gaps["near"].str.contains(r"\(\d+ m\)").all()  # named by a street or POI with distance
 
 
 def test_export_page_offers_downloads(env):
@@ -152,8 +162,8 @@ def test_whatif_add_recommend_and_accept(env):
     app.button(key="accept").click().run()
     assert not app.exception
     assert any("accepted 3 recommended sites" in c.value for c in app.caption)
-    after = [m for m in app.metric if m.label.startswith("Residents served")]
-    assert len(after) == 2 and after[1].delta.startswith("+")
+    after = next(m for m in app.metric if m.label == "After")
+    assert after.delta.startswith("+")
     report = app.dataframe[-1].value
     lockers = report[report["target"] == "new smart locker groups"]
     # one site added by hand and three accepted: four new groups more than before

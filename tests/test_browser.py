@@ -85,8 +85,17 @@ def browser():
         instance.close()
 
 
+OUTSIDE: list[str] = []  # every request that left localhost, over the whole module
+
+
 def open_page(browser, url: str):  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+
+    def note(request) -> None:  # type: ignore[no-untyped-def]
+        if not request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+            OUTSIDE.append(request.url)
+
+    page.on("request", note)
     page.goto(url, timeout=120_000)
     page.wait_for_selector('[data-testid="stApp"]', timeout=120_000)
     return page
@@ -155,7 +164,7 @@ def test_upload_on_the_data_page(server, browser, hongkou, tmp_path):
 
 
 def test_pages_render_without_exceptions(server, browser):
-    """Every page loads in the browser; the what-if page draws its before/after maps."""
+    """Every page loads in the browser, with a screenshot of each kept as an artifact."""
     for path in ("", "/life-circle", "/gaps", "/what-if", "/export", "/sources"):
         page = open_page(browser, server + path)
         wait_idle(page)
@@ -163,6 +172,30 @@ def test_pages_render_without_exceptions(server, browser):
         if path == "/what-if":
             page.wait_for_selector("canvas", timeout=120_000)
             page.wait_for_timeout(2000)
-            assert page.locator("canvas").count() >= 2
-            page.screenshot(path=str(ARTIFACTS / "whatif_page.png"), full_page=True)
+        name = path.strip("/") or "overview"
+        page.screenshot(path=str(ARTIFACTS / f"page_{name}.png"), full_page=True)
         page.close()
+
+
+def test_the_view_lives_in_the_url(server, browser):
+    """Open a shared link: the map, the layer and the outlined hexagon come back."""
+    page = open_page(browser, server + "/coverage?district=hongkou&res=9&metric=charging")
+    wait_idle(page)
+    page.wait_for_selector("text=Charging: walk to the best station", timeout=120_000)
+    assert "residents unserved" in page.content() and "900 m" in page.content()
+    assert "metric=charging" in page.url and "district=hongkou" in page.url
+    page.wait_for_selector("canvas", timeout=120_000)
+    page.wait_for_timeout(2500)
+    shot = page.locator("canvas").first.screenshot()
+    (ARTIFACTS / "charging_rule_map.png").write_bytes(shot)
+    assert coloured_share(shot) > 0.05
+    page.close()
+
+
+def test_nothing_leaves_localhost_offline(server, browser):
+    """Run last in this module: no basemap style, font or telemetry request left the machine."""
+    page = open_page(browser, server + "/coverage")
+    wait_idle(page)
+    page.wait_for_timeout(2000)
+    page.close()
+    assert not OUTSIDE, f"requests left localhost: {sorted(set(OUTSIDE))[:5]}"

@@ -21,7 +21,7 @@ from twin._errors import (
     UnknownDistrictError,
 )
 from twin.districts import TARGET_KEYS, load_presets
-from twin.keys import DATUMS, EXPORT_FORMATS, LAYER_NAMES
+from twin.keys import DATUMS, EXPORT_FORMATS, LAYER_NAMES, MAP_METRICS
 from twin.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -195,11 +195,51 @@ def cmd_report(args: argparse.Namespace) -> int:
     """The plan report: each target next to the measured value."""
     from twin.analysis.report import format_report
 
-    report = _build(args).report
+    result = _build(args)
+    report = result.report
+    if args.pdf:
+        from twin.render.static import report_pdf
+        from twin.sources.cache import atomic_write_bytes
+
+        district = result.district
+        pdf = report_pdf(report, result.coverage.cells, district.boundary, district.metric_crs,
+                         _street_lines(district), result.layers)  # fmt: skip
+        atomic_write_bytes(Path(args.pdf), pdf)
+        print(f"report of {district.name} → {args.pdf} ({len(pdf):,} bytes)", file=sys.stderr)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))
     else:
         print(format_report(report))
+    return EXIT_OK
+
+
+def _street_lines(district):  # type: ignore[no-untyped-def]
+    if not district.has_streets:
+        return None
+    import osmnx as ox
+
+    return ox.graph_to_gdfs(district.graph, nodes=False, fill_edge_geometry=True).geometry
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Write a static map (PNG) of one metric with legend, scale bar, north arrow, attribution."""
+    from twin.render.hexagons import METRICS
+    from twin.render.static import map_png
+    from twin.sources.cache import atomic_write_bytes
+
+    result = _build(args)
+    metric = METRICS[args.metric]
+    if metric.column not in result.coverage.cells:
+        msg = f"the build has no {metric.column} column for the {args.metric} map."
+        raise InvalidInputError(msg)
+    layer = {"rsrp": "base_stations", "sinr": "base_stations"}.get(args.metric, args.metric)
+    district = result.district
+    png = map_png(result.coverage.cells, args.metric, district.boundary, district.metric_crs,
+                  _street_lines(district), result.layers.get(layer), args.unserved_only,
+                  f"{district.preset.label}: {metric.label}",
+                  " · ".join(dict.fromkeys(result.report["attribution"])))  # fmt: skip
+    atomic_write_bytes(Path(args.output), png)
+    print(f"{metric.label} of {district.name} → {args.output} ({len(png):,} bytes)")
     return EXIT_OK
 
 
@@ -327,7 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
     p = _analysis_parser(sub, "report", "the plan targets next to the measured values")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--pdf", help="also write a printable report (targets, maps, gaps) to this PDF")
     p.set_defaults(func=cmd_report)
+    p = _analysis_parser(sub, "map", "a static map (PNG) of one metric, legend and scale bar")
+    p.add_argument("--metric", required=True, choices=MAP_METRICS)
+    p.add_argument("--unserved-only", action="store_true", help="draw only unserved hexagons")
+    p.add_argument("-o", "--output", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_map)
     p = _analysis_parser(sub, "site", "recommend new sites (maximal covering) for a layer")
     p.add_argument("--layer", required=True, choices=LAYER_NAMES)
     goal = p.add_mutually_exclusive_group(required=True)

@@ -10,3 +10,7 @@ from __future__ import annotations
 LAYER_NAMES: tuple[str, ...] = ("base_stations", "charging", "lockers")
 EXPORT_FORMATS: tuple[str, ...] = ("geojson", "parquet", "csv", "gpkg", "gtiff")
 DATUMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+MAP_METRICS: tuple[str, ...] = (
+    "base_stations", "rsrp", "sinr", "charging", "lockers", "life_circle", "standard",
+    "life_circle_time", "service_index", "residents",
+)  # fmt: skip

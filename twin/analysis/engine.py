@@ -324,6 +324,9 @@ def compute(
                                      district.metric_crs, params.resolution,
                                      townships=townships)  # fmt: skip
     cells["residents"] = residents.counts
+    cells["residents_per_km2"] = np.round(
+        residents.counts / np.maximum(cells["area_km2"].to_numpy(), 1e-9), 0
+    )
     origins = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     if network is None and district.has_streets:
         progress("building the street network (CSR)")
@@ -363,6 +366,7 @@ def compute(
         cells[f"lc_{ring:g}"] = life_circle.counts_within(times, ring)
     cells["lc_mean_min"] = np.round(times.mean(axis=1), 2) if measured else np.nan
     cells["lc_served"] = (times <= limit).all(axis=1) if measured else False
+    cells["lc_missing"] = len(measured) - cells[f"lc_{limit:g}"] if measured else 0
     cells["lc_estimated"] = any_estimated
     cells["score_life_circle"] = (times <= limit).mean(axis=1) if measured else np.zeros(len(cells))
     facilities = standard_checklist(cells, district, origins, network, ctx, params, progress)
@@ -403,6 +407,7 @@ def standard_checklist(
     labels = np.array([f.label for f in measured], dtype=object)
     texts = np.array(["; ".join(labels[row]) for row in patterns], dtype=object)
     cells["gb_met"] = within.sum(axis=1)
+    cells["gb_missing_count"] = len(measured) - within.sum(axis=1)
     cells["gb_missing"] = texts[which.ravel()] if len(cells) else []
     cells["gb_all_met"] = within.all(axis=1) if measured else False
     cells["gb_estimated"] = estimated

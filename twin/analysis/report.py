@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 
 from twin.analysis.engine import Coverage, covered_share
+from twin.analysis.places import PlaceNamer
 from twin.districts import TARGET_KEYS
 from twin.model import District
 
@@ -195,8 +196,10 @@ def measured_values(coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]) -> 
     return values
 
 
-def worst_gaps(coverage: Coverage, top: int = 10) -> dict[str, list[dict[str, Any]]]:
-    """Per layer, the unserved cells with the most residents."""
+def worst_gaps(
+    coverage: Coverage, top: int = 10, namer: PlaceNamer | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per layer, the unserved cells with the most residents, named by the nearest street/POI."""
     cells = coverage.cells
     gaps: dict[str, list[dict[str, Any]]] = {}
     for key, (flag, metric, unit) in GAP_FLAGS.items():
@@ -210,6 +213,10 @@ def worst_gaps(coverage: Coverage, top: int = 10) -> dict[str, list[dict[str, An
             for h, r, v, x, y in zip(worst["h3"], worst["residents"], worst[metric], worst["lon"],
                                      worst["lat"], strict=True)
         ]  # fmt: skip
+        if namer is not None and gaps[key]:
+            for gap, name in zip(gaps[key], namer.near(worst["lon"].to_numpy(),
+                                                       worst["lat"].to_numpy()), strict=True):  # fmt: skip
+                gap["near"] = name
     return gaps
 
 
@@ -260,7 +267,7 @@ def plan_report(
         "fiveg": {k: _plain(v) for k, v in fiveg_figures(coverage).items()}
         if "p_covered_5g" in cells
         else None,
-        "gaps": worst_gaps(coverage),
+        "gaps": worst_gaps(coverage, namer=PlaceNamer(district)),
         "notes": list(district.notes),
         "attribution": [s.attribution for s in district.sources],
     }
@@ -335,6 +342,7 @@ def format_report(report: dict[str, Any]) -> str:
     for key, cells in report["gaps"].items():
         if cells:
             worst = cells[0]
-            lines.append(f"worst {key} gap: {worst['h3']} ({worst['residents']:,.0f} residents, "
-                         f"{worst['value']} {worst['unit']})")  # fmt: skip
+            near = f" near {worst['near']}" if worst.get("near") else ""
+            lines.append(f"worst {key} gap{near}: {worst['h3']} ({worst['residents']:,.0f} "
+                         f"residents, {worst['value']} {worst['unit']})")  # fmt: skip
     return "\n".join(lines)

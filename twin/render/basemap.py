@@ -5,9 +5,12 @@ Pure functions (no streamlit): they turn frames into small, rounded payloads.
 
 from __future__ import annotations
 
+from html import escape
+
 import geopandas as gpd
 import numpy as np
 import osmnx as ox
+import pandas as pd
 import pydeck as pdk
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -44,16 +47,112 @@ def streets_layer(graph) -> pdk.Layer:  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
+def _text(value: object) -> str:
+    """A cell as escaped text ('' for missing values)."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    return escape(f"{value:g}" if isinstance(value, float) else str(value))
+
+
+def site_tips(frame: gpd.GeoDataFrame, title: str, columns: list[str]) -> list[str]:
+    """One tooltip line per site: its id and the named attributes, escaped."""
+    parts = [frame[c].map(_text) for c in columns if c in frame]
+    ids = frame["feature_id"].map(_text)
+    rest = (
+        [" · ".join(values) for values in zip(*parts, strict=True)] if parts else [""] * len(frame)
+    )
+    return [f"<b>{escape(title)} {i}</b><br/>{r}" for i, r in zip(ids, rest, strict=True)]
+
+
 def points_layer(
-    frame: gpd.GeoDataFrame, layer_id: str, color: list[int], columns: list[str], radius_m: float
+    frame: gpd.GeoDataFrame,
+    layer_id: str,
+    color: list[int],
+    columns: list[str],
+    radius_m: float,
+    title: str = "",
 ) -> pdk.Layer:
-    data = frame[columns].copy()
+    """Sites as dots with a one-line tooltip (``tip``): id and the named attributes."""
+    data = pd.DataFrame({"tip": site_tips(frame, title or layer_id, columns)})
     data["lon"] = np.round(frame.geometry.x.to_numpy(), COORD_DECIMALS)
     data["lat"] = np.round(frame.geometry.y.to_numpy(), COORD_DECIMALS)
     return pdk.Layer(
         "ScatterplotLayer", data, id=layer_id, get_position=["lon", "lat"], get_fill_color=color,
         get_radius=radius_m, radius_min_pixels=2, pickable=True,
     )  # fmt: skip
+
+
+def mast_layers(sites: gpd.GeoDataFrame, exaggeration: float = 3.0) -> list[pdk.Layer]:
+    """5G sites as masts at their height (× ``exaggeration``) with their three sector directions."""
+    lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    data = pd.DataFrame({
+        "lon": np.round(lon, COORD_DECIMALS), "lat": np.round(lat, COORD_DECIMALS),
+        "height": sites["height_m"].to_numpy(dtype=float) * exaggeration,
+        "tip": site_tips(sites, "5G site", ["band", "height_m", "downtilt_deg"]),
+    })  # fmt: skip
+    masts = pdk.Layer(
+        "ColumnLayer", data, id="masts", get_position=["lon", "lat"], get_elevation="height",
+        elevation_scale=1, radius=5, get_fill_color=[60, 60, 70, 255], extruded=True,
+        pickable=True,
+    )  # fmt: skip
+    arms = []
+    length_deg = 40.0 / 111_000.0  # 40 m
+    for column in ("azimuth_1", "azimuth_2", "azimuth_3"):
+        angle = np.radians(sites[column].to_numpy(dtype=float))
+        end_lon = lon + length_deg * np.sin(angle) / np.cos(np.radians(lat))
+        end_lat = lat + length_deg * np.cos(angle)
+        arms.append(np.column_stack([lon, lat, data["height"], end_lon, end_lat, data["height"]]))
+    sectors = pd.DataFrame(np.vstack(arms).round(6), columns=["x0", "y0", "z0", "x1", "y1", "z1"])
+    beams = pdk.Layer(
+        "LineLayer", sectors, id="sectors", get_source_position=["x0", "y0", "z0"],
+        get_target_position=["x1", "y1", "z1"], get_color=[200, 30, 30, 220], get_width=2,
+        pickable=False,
+    )  # fmt: skip
+    return [masts, beams]
+
+
+def street_labels_layer(graph, min_length_m: float = 250.0) -> pdk.Layer | None:  # type: ignore[no-untyped-def]
+    """Names of the longer named streets at their midpoints (CJK glyphs included)."""
+    edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
+    if "name" not in edges:
+        return None
+    names = edges["name"].map(lambda n: n[0] if isinstance(n, list) else n)
+    named = edges[names.notna() & (edges["length"] >= 60)].assign(label=names)
+    if named.empty:
+        return None
+    total = named.groupby("label")["length"].sum()
+    keep = total[total >= min_length_m].index
+    longest = named[named["label"].isin(keep)].sort_values("length").groupby("label").tail(1)
+    mid = gpd.GeoSeries(shapely.line_interpolate_point(longest.geometry.to_numpy(), 0.5,
+                                                       normalized=True))  # fmt: skip
+    data = pd.DataFrame({"text": longest["label"].astype(str).to_numpy(),
+                         "lon": np.round(mid.x.to_numpy(), COORD_DECIMALS),
+                         "lat": np.round(mid.y.to_numpy(), COORD_DECIMALS)})  # fmt: skip
+    return pdk.Layer(
+        "TextLayer", data, id="street_labels", get_position=["lon", "lat"], get_text="text",
+        get_size=13, get_color=[40, 40, 40, 230], character_set="auto",
+        font_family="'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif",
+        background=True, get_background_color=[255, 255, 255, 180], pickable=False,
+    )  # fmt: skip
+
+
+def deck(layers: list[pdk.Layer], view: pdk.ViewState, web_basemap: bool = False) -> pdk.Deck:
+    """A deck with tooltips from each object's ``tip``; no web basemap (no request) unless asked."""
+    return pdk.Deck(
+        layers=layers, initial_view_state=view, tooltip={"html": "{tip}", "style": {"fontSize": "12px"}},
+        map_provider="carto" if web_basemap else None,
+        map_style="light" if web_basemap else OFFLINE_STYLE,
+    )  # fmt: skip
+
+
+# a MapLibre style with no sources, glyphs or sprites, served by the app itself (static/):
+# with no style at all, Streamlit falls back to CARTO's, a web request
+OFFLINE_STYLE = "app/static/offline-style.json"
+CAMERAS = {  # name: (lon, lat, zoom, pitch, bearing); None centres on the district
+    "District": None,
+    "North Bund 北外滩": (121.4975, 31.2480, 15.2, 50.0, -25.0),
+    "Street level": ("focus", "focus", 17.0, 60.0, 20.0),
+}
 
 
 def view_of(boundary: BaseGeometry, pitch: float = 0.0) -> pdk.ViewState:

@@ -1,12 +1,17 @@
-"""Hexagon metrics as pydeck layers with legends: colours, units, and a small payload.
+"""Hexagon maps where the rule is the colour break: classed, colour-blind-safe, with legends.
 
-Pure functions (no streamlit). A hexagon travels as its H3 id, one rounded value and its colour
-(H3HexagonLayer draws the shape from the id), about 60 bytes instead of seven coordinate pairs.
+Every layer's map answers "served or not": the service rule's threshold is a class break, so a
+hexagon that breaks the rule can never look served. Diverging palettes (ColorBrewer RdYlBu,
+colour-blind safe) split at the rule: blues served, oranges and reds not. Residents and the
+service index are sequential (YlGnBu): more people is not "better". Hexagons mostly outside the
+district fade with their inside share. Pure functions (no streamlit). A hexagon travels as its
+H3 id, its class colour and a one-line tooltip.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 import pandas as pd
@@ -14,127 +19,242 @@ import pydeck as pdk
 from numpy.typing import NDArray
 
 from twin._errors import InvalidInputError
+from twin.keys import MAP_METRICS
 
-# colour ramps from bad to good (ColorBrewer RdYlGn, colour-blind safer than pure red/green)
-RAMP_BAD_TO_GOOD = np.array(
-    [
-        [215, 48, 39],
-        [252, 141, 89],
-        [254, 224, 139],
-        [217, 239, 139],
-        [145, 207, 96],
-        [26, 152, 80],
-    ],
-    dtype=float,
+# ColorBrewer RdYlBu (diverging) and YlGnBu (sequential): colour-blind safe
+RED, ORANGE, PALE, LIGHT_BLUE, BLUE = (
+    (215, 48, 39),
+    (252, 141, 89),
+    (254, 224, 144),
+    (145, 191, 219),
+    (69, 117, 180),
 )
+SEQUENTIAL = (
+    (255, 255, 204),
+    (199, 233, 180),
+    (127, 205, 187),
+    (65, 182, 196),
+    (44, 127, 184),
+    (37, 52, 148),
+)
+NOT_MEASURED = (160, 160, 160)
 MAX_HEXAGONS = 100_000
 
 
 @dataclass(frozen=True)
 class Metric:
-    """How to draw one hexagon column: label, unit, the value range and which end is good."""
+    """How to draw one hexagon column: classes split at the rule, labels, unit, the rule.
 
+    ``breaks`` are ascending class edges (a value equal to a break falls in the upper class);
+    ``colours`` and ``classes`` have one entry more than ``breaks``; ``unserved`` names the
+    boolean column that is False where the rule is broken (None: no service rule).
+    """
+
+    key: str
     column: str
     label: str
     unit: str
-    low: float
-    high: float
-    higher_is_better: bool
+    breaks: tuple[float, ...]
+    colours: tuple[tuple[int, int, int], ...]
+    classes: tuple[str, ...]
+    rule: str = ""
+    unserved_flag: str | None = None
     decimals: int = 0
+    higher_is_better: bool = True
 
-    def colours(self, values: NDArray) -> NDArray[np.uint8]:
-        """RGBA per value; NaN (unmeasured) is transparent grey."""
+    def class_of(self, values: NDArray) -> NDArray[np.int64]:
+        return np.digitize(np.asarray(values, dtype=float), self.breaks)
+
+    def class_labels(self, values: NDArray) -> NDArray[np.object_]:
+        labels = np.asarray(self.classes, dtype=object)[self.class_of(values)]
+        return np.where(np.isfinite(np.asarray(values, dtype=float)), labels, "not measured")
+
+    def colour_array(
+        self, values: NDArray, inside_share: NDArray | None = None
+    ) -> NDArray[np.uint8]:
+        """RGBA per value; NaN (not measured) is grey; alpha fades with the inside share."""
         v = np.asarray(values, dtype=float)
-        t = np.clip((v - self.low) / (self.high - self.low), 0.0, 1.0)
-        if not self.higher_is_better:
-            t = 1.0 - t
-        pos = np.nan_to_num(t) * (len(RAMP_BAD_TO_GOOD) - 1)
-        i = np.minimum(pos.astype(int), len(RAMP_BAD_TO_GOOD) - 2)
-        frac = (pos - i)[:, None]
-        rgb = RAMP_BAD_TO_GOOD[i] * (1 - frac) + RAMP_BAD_TO_GOOD[i + 1] * frac
-        alpha = np.where(np.isfinite(v), 190, 60)[:, None]
-        rgb[~np.isfinite(v)] = 160
-        return np.hstack([np.round(rgb), alpha]).astype(np.uint8)
+        rgb = np.asarray(self.colours, dtype=float)[self.class_of(v)]
+        rgb[~np.isfinite(v)] = NOT_MEASURED
+        share = np.ones(len(v)) if inside_share is None else np.clip(inside_share, 0, 1)
+        alpha = np.where(np.isfinite(v), 70 + 140 * share, 50)
+        return np.column_stack([rgb, alpha]).astype(np.uint8)
 
-    def legend_stops(self, n: int = 6) -> list[tuple[str, str]]:
-        """(CSS colour, label) from the low end of the range to the high end."""
-        values = np.linspace(self.low, self.high, n)
-        colours = self.colours(values)
+    def legend(self) -> list[tuple[str, str]]:
+        """(CSS colour, class label) from the first class to the last."""
         return [
-            (f"rgb({c[0]},{c[1]},{c[2]})", f"{v:.{self.decimals}f}")
-            for c, v in zip(colours, values, strict=True)
+            (f"rgb({r},{g},{b})", label)
+            for (r, g, b), label in zip(self.colours, self.classes, strict=True)
         ]
 
 
+DARK_BLUE, DARK_RED = (49, 54, 149), (165, 0, 38)
+WORSE_TO_BETTER_4 = (RED, ORANGE, LIGHT_BLUE, BLUE)  # the rule sits between orange and blue
+BETTER_TO_WORSE_4 = (BLUE, LIGHT_BLUE, ORANGE, RED)
+
+
 METRICS: dict[str, Metric] = {
-    "base_stations": Metric("rsrp_dbm", "5G RSRP (best server)", "dBm", -115, -55, True),
-    "charging": Metric("charging_m", "Walk to the nearest charging station", "m", 0, 2000, False),
-    "lockers": Metric("locker_m", "Walk to the nearest locker group", "m", 0, 600, False),
-    "life_circle": Metric(
-        "lc_15", "Life-circle categories within 15 min", "categories", 0, 10, True
+    "base_stations": Metric(
+        "base_stations", "p_covered_5g", "5G: locations covered (RSRP ≥ −105 dBm)", "share of the hexagon's locations",
+        (0.5, 0.9, 0.99), WORSE_TO_BETTER_4, ("< 50 %", "50–90 %", "90–99 % (covered)", "≥ 99 % (covered)"),
+        "covered when ≥ 90 % of locations reach −105 dBm (shadowing included)", "covered_5g", 2,
     ),
-    "life_circle_time": Metric("lc_mean_min", "Mean walk to daily needs", "min", 0, 20, False, 1),
-    "service_index": Metric("service_index", "Combined service index", "0–100", 0, 100, True),
-    "residents": Metric("residents", "Residents", "people", 0, 10_000, True),
-}
+    "rsrp": Metric(
+        "rsrp", "rsrp_dbm", "5G RSRP (median of the hexagon)", "dBm", (-115, -105, -95, -85),
+        (RED, ORANGE, LIGHT_BLUE, BLUE, DARK_BLUE), ("< −115 very poor", "−115…−105 poor", "−105…−95 fair", "−95…−85 good", "≥ −85 excellent"),
+        "China Mobile's classes; the threshold is −105 dBm", "covered_5g",
+    ),
+    "sinr": Metric(
+        "sinr", "sinr_db", "5G SINR (median of the hexagon)", "dB", (0, 5, 13, 20),
+        (RED, ORANGE, PALE, LIGHT_BLUE, BLUE), ("< 0 dB", "0–5 dB", "5–13 dB", "13–20 dB", "≥ 20 dB"),
+        "below 0 dB the serving signal is weaker than the interference", None, 1,
+    ),
+    "charging": Metric(
+        "charging", "charging_reach_ratio", "Charging: walk to the best station / its radius", "× the station's service radius",
+        (0.5, 1.0, 1.5), BETTER_TO_WORSE_4, ("≤ 0.5 × (served)", "0.5–1 × (served)", "1–1.5 × (not served)", "> 1.5 × (not served)"),
+        "served within the station's radius: 900 m inside the Outer Ring, 1,500 m outside", "covered_charging", 2, False,
+    ),
+    "lockers": Metric(
+        "lockers", "locker_reach_ratio", "Lockers: walk to the best group / its radius", "× the group's 300 m radius",
+        (0.5, 1.0, 1.5), BETTER_TO_WORSE_4, ("≤ 150 m (served)", "150–300 m (served)", "300–450 m (not served)", "> 450 m (not served)"),
+        "served within a group's 300 m walk", "covered_lockers", 2, False,
+    ),
+    "life_circle": Metric(
+        "life_circle", "lc_missing", "15-minute life circle: categories beyond 15 min", "categories",
+        (0.5, 1.5, 2.5), (BLUE, ORANGE, RED, DARK_RED), ("all within 15 min", "1 beyond", "2 beyond", "3 or more beyond"),
+        "served when every measured category is within 15 minutes' walk", "lc_served", 0, False,
+    ),
+    "standard": Metric(
+        "standard", "gb_missing_count", "GB 50180: facilities missing at their level", "facility types",
+        (0.5, 1.5, 2.5, 4.5), (BLUE, PALE, ORANGE, RED, DARK_RED),
+        ("all met", "1 missing", "2 missing", "3–4 missing", "5 or more missing"),
+        "each facility within its own distance (300 / 500 / 1,000 m)", "gb_all_met", 0, False,
+    ),
+    "life_circle_time": Metric(
+        "life_circle_time", "lc_mean_min", "Mean walk to daily needs", "min", (5, 10, 15, 20),
+        (DARK_BLUE, BLUE, LIGHT_BLUE, ORANGE, RED),
+        ("< 5", "5–10", "10–15", "15–20", "≥ 20"), "the 15-minute rule", None, 1, False,
+    ),
+    "service_index": Metric(
+        "service_index", "service_index", "Combined service index", "0–100", (20, 40, 60, 80),
+        SEQUENTIAL[1:], ("< 20", "20–40", "40–60", "60–80", "≥ 80"), "", None,
+    ),
+    "residents": Metric(
+        "residents", "residents_per_km2", "Residents", "residents per km²", (5_000, 15_000, 30_000, 50_000, 70_000),
+        SEQUENTIAL, ("< 5 k", "5–15 k", "15–30 k", "30–50 k", "50–70 k", "≥ 70 k"), "", None,
+    ),
+}  # fmt: skip
+
+
+if tuple(METRICS) != MAP_METRICS:  # pragma: no cover - caught by the tests
+    msg = f"twin.keys.MAP_METRICS disagrees with the metrics {tuple(METRICS)}"
+    raise RuntimeError(msg)
+
+
+CHANGE = Metric(
+    "change",
+    "change",
+    "What the scenario changed",
+    "by the layer's rule",
+    (-1.5, -0.5, 0.5, 1.5),
+    (RED, ORANGE, PALE, LIGHT_BLUE, BLUE),
+    ("newly unserved", "worse", "unchanged", "better", "newly served"),
+    "",
+    None,
+)
+
+
+def change_classes(before: pd.DataFrame, after: pd.DataFrame, metric: Metric) -> NDArray[np.int64]:
+    """Per hexagon: −2 newly unserved, −1 worse, 0 unchanged, +1 better, +2 newly served."""
+    old = before[metric.column].to_numpy(dtype=float)
+    new = after[metric.column].to_numpy(dtype=float)
+    moved = np.nan_to_num(new - old) * (1 if metric.higher_is_better else -1)
+    change = np.sign(np.round(moved, 6)).astype(np.int64)
+    if metric.unserved_flag is not None and metric.unserved_flag in before:
+        was = before[metric.unserved_flag].to_numpy(dtype=bool)
+        now = after[metric.unserved_flag].to_numpy(dtype=bool)
+        change = np.where(now & ~was, 2, np.where(was & ~now, -2, change))
+    return change
 
 
 def metric_for(key: str, cells: pd.DataFrame) -> Metric:
-    """The metric, with the life-circle range set to the categories actually measured."""
-    metric = METRICS[key]
-    if key == "life_circle":
-        measured = sum(1 for c in cells.columns if c.startswith("t_") and cells[c].notna().any())
-        metric = Metric(metric.column, metric.label, metric.unit, 0, max(measured, 1), True)
-    if key == "residents":
-        top = float(np.nanpercentile(cells["residents"], 95)) if len(cells) else 1.0
-        metric = Metric(metric.column, metric.label, metric.unit, 0, max(top, 1.0), True)
-    return metric
+    """The metric ``key``; an error naming the known keys when there is none."""
+    if key not in METRICS:
+        msg = f"unknown map metric {key!r}; choose one of {', '.join(METRICS)}."
+        raise InvalidInputError(msg)
+    return METRICS[key]
 
 
-def hexagon_payload(cells: pd.DataFrame, metric: Metric, extra: list[str]) -> pd.DataFrame:
-    """Only what the layer draws and the tooltip shows, rounded."""
+def unserved_mask(cells: pd.DataFrame, metric: Metric) -> NDArray[np.bool_]:
+    """Populated hexagons that break the metric's rule (all populated ones without a rule)."""
+    populated = cells["residents"].to_numpy(dtype=float) > 0
+    if metric.unserved_flag is None or metric.unserved_flag not in cells:
+        return populated
+    return populated & ~cells[metric.unserved_flag].to_numpy(dtype=bool)
+
+
+def hexagon_payload(
+    cells: pd.DataFrame, metric: Metric, unserved_only: bool = False
+) -> pd.DataFrame:
+    """Only what the layer draws and the tooltip shows: id, colour, a one-line tip."""
+    if unserved_only:
+        cells = cells[unserved_mask(cells, metric)]
     if len(cells) > MAX_HEXAGONS:
         msg = f"{len(cells):,} hexagons exceed the viewer's {MAX_HEXAGONS:,}; choose a coarser resolution."
         raise InvalidInputError(msg)
     values = cells[metric.column].to_numpy(dtype=float)
-    data = pd.DataFrame({"h3": cells["h3"].to_numpy(), "value": np.round(values, metric.decimals)})
-    data["colour"] = metric.colours(values).tolist()
-    for column in extra:
-        series = cells[column]
-        data[column] = series.round(1) if series.dtype.kind == "f" else series
+    inside = cells["inside_share"].to_numpy(dtype=float) if "inside_share" in cells else None
+    labels = metric.class_labels(values)
+    shown = np.where(np.isfinite(values), np.round(values, metric.decimals).astype(str), "—")
+    residents = cells["residents"].to_numpy(dtype=np.int64)
+    tips = [f"<b>{h}</b><br/>{escape(str(c))} ({v} {escape(metric.unit)})<br/>{r:,} residents"
+            for h, c, v, r in zip(cells["h3"], labels, shown, residents, strict=True)]  # fmt: skip
+    data = pd.DataFrame({"h3": cells["h3"].to_numpy(), "tip": tips})
+    data["colour"] = metric.colour_array(values, inside).tolist()
+    data["height"] = np.round(np.sqrt(np.maximum(residents, 0)) * 8.0, 0)  # CIM: people, not metric
     return data
 
 
 def hexagon_layer(
     cells: pd.DataFrame,
     metric: Metric,
-    extra: list[str] | None = None,
     extruded: bool = False,
-    elevation_scale: float = 1.0,
+    unserved_only: bool = False,
 ) -> pdk.Layer:
-    """An H3HexagonLayer coloured (and, in 3D, raised) by ``metric``."""
-    data = hexagon_payload(cells, metric, extra or [])
-    span = metric.high - metric.low
-    good = (data["value"] - metric.low) / span
-    if not metric.higher_is_better:
-        good = 1 - good
-    data["height"] = np.round(np.clip(good.fillna(0), 0, 1) * 600.0, 0)
+    """An H3HexagonLayer coloured by ``metric``'s classes; in 3D raised by residents."""
+    data = hexagon_payload(cells, metric, unserved_only)
     return pdk.Layer(
         "H3HexagonLayer", data, id="hexagons", get_hexagon="h3", get_fill_color="colour",
         get_line_color=[255, 255, 255, 80], line_width_min_pixels=0.5, stroked=not extruded,
-        filled=True, extruded=extruded, get_elevation="height", elevation_scale=elevation_scale,
-        pickable=True, auto_highlight=True, opacity=0.75,
+        filled=True, extruded=extruded, get_elevation="height", elevation_scale=1.0,
+        pickable=True, auto_highlight=True,
     )  # fmt: skip
 
 
-def legend_html(metric: Metric) -> str:
-    """A horizontal colour legend with the unit, for ``st.markdown(..., unsafe_allow_html=True)``."""
-    stops = metric.legend_stops()
-    gradient = ", ".join(colour for colour, _ in stops)
-    labels = "".join(f"<span>{label}</span>" for _, label in stops)
+def outline_layer(h3_id: str) -> pdk.Layer:
+    """A thick outline around one hexagon (the one chosen on the Gaps page or by a click)."""
+    return pdk.Layer(
+        "H3HexagonLayer", pd.DataFrame({"h3": [h3_id], "tip": [f"<b>{h3_id}</b>"]}), id="focus",
+        get_hexagon="h3", filled=False, stroked=True, get_line_color=[20, 20, 20, 255],
+        line_width_min_pixels=4, pickable=False,
+    )  # fmt: skip
+
+
+def legend_html(metric: Metric, headline: str = "") -> str:
+    """A classed legend with the unit and the rule, for ``st.markdown(..., unsafe_allow_html=True)``."""
+    boxes = "".join(
+        f"<span style='display:inline-flex;align-items:center;margin-right:10px'>"
+        f"<span style='width:14px;height:14px;background:{colour};border:1px solid #999;"
+        f"margin-right:4px;display:inline-block'></span>{escape(label)}</span>"
+        for colour, label in metric.legend()
+    )
+    rule = (
+        f"<br/><span style='color:#555'>Rule: {escape(metric.rule)}</span>" if metric.rule else ""
+    )
+    head = f"<div style='font-weight:600'>{escape(headline)}</div>" if headline else ""
     return (
-        f"<div style='font-size:0.85rem'><b>{metric.label}</b> ({metric.unit})"
-        f"<div style='height:12px;border-radius:3px;background:linear-gradient(to right, {gradient})'></div>"
-        f"<div style='display:flex;justify-content:space-between'>{labels}</div>"
-        "<span style='color:#888'>grey: not measured</span></div>"
+        f"<div style='font-size:0.85rem;line-height:1.6'>{head}<b>{escape(metric.label)}</b> "
+        f"({escape(metric.unit)})<br/>{boxes}"
+        "<span style='color:#888'>grey: not measured · faded: mostly outside the district</span>"
+        f"{rule}</div>"
     )

@@ -1,0 +1,120 @@
+"""Places with names: the nearest named street or POI of a point, for gaps and headlines.
+
+Street names come from the OSM ``name`` of the loaded street network's edges (densified every
+~30 m, so a long street is found along its whole length); POI names from the district's POIs.
+A street within ``street_first_m`` wins over a nearer POI: planners find places by streets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from twin.context import LayerContext
+from twin.model import District
+
+STREET_FIRST_M = 150.0
+
+
+def _name_of(value: object) -> str:
+    if isinstance(value, list):  # osmnx merges the names of simplified edges into a list
+        value = next((v for v in value if isinstance(v, str) and v), "")
+    return value if isinstance(value, str) else ""
+
+
+@dataclass
+class PlaceNamer:
+    """Names the surroundings of points of one district."""
+
+    district: District
+    street_first_m: float = STREET_FIRST_M
+
+    @cached_property
+    def ctx(self) -> LayerContext:
+        return LayerContext(self.district)
+
+    @cached_property
+    def streets(self) -> tuple[cKDTree | None, NDArray[np.object_]]:
+        if not self.district.has_streets:
+            return None, np.empty(0, dtype=object)
+        import osmnx as ox
+
+        edges = ox.graph_to_gdfs(self.district.graph, nodes=False, fill_edge_geometry=True)
+        names = np.array([_name_of(n) for n in edges.get("name", [""] * len(edges))], dtype=object)
+        named = names != ""
+        if not named.any():
+            return None, np.empty(0, dtype=object)
+        lines = self.ctx.project(edges.geometry.to_numpy()[named])
+        coords, index = shapely.get_coordinates(shapely.segmentize(lines, 30.0), return_index=True)
+        return cKDTree(coords), names[named][index]
+
+    @cached_property
+    def pois(self) -> tuple[cKDTree | None, NDArray[np.object_]]:
+        pois = self.district.pois
+        if not len(pois):
+            return None, np.empty(0, dtype=object)
+        names = pois["name"].fillna("").astype(str).to_numpy()
+        named = names != ""
+        if not named.any():
+            return None, np.empty(0, dtype=object)
+        return cKDTree(self.ctx.xy(pois[named])), names[named].astype(object)
+
+    def near(self, lon: NDArray, lat: NDArray) -> list[str]:
+        """'<street> (120 m)' or '<POI> (80 m)' for each point; '' where nothing is named."""
+        xy = self.ctx.xy_of(np.atleast_1d(lon), np.atleast_1d(lat))
+        out = [""] * len(xy)
+        best = np.full(len(xy), np.inf)
+        for (tree, names), bias in ((self.streets, 0.0), (self.pois, self.street_first_m)):
+            if tree is None:
+                continue
+            distance, index = tree.query(xy)
+            for i in np.flatnonzero(distance + bias < best):
+                best[i] = distance[i] + bias
+                out[i] = f"{names[index[i]]} ({distance[i]:,.0f} m)"
+        return out
+
+
+@dataclass(frozen=True)
+class Cluster:
+    residents: int
+    cells: int
+    lon: float
+    lat: float
+
+
+def largest_cluster(cells, mask: NDArray[np.bool_], ctx: LayerContext) -> Cluster | None:  # type: ignore[no-untyped-def]
+    """The group of touching hexagons under ``mask`` holding the most residents."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    chosen = np.flatnonzero(mask)
+    if not len(chosen):
+        return None
+    lon = cells["lon"].to_numpy()[chosen]
+    lat = cells["lat"].to_numpy()[chosen]
+    people = cells["residents"].to_numpy(dtype=float)[chosen]
+    xy = ctx.xy_of(lon, lat)
+    all_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+    spacing = (
+        float(np.median(cKDTree(all_xy).query(all_xy, k=2)[0][:, 1])) if len(all_xy) > 1 else 1.0
+    )
+    pairs = cKDTree(xy).query_pairs(1.2 * spacing, output_type="ndarray")
+    n = len(chosen)
+    graph = (
+        coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+        if len(pairs)
+        else coo_matrix((n, n))
+    )
+    _, label = connected_components(graph, directed=False)
+    totals = np.bincount(label, weights=people)
+    best = int(np.argmax(totals))
+    members = label == best
+    weight = people[members] if people[members].sum() > 0 else np.ones(members.sum())
+    return Cluster(round(float(totals[best])), int(members.sum()),
+                   float(np.average(lon[members], weights=weight)),
+                   float(np.average(lat[members], weights=weight)))  # fmt: skip
