@@ -26,9 +26,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## Set up, prepare the default district from the data pack, start the viewer on :$(PORT).
+## Set up, prepare the five plan districts (with progress), start the viewer on :$(PORT).
 demo: install
-	TWIN_OFFLINE=$${TWIN_OFFLINE:-1} $(BIN)/twin fetch $(DISTRICT)
+	TWIN_OFFLINE=$${TWIN_OFFLINE:-1} $(BIN)/twin prepare
 	TWIN_OFFLINE=$${TWIN_OFFLINE:-1} $(BIN)/streamlit run app.py \
 	  --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 

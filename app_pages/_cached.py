@@ -14,7 +14,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from twin.analysis.engine import LAYERS, CoverageParams, compute
+from twin.analysis.build import compute_cached
+from twin.analysis.engine import LAYERS, CoverageParams
 from twin.analysis.places import PlaceNamer
 from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
@@ -74,7 +75,8 @@ def coverage(
     """Hexagon metrics, the plan report and the measured categories (``token`` keys the layers)."""
     loaded = load(slug)
     params = coverage_params(resolution, elderly)
-    result = compute(loaded, _layers, params, network=street_network(slug))
+    result = compute_cached(loaded, _layers, params, Settings.from_env(),
+                            network=street_network(slug))  # fmt: skip
     return result.cells, plan_report(loaded, result, _layers), result.measured_categories
 
 

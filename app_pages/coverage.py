@@ -77,6 +77,16 @@ else:
     headline = f"{int(cells['residents'].sum()):,} residents in {len(cells):,} hexagons."
 st.markdown(legend_html(metric, headline), unsafe_allow_html=True)
 
+search = st.text_input("Find a street or place", key="place_search",
+                       placeholder="e.g. 四川北路, 虹口足球场, hospital name")  # fmt: skip
+found_place = None
+if search:
+    matches = namer.find(search)
+    if matches:
+        label = st.selectbox("Matches", [m[0] for m in matches], key="place_match")
+        found_place = next(m for m in matches if m[0] == label)
+    else:
+        st.caption(f"No street or POI named like “{search}” in {view.preset.name_en}.")
 focus = st.session_state.get("focus_cell") or params.get("hex")
 camera = "District"
 if three_d:
@@ -117,6 +127,14 @@ if focus is not None and focus in set(cells["h3"]):
     row = cells.loc[cells["h3"] == focus].iloc[0]
     state = pdk.ViewState(latitude=row["lat"], longitude=row["lon"], zoom=15, pitch=pitch,
                           bearing=bearing)  # fmt: skip
+if found_place is not None:
+    state = pdk.ViewState(longitude=found_place[1], latitude=found_place[2], zoom=16,
+                          pitch=pitch, bearing=bearing)  # fmt: skip
+    deck_layers.append(pdk.Layer(
+        "ScatterplotLayer", [{"lon": found_place[1], "lat": found_place[2], "tip": found_place[0]}],
+        id="found", get_position=["lon", "lat"], get_fill_color=[255, 0, 120, 255],
+        get_radius=20, radius_min_pixels=6, pickable=True,
+    ))  # fmt: skip
 if preset is not None:
     lon, lat, zoom, pitch_p, bearing_p = preset
     if lon == "focus":

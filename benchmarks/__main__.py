@@ -1,6 +1,8 @@
 """Run every benchmark and print its table: ``python -m benchmarks``."""
 
-from benchmarks import bench_cli, bench_engine, bench_layers, bench_siting
+import os
+
+from benchmarks import bench_cli, bench_engine, bench_layers, bench_siting, bench_viewer
 
 if __name__ == "__main__":
     print(bench_cli.run())
@@ -10,3 +12,6 @@ if __name__ == "__main__":
     print(bench_engine.run())
     print()
     print(bench_siting.run())
+    if os.environ.get("TWIN_BENCH_VIEWER", "1") != "0":
+        print()
+        print(bench_viewer.run())

@@ -209,3 +209,10 @@ def test_pages_run_without_the_data_pack(bare_env, path):
     app.switch_page(path).run()
     assert not app.exception, app.exception
     assert "Hongkou" in app.title[0].value
+
+
+def test_find_a_place_centres_the_map(env):
+    app = page("app_pages/coverage.py")
+    app.text_input(key="place_search").input("四川北路").run()
+    assert not app.exception
+    assert app.selectbox(key="place_match").value.startswith("四川北路")

@@ -136,6 +136,31 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Load and measure districts ahead of the viewer, so its first pages answer at once."""
+    import time
+
+    from twin.analysis.build import build
+    from twin.analysis.engine import CoverageParams
+    from twin.districts import PLAN_DISTRICTS
+    from twin.grid import check_resolution
+    from twin.store import load_district
+
+    settings = _settings(args)
+    names = args.districts or list(PLAN_DISTRICTS)
+    resolution = check_resolution(args.res if args.res is not None else settings.h3_resolution)
+    for i, name in enumerate(names, start=1):
+        start = time.perf_counter()
+        print(f"[{i}/{len(names)}] {name}: loading", file=sys.stderr, flush=True)
+        loaded = load_district(name, settings, progress=_progress)
+        for elderly in (False, True):  # the viewer's two walking profiles
+            build(loaded, settings, CoverageParams.from_settings(settings, resolution, elderly),
+                  progress=_progress)  # fmt: skip
+        print(f"[{i}/{len(names)}] {loaded.name}: ready in {time.perf_counter() - start:.1f} s",
+              file=sys.stderr, flush=True)  # fmt: skip
+    return EXIT_OK
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     """Describe what is loaded for a district."""
     summary = _load(args).summary()
@@ -343,6 +368,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fetch", help="load and cache everything for a district")
     _add_source_options(p)
     p.set_defaults(func=cmd_fetch)
+    p = sub.add_parser("prepare", help="load and measure districts ahead of the viewer")
+    p.add_argument("districts", nargs="*", help="districts (default: the five plan districts)")
+    p.add_argument("--res", type=int, help="H3 resolution 7–10 (default 9, or TWIN_H3_RES)")
+    p.add_argument("--offline", action="store_true", help="never use the network")
+    p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("info", help="what is loaded for a district")
     _add_source_options(p)
     p.add_argument("--json", action="store_true")

@@ -21,6 +21,7 @@ from twin.analysis.engine import LAYERS, Coverage, CoverageParams, compute
 from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
 from twin.model import District
+from twin.network import StreetNetwork
 from twin.settings import Settings
 from twin.sources.cache import atomic_write
 
@@ -54,10 +55,35 @@ def build(
         for name in LAYERS:
             progress(f"layer {name}")
             layers[name] = layer_for(district, name, settings)
-    coverage = compute(district, layers, params, progress)
+    coverage = compute_cached(district, layers, params, settings, progress)
     report = plan_report(district, coverage, layers)
     report["parameters"] = _jsonable(asdict(params)) | {"norms": settings.norms.source}
     return Build(district, layers, coverage, report)
+
+
+def compute_cached(
+    district: District,
+    layers: dict[str, gpd.GeoDataFrame],
+    params: CoverageParams,
+    settings: Settings,
+    progress: Callable[[str], None] = _noop,
+    network: StreetNetwork | None = None,
+) -> Coverage:
+    """:func:`compute`, read from and written to the coverage store in ``settings.cache_dir``."""
+    from twin.coverage_store import coverage_key, load_coverage, save_coverage
+
+    slug = district.preset.slug
+    key = coverage_key(district, layers, params)
+    stored = load_coverage(slug, key, params, settings)
+    if stored is not None:
+        progress("coverage: from the store")
+        return stored
+    coverage = compute(district, layers, params, progress, network)
+    try:
+        save_coverage(slug, key, coverage, settings)
+    except OSError as exc:  # a read-only cache never stops a build
+        progress(f"coverage not stored ({exc.strerror or exc})")
+    return coverage
 
 
 def _jsonable(value: Any) -> Any:

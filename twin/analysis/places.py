@@ -64,6 +64,25 @@ class PlaceNamer:
             return None, np.empty(0, dtype=object)
         return cKDTree(self.ctx.xy(pois[named])), names[named].astype(object)
 
+    def find(self, text: str, limit: int = 12) -> list[tuple[str, float, float]]:
+        """Streets and POIs whose name contains ``text``: (label, lon, lat), streets first."""
+        text = text.strip()
+        if not text:
+            return []
+        found: list[tuple[str, float, float]] = []
+        for (tree, names), kind in ((self.streets, "street"), (self.pois, "POI")):
+            if tree is None:
+                continue
+            hit = np.flatnonzero(np.char.find(names.astype(str), text) >= 0)
+            seen: set[str] = set()
+            for i in hit:
+                if names[i] in seen or len(found) >= limit:
+                    continue
+                seen.add(names[i])
+                lon, lat = self.ctx.lonlat(tree.data[[i]])
+                found.append((f"{names[i]} ({kind})", float(lon[0]), float(lat[0])))
+        return found
+
     def near(self, lon: NDArray, lat: NDArray) -> list[str]:
         """'<street> (120 m)' or '<POI> (80 m)' for each point; '' where nothing is named."""
         xy = self.ctx.xy_of(np.atleast_1d(lon), np.atleast_1d(lat))

@@ -1,0 +1,126 @@
+"""The viewer's first impression in a real browser (Chromium, software WebGL): medians of wall time.
+
+Cold: a fresh cache, nothing prepared. Warm: after ``twin prepare`` (what ``make demo`` runs).
+For each: the Overview until idle, the first coverage map until drawn, and a page switch
+(Gaps, then back to the map). Also the bytes the map sends per hexagon. Skipped without
+Chromium or the data pack.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks._util import table
+
+PROJECT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+        "--disable-background-networking"]  # fmt: skip
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(env: dict[str, str]) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+    port = _port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT / "app.py"), "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    return proc, url
+
+
+def _idle(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=300_000)  # fmt: skip
+
+
+def _visit(browser, url: str, text: str, canvas: bool = False) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from navigation until ``text`` shows, the script is idle (and a map is drawn)."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    start = time.perf_counter()
+    page.goto(url, timeout=300_000)
+    page.get_by_text(text).first.wait_for(timeout=300_000)
+    _idle(page)
+    if canvas:
+        page.wait_for_selector("canvas", timeout=300_000)
+    seconds = time.perf_counter() - start
+    page.close()
+    return seconds
+
+
+def _measure(browser, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    return {
+        "Overview": _visit(browser, url, "Targets and measured values"),
+        "first map": _visit(browser, url + "/coverage", "residents unserved", canvas=True),
+        "page switch (Gaps)": _visit(browser, url + "/gaps", "Top 10 gaps"),
+        "back to the map": _visit(browser, url + "/coverage", "residents unserved", canvas=True),
+    }
+
+
+def payload_bytes_per_hexagon() -> str:
+    from twin.analysis.build import build
+    from twin.render.hexagons import METRICS, hexagon_payload
+    from twin.settings import Settings
+    from twin.store import load_district
+
+    settings = Settings.from_env()
+    cells = build(load_district("hongkou", settings), settings).coverage.cells
+    data = hexagon_payload(cells, METRICS["charging"]).to_json(orient="records")
+    return f"{len(data) / len(cells):.0f} B per hexagon as sent (JSON: id, colour, tooltip)"
+
+
+def run() -> str:
+    if not Path(CHROMIUM).exists() or not os.environ.get("TWIN_DATA_DIR"):
+        return "viewer benchmark skipped: needs Chromium and TWIN_DATA_DIR"
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, dict[str, list[float]]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for state in ("cold", "warm"):
+            for _ in range(2):
+                cache = tempfile.mkdtemp(prefix="twin-bench-")
+                env = os.environ | {"TWIN_CACHE_DIR": cache, "TWIN_OFFLINE": "1"}
+                if state == "warm":
+                    subprocess.run([str(Path(sys.executable).with_name("twin")), "prepare"],
+                                   env=env, check=True, capture_output=True)  # fmt: skip
+                proc, url = _serve(env)
+                try:
+                    for key, seconds in _measure(browser, url).items():
+                        results.setdefault(key, {}).setdefault(state, []).append(seconds)
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+                    shutil.rmtree(cache, ignore_errors=True)
+        browser.close()
+    rows = [(key, f"{statistics.median(v['cold']):.1f}", f"{statistics.median(v['warm']):.1f}")
+            for key, v in results.items()]  # fmt: skip
+    return ("viewer in Chromium (software WebGL), median s of 2 server starts each\n"
+            + table(rows, ("step", "cold s", "warm s (after twin prepare)"))
+            + "\n" + payload_bytes_per_hexagon())  # fmt: skip
+
+
+if __name__ == "__main__":
+    print(run())

@@ -1,0 +1,90 @@
+"""Computed coverage kept on disk, so a second run (and the viewer's first page) is instant.
+
+An entry holds the hexagon metrics (GeoParquet), the measured categories and facilities and the
+residents' method (JSON), under a key that hashes everything the result depends on: the
+district's content (boundary, streets, POIs, demand), each layer's content, every engine
+parameter (norms included) and this module's format version. A changed input is a new key; a
+damaged entry is ignored and recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from twin.analysis.engine import Coverage, CoverageParams
+from twin.model import District
+from twin.settings import Settings
+from twin.sources.cache import atomic_write
+
+FORMAT = 1
+
+
+def _frame_digest(frame: pd.DataFrame) -> bytes:
+    plain = frame.drop(columns="geometry") if "geometry" in frame else frame
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(plain.astype(str), index=False).values.tobytes()
+    )
+    if "geometry" in frame:
+        digest.update(b"".join(shapely.to_wkb(frame.geometry.to_numpy(), output_dimension=2)))
+    return digest.digest()
+
+
+def coverage_key(
+    district: District, layers: dict[str, gpd.GeoDataFrame], params: CoverageParams
+) -> str:
+    """A key over every input of :func:`twin.analysis.engine.compute`."""
+    digest = hashlib.sha256(f"coverage-v{FORMAT}".encode())
+    digest.update(shapely.to_wkb(district.boundary))
+    digest.update(_frame_digest(district.pois))
+    digest.update(_frame_digest(district.demand))
+    graph = district.graph
+    digest.update(
+        f"{graph.number_of_nodes()}:{graph.number_of_edges()}".encode() if graph else b"-"
+    )
+    digest.update(json.dumps(asdict(params), sort_keys=True, default=str).encode())
+    for name in sorted(layers):
+        digest.update(name.encode())
+        digest.update(_frame_digest(layers[name]))
+    return digest.hexdigest()[:24]
+
+
+def _folder(slug: str, key: str, settings: Settings) -> Path:
+    return settings.cache_dir / "coverage" / f"{slug}-{key}"
+
+
+def load_coverage(
+    slug: str, key: str, params: CoverageParams, settings: Settings
+) -> Coverage | None:
+    """The stored coverage for ``key``, or None (missing or damaged: the caller recomputes)."""
+    folder = _folder(slug, key, settings)
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        cells = gpd.read_parquet(folder / "cells.parquet")
+    except (OSError, ValueError, KeyError):
+        return None
+    if meta.get("format") != FORMAT or len(cells) != meta.get("cells"):
+        return None
+    return Coverage(cells, params, meta["measured_categories"], meta["unassigned_population"],
+                    meta["residents_method"], meta["measured_facilities"])  # fmt: skip
+
+
+def save_coverage(slug: str, key: str, coverage: Coverage, settings: Settings) -> Path:
+    """Write ``coverage`` under ``key`` (cells first, then the meta that marks it complete)."""
+    folder = _folder(slug, key, settings)
+    atomic_write(folder / "cells.parquet", coverage.cells.to_parquet)
+    meta = {
+        "format": FORMAT, "cells": len(coverage.cells),
+        "measured_categories": coverage.measured_categories,
+        "measured_facilities": coverage.measured_facilities,
+        "unassigned_population": coverage.unassigned_population,
+        "residents_method": coverage.residents_method,
+    }  # fmt: skip
+    text = json.dumps(meta, ensure_ascii=False)
+    return atomic_write(folder / "meta.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
