@@ -216,3 +216,17 @@ def test_find_a_place_centres_the_map(env):
     app.text_input(key="place_search").input("四川北路").run()
     assert not app.exception
     assert app.selectbox(key="place_match").value.startswith("四川北路")
+
+
+def test_map_layers_pass_literal_strings_to_deck(env, hongkou):
+    """pydeck reads bare strings as column accessors: literal props must arrive quoted."""
+    import json
+
+    from twin.render.basemap import street_labels_layer
+    from twin.render.hexagons import outline_layer
+
+    labels = json.loads(street_labels_layer(hongkou.graph).to_json())
+    assert labels["fontFamily"].startswith("@@='") and labels["characterSet"] == '@@="auto"'
+    assert len(labels["data"]) > 50 and all(d["text"] for d in labels["data"])
+    ring = json.loads(outline_layer("89309958ccfffff").to_json())["data"][0]["path"]
+    assert len(ring) == 7 and ring[0] == ring[-1]

@@ -130,9 +130,13 @@ def street_labels_layer(graph, min_length_m: float = 250.0) -> pdk.Layer | None:
                          "lat": np.round(mid.y.to_numpy(), COORD_DECIMALS)})  # fmt: skip
     return pdk.Layer(
         "TextLayer", data, id="street_labels", get_position=["lon", "lat"], get_text="text",
-        get_size=13, get_color=[40, 40, 40, 230], character_set="auto",
-        font_family="'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif",
-        background=True, get_background_color=[255, 255, 255, 180], pickable=False,
+        # pydeck reads bare strings as accessors: literal strings go in quotes
+        # sized in metres: unobtrusive at district zoom, readable at street level
+        get_size=45, size_units='"meters"', size_max_pixels=16, get_color=[20, 20, 20, 255],
+        character_set='"auto"',
+        font_family="'Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif'",
+        font_weight=600, outline_width=2, outline_color=[255, 255, 255, 255],
+        font_settings={"sdf": True}, pickable=False,
     )  # fmt: skip
 
 

@@ -233,10 +233,13 @@ def hexagon_layer(
 
 def outline_layer(h3_id: str) -> pdk.Layer:
     """A thick outline around one hexagon (the one chosen on the Gaps page or by a click)."""
+    import h3
+
+    ring = [[round(lng, 6), round(lat, 6)] for lat, lng in h3.cell_to_boundary(h3_id)]
     return pdk.Layer(
-        "H3HexagonLayer", pd.DataFrame({"h3": [h3_id], "tip": [f"<b>{h3_id}</b>"]}), id="focus",
-        get_hexagon="h3", filled=False, stroked=True, get_line_color=[20, 20, 20, 255],
-        line_width_min_pixels=4, pickable=False,
+        "PathLayer", [{"path": [*ring, ring[0]], "tip": f"<b>{h3_id}</b>"}], id="focus",
+        get_path="path", get_color=[20, 20, 20, 255], width_min_pixels=4, get_width=4,
+        pickable=False,
     )  # fmt: skip
 
 
