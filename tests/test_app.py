@@ -226,7 +226,8 @@ def test_map_layers_pass_literal_strings_to_deck(env, hongkou):
     from twin.render.hexagons import outline_layer
 
     labels = json.loads(street_labels_layer(hongkou.graph).to_json())
-    assert labels["fontFamily"].startswith("@@='") and labels["characterSet"] == '@@="auto"'
+    assert labels["fontFamily"].startswith("Noto Sans CJK SC")  # a literal, not an accessor
+    assert "@@=" not in str(labels["characterSet"]) and "@@=" not in str(labels["sizeUnits"])
     assert len(labels["data"]) > 50 and all(d["text"] for d in labels["data"])
     ring = json.loads(outline_layer("89309958ccfffff").to_json())["data"][0]["path"]
     assert len(ring) == 7 and ring[0] == ring[-1]
