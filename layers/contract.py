@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -43,6 +45,10 @@ def validate_layer(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
         bad = ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
         if bad.any():
             problems.append(f"{int(bad.sum())} points with invalid coordinates")
+    broken = attribute_problems(frame, layer) if len(frame) else pd.Series(dtype=object)
+    if len(broken) and (broken != "").any():
+        problems.append(f"{int((broken != '').sum())} rows with attributes out of range "
+                        f"(first: {broken[broken != ''].iloc[0]})")  # fmt: skip
     if problems:
         msg = f"the {layer} layer breaks the contract: " + "; ".join(problems) + "."
         raise InvalidInputError(msg)
@@ -59,3 +65,67 @@ def make_layer(
         crs=4326,
     )
     return validate_layer(gpd.GeoDataFrame(pd.DataFrame(frame), crs=4326), layer)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one attribute may hold: a number in [low, high] (whole when ``integer``), or one of
+    ``choices``."""
+
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    choices: frozenset[object] | None = None
+
+    def describe(self) -> str:
+        if self.choices is not None:
+            return "one of " + ", ".join(sorted(map(str, self.choices)))
+        kind = "a whole number" if self.integer else "a number"
+        return f"{kind} from {self.low:g} to {self.high:g}"
+
+
+BANDWIDTHS_MHZ = frozenset({5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100, 160})
+RULES: dict[str, dict[str, Rule]] = {
+    "base_stations": {
+        "height_m": Rule(1, 300), "cell_type": Rule(choices=frozenset({"UMa", "UMi"})),
+        "azimuth_1": Rule(0, 360), "azimuth_2": Rule(0, 720), "azimuth_3": Rule(0, 720),
+        "frequency_ghz": Rule(0.4, 7.2),  # FR1
+        "bandwidth_mhz": Rule(choices=BANDWIDTHS_MHZ),  # TS 38.101-1 channel bandwidths (+160 CA)
+        "tx_power_dbm": Rule(0, 60), "antenna_gain_dbi": Rule(-5, 30), "downtilt_deg": Rule(-10, 30),
+    },
+    "charging": {"piles": Rule(1, 1000, integer=True), "fast_piles": Rule(0, 1000, integer=True),
+                 "service_radius_m": Rule(50, 10_000)},
+    "lockers": {"compartments": Rule(1, 2000, integer=True),
+                "status": Rule(choices=frozenset({"existing", "new", "planned"})),
+                "service_radius_m": Rule(50, 5000)},
+}  # fmt: skip
+
+
+def attribute_problems(frame: pd.DataFrame, layer: str) -> pd.Series:
+    """Per row, the first attribute that breaks its rule ('' where all hold), vectorised."""
+    reason = pd.Series("", index=frame.index, dtype=object)
+    for column, rule in RULES.get(layer, {}).items():
+        if column not in frame.columns:
+            continue
+        raw = frame[column]
+        if rule.choices is not None:
+            numeric = pd.to_numeric(raw, errors="coerce")
+            as_number = numeric.where(numeric.notna(), raw)
+            ok = as_number.isin(rule.choices) | raw.astype(str).isin({str(c) for c in rule.choices})
+        else:
+            value = pd.to_numeric(raw, errors="coerce")
+            ok = value.notna() & np.isfinite(value) & value.between(rule.low, rule.high)
+            if rule.integer:
+                ok &= value.round() == value
+        bad = ~ok & (reason == "")
+        reason[bad] = (
+            f"{column} = "
+            + raw[bad].astype(str).str.slice(0, 30)
+            + f" (allowed: {rule.describe()})"
+        )
+    if {"piles", "fast_piles"} <= set(frame.columns):
+        piles = pd.to_numeric(frame["piles"], errors="coerce")
+        fast = pd.to_numeric(frame["fast_piles"], errors="coerce")
+        bad = (fast > piles) & (reason == "")
+        reason[bad] = "fast_piles is more than piles"
+    return reason

@@ -9,6 +9,7 @@ and named in the report.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from twin.context import LayerContext
 from twin.crs import CRS_NAMES, CrsName, to_wgs84
 from twin.datum import MIN_POINTS, NAMES, fit_datums, street_reference_points
 from twin.layers import LAYER_COLUMNS, spec, validate_layer
+from twin.layers.contract import attribute_problems
 from twin.model import District
 from twin.norms import default_norms
 from twin.sources.inventory import read_inventory
@@ -197,11 +199,19 @@ def validate_inventory(
         + ","
         + np.round(wlat, DUPLICATE_DECIMALS).astype(str)
     )
-    first_row = frame["row"].groupby(key).transform("first")
-    duplicate = inside & key.duplicated().to_numpy()
+    broken = attribute_problems(frame, layer).to_numpy()
+    bad_attribute = inside & (broken != "")
+    if bad_attribute.any():
+        rejected.append(_reject(frame, bad_attribute, "attribute out of range",
+                                pd.Series(broken, index=frame.index)))  # fmt: skip
+    inside = inside & ~bad_attribute
+    first_row = frame["row"].where(inside).groupby(key).transform("first")
+    duplicate = (
+        inside & key.where(inside).duplicated().to_numpy() & key.where(inside).notna().to_numpy()
+    )
     if duplicate.any():
         rejected.append(_reject(frame, duplicate, "duplicate of an earlier row",
-                                "of row " + first_row.astype(str)))  # fmt: skip
+                                "of row " + first_row.fillna(0).astype(int).astype(str)))  # fmt: skip
     accepted_mask = inside & ~duplicate
     accepted = frame.loc[accepted_mask]
     whole = expected_count(district, layer)
@@ -263,9 +273,17 @@ def _to_layer(
         geometry=gpd.points_from_xy(lon, lat),
         crs=4326,
     )
-    for column, default in defaults.items():
+    for column, default in defaults.items():  # validated already: every value parses
         if isinstance(default, int | float) and column in accepted.columns:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(default)
+            frame[column] = pd.to_numeric(frame[column])
+    for column in frame.columns:  # nested properties (dicts, lists) travel as JSON text
+        if (
+            frame[column].dtype == object
+            and frame[column].map(lambda v: isinstance(v, dict | list)).any()
+        ):
+            frame[column] = frame[column].map(
+                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+            )
     return validate_layer(frame, layer), filled
 
 
@@ -276,9 +294,10 @@ def import_inventory(
     crs: CrsName = "wgs84",
     lat_col: str | None = None,
     lon_col: str | None = None,
+    gpkg_layer: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:
     """Read, convert and validate a real inventory for ``layer`` of ``district``."""
-    raw = read_inventory(path, lat_col, lon_col)
+    raw = read_inventory(path, lat_col, lon_col, gpkg_layer)
     frame, report = validate_inventory(raw, district, layer, crs, Path(path).name)
     if report.accepted == 0:
         msg = (

@@ -2,30 +2,34 @@
 
 ``twin fetch`` writes an entry; later loads read it back in a second.
 
-Layout: ``<cache_dir>/districts/<slug>-<key>/`` with ``graph.pickle``, ``pois.parquet``,
-``demand.parquet`` and ``meta.json``; the key hashes every input, so changing a file or the
+Layout: ``<cache_dir>/districts/<slug>-<key>/`` with ``graph.graphml``, ``pois.parquet``,
+``demand.parquet`` and ``meta.json`` (with a SHA-256 of every file, verified on read: a damaged
+entry is said in one sentence and rebuilt; no pickle, nothing executable); the key hashes every input, so changing a file or the
 data directory never reuses a stale entry. The folder is written beside its final name and
 renamed into place, so an interrupted fetch leaves no half-written entry.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import pickle
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import geopandas as gpd
 import shapely
 
+from twin._errors import TwinError
 from twin.districts import resolve
 from twin.model import District, Progress, district_from_sources
 from twin.settings import Settings
 from twin.sources.cache import atomic_write, cache_key, file_fingerprint
 from twin.sources.record import SourceRecord
 
-FORMAT_VERSION = 2  # 2: POIs carry their GB 50180 facility type
+FORMAT_VERSION = 3  # 2: POIs carry their GB 50180 facility type; 3: GraphML and checksums
+STALE_AFTER_S = 3600.0  # temporary files older than this are left-overs of killed runs
 
 
 def district_key(slug: str, settings: Settings, **inputs: Path | str | None) -> str:
@@ -42,13 +46,46 @@ def entry_dir(slug: str, key: str, settings: Settings) -> Path:
     return settings.cache_dir / "districts" / f"{slug}-{key}"
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sweep_stale(parent: Path, older_than_s: float = STALE_AFTER_S) -> int:
+    """Remove temporary folders and files that killed runs left behind; returns how many."""
+    removed = 0
+    if not parent.is_dir():
+        return 0
+    now = time.time()
+    for leftover in parent.glob(".*"):
+        try:
+            if now - leftover.stat().st_mtime < older_than_s:
+                continue
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def save_district(district: District, folder: Path) -> Path:
-    """Write ``district`` to ``folder`` atomically (replacing an older entry)."""
+    """Write ``district`` to ``folder`` atomically (replacing an older entry), with checksums."""
+    import osmnx as ox
+
     folder.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale(folder.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        with (tmp / "graph.pickle").open("wb") as fh:
-            pickle.dump(district.graph, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        files = ["pois.parquet", "demand.parquet"]
+        if district.graph is not None:
+            ox.io.save_graphml(district.graph, tmp / "graph.graphml")
+            files.append("graph.graphml")
         district.pois.to_parquet(tmp / "pois.parquet")
         district.demand.to_parquet(tmp / "demand.parquet")
         meta = {
@@ -61,6 +98,7 @@ def save_district(district: District, folder: Path) -> Path:
             "sources": [s.as_dict() for s in district.sources],
             "notes": district.notes,
             "poi_summary": district.poi_summary,
+            "checksums": {name: _sha256(tmp / name) for name in files},
         }
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
         if folder.exists():
@@ -72,28 +110,47 @@ def save_district(district: District, folder: Path) -> Path:
     return folder
 
 
+class DamagedEntryError(TwinError):
+    """A cache entry that exists but cannot be trusted (internal: the loader rebuilds it)."""
+
+
 def read_district(folder: Path) -> District | None:
-    """The district cached in ``folder``, or None when there is no complete entry."""
+    """The district cached in ``folder``; None when there is no entry; :class:`DamagedEntryError`
+    when one exists but a file is missing, unreadable or fails its checksum."""
     meta_path = folder / "meta.json"
-    if not meta_path.exists():
+    if not folder.exists():
         return None
-    meta = json.loads(meta_path.read_text("utf-8"))
+    try:
+        meta = json.loads(meta_path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DamagedEntryError(f"meta.json unreadable ({type(exc).__name__})") from None
     if meta.get("version") != FORMAT_VERSION:
         return None
-    with (folder / "graph.pickle").open("rb") as fh:
-        graph = pickle.load(fh)
-    study = meta["study_area_wkb"]
-    return District(
-        preset=resolve(meta["slug"]),
-        boundary=shapely.from_wkb(meta["boundary_wkb"]),
-        graph=graph,
-        study_area=None if study is None else shapely.from_wkb(study),
-        pois=gpd.read_parquet(folder / "pois.parquet"),
-        demand=gpd.read_parquet(folder / "demand.parquet"),
-        sources=[SourceRecord(**s) for s in meta["sources"]],
-        notes=list(meta["notes"]),
-        poi_summary=meta["poi_summary"],
-    )
+    try:
+        for name, expected in meta["checksums"].items():
+            if _sha256(folder / name) != expected:
+                raise DamagedEntryError(f"{name} fails its checksum")
+        graph = None
+        if (folder / "graph.graphml").exists():
+            import osmnx as ox
+
+            graph = ox.io.load_graphml(folder / "graph.graphml")
+        study = meta["study_area_wkb"]
+        return District(
+            preset=resolve(meta["slug"]),
+            boundary=shapely.from_wkb(meta["boundary_wkb"]),
+            graph=graph,
+            study_area=None if study is None else shapely.from_wkb(study),
+            pois=gpd.read_parquet(folder / "pois.parquet"),
+            demand=gpd.read_parquet(folder / "demand.parquet"),
+            sources=[SourceRecord(**s) for s in meta["sources"]],
+            notes=list(meta["notes"]),
+            poi_summary=meta["poi_summary"],
+        )
+    except DamagedEntryError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DamagedEntryError(f"{type(exc).__name__}: {str(exc)[:120]}") from None
 
 
 def _quiet(_: str) -> None:
@@ -161,7 +218,11 @@ def load_district(
     key = district_key(slug, settings, **inputs, offline=str(settings.offline))  # type: ignore[arg-type]
     folder = entry_dir(slug, key, settings)
     if not refresh:
-        cached = read_district(folder)
+        try:
+            cached = read_district(folder)
+        except DamagedEntryError as exc:
+            progress(f"cache: the entry {folder.name} is damaged ({exc}); rebuilding it")
+            cached = None
         if cached is not None:
             progress(f"cache: {folder}")
             return cached

@@ -15,6 +15,8 @@ import pydeck as pdk
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from twin.analysis.places import street_name
+
 OSM_CREDIT = "© OpenStreetMap contributors"
 COORD_DECIMALS = 5  # ≈ 1 m
 
@@ -116,7 +118,7 @@ def street_labels_layer(graph, min_length_m: float = 250.0) -> pdk.Layer | None:
     edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
     if "name" not in edges:
         return None
-    names = edges["name"].map(lambda n: n[0] if isinstance(n, list) else n)
+    names = edges["name"].map(street_name).replace("", None)
     named = edges[names.notna() & (edges["length"] >= 60)].assign(label=names)
     if named.empty:
         return None

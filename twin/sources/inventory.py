@@ -2,6 +2,15 @@
 
 Reading only: every row is kept with its 1-based ``row`` number; coordinates are left as found
 (``lon_raw``/``lat_raw``) so that validation can say what is wrong with each row.
+
+Bounded work on any input: the header is checked before any parser sees the file (at most
+``MAX_COLUMNS`` columns, no repeated names, lines under ``MAX_LINE_BYTES``), and the file size is
+capped. Encodings are detected honestly: a BOM (UTF-8 / UTF-16 / UTF-32) decides; else UTF-8;
+else GB18030 (GBK from Chinese Excel) only when the text reads as Chinese, not as Big5 or
+Shift-JIS garbled through it (``charset_normalizer`` decides); anything else is a clear error
+naming the encoding found. Multi-part geometries become one row per point (``part``), nested
+GeoJSON collections are walked, and a GeoPackage with several layers needs ``layer=`` (named in
+the error).
 """
 
 from __future__ import annotations
@@ -16,8 +25,11 @@ from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError
 
 LAT_NAMES = ("lat", "latitude", "wgs84_lat", "gcj02_lat", "y", "纬度", "緯度")
 LON_NAMES = ("lon", "lng", "long", "longitude", "wgs84_lon", "gcj02_lon", "x", "经度", "經度")
-CSV_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")  # gb18030 covers GBK files from Chinese Excel
 MAX_BYTES = 200 * 1024 * 1024
+MAX_COLUMNS = 500
+MAX_LINE_BYTES = 1024 * 1024
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))  # fmt: skip
 
 
 def _find(columns: list[str], names: tuple[str, ...], explicit: str | None, what: str) -> str:
@@ -37,24 +49,148 @@ def _find(columns: list[str], names: tuple[str, ...], explicit: str | None, what
     raise InvalidInputError(msg)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    for encoding in CSV_ENCODINGS:
+def detect_encoding(path: Path) -> str:
+    """The text encoding of ``path`` (see the module docstring), or a clear error."""
+    head = path.read_bytes()[: 4 * 1024 * 1024]
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            return name
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # a multi-byte character cut at the sample's end
+            return "utf-8"
+    if head[:200].count(b"\x00") > 20:  # UTF-16 without a BOM: every other byte is zero
+        return (
+            "utf-16-le"
+            if head[1:200:2].count(b"\x00") > head[0:200:2].count(b"\x00")
+            else "utf-16-be"
+        )
+    if _reads_as_simplified_chinese(head):
+        return "gb18030"
+    name = "unknown"
+    for codec, label in (("big5", "Big5 (traditional Chinese)"), ("shift_jis", "Shift-JIS (Japanese)"),
+                         ("euc_kr", "EUC-KR (Korean)")):  # fmt: skip
         try:
-            return pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False)
+            head.decode(codec)
+            name = label
+            break
         except UnicodeDecodeError:
             continue
-        except pd.errors.EmptyDataError:
-            msg = f"{path.name} is empty; it needs a header and one row per site."
-            raise EmptyAreaError(msg) from None
-        except pd.errors.ParserError as exc:
-            msg = f"{path.name} is not a readable CSV ({exc})."
-            raise InvalidInputError(msg) from None
-    msg = f"{path.name} is neither UTF-8 nor GBK text; save it as UTF-8 CSV."
+    msg = (f"{path.name} is encoded as {name}, which twin does not read; save it as UTF-8 CSV "
+           "(in Excel: Save As, CSV UTF-8).")  # fmt: skip
     raise InvalidInputError(msg)
 
 
+def _reads_as_simplified_chinese(data: bytes) -> bool:
+    """GB18030 (GBK) text: it decodes, and its Chinese characters are nearly all common
+    simplified ones (GB2312). Big5 or Shift-JIS bytes read as GBK give rare characters."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if not han:
+        return True  # no Chinese at all: the other bytes decide nothing
+    common = 0
+    for c in han:
+        try:
+            c.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(han) >= 0.9
+
+
+def check_header(path: Path, encoding: str) -> None:
+    """Refuse, before parsing, a header that would make the parser slow or ambiguous."""
+    with path.open("rb") as fh:
+        first = fh.readline(MAX_LINE_BYTES + 1)
+    if len(first) > MAX_LINE_BYTES:
+        msg = f"{path.name}: the first line is over {MAX_LINE_BYTES // 1024} KB; is this a CSV?"
+        raise InvalidInputError(msg)
+    text = first.decode(encoding, errors="replace").lstrip("\ufeff").rstrip("\r\n")
+    import csv
+
+    names = next(csv.reader([text]), [])
+    if len(names) > MAX_COLUMNS:
+        msg = f"{path.name} has {len(names):,} columns, over the {MAX_COLUMNS} twin reads."
+        raise InvalidInputError(msg)
+    repeated = sorted({n for n in names if names.count(n) > 1}) if len(names) <= MAX_COLUMNS else []
+    if repeated:
+        shown = ", ".join(repr(n[:40]) for n in repeated[:5])
+        msg = f"{path.name} repeats the column name(s) {shown}; give every column its own name."
+        raise InvalidInputError(msg)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    encoding = detect_encoding(path)
+    check_header(path, encoding)
+    try:
+        frame = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False)
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{path.name} is not valid {encoding} text throughout ({exc.reason}); save it as UTF-8."
+        )
+        raise InvalidInputError(msg) from None
+    except pd.errors.EmptyDataError:
+        msg = f"{path.name} is empty; it needs a header and one row per site."
+        raise EmptyAreaError(msg) from None
+    except pd.errors.ParserError as exc:
+        msg = f"{path.name} is not a readable CSV ({str(exc)[:200]})."
+        raise InvalidInputError(msg) from None
+    frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
+    return frame
+
+
+def _reserved(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep a file's own columns named like twin's bookkeeping (row, lon_raw, …) under new names."""
+    clash = [
+        c for c in frame.columns if c in ("row", "lon_raw", "lat_raw", "part", "reason", "detail")
+    ]
+    return frame.rename(columns={c: f"{c}_in_file" for c in clash})
+
+
+def _points(geo: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """One row per point: multi-points and collections exploded (``part``), lines and polygons
+    at a representative point; attributes repeated on every part."""
+    geo = geo.reset_index(drop=True)
+    geo["__source_row"] = np.arange(1, len(geo) + 1)
+    exploded = geo.explode(index_parts=False, ignore_index=True)
+    for _ in range(3):  # collections inside collections
+        nested = exploded.geometry.notna() & (exploded.geom_type == "GeometryCollection")
+        if not nested.any():
+            break
+        exploded = exploded.explode(index_parts=False, ignore_index=True)
+    points = exploded.geometry
+    not_point = points.notna() & (points.geom_type != "Point")
+    points = points.where(~not_point, points.representative_point())
+    frame = pd.DataFrame(exploded.drop(columns=exploded.geometry.name))
+    frame["part"] = frame.groupby("__source_row").cumcount() + 1
+    frame.loc[frame.groupby("__source_row")["part"].transform("max") == 1, "part"] = 0
+    frame = frame.drop(columns="__source_row")
+    return frame, points.x.where(points.notna()), points.y.where(points.notna())
+
+
+def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    if path.suffix.lower() == ".gpkg":
+        import pyogrio
+
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        if layer is None and len(names) > 1:
+            msg = (f"{path.name} holds {len(names)} layers ({', '.join(names)}); name the one "
+                   "to import (layer= / --gpkg-layer).")  # fmt: skip
+            raise InvalidInputError(msg)
+        if layer is not None and layer not in names:
+            msg = f"{path.name} has no layer {layer!r}; its layers are {', '.join(names)}."
+            raise InvalidInputError(msg)
+        return gpd.read_file(path, layer=layer or names[0])
+    return gpd.read_file(path)
+
+
 def read_inventory(
-    path: Path, lat_col: str | None = None, lon_col: str | None = None
+    path: Path, lat_col: str | None = None, lon_col: str | None = None, layer: str | None = None
 ) -> pd.DataFrame:
     """Rows of an inventory with ``row``, ``lon_raw`` and ``lat_raw`` plus the file's attributes."""
     path = Path(path)
@@ -70,7 +206,7 @@ def read_inventory(
         raise EmptyAreaError(msg)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        frame = _read_csv(path)
+        frame = _reserved(_read_csv(path))
         lat = _find(list(frame.columns), LAT_NAMES, lat_col, "latitude")
         lon = _find(list(frame.columns), LON_NAMES, lon_col, "longitude")
         frame = frame.rename(columns={lat: "lat_raw", lon: "lon_raw"})
@@ -80,27 +216,25 @@ def read_inventory(
                 try:
                     geo = gpd.read_parquet(path)
                 except ValueError:  # plain Parquet with coordinate columns
-                    plain = pd.read_parquet(path)
+                    plain = _reserved(pd.read_parquet(path))
                     lat = _find(list(plain.columns), LAT_NAMES, lat_col, "latitude")
                     lon = _find(list(plain.columns), LON_NAMES, lon_col, "longitude")
                     frame = plain.rename(columns={lat: "lat_raw", lon: "lon_raw"})
                     geo = None
             else:
-                geo = gpd.read_file(path)
+                geo = _read_vector(path, layer)
         except InvalidInputError:
             raise
         except Exception as exc:
-            msg = f"cannot read {path.name} ({type(exc).__name__}: {exc})."
+            msg = f"cannot read {path.name} ({type(exc).__name__}: {str(exc)[:200]})."
             raise InvalidInputError(msg) from None
         if geo is not None:
             if geo.crs is not None and not geo.crs.is_geographic:
                 geo = geo.to_crs(4326)
-            points = geo.geometry
-            not_point = points.notna() & (points.geom_type != "Point")
-            points = points.where(~not_point, points.representative_point())
-            frame = pd.DataFrame(geo.drop(columns=geo.geometry.name))
-            frame["lon_raw"] = points.x.where(points.notna())
-            frame["lat_raw"] = points.y.where(points.notna())
+            geo = geo.rename(columns={c: f"{c}_in_file" for c in geo.columns if c in (
+                "row", "lon_raw", "lat_raw", "part", "reason", "detail")})  # fmt: skip
+            frame, lon, lat = _points(geo)
+            frame["lon_raw"], frame["lat_raw"] = lon, lat
     else:
         msg = f"{path.name}: unsupported format; use CSV, GeoJSON, GeoPackage or GeoParquet."
         raise InvalidInputError(msg)

@@ -20,8 +20,12 @@ _LATLON = re.compile(rb'<node[^>]*?lat="([-0-9.]+)"\s+lon="([-0-9.]+)"')
 def osm_file_bounds(path: Path, settings: Settings) -> tuple[float, float, float, float]:
     """(west, south, east, north) of the nodes of an OSM XML file."""
     cached = settings.cache_dir / "bounds" / f"{cache_key(file_fingerprint(path))}.json"
-    if cached.exists():
-        return tuple(json.loads(cached.read_text()))  # type: ignore[return-value]
+    try:
+        bounds = tuple(float(v) for v in json.loads(cached.read_text()))
+        if len(bounds) == 4:
+            return bounds  # type: ignore[return-value]
+    except (OSError, ValueError, TypeError):
+        pass  # missing or damaged: measured again and rewritten below
     coords = np.array(_LATLON.findall(path.read_bytes()), dtype=float)
     if coords.size == 0:
         return (0.0, 0.0, 0.0, 0.0)
