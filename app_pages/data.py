@@ -22,6 +22,14 @@ CRS_LABELS = {
     "auto": "Detect (best fit to streets and POIs)",
 }
 
+MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
+
+
+def plain(text: str) -> str:
+    """User-supplied text (file and column names) escaped so Markdown shows it literally."""
+    return str(text).translate(MARKDOWN)
+
+
 view = current_view()
 slug = view.preset.slug
 st.title(f"Data · {view.preset.label}")
@@ -56,23 +64,25 @@ crs = c2.radio("Coordinates", list(CRS_LABELS), format_func=CRS_LABELS.__getitem
 upload = st.file_uploader("Inventory file", type=["csv", "geojson", "json"], key="upload_file")
 
 if upload is not None:
+    name = plain(upload.name[:120])  # shown as text: a file name is never Markdown
     size_mb = upload.size / 2**20
     if size_mb > MAX_UPLOAD_MB:
-        st.error(f"{upload.name} is {size_mb:.0f} MB, over the {MAX_UPLOAD_MB} MB limit; "
-                 "split it or use `twin import` on the command line.")  # fmt: skip
+        st.error(f"{name} is {size_mb:.0f} MB, over the {MAX_UPLOAD_MB} MB limit; split it or use "
+                 "twin import on the command line.")  # fmt: skip
         st.stop()
-    suffix = Path(upload.name).suffix.lower()
+    suffix = Path(upload.name).suffix.lower()[:12]
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(upload.name).name
+        path = Path(tmp) / f"upload{suffix}"  # any name length: the user's name is only shown
         path.write_bytes(upload.getvalue())
         try:
             frame, report = import_inventory(load(slug), layer, path, crs)
         except TwinError as exc:
-            st.error(f"{upload.name} cannot be used: {exc}")
+            st.error(f"{name} cannot be used: {plain(str(exc).replace(path.name, upload.name))}")
             st.stop()
         except Exception as exc:  # an unreadable file must never take the app down
-            st.error(f"{upload.name} could not be read ({type(exc).__name__}: {exc}).")
+            st.error(f"{name} could not be read ({type(exc).__name__}: {plain(str(exc)[:300])}).")
             st.stop()
+    report.file = upload.name
     st.subheader("Validation report")
     counts = report.counts()
     cols = st.columns(3)
@@ -80,12 +90,12 @@ if upload is not None:
     cols[1].metric("Rejected", f"{len(report.rejected):,}")
     cols[2].metric("Defaults filled", f"{len(report.filled_defaults)}")
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(plain(warning.replace(path.name, upload.name)))
     if report.filled_defaults:
-        st.caption(
+        st.caption(plain(
             "Filled with defaults: "
             + ", ".join(f"{k} = {v}" for k, v in report.filled_defaults.items())
-        )
+        ))  # fmt: skip
     if len(report.rejected):
         st.dataframe(report.rejected, hide_index=True, width="stretch")
         st.download_button("Download the rejected rows (CSV)", report.rejected.to_csv(index=False).encode("utf-8-sig"),
@@ -93,8 +103,8 @@ if upload is not None:
     if report.accepted and st.button(f"Use these {report.accepted:,} sites as the {LAYER_LABELS[layer].lower()}",
                                      type="primary", key="use_upload"):  # fmt: skip
         use_import(slug, layer, frame)
-        st.success(f"{LAYER_LABELS[layer]} of {view.preset.label} now come from {upload.name}.")
+        st.success(f"{LAYER_LABELS[layer]} of {view.preset.label} now come from {name}.")
         st.rerun()
     if counts:
-        st.caption("Rejected by reason: " + "; ".join(line.strip().removeprefix("rejected, ")
-                                                       for line in report.reason_lines()))  # fmt: skip
+        st.caption(plain("Rejected by reason: " + "; ".join(
+            line.strip().removeprefix("rejected, ") for line in report.reason_lines())))  # fmt: skip

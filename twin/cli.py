@@ -450,6 +450,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TwinError as exc:
         print(f"twin: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except OSError as exc:  # disk full, read-only, a folder where a file goes, permissions
+        from twin.oserrors import as_sentence
+
+        print(f"twin: error: {as_sentence(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("twin: interrupted", file=sys.stderr)
         return EXIT_FAILURE

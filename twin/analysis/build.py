@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,13 +20,13 @@ from typing import Any
 
 import geopandas as gpd
 
+from twin._errors import InvalidInputError
 from twin.analysis.engine import LAYERS, Coverage, CoverageParams, compute
 from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.settings import Settings
-from twin.sources.cache import atomic_write
 
 
 @dataclass
@@ -95,17 +98,35 @@ def _jsonable(value: Any) -> Any:
 
 
 def write(result: Build, out_dir: Path) -> dict[str, Path]:
-    """Write the build's files atomically; returns what was written."""
+    """Write the build's files as a unit: staged beside ``out_dir`` and renamed into place, so
+    the folder never mixes an old report with new layers; returns what was written."""
     out_dir = Path(out_dir)
-    written: dict[str, Path] = {}
-    for name, frame in result.layers.items():
-        path = out_dir / "layers" / f"{name}.parquet"
-        written[name] = atomic_write(path, frame.to_parquet)
-    res = result.coverage.params.resolution
-    cells = result.coverage.cells.drop(columns=["cell"])
-    written["hexagons"] = atomic_write(out_dir / f"hexagons_r{res}.parquet", cells.to_parquet)
-    text = json.dumps(result.report, ensure_ascii=False, indent=1, allow_nan=False)
-    written["report"] = atomic_write(
-        out_dir / "report.json", lambda tmp: tmp.write_text(text + "\n", encoding="utf-8")
-    )
-    return written
+    if out_dir.exists() and not out_dir.is_dir():
+        msg = f"the output {out_dir} is a file, not a folder; choose a folder with --out."
+        raise InvalidInputError(msg)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        names: dict[str, Path] = {}
+        for name, frame in result.layers.items():
+            (stage / "layers").mkdir(exist_ok=True)
+            frame.to_parquet(stage / "layers" / f"{name}.parquet")
+            names[name] = Path("layers") / f"{name}.parquet"
+        res = result.coverage.params.resolution
+        cells = result.coverage.cells.drop(columns=["cell"])
+        cells.to_parquet(stage / f"hexagons_r{res}.parquet")
+        names["hexagons"] = Path(f"hexagons_r{res}.parquet")
+        text = json.dumps(result.report, ensure_ascii=False, indent=1, allow_nan=False)
+        (stage / "report.json").write_text(text + "\n", encoding="utf-8")
+        names["report"] = Path("report.json")
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            out_dir.rename(old)
+        stage.rename(out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+    return {k: out_dir / v for k, v in names.items()}

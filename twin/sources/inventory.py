@@ -157,20 +157,28 @@ def _points(geo: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     at a representative point; attributes repeated on every part."""
     geo = geo.reset_index(drop=True)
     geo["__source_row"] = np.arange(1, len(geo) + 1)
-    exploded = geo.explode(index_parts=False, ignore_index=True)
+    missing = geo[geo.geometry.isna() | geo.geometry.is_empty]  # kept: rejected by validation
+    exploded = geo[~geo.index.isin(missing.index)].explode(index_parts=False, ignore_index=True)
     for _ in range(3):  # collections inside collections
         nested = exploded.geometry.notna() & (exploded.geom_type == "GeometryCollection")
         if not nested.any():
             break
         exploded = exploded.explode(index_parts=False, ignore_index=True)
+    exploded = pd.concat([exploded, missing], ignore_index=True).sort_values(
+        "__source_row", kind="stable", ignore_index=True)  # fmt: skip
+    exploded = gpd.GeoDataFrame(exploded, geometry=geo.geometry.name, crs=geo.crs)
     points = exploded.geometry
-    not_point = points.notna() & (points.geom_type != "Point")
+    not_point = points.notna() & ~points.is_empty & (points.geom_type != "Point")
     points = points.where(~not_point, points.representative_point())
     frame = pd.DataFrame(exploded.drop(columns=exploded.geometry.name))
     frame["part"] = frame.groupby("__source_row").cumcount() + 1
     frame.loc[frame.groupby("__source_row")["part"].transform("max") == 1, "part"] = 0
     frame = frame.drop(columns="__source_row")
-    return frame, points.x.where(points.notna()), points.y.where(points.notna())
+    usable = points.notna() & ~points.is_empty
+    x = pd.Series(np.nan, index=points.index)
+    y = pd.Series(np.nan, index=points.index)
+    x[usable], y[usable] = points[usable].x, points[usable].y
+    return frame, x, y
 
 
 def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
