@@ -39,7 +39,7 @@ app: install
 
 ## Set up and run the whole test suite (offline).
 test: install
-	TWIN_OFFLINE=1 $(BIN)/python -m pytest
+	TWIN_OFFLINE=1 TWIN_REQUIRE_PACK=$${TWIN_REQUIRE_PACK:-1} $(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .

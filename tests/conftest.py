@@ -32,6 +32,16 @@ REQUIRE_PACK = os.environ.get("TWIN_REQUIRE_PACK", "").strip() in {"1", "true", 
 PACK_FIXTURES = {"data_dir", "settings", "hongkou", "minhang", "hongkou_build"}
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail loudly, once, when the pack is required (``make test``, CI) but missing."""
+    if REQUIRE_PACK and DATA_DIR is None:
+        pytest.exit(
+            "the sample data pack is missing (../shared/data or TWIN_DATA_DIR); the pack tests "
+            "cannot run. Point TWIN_DATA_DIR at it, or run TWIN_REQUIRE_PACK=0 make test to skip them.",
+            returncode=1,
+        )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if PACK_FIXTURES & set(getattr(item, "fixturenames", ())):

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from tests.conftest import INPUT
@@ -88,3 +89,24 @@ def test_a_district_without_a_plan_says_so(env, capsys):
     assert main(["report", "jingan", "--res", "8"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "Jing'an — no plan targets"
+
+
+def test_twin_map_and_the_pdf_report(env, capsys, tmp_path):
+    png = tmp_path / "lockers.png"
+    assert main(["map", "hongkou", "--res", "8", "--metric", "lockers", "-o", str(png)]) == 0
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.open(BytesIO(data))
+    assert "OpenStreetMap" in image.info.get("Copyright", "")
+    pixels = np.asarray(image.convert("RGB"), dtype=int)
+    blue = (pixels[..., 2] > pixels[..., 0] + 60).mean()  # served hexagons are blue
+    assert blue > 0.02
+    pdf = tmp_path / "hongkou.pdf"
+    assert main(["report", "hongkou", "--res", "8", "--pdf", str(pdf)]) == 0
+    body = pdf.read_bytes()
+    assert body.startswith(b"%PDF") and body.count(b"/Type /Page") >= 5  # targets, maps, gaps
+    assert main(["map", "hongkou", "--metric", "nonsense", "-o", str(png)]) == 2
