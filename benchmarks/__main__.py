@@ -2,7 +2,14 @@
 
 import os
 
-from benchmarks import bench_cli, bench_engine, bench_layers, bench_siting, bench_viewer
+from benchmarks import (
+    bench_batch,
+    bench_cli,
+    bench_engine,
+    bench_layers,
+    bench_siting,
+    bench_viewer,
+)
 
 if __name__ == "__main__":
     print(bench_cli.run())
@@ -12,6 +19,8 @@ if __name__ == "__main__":
     print(bench_engine.run())
     print()
     print(bench_siting.run())
+    print()
+    print(bench_batch.run())
     if os.environ.get("TWIN_BENCH_VIEWER", "1") != "0":
         print()
         print(bench_viewer.run())

@@ -161,6 +161,30 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Build many districts as Dask tasks (local cluster or --scheduler); a city table."""
+    from twin.batch import run_batch
+    from twin.districts import resolve
+
+    if args.all == bool(args.districts):
+        msg = "name the districts to build, or --all for the sixteen districts of Shanghai."
+        raise InvalidInputError(msg)
+    slugs = (
+        [p.slug for p in load_presets()] if args.all else [resolve(d).slug for d in args.districts]
+    )
+    results, city = run_batch(slugs, Path(args.out), args.res, args.scheduler, args.workers,
+                              _progress)  # fmt: skip
+    print(f"{city['finished']} of {city['districts']} districts built into {args.out}; "
+          f"city table: {Path(args.out) / 'city_summary.csv'}")  # fmt: skip
+    for key in ("coverage_5g", "charging_coverage", "life_circle_f15"):
+        if city.get(key) is not None:
+            print(f"  city {key}: {city[key]:.1%} (weighted by residents)")
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"  {r.slug} failed: {r.error}", file=sys.stderr)
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     """Describe what is loaded for a district."""
     summary = _load(args).summary()
@@ -373,6 +397,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--res", type=int, help="H3 resolution 7–10 (default 9, or TWIN_H3_RES)")
     p.add_argument("--offline", action="store_true", help="never use the network")
     p.set_defaults(func=cmd_prepare)
+    p = sub.add_parser("batch", help="build many districts on Dask, with a city table")
+    p.add_argument("districts", nargs="*", help="districts to build")
+    p.add_argument("--all", action="store_true", help="all sixteen districts of Shanghai")
+    p.add_argument("--res", type=int, help="H3 resolution 7–10 (default 9, or TWIN_H3_RES)")
+    p.add_argument("--scheduler", help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the cores, ≤ 4)")
+    p.add_argument("--out", required=True, help="output folder: one folder per district")
+    p.set_defaults(func=cmd_batch)
     p = sub.add_parser("info", help="what is loaded for a district")
     _add_source_options(p)
     p.add_argument("--json", action="store_true")

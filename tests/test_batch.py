@@ -1,0 +1,82 @@
+"""twin batch on Dask: a local cluster and a separately started scheduler and worker, with
+results equal to twin build district by district."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from twin.batch import run_batch
+from twin.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def env(monkeypatch, settings, tmp_path):
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(settings.cache_dir))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    return tmp_path
+
+
+def test_a_local_cluster_builds_what_twin_build_builds(env, capsys):
+    out = env / "batch"
+    results, city = run_batch(["hongkou", "changning", "atlantis"], out, resolution=8, workers=2)
+    by_slug = {r.slug: r for r in results}
+    assert by_slug["hongkou"].ok and by_slug["changning"].ok
+    assert not by_slug["atlantis"].ok and "atlantis" in by_slug["atlantis"].error
+    assert city["failed"] == ["atlantis"] and city["finished"] == 2
+    # identical to a serial twin build of the same district
+    assert main(["build", "hongkou", "--res", "8", "--out", str(env / "serial")]) == 0
+    batch_cells = gpd.read_parquet(out / "hongkou" / "hexagons_r8.parquet")
+    serial_cells = gpd.read_parquet(env / "serial" / "hexagons_r8.parquet")
+    assert batch_cells.drop(columns="geometry").equals(serial_cells.drop(columns="geometry"))
+    batch_report = json.loads((out / "hongkou" / "report.json").read_text(encoding="utf-8"))
+    serial_report = json.loads((env / "serial" / "report.json").read_text(encoding="utf-8"))
+    assert batch_report["rows"] == serial_report["rows"]
+    table = (out / "city_summary.csv").read_text(encoding="utf-8")
+    assert "hongkou" in table and "atlantis" in table
+    residents = [r.row["residents"] for r in results if r.ok]
+    shares = [r.row["life_circle_f15"] for r in results if r.ok]
+    expected = sum(s * w for s, w in zip(shares, residents, strict=True)) / sum(residents)
+    assert city["life_circle_f15"] == pytest.approx(expected)
+
+
+def test_a_separately_started_scheduler_and_worker(env):
+    port = free_port()
+    dask = str(Path(sys.executable).with_name("dask"))
+    worker_env = os.environ.copy()
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], env=worker_env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)  # fmt: skip
+    address = f"tcp://127.0.0.1:{port}"
+    worker = subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                               "--no-dashboard"], env=worker_env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        time.sleep(3)
+        out = env / "remote"
+        code = main(["batch", "hongkou", "--res", "8", "--scheduler", address, "--out", str(out)])
+        assert code == 0
+        assert (out / "hongkou" / "report.json").exists()
+        assert (out / "city_summary.json").exists()
+    finally:
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait(timeout=30)
+        scheduler.wait(timeout=30)
