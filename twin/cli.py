@@ -185,6 +185,40 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def cmd_measurements_import(args: argparse.Namespace) -> int:
+    """Aggregate measured signal (CSV/Parquet, a path or a glob) to H3 with Dask; keep it."""
+    from twin.measurements import import_measurements, save_measurements
+    from twin.store import load_district
+
+    settings = _settings(args)
+    district = load_district(args.district, settings, progress=_progress)
+    data = import_measurements(args.files, district, args.crs, args.res)
+    folder = save_measurements(district.preset.slug, data, settings)
+    print(f"{district.name}: {data.summary()}")
+    print(f"kept in {folder}; 'twin calibrate {district.preset.slug}' fits the 5G model to it")
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the 5G model's offset (and slope) to the district's measurements; later builds use it."""
+    from twin.layer_store import layer_for
+    from twin.measurements import calibrate, load_measurements, save_calibration
+    from twin.store import load_district
+
+    settings = _settings(args)
+    district = load_district(args.district, settings, progress=_progress)
+    data = load_measurements(district.preset.slug, settings)
+    if data is None:
+        msg = (f"{district.name} has no measurements; run 'twin measurements import FILES "
+               f"--district {district.preset.slug}' first.")  # fmt: skip
+        raise DataNotFoundError(msg)
+    sites = layer_for(district, "base_stations", settings)
+    result = calibrate(district, data, sites)
+    save_calibration(district.preset.slug, result, settings)
+    print(f"{district.name}: 5G model {result.describe()}; later builds use it")
+    return EXIT_OK
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     """Describe what is loaded for a district."""
     summary = _load(args).summary()
@@ -405,6 +439,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="local worker processes (default: the cores, ≤ 4)")
     p.add_argument("--out", required=True, help="output folder: one folder per district")
     p.set_defaults(func=cmd_batch)
+    p = sub.add_parser("measurements", help="measured signal: drive tests, MDT, crowdsourced")
+    msub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    m = msub.add_parser("import", help="aggregate CSV/Parquet measurements to H3 (Dask)")
+    m.add_argument("files", help="a file or a glob, e.g. 'drive/*.csv'")
+    m.add_argument("--district", required=True, help="name, slug or adcode")
+    m.add_argument("--crs", choices=DATUMS, default="wgs84", help="datum of the coordinates")
+    m.add_argument("--res", type=int, default=10, help="H3 resolution of the aggregation (10)")
+    m.add_argument("--offline", action="store_true", help="never use the network")
+    m.set_defaults(func=cmd_measurements_import)
+    p = sub.add_parser("calibrate", help="fit the 5G model to the district's measurements")
+    p.add_argument("district", help="name, slug or adcode")
+    p.add_argument("--offline", action="store_true", help="never use the network")
+    p.set_defaults(func=cmd_calibrate)
     p = sub.add_parser("info", help="what is loaded for a district")
     _add_source_options(p)
     p.add_argument("--json", action="store_true")

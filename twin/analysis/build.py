@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from twin._errors import InvalidInputError
 from twin.analysis.engine import LAYERS, Coverage, CoverageParams, compute
 from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
+from twin.measurements import load_calibration
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.settings import Settings
@@ -53,6 +54,11 @@ def build(
     ``params`` default to :meth:`CoverageParams.from_settings` (norms, walking speed, resolution).
     """
     params = params or CoverageParams.from_settings(settings)
+    calibration = load_calibration(district.preset.slug, settings)
+    if calibration is not None:  # measured signal corrects the 5G model of this district
+        params = replace(params, radio=replace(
+            params.radio, calibration_offset_db=calibration.offset_db,
+            calibration_slope_db_per_decade=calibration.slope_db_per_decade))  # fmt: skip
     if layers is None:
         layers = {}
         for name in LAYERS:
@@ -61,6 +67,8 @@ def build(
     coverage = compute_cached(district, layers, params, settings, progress)
     report = plan_report(district, coverage, layers)
     report["parameters"] = _jsonable(asdict(params)) | {"norms": settings.norms.source}
+    report["calibration"] = calibration.describe() if calibration is not None else (
+        "the 5G model is not calibrated to measurements (twin measurements import, twin calibrate)")  # fmt: skip
     return Build(district, layers, coverage, report)
 
 

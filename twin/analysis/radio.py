@@ -96,6 +96,8 @@ class RadioParams:
     shannon_alpha: float = _m("shannon_alpha")
     sinr_min_db: float = _m("sinr_min_db")
     se_max_bps_hz: float = _m("se_max_bps_hz")
+    calibration_offset_db: float = _m("calibration_offset_db")
+    calibration_slope_db_per_decade: float = _m("calibration_slope_db_per_decade")
     neighbours: int = _m("neighbours")
     max_distance_m: float = _m("max_distance_m")
 
@@ -278,6 +280,11 @@ def link_rsrp_dbm(
     per_re = np.asarray(tx_power_dbm) - 10 * np.log10(resource_elements(bandwidth_mhz, fc_ghz))
     gain = np.minimum(np.asarray(gain_dbi, dtype=float), params.ssb_gain_max_dbi) + pattern_db
     rsrp = per_re + gain - params.feeder_loss_db - params.body_loss_db - loss
+    if params.calibration_offset_db or params.calibration_slope_db_per_decade:  # twin calibrate
+        decades = np.log10(np.maximum(np.asarray(d2d, dtype=float), 1.0) / 100.0)
+        rsrp = (
+            rsrp + params.calibration_offset_db + params.calibration_slope_db_per_decade * decades
+        )
     return rsrp - penetration_loss_db(np.broadcast_to(np.asarray(fc_ghz), np.shape(rsrp)), params)
 
 
