@@ -29,7 +29,8 @@ ASSET_STYLE = {  # layer: (label, colour, tooltip columns, radius m)
     "lockers": ("Locker group", [150, 60, 170, 220], ["site_type", "compartments", "status"], 10),
 }  # fmt: skip
 LAYER_OF_METRIC = {"base_stations": "base_stations", "rsrp": "base_stations",
-                   "sinr": "base_stations", "charging": "charging", "lockers": "lockers"}  # fmt: skip
+                   "sinr": "base_stations", "residual": "base_stations",
+                   "charging": "charging", "lockers": "lockers"}  # fmt: skip
 
 view = current_view()
 loaded, cells, report, measured = loaded_coverage(view)

@@ -7,6 +7,7 @@ from benchmarks import (
     bench_cli,
     bench_engine,
     bench_layers,
+    bench_measurements,
     bench_siting,
     bench_viewer,
 )
@@ -21,6 +22,8 @@ if __name__ == "__main__":
     print(bench_siting.run())
     print()
     print(bench_batch.run())
+    print()
+    print(bench_measurements.run())
     if os.environ.get("TWIN_BENCH_VIEWER", "1") != "0":
         print()
         print(bench_viewer.run())

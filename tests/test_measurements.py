@@ -82,7 +82,9 @@ def test_fit_finds_offset_and_slope():
     assert result.slope_db_per_decade == pytest.approx(-6.0, abs=0.8)
 
 
-def test_the_cli_imports_calibrates_and_later_builds_use_it(settings, monkeypatch, tmp_path, capsys):
+def test_the_cli_imports_calibrates_and_later_builds_use_it(
+    settings, monkeypatch, tmp_path, capsys
+):
     from twin.cli import main
     from twin.store import load_district
 
@@ -111,3 +113,21 @@ def test_the_cli_imports_calibrates_and_later_builds_use_it(settings, monkeypatc
     assert report["calibration"].startswith("calibrated on")
     assert report["parameters"]["radio"]["calibration_offset_db"] == pytest.approx(-5.0, abs=1.5)
     assert main(["calibrate", "minhang"]) == 2  # no measurements there: one sentence
+
+
+def test_measured_next_to_modelled_at_any_coarser_resolution(town, drive_test):
+    from twin.analysis.engine import CoverageParams, compute
+    from twin.measurements import at_resolution
+
+    folder, sites, _ = drive_test
+    data = import_measurements(folder / "*.csv", town)
+    assert data.cells.attrs["rsrp_hist"].sum() == data.cells["samples"].sum()
+    for res in (10, 9):
+        table = at_resolution(data, res)
+        assert table["samples"].sum() == data.cells["samples"].sum()  # nothing lost going up
+        cells = compute(town, {"base_stations": sites}, CoverageParams(resolution=res),
+                        measured_signal=table).cells  # fmt: skip
+        measured = cells["measured_samples"] > 0
+        assert measured.mean() > 0.8
+        residual = cells.loc[measured, "residual_rsrp_db"]
+        assert residual.median() == pytest.approx(TRUE_OFFSET_DB, abs=2.0)

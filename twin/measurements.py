@@ -199,6 +199,7 @@ def _per_cell(totals: pd.DataFrame, resolution: int) -> pd.DataFrame:
     for name, q in (("median", 0.5), ("p10", 0.1), ("p90", 0.9)):
         out[f"sinr_{name}"] = _quantile(shist, SINR_RANGE[0], q)
     out["samples"] = out["samples"].astype(np.int64)
+    out.attrs["rsrp_hist"], out.attrs["sinr_hist"] = hist, shist
     return out
 
 
@@ -209,7 +210,13 @@ def _store(slug: str, settings: Settings) -> Path:
 def save_measurements(slug: str, data: Measurements, settings: Settings) -> Path:
     """Keep the aggregated measurements of ``slug`` (Parquet + provenance JSON)."""
     folder = _store(slug, settings)
-    atomic_write(folder / "cells.parquet", data.cells.to_parquet)
+    cells = data.cells.copy()
+    for kind in ("rsrp", "sinr"):  # the histograms, so any coarser resolution stays exact
+        hist = data.cells.attrs.get(f"{kind}_hist")
+        if hist is not None:
+            cells[f"{kind}_hist"] = [row.astype(np.int32).tolist() for row in hist]
+    cells.attrs = {}
+    atomic_write(folder / "cells.parquet", cells.to_parquet)
     text = json.dumps(data.provenance, ensure_ascii=False, indent=1)
     atomic_write(folder / "provenance.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return folder
@@ -222,7 +229,38 @@ def load_measurements(slug: str, settings: Settings) -> Measurements | None:
         provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    for kind in ("rsrp", "sinr"):
+        if f"{kind}_hist" in cells:
+            cells.attrs[f"{kind}_hist"] = np.vstack(cells.pop(f"{kind}_hist").to_numpy())
     return Measurements(cells, provenance)
+
+
+def at_resolution(data: Measurements, resolution: int) -> pd.DataFrame:
+    """Samples and RSRP / SINR quantiles per hexagon at ``resolution`` (≤ the stored one),
+    summing the children's histograms: exact to the 1-dB bin."""
+    import h3ronpy
+    import pyarrow as pa
+
+    cells = data.cells
+    stored = int(data.provenance.get("resolution", RESOLUTION))
+    hist = cells.attrs.get("rsrp_hist")
+    if hist is None or resolution > stored:
+        return pd.DataFrame(columns=["cell", "samples"])
+    ids = cells["cell"].to_numpy(dtype=np.uint64)
+    if resolution < stored:
+        ids = np.asarray(h3ronpy.change_resolution(pa.array(ids, type=pa.uint64()), resolution),
+                         dtype=np.uint64)  # fmt: skip
+    parents, where = np.unique(ids, return_inverse=True)
+    out = pd.DataFrame({"cell": parents})
+    for kind, low in (("rsrp", RSRP_RANGE[0]), ("sinr", SINR_RANGE[0])):
+        source = cells.attrs.get(f"{kind}_hist")
+        summed = np.zeros((len(parents), source.shape[1]))
+        np.add.at(summed, where, source)
+        if kind == "rsrp":
+            out["samples"] = summed.sum(axis=1).astype(np.int64)
+        for name, q in (("median", 0.5), ("p10", 0.1), ("p90", 0.9)):
+            out[f"{kind}_{name}"] = _quantile(summed, low, q)
+    return out
 
 
 @dataclass(frozen=True)

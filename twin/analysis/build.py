@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from twin._errors import InvalidInputError
 from twin.analysis.engine import LAYERS, Coverage, CoverageParams, compute
 from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
-from twin.measurements import load_calibration
+from twin.measurements import at_resolution, load_calibration, load_measurements
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.settings import Settings
@@ -64,7 +65,10 @@ def build(
         for name in LAYERS:
             progress(f"layer {name}")
             layers[name] = layer_for(district, name, settings)
-    coverage = compute_cached(district, layers, params, settings, progress)
+    stored = load_measurements(district.preset.slug, settings)
+    measured = at_resolution(stored, params.resolution) if stored is not None else None
+    coverage = compute_cached(district, layers, params, settings, progress,
+                              measured_signal=measured)  # fmt: skip
     report = plan_report(district, coverage, layers)
     report["parameters"] = _jsonable(asdict(params)) | {"norms": settings.norms.source}
     report["calibration"] = calibration.describe() if calibration is not None else (
@@ -79,17 +83,19 @@ def compute_cached(
     settings: Settings,
     progress: Callable[[str], None] = _noop,
     network: StreetNetwork | None = None,
+    measured_signal: pd.DataFrame | None = None,
 ) -> Coverage:
     """:func:`compute`, read from and written to the coverage store in ``settings.cache_dir``."""
     from twin.coverage_store import coverage_key, load_coverage, save_coverage
 
     slug = district.preset.slug
-    key = coverage_key(district, layers, params)
+    extra = {"measured": measured_signal} if measured_signal is not None else {}
+    key = coverage_key(district, layers | extra, params)
     stored = load_coverage(slug, key, params, settings)
     if stored is not None:
         progress("coverage: from the store")
         return stored
-    coverage = compute(district, layers, params, progress, network)
+    coverage = compute(district, layers, params, progress, network, measured_signal=measured_signal)
     try:
         save_coverage(slug, key, coverage, settings)
     except OSError as exc:  # a read-only cache never stops a build

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from twin import layers as layer_registry
@@ -310,6 +311,7 @@ def compute(
     progress: Callable[[str], None] = _noop,
     network: StreetNetwork | None = None,
     townships: gpd.GeoDataFrame | None = None,
+    measured_signal: pd.DataFrame | None = None,
 ) -> Coverage:
     """Hexagon metrics for ``district`` from its ``layers`` (any subset of :data:`LAYERS`).
 
@@ -370,9 +372,23 @@ def compute(
     cells["lc_estimated"] = any_estimated
     cells["score_life_circle"] = (times <= limit).mean(axis=1) if measured else np.zeros(len(cells))
     facilities = standard_checklist(cells, district, origins, network, ctx, params, progress)
+    if measured_signal is not None and "rsrp_dbm" in cells:
+        add_measured_signal(cells, measured_signal)
     service_index(cells, params.weights)
     return Coverage(cells, params, measured, residents.unassigned, residents.describe(),
                     facilities)  # fmt: skip
+
+
+def add_measured_signal(cells: gpd.GeoDataFrame, measured: pd.DataFrame) -> None:
+    """Measured next to modelled: samples, measured RSRP quantiles and SINR median per hexagon,
+    and the residual (measured − modelled median RSRP); NaN where nothing was measured."""
+    table = measured.set_index("cell")
+    ids = cells["cell"].to_numpy()
+    for column in ("samples", "rsrp_median", "rsrp_p10", "rsrp_p90", "sinr_median"):
+        if column in table:
+            values = table[column].reindex(ids).to_numpy(dtype=float)
+            cells[f"measured_{column}"] = np.nan_to_num(values) if column == "samples" else values
+    cells["residual_rsrp_db"] = np.round(cells["measured_rsrp_median"] - cells["rsrp_dbm"], 1)
 
 
 def standard_checklist(

@@ -119,6 +119,12 @@ METRICS: dict[str, Metric] = {
         (0.5, 1.0, 1.5), BETTER_TO_WORSE_4, ("≤ 150 m (served)", "150–300 m (served)", "300–450 m (not served)", "> 450 m (not served)"),
         "served within a group's 300 m walk", "covered_lockers", 2, False,
     ),
+    "residual": Metric(
+        "residual", "residual_rsrp_db", "5G: measured − modelled RSRP", "dB", (-10, -3, 3, 10),
+        (RED, ORANGE, PALE, LIGHT_BLUE, BLUE),
+        ("model ≥ 10 dB too optimistic", "3–10 dB optimistic", "within ±3 dB", "3–10 dB pessimistic",
+         "≥ 10 dB pessimistic"), "measured drive tests / MDT against the model (twin calibrate)", None, 1,
+    ),
     "life_circle": Metric(
         "life_circle", "lc_missing", "15-minute life circle: categories beyond 15 min", "categories",
         (0.5, 1.5, 2.5), (BLUE, ORANGE, RED, DARK_RED), ("all within 15 min", "1 beyond", "2 beyond", "3 or more beyond"),
