@@ -51,6 +51,10 @@ class Placement:
         """Attach the layer's notes and its spacing guarantee to ``frame.attrs``."""
         if self.relaxations:
             notes = [*notes, f"the hard core was relaxed {self.relaxations}× to fit every site"]
+        open_land = int((self.kind == "open land").sum())
+        if open_land:
+            notes = [*notes, f"{open_land} sites stand on open land: the data hold too few "
+                     "candidate places here (no streets, few POIs or addresses)"]  # fmt: skip
         frame.attrs["notes"] = notes
         frame.attrs["min_spacing_m"] = self.min_spacing_m
         return frame
@@ -176,6 +180,16 @@ def inhibited_sites(
         weight = weight * np.array([kind_weight.get(k, 1.0) for k in kind])
     if n == 0:
         return Placement(np.empty((0, 2)), np.empty(0, dtype=object), hard_core_m)
+    if len(xy) < 2 * n:  # too few known places (rural land, no streets): open land joins, last
+        extra = uniform_points(inner, max(4.0 * n / max(region.area / 1e6, 1e-6), 1.0), rng)
+        if avoid_xy is not None and len(avoid_xy) and len(extra):
+            extra = extra[
+                ~np.isfinite(cKDTree(avoid_xy).query(extra, distance_upper_bound=hard_core_m)[0])
+            ]
+        floor = float(weight.min()) * 0.05 if len(weight) else 1.0
+        xy = np.vstack([xy, extra])
+        kind = np.concatenate([kind, np.full(len(extra), "open land", dtype=object)])
+        weight = np.concatenate([weight, np.full(len(extra), max(floor, 1e-9))])
     if len(xy) < n:
         msg = f"only {len(xy)} candidate places for {n} sites; give more candidates or fewer sites."
         raise EmptyAreaError(msg)

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from scipy.spatial import cKDTree
@@ -213,3 +214,14 @@ def test_contract_violations_are_listed(generated):
         validate_layer(generated["lockers"].to_crs(32651), "lockers")
     with pytest.raises(InvalidInputError, match="unknown layer"):
         layers.generate("trams", None)
+
+
+def test_too_few_candidate_places_fall_back_to_open_land_and_say_so():
+    square = shapely.box(0, 0, 5000, 5000)
+    rng = np.random.default_rng(1)
+    cands = rng.uniform(0, 5000, (30, 2))
+    placement = inhibited_sites(square, 100, 100.0, cands, np.full(30, "poi", dtype=object),
+                                np.ones(30), rng)  # fmt: skip
+    assert len(placement.xy) == 100 and (placement.kind == "open land").sum() >= 70
+    frame = placement.annotate(pd.DataFrame({"x": range(100)}), [])
+    assert any("open land" in note for note in frame.attrs["notes"])
