@@ -225,3 +225,12 @@ def test_too_few_candidate_places_fall_back_to_open_land_and_say_so():
     assert len(placement.xy) == 100 and (placement.kind == "open land").sum() >= 70
     frame = placement.annotate(pd.DataFrame({"x": range(100)}), [])
     assert any("open land" in note for note in frame.attrs["notes"])
+
+
+def test_generated_layers_are_kept_on_disk_by_their_inputs(town, offline_settings, monkeypatch):
+    from twin.layer_store import layer_for
+
+    first = layer_for(town, "lockers", offline_settings)
+    monkeypatch.setattr(layers, "generate", lambda *a, **k: pytest.fail("not read from disk"))
+    again = layer_for(town, "lockers", offline_settings)
+    assert again.equals(first) and again.attrs["notes"] == first.attrs["notes"]

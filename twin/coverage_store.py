@@ -15,10 +15,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
-import shapely
 
 from twin.analysis.engine import Coverage, CoverageParams
+from twin.digest import district_digest, frame_digest
 from twin.model import District
 from twin.settings import Settings
 from twin.sources.cache import atomic_write
@@ -26,32 +25,16 @@ from twin.sources.cache import atomic_write
 FORMAT = 1
 
 
-def _frame_digest(frame: pd.DataFrame) -> bytes:
-    plain = frame.drop(columns="geometry") if "geometry" in frame else frame
-    digest = hashlib.sha256(
-        pd.util.hash_pandas_object(plain.astype(str), index=False).values.tobytes()
-    )
-    if "geometry" in frame:
-        digest.update(b"".join(shapely.to_wkb(frame.geometry.to_numpy(), output_dimension=2)))
-    return digest.digest()
-
-
 def coverage_key(
     district: District, layers: dict[str, gpd.GeoDataFrame], params: CoverageParams
 ) -> str:
     """A key over every input of :func:`twin.analysis.engine.compute`."""
     digest = hashlib.sha256(f"coverage-v{FORMAT}".encode())
-    digest.update(shapely.to_wkb(district.boundary))
-    digest.update(_frame_digest(district.pois))
-    digest.update(_frame_digest(district.demand))
-    graph = district.graph
-    digest.update(
-        f"{graph.number_of_nodes()}:{graph.number_of_edges()}".encode() if graph else b"-"
-    )
+    digest.update(district_digest(district))
     digest.update(json.dumps(asdict(params), sort_keys=True, default=str).encode())
     for name in sorted(layers):
         digest.update(name.encode())
-        digest.update(_frame_digest(layers[name]))
+        digest.update(frame_digest(layers[name]))
     return digest.hexdigest()[:24]
 
 

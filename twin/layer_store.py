@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import geopandas as gpd
 
 from twin import layers
+from twin._errors import TwinError
+from twin.digest import district_digest
 from twin.layers import validate_layer
 from twin.model import District
 from twin.settings import Settings
 from twin.sources.cache import atomic_write
+
+GENERATOR_VERSION = "round2-1"  # change when a generator's output changes for the same inputs
 
 
 def imported_path(slug: str, layer: str, settings: Settings) -> Path:
@@ -30,9 +36,35 @@ def forget_imported(slug: str, layer: str, settings: Settings) -> bool:
     return existed
 
 
+def generated_path(district: District, layer: str, settings: Settings) -> Path:
+    """Where the generated ``layer`` of ``district`` is kept, keyed by every input."""
+    digest = hashlib.sha256(district_digest(district))
+    digest.update(layer.encode())
+    digest.update(repr(layers.spec(layer).params()).encode())  # the norms in force
+    digest.update(GENERATOR_VERSION.encode())
+    return (
+        settings.cache_dir / "layers" / f"{district.preset.slug}-{layer}-{digest.hexdigest()[:20]}"
+    )
+
+
 def layer_for(district: District, layer: str, settings: Settings) -> gpd.GeoDataFrame:
-    """The imported inventory of ``layer`` for ``district`` if one was saved, else generated."""
+    """The imported inventory of ``layer`` for ``district`` if one was saved, else the
+    generated one (from disk when the same inputs generated it before)."""
     path = imported_path(district.preset.slug, layer, settings)
     if path.exists():
         return validate_layer(gpd.read_parquet(path), layer)
-    return layers.generate(layer, district)
+    stored = generated_path(district, layer, settings)
+    try:
+        frame = gpd.read_parquet(stored / "layer.parquet")
+        frame.attrs = json.loads((stored / "attrs.json").read_text(encoding="utf-8"))
+        return validate_layer(frame, layer)
+    except (OSError, ValueError, TwinError):
+        pass  # missing or damaged: generate again
+    frame = layers.generate(layer, district)
+    try:
+        atomic_write(stored / "layer.parquet", frame.to_parquet)
+        text = json.dumps(frame.attrs, ensure_ascii=False, default=float)
+        atomic_write(stored / "attrs.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except OSError:  # a read-only cache never stops a build
+        pass
+    return frame

@@ -1,0 +1,35 @@
+"""Content digests of districts and frames: the keys of the on-disk stores."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import shapely
+
+from twin.model import District
+
+
+def frame_digest(frame: pd.DataFrame) -> bytes:
+    """A digest of a frame's values and geometry (index ignored)."""
+    plain = frame.drop(columns="geometry") if "geometry" in frame else frame
+    try:
+        hashed = pd.util.hash_pandas_object(plain, index=False)
+    except TypeError:  # unhashable cells (lists, dicts): hash their text
+        hashed = pd.util.hash_pandas_object(plain.astype(str), index=False)
+    digest = hashlib.sha256(hashed.to_numpy().tobytes())
+    if "geometry" in frame:
+        digest.update(b"".join(shapely.to_wkb(frame.geometry.to_numpy(), output_dimension=2)))
+    return digest.digest()
+
+
+def district_digest(district: District) -> bytes:
+    """A digest of what a district is: boundary, POIs, demand and the street graph's size."""
+    digest = hashlib.sha256(shapely.to_wkb(district.boundary))
+    digest.update(frame_digest(district.pois))
+    digest.update(frame_digest(district.demand))
+    graph = district.graph
+    digest.update(
+        f"{graph.number_of_nodes()}:{graph.number_of_edges()}".encode() if graph else b"-"
+    )
+    return digest.digest()
