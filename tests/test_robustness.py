@@ -276,3 +276,31 @@ def test_killed_fetches_leave_nothing_that_breaks_the_next_run(settings, tmp_pat
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["district"] == "hongkou"
     assert np.isfinite(json.loads(done.stdout)["residents"])
+
+
+def test_a_large_csv_is_read_in_chunks_with_every_row_counted(town, spots, tmp_path, monkeypatch):
+    import twin.inventory as inventory
+    import twin.sources.inventory as source
+
+    monkeypatch.setattr(inventory, "CHUNK_BYTES", 10_000)  # a small file stands for a big one
+    monkeypatch.setattr(source, "CHUNK_ROWS", 400)
+    monkeypatch.setattr(inventory, "KEEP_REJECTED", 50)
+    lon, lat = spots
+    rng = np.random.default_rng(4)
+    n = 3000
+    pick = rng.integers(0, len(lon), n)
+    x = lon[pick] + rng.normal(0, 0.002, n)
+    y = lat[pick] + rng.normal(0, 0.002, n)
+    rows = [f"{a:.6f},{b:.6f}" for a, b in zip(x, y, strict=True)]
+    for i in range(0, n, 7):
+        rows[i] = "abc,31.2"  # a bad row every seventh
+    rows[1500] = rows[1]  # a duplicate across chunks
+    path = tmp_path / "big.csv"
+    path.write_text(csv_text("lon,lat", rows), encoding="utf-8")
+    frame, report = import_inventory(town, "lockers", path)
+    assert report.rows == n and report.accepted == len(frame)
+    assert report.accepted + report.rejected_count == n
+    assert report.counts()["coordinate is not a number"] == len(range(0, n, 7))
+    assert report.counts().get("duplicate of an earlier row", 0) >= 1
+    assert len(report.rejected) <= 50 + 10  # a sample is kept, every row is counted
+    assert f"{report.counts()['coordinate is not a number']:,}" in report.text()

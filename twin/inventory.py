@@ -25,7 +25,7 @@ from twin.layers import LAYER_COLUMNS, spec, validate_layer
 from twin.layers.contract import attribute_problems
 from twin.model import District
 from twin.norms import default_norms
-from twin.sources.inventory import read_inventory
+from twin.sources.inventory import CHUNK_BYTES, read_csv_chunks, read_inventory
 
 DEFAULT_BAND = "n78"  # the shared China Telecom / China Unicom network: the commonest macro
 
@@ -64,17 +64,27 @@ class ImportReport:
     rejected: pd.DataFrame
     filled_defaults: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    totals: dict[str, int] | None = None  # per reason, when ``rejected`` keeps only a sample
+
+    @property
+    def rejected_count(self) -> int:
+        return sum(self.counts().values())
 
     def counts(self) -> dict[str, int]:
-        """Rejected rows per reason."""
+        """Rejected rows per reason (all of them, even when only a sample is kept)."""
+        if self.totals is not None:
+            return dict(self.totals)
         return {str(k): int(v) for k, v in self.rejected["reason"].value_counts().items()}
 
     def reason_lines(self) -> list[str]:
         """One line per reason: its count and, for distances, their min / median / max."""
         lines = []
+        totals = self.counts()
         for reason, group in self.rejected.groupby("reason", sort=False):
-            line = f"  rejected, {reason}: {len(group)}"
+            line = f"  rejected, {reason}: {totals.get(str(reason), len(group)):,}"
             distance = pd.to_numeric(group.get("distance_m"), errors="coerce")
+            if "distance_m" in self.rejected.attrs and str(reason).startswith("outside"):
+                distance = pd.Series(self.rejected.attrs["distance_m"])
             if distance is not None and distance.notna().any():
                 line += (f" (by {distance.min():,.0f} / {distance.median():,.0f} / "
                          f"{distance.max():,.0f} m, min / median / max)")  # fmt: skip
@@ -83,8 +93,8 @@ class ImportReport:
 
     def text(self) -> str:
         lines = [
-            f"{self.file}: {self.rows} rows, {self.accepted} accepted, "
-            f"{len(self.rejected)} rejected ({self.crs} → WGS-84)"
+            f"{self.file}: {self.rows:,} rows, {self.accepted:,} accepted, "
+            f"{self.rejected_count:,} rejected ({self.crs} → WGS-84)"
         ]
         lines += self.reason_lines()
         if len(self.rejected):
@@ -128,9 +138,13 @@ def expected_count(district: District, layer: str) -> tuple[int, str] | None:
 
 
 def validate_inventory(
-    raw: pd.DataFrame, district: District, layer: str, crs: CrsName, file: str
-) -> tuple[gpd.GeoDataFrame, ImportReport]:
-    """Split ``raw`` (from :func:`read_inventory`) into a layer frame and a rejection report."""
+    raw: pd.DataFrame, district: District, layer: str, crs: CrsName, file: str,
+    whole_file: bool = True,
+) -> tuple[gpd.GeoDataFrame, ImportReport]:  # fmt: skip
+    """Split ``raw`` (from :func:`read_inventory`) into a layer frame and a rejection report.
+
+    ``whole_file`` False (a chunk of a large file): a chunk without one usable coordinate is
+    counted, not an error."""
     if layer not in LAYER_COLUMNS:
         msg = f"unknown layer {layer!r}; choose one of {', '.join(LAYER_COLUMNS)}."
         raise InvalidInputError(msg)
@@ -169,14 +183,14 @@ def validate_inventory(
     elif fit.declared_is_worse:
         report_warnings.append(fit.message(f"the sites of {file}"))
     ok = ~(missing | text | out_of_range)
-    if not ok.any() and out_of_range.any() and not (missing | text).all():
+    if whole_file and not ok.any() and out_of_range.any() and not (missing | text).all():
         msg = (
             f"{file}: every coordinate lies outside the range of degrees (e.g. lon "
             f"{lon[out_of_range][0]:.0f}); the file holds projected metres, not {crs}: convert "
             "it to longitude/latitude (e.g. from EPSG:32651) before importing."
         )
         raise CRSMismatchError(msg)
-    if not ok.any():
+    if whole_file and not ok.any():
         reasons = pd.concat(rejected)["reason"].value_counts().to_dict()
         msg = f"{file}: no row has usable lon/lat coordinates in degrees ({reasons})."
         raise InvalidInputError(msg)
@@ -296,9 +310,19 @@ def import_inventory(
     lon_col: str | None = None,
     gpkg_layer: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:
-    """Read, convert and validate a real inventory for ``layer`` of ``district``."""
-    raw = read_inventory(path, lat_col, lon_col, gpkg_layer)
-    frame, report = validate_inventory(raw, district, layer, crs, Path(path).name)
+    """Read, convert and validate a real inventory for ``layer`` of ``district``.
+
+    CSVs over 16 MB are read and validated in chunks of 100,000 rows: memory follows the chunk
+    and the accepted sites, not the file; the report keeps every count and the first
+    ``KEEP_REJECTED`` rejected rows (the rest are counted by reason).
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".csv", ".txt") and path.exists() and (
+            path.stat().st_size > CHUNK_BYTES):  # fmt: skip
+        frame, report = _import_in_chunks(district, layer, path, crs, lat_col, lon_col)
+    else:
+        raw = read_inventory(path, lat_col, lon_col, gpkg_layer)
+        frame, report = validate_inventory(raw, district, layer, crs, path.name)
     if report.accepted == 0:
         msg = (
             f"{Path(path).name}: none of {report.rows} rows lies in {district.name} "
@@ -306,6 +330,56 @@ def import_inventory(
         )
         raise EmptyAreaError(msg)
     return frame, report
+
+
+KEEP_REJECTED = 10_000
+
+
+def _import_in_chunks(
+    district: District, layer: str, path: Path, crs: str, lat_col: str | None,
+    lon_col: str | None,
+) -> tuple[gpd.GeoDataFrame, ImportReport]:  # fmt: skip
+    frames: list[gpd.GeoDataFrame] = []
+    kept: list[pd.DataFrame] = []
+    counts: dict[str, int] = {}
+    distances: list[np.ndarray] = []
+    rows = 0
+    seen: set[tuple[float, float]] = set()
+    report: ImportReport | None = None
+    for chunk in read_csv_chunks(path, lat_col, lon_col):
+        frame, report = validate_inventory(chunk, district, layer, crs, path.name, whole_file=False)
+        crs = report.crs  # --crs auto decides on the first chunk, the rest follow
+        rows += report.rows
+        keys = list(zip(np.round(frame.geometry.x, DUPLICATE_DECIMALS),
+                        np.round(frame.geometry.y, DUPLICATE_DECIMALS), strict=True))  # fmt: skip
+        again = np.array([k in seen for k in keys], dtype=bool)
+        seen.update(keys)
+        if again.any():  # a duplicate of a row in an earlier chunk
+            extra = pd.DataFrame(frame.loc[again].drop(columns="geometry"))
+            extra["reason"], extra["detail"] = "duplicate of an earlier row", "in an earlier chunk"
+            report.rejected = pd.concat([report.rejected, extra], ignore_index=True)
+            frame = frame.loc[~again]
+        frames.append(frame)
+        for reason, n in report.counts().items():
+            counts[reason] = counts.get(reason, 0) + n
+        if "distance_m" in report.rejected:
+            distances.append(report.rejected["distance_m"].dropna().to_numpy())
+        room = KEEP_REJECTED - sum(len(k) for k in kept)
+        if room > 0:
+            kept.append(report.rejected.head(room))
+    if report is None:
+        msg = f"{path.name} has no rows."
+        raise EmptyAreaError(msg)
+    accepted = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
+    rejected = pd.concat(kept, ignore_index=True) if kept else report.rejected.iloc[0:0]
+    if distances and len(np.concatenate(distances)):
+        rejected.attrs["distance_m"] = np.concatenate(distances)
+    final = ImportReport(path.name, layer, crs, rows, len(accepted), rejected,
+                         report.filled_defaults, report.warnings, counts)  # fmt: skip
+    if final.accepted + sum(counts.values()) != rows:  # nothing may be lost
+        msg = f"{path.name}: {rows} rows in, {final.accepted} accepted, {sum(counts.values())} rejected; please report this bug."
+        raise TwinError(msg)
+    return validate_layer(accepted, layer), final
 
 
 def read_candidates(path: Path, crs: CrsName = "wgs84") -> gpd.GeoDataFrame:

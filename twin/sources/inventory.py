@@ -15,6 +15,7 @@ the error).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -195,6 +196,45 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             raise InvalidInputError(msg)
         return gpd.read_file(path, layer=layer or names[0])
     return gpd.read_file(path)
+
+
+CHUNK_BYTES = 16 * 1024 * 1024  # CSVs above this are read in chunks
+CHUNK_ROWS = 100_000
+
+
+def read_csv_chunks(
+    path: Path, lat_col: str | None = None, lon_col: str | None = None
+) -> Iterator[pd.DataFrame]:
+    """A large CSV as frames of at most ``CHUNK_ROWS`` rows, each shaped like
+    :func:`read_inventory`'s result (``row`` numbered across the whole file)."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        msg = f"{path.name} is {size / 1e6:.0f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit."
+        raise InvalidInputError(msg)
+    encoding = detect_encoding(path)
+    check_header(path, encoding)
+    reader = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False,
+                         chunksize=CHUNK_ROWS)  # fmt: skip
+    first_row = 1
+    try:
+        for chunk in reader:
+            chunk.columns = [str(c).lstrip("\ufeff").strip() for c in chunk.columns]
+            chunk = _reserved(chunk)
+            lat = _find(list(chunk.columns), LAT_NAMES, lat_col, "latitude")
+            lon = _find(list(chunk.columns), LON_NAMES, lon_col, "longitude")
+            chunk = chunk.rename(columns={lat: "lat_raw", lon: "lon_raw"})
+            chunk.insert(0, "row", np.arange(first_row, first_row + len(chunk)))
+            first_row += len(chunk)
+            yield chunk.reset_index(drop=True)
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{path.name} is not valid {encoding} text throughout ({exc.reason}); save it as UTF-8."
+        )
+        raise InvalidInputError(msg) from None
+    except pd.errors.ParserError as exc:
+        msg = f"{path.name} is not a readable CSV ({str(exc)[:200]})."
+        raise InvalidInputError(msg) from None
 
 
 def read_inventory(
