@@ -7,6 +7,7 @@ from benchmarks import (
     bench_cli,
     bench_engine,
     bench_layers,
+    bench_load,
     bench_measurements,
     bench_siting,
     bench_viewer,
@@ -27,3 +28,5 @@ if __name__ == "__main__":
     if os.environ.get("TWIN_BENCH_VIEWER", "1") != "0":
         print()
         print(bench_viewer.run())
+        print()
+        print(bench_load.run())
