@@ -21,6 +21,7 @@ from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
 from twin.model import District
 from twin.network import StreetNetwork
+from twin.render.hexagons import METRICS, hexagon_payload
 from twin.render.static import map_png
 from twin.settings import Settings
 from twin.store import load_district
@@ -85,6 +86,16 @@ def district_coverage(
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]:
     """Coverage of ``slug`` with this session's layers."""
     return coverage(slug, resolution, elderly, layers_token(slug), current_layers(slug))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def hexagon_data(
+    slug: str, resolution: int, elderly: bool, token: str, metric_key: str, unserved_only: bool
+) -> pd.DataFrame:
+    """The map's hexagon payload, built once per district, resolution, profile, layers, metric
+    and filter, not on every rerun of every session (``token`` keys the uploaded layers)."""
+    cells, _, _ = district_coverage(slug, resolution, elderly)
+    return hexagon_payload(cells, METRICS[metric_key], unserved_only)
 
 
 @st.cache_resource(show_spinner=False)

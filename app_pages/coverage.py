@@ -5,7 +5,13 @@ from __future__ import annotations
 import pydeck as pdk
 import streamlit as st
 
-from app_pages._cached import current_layers, place_namer, static_map_png
+from app_pages._cached import (
+    current_layers,
+    hexagon_data,
+    layers_token,
+    place_namer,
+    static_map_png,
+)
 from app_pages._state import current_view, loaded_coverage
 from twin.analysis.places import largest_cluster
 from twin.context import LayerContext
@@ -103,7 +109,9 @@ deck_layers = []
 if loaded.has_streets:
     deck_layers.append(streets_layer(loaded.graph))
 try:
-    deck_layers.append(hexagon_layer(cells, metric, extruded=three_d, unserved_only=unserved_only))
+    payload = hexagon_data(view.preset.slug, view.resolution, view.elderly,
+                           layers_token(view.preset.slug), metric_key, unserved_only)  # fmt: skip
+    deck_layers.append(hexagon_layer(cells, metric, extruded=three_d, data=payload))
 except ValueError as exc:  # too many hexagons for one view
     st.warning(str(exc))
     st.stop()

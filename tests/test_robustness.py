@@ -265,12 +265,19 @@ def test_killed_fetches_leave_nothing_that_breaks_the_next_run(settings, tmp_pat
     env = os.environ | {"TWIN_DATA_DIR": str(settings.data_dir), "TWIN_OFFLINE": "1",
                         "TWIN_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
     twin = [sys.executable, "-c", "import sys; from twin.cli import main; sys.exit(main())"]
-    for delay in (1.0, 2.5):
-        proc = subprocess.Popen([*twin, "fetch", "hongkou"], env=env, stdout=subprocess.DEVNULL,
+    out = tmp_path / "build"
+    for command, delay in ((["fetch", "hongkou"], 1.0), (["fetch", "hongkou"], 2.5),
+                           (["build", "hongkou", "--res", "8", "--out", str(out)], 4.0)):  # fmt: skip
+        proc = subprocess.Popen([*twin, *command], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)  # fmt: skip
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+    assert not out.exists() or (out / "report.json").exists()  # a build folder is whole or absent
+    rebuilt = subprocess.run([*twin, "build", "hongkou", "--res", "8", "--out", str(out)], env=env,
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert (out / "report.json").exists() and (out / "hexagons_r8.parquet").exists()
     done = subprocess.run([*twin, "info", "hongkou", "--json"], env=env, capture_output=True,
                           text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -226,9 +226,12 @@ def hexagon_layer(
     metric: Metric,
     extruded: bool = False,
     unserved_only: bool = False,
+    data: pd.DataFrame | None = None,
 ) -> pdk.Layer:
-    """An H3HexagonLayer coloured by ``metric``'s classes; in 3D raised by residents."""
-    data = hexagon_payload(cells, metric, unserved_only)
+    """An H3HexagonLayer coloured by ``metric``'s classes; in 3D raised by residents.
+
+    ``data`` reuses a payload already built by :func:`hexagon_payload` (the viewer caches it)."""
+    data = hexagon_payload(cells, metric, unserved_only) if data is None else data
     return pdk.Layer(
         "H3HexagonLayer", data, id="hexagons", get_hexagon="h3", get_fill_color="colour",
         get_line_color=[255, 255, 255, 80], line_width_min_pixels=0.5, stroked=not extruded,
