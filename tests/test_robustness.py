@@ -311,3 +311,22 @@ def test_a_large_csv_is_read_in_chunks_with_every_row_counted(town, spots, tmp_p
     assert report.counts().get("duplicate of an earlier row", 0) >= 1
     assert len(report.rejected) <= 50 + 10  # a sample is kept, every row is counted
     assert f"{report.counts()['coordinate is not a number']:,}" in report.text()
+
+
+def test_the_cli_picks_a_geopackage_layer(settings, monkeypatch, tmp_path, capsys):
+    from twin.store import load_district
+
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    hongkou = load_district("hongkou", settings.replace(cache_dir=tmp_path / "cache"))
+    from twin.layers import generate
+
+    sites = generate("lockers", hongkou).head(8)
+    path = tmp_path / "two.gpkg"
+    sites.to_file(path, layer="a")
+    sites.head(3).to_file(path, layer="b")
+    assert main(["import", "hongkou", str(path), "--layer", "lockers"]) == 2
+    assert "--gpkg-layer" in capsys.readouterr().err
+    assert main(["import", "hongkou", str(path), "--layer", "lockers", "--gpkg-layer", "b"]) == 0
+    assert "3 accepted" in capsys.readouterr().out

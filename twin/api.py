@@ -77,11 +77,13 @@ def import_inventory(
     *,
     lat_col: str | None = None,
     lon_col: str | None = None,
+    gpkg_layer: str | None = None,
     save: bool = False,
     settings: Settings | None = None,
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:
     """Validate a real inventory; with ``save`` it replaces the generated layer from now on."""
-    frame, report = read_inventory_for(district, layer, Path(path), crs, lat_col, lon_col)
+    frame, report = read_inventory_for(district, layer, Path(path), crs, lat_col, lon_col,
+                                       gpkg_layer)  # fmt: skip
     if save:
         save_imported(district.preset.slug, layer, frame, settings or Settings.from_env())
     return frame, report

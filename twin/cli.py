@@ -237,12 +237,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     loaded = _load(args)
     frame, report = import_inventory(
-        loaded, args.layer, Path(args.file), args.crs, args.lat_col, args.lon_col
+        loaded, args.layer, Path(args.file), args.crs, args.lat_col, args.lon_col, args.gpkg_layer
     )
     print(report.text())
     if args.rejected_out and len(report.rejected):
         report.rejected.to_csv(args.rejected_out, index=False)
-        print(f"rejected rows written to {args.rejected_out}")
+        shown = len(report.rejected)
+        total = report.rejected_count
+        print(f"rejected rows written to {args.rejected_out}" + (
+            f" (the first {shown:,} of {total:,}; a large file keeps a sample, every row is "
+            "counted above)" if shown < total else ""))  # fmt: skip
     saved = save_imported(loaded.preset.slug, args.layer, frame, settings)
     print(
         f"{report.accepted} sites now stand for the {args.layer} layer of {loaded.name} ({saved})"
@@ -470,6 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lat-col", help="latitude column (found by common names otherwise)")
     p.add_argument("--lon-col", help="longitude column (found by common names otherwise)")
     p.add_argument("--rejected-out", help="write the rejected rows with reasons to this CSV")
+    p.add_argument("--gpkg-layer", help="the layer to import from a GeoPackage with several")
     p.set_defaults(func=cmd_import)
     p = _analysis_parser(sub, "build", "layers, hexagon metrics and report.json into a folder")
     p.add_argument("--out", help="output folder (default build/DISTRICT)")

@@ -189,7 +189,7 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
         if layer is None and len(names) > 1:
             msg = (f"{path.name} holds {len(names)} layers ({', '.join(names)}); name the one "
-                   "to import (layer= / --gpkg-layer).")  # fmt: skip
+                   "to import (--gpkg-layer, or gpkg_layer= in Python).")  # fmt: skip
             raise InvalidInputError(msg)
         if layer is not None and layer not in names:
             msg = f"{path.name} has no layer {layer!r}; its layers are {', '.join(names)}."
