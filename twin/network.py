@@ -300,15 +300,21 @@ def nearest(
     origins_xy: NDArray[np.float64],
     facilities_xy: NDArray[np.float64],
     rule: ReachRule | None = None,
+    origin: Snapped | None = None,
 ) -> Distances:
-    """Each origin's distance to its nearest facility under the reach rule (module docstring)."""
+    """Each origin's distance to its nearest facility under the reach rule (module docstring).
+
+    ``origin`` is the origins' :meth:`StreetNetwork.snap` under ``rule``, when the caller
+    measures the same origins against several facility sets (snapped once, not per set).
+    """
     rule = rule or ReachRule.from_norms()
     n = len(origins_xy)
     estimate_all = rule.detour_factor * straight_line(origins_xy, facilities_xy)
     if network is None or network.n_nodes == 0 or not len(facilities_xy):
         return Distances(estimate_all, np.ones(n, dtype=bool))
     facility = network.snap(facilities_xy, rule.max_snap_m)
-    origin = network.snap(origins_xy, rule.max_snap_m)
+    if origin is None:
+        origin = network.snap(origins_xy, rule.max_snap_m)
     at_nodes = network.node_distances(*_sources(facility))
     walked = np.where(origin.on, _via_nodes(origin, at_nodes), np.inf)
     walked = np.minimum(walked, _same_edge(origin, facility.subset(facility.on), network.n_nodes))

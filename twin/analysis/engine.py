@@ -50,7 +50,7 @@ from twin.categories import CATEGORIES
 from twin.context import LayerContext
 from twin.grid import hex_grid, sample_points
 from twin.model import District
-from twin.network import ReachRule, StreetNetwork, nearest, straight_line
+from twin.network import ReachRule, Snapped, StreetNetwork, nearest, straight_line
 from twin.norms import Facility, Norms, default_norms
 from twin.residents import distribute_residents
 from twin.settings import Settings
@@ -185,13 +185,18 @@ def walk_service(
     sites_xy: NDArray[np.float64],
     radii: NDArray[np.float64],
     rule: ReachRule,
+    cells_snap: Snapped | None = None,
 ) -> WalkService:
-    """Distances and coverage of every cell: one multi-source Dijkstra per distinct radius."""
+    """Distances and coverage of every cell: one multi-source Dijkstra per distinct radius.
+
+    ``cells_snap`` is the cells' snap to the network, when already known."""
     n = len(cells_xy)
     metres, estimated = np.full(n, np.inf), np.ones(n, dtype=bool)
     ratio, radius = np.full(n, np.inf), np.full(n, np.nan)
+    if network is not None and network.n_nodes and cells_snap is None and len(np.unique(radii)) > 1:
+        cells_snap = network.snap(cells_xy, rule.max_snap_m)
     for r in np.unique(radii):
-        found = nearest(network, cells_xy, sites_xy[radii == r], rule)
+        found = nearest(network, cells_xy, sites_xy[radii == r], rule, cells_snap)
         closer = found.metres < metres
         metres = np.where(closer, found.metres, metres)
         estimated = np.where(closer, found.estimated, estimated)
@@ -333,6 +338,8 @@ def compute(
     if network is None and district.has_streets:
         progress("building the street network (CSR)")
         network = StreetNetwork.from_graph(district.graph, district.metric_crs)
+    # every walking measure starts from the same cells: join them to the streets once
+    cells_snap = network.snap(origins, params.reach.max_snap_m) if network is not None else None
 
     if "base_stations" in layers:
         progress("5G best-server RSRP")
@@ -349,7 +356,7 @@ def compute(
         progress(f"{layer}: walking distances within each site's service radius")
         sites = layers[layer]
         radii = layer_registry.site_radii(layer, ctx, sites)
-        service = walk_service(network, origins, ctx.xy(sites), radii, params.reach)
+        service = walk_service(network, origins, ctx.xy(sites), radii, params.reach, cells_snap)
         write_distance(cells, layer, None, service)
 
     measured = [c for c in CATEGORIES if (district.pois["category"] == c).any()]
@@ -357,7 +364,7 @@ def compute(
     times = np.full((len(cells), len(measured)), np.nan)
     any_estimated = np.zeros(len(cells), dtype=bool)
     for j, category in enumerate(measured):  # one multi-source Dijkstra per category
-        found = nearest(network, origins, ctx.pois_xy({category}), params.reach)
+        found = nearest(network, origins, ctx.pois_xy({category}), params.reach, cells_snap)
         times[:, j] = life_circle.minutes(found.metres, params.speed_kmh)
         any_estimated |= found.estimated
     for category in CATEGORIES:
@@ -371,7 +378,8 @@ def compute(
     cells["lc_missing"] = len(measured) - cells[f"lc_{limit:g}"] if measured else 0
     cells["lc_estimated"] = any_estimated
     cells["score_life_circle"] = (times <= limit).mean(axis=1) if measured else np.zeros(len(cells))
-    facilities = standard_checklist(cells, district, origins, network, ctx, params, progress)
+    facilities = standard_checklist(cells, district, origins, network, ctx, params, progress,
+                                    cells_snap)  # fmt: skip
     if measured_signal is not None and "rsrp_dbm" in cells:
         add_measured_signal(cells, measured_signal)
     service_index(cells, params.weights)
@@ -399,6 +407,7 @@ def standard_checklist(
     ctx: LayerContext,
     params: CoverageParams,
     progress: Callable[[str], None] = _noop,
+    cells_snap: Snapped | None = None,
 ) -> list[str]:
     """The GB 50180 checklist per cell: each facility type within its own walking distance.
 
@@ -415,7 +424,7 @@ def standard_checklist(
     estimated = np.zeros(len(cells), dtype=bool)
     for j, facility in enumerate(measured):  # one multi-source Dijkstra per facility type
         xy = ctx.xy(district.pois[kinds == facility.key])
-        found = nearest(network, origins, xy, params.reach)
+        found = nearest(network, origins, xy, params.reach, cells_snap)
         within[:, j] = found.metres <= facility.distance_m * scale
         cells[f"gb_{facility.key}_m"] = np.round(found.metres, 1)
         estimated |= found.estimated
