@@ -20,6 +20,7 @@ from twin.analysis.places import PlaceNamer
 from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
 from twin.model import District
+from twin.model import street_lines as model_street_lines
 from twin.network import StreetNetwork
 from twin.render.hexagons import METRICS, hexagon_payload
 from twin.render.static import map_png
@@ -111,9 +112,7 @@ def static_map_png(
     """The current map as a PNG (same classes as the viewer), for download."""
     loaded = load(slug)
     cells, report, _ = district_coverage(slug, resolution, elderly)
-    metric_layer = {"base_stations": "base_stations", "rsrp": "base_stations",
-                    "sinr": "base_stations", "charging": "charging", "lockers": "lockers"}  # fmt: skip
-    sites = current_layers(slug).get(metric_layer.get(metric_key, ""))
+    sites = current_layers(slug).get(METRICS[metric_key].sites_layer or "")
     streets = street_lines(slug)
     return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
                    unserved_only, f"{loaded.preset.label}",
@@ -124,11 +123,7 @@ def static_map_png(
 def street_lines(slug: str) -> gpd.GeoSeries | None:
     """The street network's edges as lines (None without streets)."""
     loaded = load(slug)
-    if not loaded.has_streets:
-        return None
-    import osmnx as ox
-
-    return ox.graph_to_gdfs(loaded.graph, nodes=False, fill_edge_geometry=True).geometry
+    return model_street_lines(loaded.graph) if loaded.has_streets else None
 
 
 def coverage_params(resolution: int, elderly: bool) -> CoverageParams:

@@ -34,9 +34,6 @@ ASSET_STYLE = {  # layer: (label, colour, tooltip columns, radius m)
     "charging": ("Charging station", [0, 140, 140, 230], ["piles", "fast_piles", "service_radius_m"], 25),
     "lockers": ("Locker group", [150, 60, 170, 220], ["site_type", "compartments", "status"], 10),
 }  # fmt: skip
-LAYER_OF_METRIC = {"base_stations": "base_stations", "rsrp": "base_stations",
-                   "sinr": "base_stations", "residual": "base_stations",
-                   "charging": "charging", "lockers": "lockers"}  # fmt: skip
 
 view = current_view()
 loaded, cells, report, measured = loaded_coverage(view)
@@ -52,7 +49,7 @@ metric_key = left.selectbox(
     help="Each layer's rule is the colour break: blue served, orange and red not.",
 )  # fmt: skip
 metric = METRICS[metric_key]
-own_layer = LAYER_OF_METRIC.get(metric_key)
+own_layer = metric.sites_layer
 shown = mid.multiselect(
     "Sites", list(ASSET_STYLE), default=[own_layer] if own_layer else [],
     format_func=lambda k: ASSET_STYLE[k][0] + "s", key=f"assets_{metric_key}",

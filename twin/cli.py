@@ -301,11 +301,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _street_lines(district):  # type: ignore[no-untyped-def]
-    if not district.has_streets:
-        return None
-    import osmnx as ox
+    from twin.model import street_lines
 
-    return ox.graph_to_gdfs(district.graph, nodes=False, fill_edge_geometry=True).geometry
+    return street_lines(district.graph) if district.has_streets else None
 
 
 def cmd_map(args: argparse.Namespace) -> int:
@@ -319,10 +317,9 @@ def cmd_map(args: argparse.Namespace) -> int:
     if metric.column not in result.coverage.cells:
         msg = f"the build has no {metric.column} column for the {args.metric} map."
         raise InvalidInputError(msg)
-    layer = {"rsrp": "base_stations", "sinr": "base_stations"}.get(args.metric, args.metric)
     district = result.district
     png = map_png(result.coverage.cells, args.metric, district.boundary, district.metric_crs,
-                  _street_lines(district), result.layers.get(layer), args.unserved_only,
+                  _street_lines(district), result.layers.get(metric.sites_layer or ""), args.unserved_only,
                   f"{district.preset.label}: {metric.label}",
                   " · ".join(dict.fromkeys(result.report["attribution"])))  # fmt: skip
     atomic_write_bytes(Path(args.output), png)

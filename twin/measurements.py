@@ -106,6 +106,12 @@ def _quantile(hist: np.ndarray, low: int, q: float) -> np.ndarray:
     return np.where(total > 0, low + np.minimum(index, hist.shape[1] - 1), np.nan).astype(float)
 
 
+def _put_quantiles(out: pd.DataFrame, kind: str, hist: np.ndarray, low: int) -> None:
+    """The median, 10th and 90th percentile columns of ``kind`` from its histograms."""
+    for name, q in (("median", 0.5), ("p10", 0.1), ("p90", 0.9)):
+        out[f"{kind}_{name}"] = _quantile(hist, low, q)
+
+
 @dataclass
 class Measurements:
     """Measured signal per hexagon and where it came from."""
@@ -189,15 +195,13 @@ def _per_cell(totals: pd.DataFrame, resolution: int) -> pd.DataFrame:
     hist = np.zeros((len(ids), len(RSRP_BINS)))
     np.add.at(hist, (where, rsrp["bin"].to_numpy()), rsrp["count"].to_numpy())
     out = pd.DataFrame({"h3": cells_to_strings(ids), "cell": ids, "samples": hist.sum(axis=1)})
-    for name, q in (("median", 0.5), ("p10", 0.1), ("p90", 0.9)):
-        out[f"rsrp_{name}"] = _quantile(hist, RSRP_RANGE[0], q)
+    _put_quantiles(out, "rsrp", hist, RSRP_RANGE[0])
     sinr = totals[totals["kind"] == "sinr"]
     shist = np.zeros((len(ids), len(SINR_BINS)))
     if not sinr.empty:
         pos = np.searchsorted(ids, sinr["cell"].to_numpy(dtype=np.uint64))
         np.add.at(shist, (pos, sinr["bin"].to_numpy()), sinr["count"].to_numpy())
-    for name, q in (("median", 0.5), ("p10", 0.1), ("p90", 0.9)):
-        out[f"sinr_{name}"] = _quantile(shist, SINR_RANGE[0], q)
+    _put_quantiles(out, "sinr", shist, SINR_RANGE[0])
     out["samples"] = out["samples"].astype(np.int64)
     out.attrs["rsrp_hist"], out.attrs["sinr_hist"] = hist, shist
     return out
@@ -258,8 +262,7 @@ def at_resolution(data: Measurements, resolution: int) -> pd.DataFrame:
         np.add.at(summed, where, source)
         if kind == "rsrp":
             out["samples"] = summed.sum(axis=1).astype(np.int64)
-        for name, q in (("median", 0.5), ("p10", 0.1), ("p90", 0.9)):
-            out[f"{kind}_{name}"] = _quantile(summed, low, q)
+        _put_quantiles(out, kind, summed, low)
     return out
 
 

@@ -128,7 +128,8 @@ class District:
         }
 
 
-def _graph_lines(graph: nx.MultiDiGraph) -> gpd.GeoSeries:
+def street_lines(graph: nx.MultiDiGraph) -> gpd.GeoSeries:
+    """The edges of a street graph as WGS-84 lines."""
     edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
     return edges.geometry
 
@@ -137,7 +138,7 @@ def study_area_of(
     graph: nx.MultiDiGraph, boundary: BaseGeometry, crs: CRS, buffer_m: float
 ) -> BaseGeometry:
     """The part of ``boundary`` within ``buffer_m`` of a street of ``graph``."""
-    lines = _graph_lines(graph).to_crs(crs)
+    lines = street_lines(graph).to_crs(crs)
     covered = shapely.union_all(shapely.buffer(lines.to_numpy(), buffer_m, quad_segs=2))
     covered_wgs = gpd.GeoSeries([covered], crs=crs).to_crs(4326).iloc[0]
     return shapely.make_valid(covered_wgs.intersection(boundary))

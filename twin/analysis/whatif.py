@@ -155,6 +155,7 @@ class Scenario:
     log: list[str] = field(default_factory=list)
     added: int = 0
     _rows: tuple[int, pd.DataFrame] | None = field(default=None, repr=False)
+    _before_report: dict[str, Any] | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -290,7 +291,9 @@ class Scenario:
         """Plan report rows before and after, side by side (computed once per change)."""
         if self._rows is not None and self._rows[0] == len(self.log):
             return self._rows[1]
-        before = plan_report(self.district, self.before, self.layers)
+        if self._before_report is None:  # the state before never changes: report it once
+            self._before_report = plan_report(self.district, self.before, self.layers)
+        before = self._before_report
         after = plan_report(self.district, self.coverage_after(), self.layers_after())
         after_rows = {r["key"]: r for r in after["rows"]}
         rows = pd.DataFrame([

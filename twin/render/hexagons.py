@@ -61,6 +61,7 @@ class Metric:
     unserved_flag: str | None = None
     decimals: int = 0
     higher_is_better: bool = True
+    sites_layer: str | None = None  # the layer whose sites this map is about
 
     def class_of(self, values: NDArray) -> NDArray[np.int64]:
         return np.digitize(np.asarray(values, dtype=float), self.breaks)
@@ -97,33 +98,33 @@ METRICS: dict[str, Metric] = {
     "base_stations": Metric(
         "base_stations", "p_covered_5g", "5G: locations covered (RSRP ≥ −105 dBm)", "share of the hexagon's locations",
         (0.5, 0.9, 0.99), WORSE_TO_BETTER_4, ("< 50 %", "50–90 %", "90–99 % (covered)", "≥ 99 % (covered)"),
-        "covered when ≥ 90 % of locations reach −105 dBm (shadowing included)", "covered_5g", 2,
+        "covered when ≥ 90 % of locations reach −105 dBm (shadowing included)", "covered_5g", 2, sites_layer="base_stations"
     ),
     "rsrp": Metric(
         "rsrp", "rsrp_dbm", "5G RSRP (median of the hexagon)", "dBm", (-115, -105, -95, -85),
         (RED, ORANGE, LIGHT_BLUE, BLUE, DARK_BLUE), ("< −115 very poor", "−115…−105 poor", "−105…−95 fair", "−95…−85 good", "≥ −85 excellent"),
-        "China Mobile's classes; the threshold is −105 dBm", "covered_5g",
+        "China Mobile's classes; the threshold is −105 dBm", "covered_5g", sites_layer="base_stations"
     ),
     "sinr": Metric(
         "sinr", "sinr_db", "5G SINR (median of the hexagon)", "dB", (0, 5, 13, 20),
         (RED, ORANGE, PALE, LIGHT_BLUE, BLUE), ("< 0 dB", "0–5 dB", "5–13 dB", "13–20 dB", "≥ 20 dB"),
-        "below 0 dB the serving signal is weaker than the interference", None, 1,
+        "below 0 dB the serving signal is weaker than the interference", None, 1, sites_layer="base_stations"
     ),
     "charging": Metric(
         "charging", "charging_reach_ratio", "Charging: walk to the best station / its radius", "× the station's service radius",
         (0.5, 1.0, 1.5), BETTER_TO_WORSE_4, ("≤ 0.5 × (served)", "0.5–1 × (served)", "1–1.5 × (not served)", "> 1.5 × (not served)"),
-        "served within the station's radius: 900 m inside the Outer Ring, 1,500 m outside", "covered_charging", 2, False,
+        "served within the station's radius: 900 m inside the Outer Ring, 1,500 m outside", "covered_charging", 2, False, sites_layer="charging"
     ),
     "lockers": Metric(
         "lockers", "locker_reach_ratio", "Lockers: walk to the best group / its radius", "× the group's 300 m radius",
         (0.5, 1.0, 1.5), BETTER_TO_WORSE_4, ("≤ 150 m (served)", "150–300 m (served)", "300–450 m (not served)", "> 450 m (not served)"),
-        "served within a group's 300 m walk", "covered_lockers", 2, False,
+        "served within a group's 300 m walk", "covered_lockers", 2, False, sites_layer="lockers"
     ),
     "residual": Metric(
         "residual", "residual_rsrp_db", "5G: measured − modelled RSRP", "dB", (-10, -3, 3, 10),
         (RED, ORANGE, PALE, LIGHT_BLUE, BLUE),
         ("model ≥ 10 dB too optimistic", "3–10 dB optimistic", "within ±3 dB", "3–10 dB pessimistic",
-         "≥ 10 dB pessimistic"), "measured drive tests / MDT against the model (twin calibrate)", None, 1,
+         "≥ 10 dB pessimistic"), "measured drive tests / MDT against the model (twin calibrate)", None, 1, sites_layer="base_stations"
     ),
     "life_circle": Metric(
         "life_circle", "lc_missing", "15-minute life circle: categories beyond 15 min", "categories",

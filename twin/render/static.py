@@ -183,7 +183,6 @@ def report_pdf(
                  "'calibrated, not measured' restates the plan on a generated layer.", fontsize=6.5)  # fmt: skip
         fig.text(0.06, 0.03, attribution, fontsize=6, color="0.3")
         _save_page(pdf, fig)
-        sites_of = {"base_stations": "base_stations", "charging": "charging", "lockers": "lockers"}
         for key in ("base_stations", "charging", "lockers", "life_circle", "standard"):
             metric = METRICS[key]
             if metric.column not in cells:
@@ -191,7 +190,7 @@ def report_pdf(
             fig = _figure(8.27, 11.69)
             ax = fig.add_axes((0.04, 0.06, 0.92, 0.88))
             draw_map(ax, cells, metric, boundary, metric_crs, streets,
-                     layers.get(sites_of.get(key, "")), title=f"{report['name']}: {metric.label}",
+                     layers.get(metric.sites_layer or ""), title=f"{report['name']}: {metric.label}",
                      attribution=attribution)  # fmt: skip
             _save_page(pdf, fig)
         fig = _figure(8.27, 11.69)
