@@ -20,7 +20,6 @@ from twin.analysis.places import PlaceNamer
 from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
 from twin.model import District
-from twin.model import street_lines as model_street_lines
 from twin.network import StreetNetwork
 from twin.render.hexagons import METRICS, hexagon_payload
 from twin.render.static import map_png
@@ -123,7 +122,7 @@ def static_map_png(
 def street_lines(slug: str) -> gpd.GeoSeries | None:
     """The street network's edges as lines (None without streets)."""
     loaded = load(slug)
-    return model_street_lines(loaded.graph) if loaded.has_streets else None
+    return loaded.streets.lines if loaded.has_streets else None
 
 
 def coverage_params(resolution: int, elderly: bool) -> CoverageParams:
@@ -135,4 +134,4 @@ def coverage_params(resolution: int, elderly: bool) -> CoverageParams:
 def street_network(slug: str) -> StreetNetwork | None:
     """The CSR street network of ``slug`` (None without streets)."""
     loaded = load(slug)
-    return StreetNetwork.from_graph(loaded.graph, loaded.metric_crs) if loaded.has_streets else None
+    return loaded.streets.network if loaded.has_streets else None

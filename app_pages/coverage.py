@@ -104,7 +104,7 @@ else:
 layers_now = current_layers(view.preset.slug)
 deck_layers = []
 if loaded.has_streets:
-    deck_layers.append(streets_layer(loaded.graph))
+    deck_layers.append(streets_layer(loaded.streets.lines))
 try:
     payload = hexagon_data(view.preset.slug, view.resolution, view.elderly,
                            layers_token(view.preset.slug), metric_key, unserved_only)  # fmt: skip
@@ -114,7 +114,7 @@ except ValueError as exc:  # too many hexagons for one view
     st.stop()
 deck_layers.append(boundary_layer(loaded.boundary))
 if loaded.has_streets:
-    labels = street_labels_layer(loaded.graph)
+    labels = street_labels_layer(loaded.streets.edges)
     if labels is not None:
         deck_layers.append(labels)
 for name in shown:

@@ -35,12 +35,12 @@ for note in summary["notes"]:
 
 layers = [boundary_layer(loaded.boundary)]
 if loaded.has_streets:
-    layers.insert(0, streets_layer(loaded.graph))
+    layers.insert(0, streets_layer(loaded.streets.lines))
 pois = loaded.pois[loaded.pois["in_district"]]
 layers.append(points_layer(pois.assign(feature_id=pois["name"]), "pois", [230, 120, 30, 200],
                            ["category", "facility"], 12, "POI"))  # fmt: skip
 if loaded.has_streets:
-    labels = street_labels_layer(loaded.graph)
+    labels = street_labels_layer(loaded.streets.edges)
     if labels is not None:
         layers.append(labels)
 st.pydeck_chart(deck(layers, view_of(loaded.boundary)), height=560)

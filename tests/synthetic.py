@@ -11,11 +11,12 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 from twin.districts import DistrictPreset, PlanTarget
 from twin.model import District, study_area_of
 from twin.sources.record import OSM_ATTRIBUTION, SourceRecord
+from twin.streets import Streets
 
 ORIGIN_LON, ORIGIN_LAT = 121.47, 31.25
 SIDE_M = 2000.0
@@ -114,13 +115,13 @@ def demand(rng: np.random.Generator) -> gpd.GeoDataFrame:
 def testville(seed: int = 7) -> District:
     """The synthetic district, assembled like a loaded one (study area from its streets)."""
     rng = np.random.default_rng(seed)
-    graph = street_graph()
+    streets = Streets.from_graph(street_graph(), CRS.from_epsg(32651))
     outline = boundary()
     return District(
         preset=PRESET,
         boundary=outline,
-        graph=graph,
-        study_area=study_area_of(graph, outline, 32651, 250.0),
+        streets=streets,
+        study_area=study_area_of(streets, outline, 32651, 250.0),
         pois=pois(rng),
         demand=demand(rng),
         sources=[SourceRecord("streets", "synthetic grid", "WGS-84", OSM_ATTRIBUTION)],

@@ -16,6 +16,7 @@ from twin.cli import main
 from twin.grid import cells_to_strings, hex_grid, index_points
 from twin.network import StreetNetwork
 from twin.residents import distribute_residents
+from twin.streets import Streets
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_csr_from_an_osmnx_style_graph_matches_networkx():
             w = float(rng.uniform(50, 500))
             graph.add_edge(10_000 + a, 10_000 + b, length=w)
             graph.add_edge(10_000 + b, 10_000 + a, length=w)
-    net = StreetNetwork.from_graph(graph, 32651)
+    net = Streets.from_graph(graph, 32651).network
     ours = net.node_distances(np.array([0]), np.array([0.0]), np.inf)
     theirs = nx.single_source_dijkstra_path_length(graph, 10_000, weight="length")
     for i in range(n):

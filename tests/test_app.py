@@ -135,7 +135,7 @@ def test_deck_payload_stays_small(hongkou, settings):
     cells = result.coverage.cells
     metric = metric_for("base_stations", cells)
     deck = pdk.Deck(
-        layers=[streets_layer(hongkou.graph), hexagon_layer(cells, metric, ["residents"]),
+        layers=[streets_layer(hongkou.streets.lines), hexagon_layer(cells, metric, ["residents"]),
                 boundary_layer(hongkou.boundary)],
         initial_view_state=view_of(hongkou.boundary), map_style=None,
     )  # fmt: skip
@@ -225,7 +225,7 @@ def test_map_layers_pass_literal_strings_to_deck(env, hongkou):
     from twin.render.basemap import street_labels_layer
     from twin.render.hexagons import outline_layer
 
-    labels = json.loads(street_labels_layer(hongkou.graph).to_json())
+    labels = json.loads(street_labels_layer(hongkou.streets.edges).to_json())
     assert labels["fontFamily"].startswith("Noto Sans CJK SC")  # a literal, not an accessor
     assert "@@=" not in str(labels["characterSet"]) and "@@=" not in str(labels["sizeUnits"])
     assert len(labels["data"]) > 50 and all(d["text"] for d in labels["data"])

@@ -1,20 +1,13 @@
 import warnings
 
-import numpy as np
 import pytest
 import shapely
 
 from tests.conftest import INPUT
 from twin import EmptyAreaError
-from twin.datum import DatumShiftWarning, check_datum, street_reference_points, warn_if_shifted
+from twin.datum import DatumShiftWarning, check_datum, warn_if_shifted
 from twin.model import district_from_sources as load_district
 from twin.store import load_district as cached_district
-
-
-def node_xy(graph):
-    xs = np.array([d["x"] for _, d in graph.nodes(data=True)])
-    ys = np.array([d["y"] for _, d in graph.nodes(data=True)])
-    return xs, ys
 
 
 def test_hongkou_is_clipped_and_its_coverage_reported(hongkou):
@@ -23,7 +16,7 @@ def test_hongkou_is_clipped_and_its_coverage_reported(hongkou):
     # the pack's extract (121.409–121.552 E, 31.179–31.279 N) covers about half of Hongkou
     assert 0.40 < hongkou.study_share < 0.70
     assert 400 < summary["street_nodes"] < 1500
-    xs, ys = node_xy(hongkou.graph)
+    xs, ys = hongkou.streets.lonlat.T
     near = shapely.contains_xy(hongkou.boundary.buffer(0.005), xs, ys)
     assert near.all()  # edges crossing the boundary are kept whole, nothing further out
     assert any("covers" in note and "Hongkou" in note for note in hongkou.notes)
@@ -42,7 +35,7 @@ def test_hongkou_pois_and_demand(hongkou):
 
 
 def test_district_without_street_data_still_loads(minhang):
-    assert minhang.graph is None and not minhang.has_streets
+    assert minhang.streets is None and not minhang.has_streets
     assert minhang.area_km2 > 300 and minhang.study_share == 0
     assert len(minhang.demand) > 0 and len(minhang.pois) > 0
     assert any("twin fetch minhang" in note for note in minhang.notes)
@@ -58,7 +51,7 @@ def test_gcj02_points_passed_as_wgs84_are_detected(hongkou, settings):
 
     raw = pd.read_csv(settings.data_dir / "residential" / "addresses_gcj02.csv")
     raw = raw[raw["address"].str.startswith("虹口区")]
-    xs, ys = street_reference_points(hongkou.graph)
+    xs, ys = hongkou.streets.reference_points
     inside = shapely.contains_xy(hongkou.study_area, raw["lng"], raw["lat"])
     lon, lat = raw["lng"][inside], raw["lat"][inside]
     with pytest.warns(DatumShiftWarning, match="GCJ-02"):
@@ -80,7 +73,7 @@ def test_district_cache_round_trip(settings, monkeypatch):
     )
     again = cached_district("hongkou", settings)
     assert again.summary() == first.summary()
-    assert again.graph.number_of_edges() == first.graph.number_of_edges()
+    assert again.streets.n_edges == first.streets.n_edges
     # cache=False reads the sources every time and never touches the cache
     monkeypatch.undo()
     fresh = cached_district("hongkou", settings, cache=False)

@@ -1,13 +1,22 @@
 """The one reach rule: nearest, within_radius and from_origin agree, on a hand-built graph too."""
 
 import math
+import os
 
 import numpy as np
 import pytest
 
 from twin.analysis.engine import compute
 from twin.context import LayerContext
-from twin.network import ReachRule, StreetNetwork, from_origin, nearest, within_radius
+from twin.network import (
+    ReachRule,
+    StreetNetwork,
+    from_origin,
+    nearest,
+    nearest_each,
+    within_radius,
+    workers_for,
+)
 
 RULE = ReachRule(max_snap_m=50.0, detour_factor=1.3)
 
@@ -70,7 +79,7 @@ def test_within_radius_is_nearest_per_source(town):
     """Siting's matrix equals the engine's distance to each single site, radius by radius."""
     ctx = LayerContext(town)
     rng = np.random.default_rng(3)
-    network = StreetNetwork.from_graph(town.graph, town.metric_crs)
+    network = town.streets.network
     targets = ctx.demand_xy[rng.choice(len(ctx.demand_xy), 150, replace=False)]
     sources = np.vstack([ctx.street_xy[rng.choice(len(ctx.street_xy), 12)], [[ctx.region.bounds[2] - 100, ctx.region.bounds[3] - 300]]])  # fmt: skip
     radius = rng.uniform(200, 900, len(sources))
@@ -83,7 +92,7 @@ def test_within_radius_is_nearest_per_source(town):
 
 def test_from_origin_matches_nearest(town):
     ctx = LayerContext(town)
-    network = StreetNetwork.from_graph(town.graph, town.metric_crs)
+    network = town.streets.network
     origin = ctx.demand_xy[:1]
     targets = ctx.pois_xy({"eating"})
     one_to_many = from_origin(network, origin, targets, 1e9)
@@ -101,3 +110,20 @@ def test_removing_sites_never_brings_anyone_closer(town, town_build):
     assert (fewer["locker_m"].to_numpy() >= full["locker_m"].to_numpy() - 1e-6).all()
     assert (~fewer["covered_lockers"] | full["covered_lockers"]).all()
     assert fewer["covered_lockers"].sum() < full["covered_lockers"].sum()
+
+
+def test_categories_over_processes_equal_in_process(town, monkeypatch):
+    """Forked workers sharing the CSR arrays give the in-process results to the bit."""
+    ctx = LayerContext(town)
+    network = town.streets.network
+    origins = ctx.demand_xy
+    sets = [ctx.pois_xy({c}) for c in ("eating", "moving", "shopping") if len(ctx.pois_xy({c}))]
+    monkeypatch.delenv("TWIN_WORKERS", raising=False)
+    assert workers_for(network, len(sets), min_nodes=1) == min(len(sets), os.cpu_count() or 1)
+    serial = [nearest(network, origins, f) for f in sets]
+    forked = nearest_each(network, origins, sets, min_nodes=1)
+    for a, b in zip(serial, forked, strict=True):
+        assert np.array_equal(a.metres, b.metres) and np.array_equal(a.estimated, b.estimated)
+    monkeypatch.setenv("TWIN_WORKERS", "1")
+    assert workers_for(network, len(sets), min_nodes=1) == 1
+    assert workers_for(network, len(sets)) == 1  # a small network stays in process

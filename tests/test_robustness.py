@@ -251,8 +251,8 @@ def test_damaged_cache_entries_heal(settings, tmp_path):
     own = settings.replace(cache_dir=tmp_path / "cache")
     first = load_district("hongkou", own)
     folder = next((own.cache_dir / "districts").iterdir())
-    for victim, damage in (("pois.parquet", b"PAR1broken"), ("graph.graphml", b"<graphml"),
-                           ("meta.json", b'{"version": 3,')):  # fmt: skip
+    for victim, damage in (("pois.parquet", b"PAR1broken"), ("network.npz", b"PK\x03\x04"),
+                           ("streets.parquet", b"PAR1"), ("meta.json", b'{"version": 4,')):  # fmt: skip
         (folder / victim).write_bytes(damage)
         said = []
         healed = load_district("hongkou", own, progress=said.append)

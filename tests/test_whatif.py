@@ -9,7 +9,6 @@ from twin import InvalidInputError
 from twin.analysis.engine import compute
 from twin.analysis.whatif import Scenario, diff_layers, update
 from twin.context import LayerContext
-from twin.network import StreetNetwork
 
 COLUMN = {"charging": "charging_m", "lockers": "locker_m", "base_stations": "rsrp_dbm"}
 
@@ -37,7 +36,7 @@ def check_incremental(district, base, layer):
     assert len(change.added_xy) == 5 and len(change.removed_xy) == 7
     cells = base.coverage.cells
     cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
-    network = StreetNetwork.from_graph(district.graph, district.metric_crs)
+    network = district.streets.network
     params = base.coverage.params
     updated, touched = update(cells, cells_xy, layer, after, ctx, change, network, params)
     assert 0 < touched <= len(cells)

@@ -301,9 +301,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _street_lines(district):  # type: ignore[no-untyped-def]
-    from twin.model import street_lines
-
-    return street_lines(district.graph) if district.has_streets else None
+    return district.streets.lines if district.has_streets else None
 
 
 def cmd_map(args: argparse.Namespace) -> int:

@@ -76,10 +76,7 @@ class LayerContext:
         """Points every ~25 m along the streets (empty without a street network)."""
         if not self.district.has_streets:
             return np.empty((0, 2))
-        import osmnx as ox
-
-        edges = ox.graph_to_gdfs(self.district.graph, nodes=False, fill_edge_geometry=True)
-        lines = self.project(edges.geometry.to_numpy())
+        lines = self.project(self.district.streets.lines.to_numpy())
         coords = shapely.get_coordinates(shapely.segmentize(lines, STREET_POINT_SPACING_M))
         return np.unique(np.round(coords, 1), axis=0)
 

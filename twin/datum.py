@@ -79,16 +79,6 @@ class DatumFit:
         )
 
 
-def street_reference_points(graph) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    """Points every ~20 m along the edges of a street graph, as reference for the datum test."""
-    import osmnx as ox
-    import shapely
-
-    lines = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True).geometry.to_numpy()
-    coords = shapely.get_coordinates(shapely.segmentize(lines, 0.0002))
-    return coords[:, 0], coords[:, 1]
-
-
 def fit_datums(
     lon: ArrayLike, lat: ArrayLike, ref_lon: ArrayLike, ref_lat: ArrayLike, declared: str = "wgs84"
 ) -> DatumFit:

@@ -28,8 +28,6 @@ def district_digest(district: District) -> bytes:
     digest = hashlib.sha256(shapely.to_wkb(district.boundary))
     digest.update(frame_digest(district.pois))
     digest.update(frame_digest(district.demand))
-    graph = district.graph
-    digest.update(
-        f"{graph.number_of_nodes()}:{graph.number_of_edges()}".encode() if graph else b"-"
-    )
+    streets = district.streets
+    digest.update(f"{streets.n_nodes}:{streets.n_edges}".encode() if streets else b"-")
     return digest.digest()

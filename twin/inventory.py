@@ -20,7 +20,7 @@ import pandas as pd
 from twin._errors import CRSMismatchError, EmptyAreaError, InvalidInputError, TwinError
 from twin.context import LayerContext
 from twin.crs import CRS_NAMES, CrsName, to_wgs84
-from twin.datum import MIN_POINTS, NAMES, fit_datums, street_reference_points
+from twin.datum import MIN_POINTS, NAMES, fit_datums
 from twin.layers import LAYER_COLUMNS, spec, validate_layer
 from twin.layers.contract import attribute_problems
 from twin.model import District
@@ -119,7 +119,7 @@ def _references(district: District) -> tuple[np.ndarray, np.ndarray]:
     """WGS-84 reference points for the datum test: densified streets and the district's POIs."""
     lon, lat = [], []
     if district.has_streets:
-        x, y = street_reference_points(district.graph)
+        x, y = district.streets.reference_points
         lon.append(x)
         lat.append(y)
     if len(district.pois):

@@ -12,11 +12,10 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
-import osmnx as ox
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -29,7 +28,7 @@ from twin._errors import (
 )
 from twin.categories import CATEGORIES
 from twin.crs import utm_crs
-from twin.datum import street_reference_points, warn_if_shifted
+from twin.datum import warn_if_shifted
 from twin.districts import DistrictPreset, resolve
 from twin.settings import Settings
 from twin.sources import boundary as boundary_source
@@ -38,6 +37,10 @@ from twin.sources import osm as osm_source
 from twin.sources import pois as poi_source
 from twin.sources.pack import pack_osm_files_covering
 from twin.sources.record import OSM_ATTRIBUTION, SourceRecord
+from twin.streets import Streets
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Progress = Callable[[str], None]
 POI_MARGIN_M = 1250.0  # load facilities this far outside the boundary: residents cross it
@@ -49,11 +52,12 @@ def _quiet(_: str) -> None:
 
 @dataclass
 class District:
-    """Everything twin knows about one district, in WGS-84 (EPSG:4326)."""
+    """Everything twin knows about one district, in WGS-84 (EPSG:4326); ``streets`` holds the
+    walk network's edges and CSR arrays (no networkx graph is kept)."""
 
     preset: DistrictPreset
     boundary: BaseGeometry
-    graph: nx.MultiDiGraph | None
+    streets: Streets | None
     study_area: BaseGeometry | None
     pois: gpd.GeoDataFrame
     demand: gpd.GeoDataFrame
@@ -91,7 +95,7 @@ class District:
 
     @property
     def has_streets(self) -> bool:
-        return self.graph is not None and self.graph.number_of_nodes() > 0
+        return self.streets is not None and self.streets.n_nodes > 0
 
     @property
     def population(self) -> float:
@@ -106,15 +110,15 @@ class District:
 
     def summary(self) -> dict:
         """A JSON-ready description of what is loaded (``twin info``)."""
-        graph = self.graph
+        streets = self.streets
         return {
             "district": self.preset.slug,
             "name_zh": self.preset.name_zh,
             "name_en": self.preset.name_en,
             "adcode": self.preset.adcode,
             "boundary_area_km2": round(self.area_km2, 2),
-            "street_nodes": graph.number_of_nodes() if graph is not None else 0,
-            "street_edges": graph.number_of_edges() if graph is not None else 0,
+            "street_nodes": streets.n_nodes if streets is not None else 0,
+            "street_edges": streets.n_edges if streets is not None else 0,
             "study_area_km2": round(self.study_area_km2, 2),
             "study_area_share": round(self.study_share, 4),
             "pois_by_category": self.pois_by_category(),
@@ -128,17 +132,11 @@ class District:
         }
 
 
-def street_lines(graph: nx.MultiDiGraph) -> gpd.GeoSeries:
-    """The edges of a street graph as WGS-84 lines."""
-    edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
-    return edges.geometry
-
-
 def study_area_of(
-    graph: nx.MultiDiGraph, boundary: BaseGeometry, crs: CRS, buffer_m: float
+    streets: Streets, boundary: BaseGeometry, crs: CRS, buffer_m: float
 ) -> BaseGeometry:
-    """The part of ``boundary`` within ``buffer_m`` of a street of ``graph``."""
-    lines = street_lines(graph).to_crs(crs)
+    """The part of ``boundary`` within ``buffer_m`` of one of the ``streets``."""
+    lines = streets.lines.to_crs(crs)
     covered = shapely.union_all(shapely.buffer(lines.to_numpy(), buffer_m, quad_segs=2))
     covered_wgs = gpd.GeoSeries([covered], crs=crs).to_crs(4326).iloc[0]
     return shapely.make_valid(covered_wgs.intersection(boundary))
@@ -168,6 +166,8 @@ def street_file_coverage(
 
 def clip_graph(graph: nx.MultiDiGraph, boundary: BaseGeometry) -> nx.MultiDiGraph | None:
     """The part of ``graph`` inside ``boundary`` (edges crossing it are kept whole)."""
+    import osmnx as ox
+
     try:
         clipped = ox.truncate.truncate_graph_polygon(graph, boundary, truncate_by_edge=True)
     except ValueError:  # osmnx raises when nothing is left
@@ -221,6 +221,8 @@ def _load_streets(
         progress(f"streets: reading data pack {path.name}")
         graphs.append(osm_source.graph_from_file(path, settings))
         records.append(SourceRecord("streets", str(path), "WGS-84", OSM_ATTRIBUTION, "data pack"))
+    import networkx as nx
+
     graph = clip_graph(nx.compose_all(graphs), boundary)
     return graph, records
 
@@ -330,16 +332,19 @@ def district_from_sources(
     point = boundary.representative_point()
     crs = utm_crs(point.x, point.y)
     graph, street_records = _load_streets(preset, boundary, settings, osm_file, notes, progress)
-    study_area = None
+    streets = study_area = None
     if graph is not None:
+        progress("streets: edges and CSR walk network")
+        streets = Streets.from_graph(graph, crs)
+        del graph  # from here on twin needs no networkx graph
         progress("study area: land within a short walk of the streets")
-        study_area = study_area_of(graph, boundary, crs, settings.norms.reach.study_area_buffer_m)
+        study_area = study_area_of(streets, boundary, crs, settings.norms.reach.study_area_buffer_m)
     pois, poi_summary, poi_records = _load_pois(boundary, crs, settings, osm_file, notes, progress)
     demand, demand_records = _load_demand(
         preset, boundary, settings, demand_raster, osm_file, notes, progress
     )
-    if graph is not None and len(demand) and demand_raster is None:
-        xs, ys = street_reference_points(graph)
+    if streets is not None and len(demand) and demand_raster is None:
+        xs, ys = streets.reference_points
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             warn_if_shifted(demand.geometry.x, demand.geometry.y, xs, ys, "demand points")
@@ -347,7 +352,7 @@ def district_from_sources(
     district = District(
         preset=preset,
         boundary=boundary,
-        graph=graph,
+        streets=streets,
         study_area=study_area,
         pois=pois,
         demand=demand,
@@ -355,7 +360,7 @@ def district_from_sources(
         notes=notes,
         poi_summary=poi_summary,
     )
-    if graph is not None and district.study_share < 0.999:
+    if streets is not None and district.study_share < 0.999:
         notes.append(
             f"the street network covers {district.study_share:.0%} of {preset.name_en}; "
             "street-based figures describe that study area only."

@@ -25,13 +25,15 @@ radius. :func:`nearest` (every origin to its nearest facility, one multi-source 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
-from pyproj import CRS, Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
@@ -41,6 +43,7 @@ from twin.norms import Norms, default_norms
 _ZERO = 1e-6  # csgraph treats explicit zeros as missing edges
 CHUNK = 256  # sources per Dijkstra batch in within_radius
 NEIGHBOURS = 16  # nearest facilities examined for one in another component
+PARALLEL_MIN_NODES = 100_000  # below this, forking costs more than the Dijkstras it spreads
 
 
 @dataclass(frozen=True)
@@ -127,25 +130,6 @@ class StreetNetwork:
         indptr = np.searchsorted(r, np.arange(n + 1))
         csr = csr_matrix((shortest, c.astype(np.int32), indptr), shape=(n, n))
         return cls(np.asarray(xy, dtype=float), csr)
-
-    @classmethod
-    def from_graph(cls, graph: nx.MultiDiGraph, crs: CRS) -> StreetNetwork:
-        """From an osmnx walk graph (lon/lat nodes, ``length`` in metres on edges)."""
-        nodes = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-        lon = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), float, len(nodes))
-        lat = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), float, len(nodes))
-        x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
-        m = graph.number_of_edges()
-        flat = np.fromiter(
-            (value for edge in graph.edges(data="length", default=0.0) for value in edge),
-            dtype=float,
-            count=3 * m,
-        ).reshape(m, 3)
-        edges, length = flat[:, :2].astype(np.int64), flat[:, 2]
-        order = np.argsort(nodes)
-        u = order[np.searchsorted(nodes, edges[:, 0], sorter=order)]
-        v = order[np.searchsorted(nodes, edges[:, 1], sorter=order)]
-        return cls.from_arrays(np.column_stack([x, y]), u, v, length)
 
     @property
     def n_nodes(self) -> int:
@@ -325,6 +309,61 @@ def nearest(
     )
     metres = np.minimum(walked, estimate)
     return Distances(metres, ~(walked <= estimate))
+
+
+def workers_for(
+    network: StreetNetwork | None, tasks: int, min_nodes: int = PARALLEL_MIN_NODES
+) -> int:
+    """Processes for ``tasks`` walking measures: one per core (``TWIN_WORKERS`` caps it) on a
+    network of at least ``min_nodes`` where ``fork`` exists; otherwise 1 (in process)."""
+    if network is None or network.n_nodes < min_nodes or tasks < 2:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cap = os.environ.get("TWIN_WORKERS", "").strip()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    limit = int(cap) if cap.isdigit() and int(cap) > 0 else (cores or 1)
+    return max(1, min(limit, tasks))
+
+
+_SHARED: tuple | None = None  # (network, origins_xy, rule, origin) inherited by forked workers
+
+
+def _nearest_shared(facilities_xy: NDArray[np.float64]) -> Distances:
+    network, origins_xy, rule, origin = _SHARED  # type: ignore[misc]
+    return nearest(network, origins_xy, facilities_xy, rule, origin)
+
+
+def nearest_each(
+    network: StreetNetwork | None,
+    origins_xy: NDArray[np.float64],
+    facility_sets: Sequence[NDArray[np.float64]],
+    rule: ReachRule | None = None,
+    origin: Snapped | None = None,
+    min_nodes: int = PARALLEL_MIN_NODES,
+) -> list[Distances]:
+    """:func:`nearest` for each facility set (a category, a facility type), the same origins.
+
+    On a large network the sets are spread over forked processes that share the CSR arrays,
+    the KD-tree and the origins' snap copy-on-write (scipy's Dijkstra holds the GIL, so threads
+    would not help); the results are the same as in process, to the bit.
+    """
+    global _SHARED
+    rule = rule or ReachRule.from_norms()
+    if network is not None and network.n_nodes and origin is None:
+        origin = network.snap(origins_xy, rule.max_snap_m)
+    workers = workers_for(network, len(facility_sets), min_nodes)
+    if workers == 1:
+        return [nearest(network, origins_xy, f, rule, origin) for f in facility_sets]
+    _ = network.components  # type: ignore[union-attr]  # computed once, before the fork
+    _SHARED = (network, origins_xy, rule, origin)
+    try:
+        with warnings.catch_warnings():  # the workers only run numpy/scipy on inherited arrays
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return pool.map(_nearest_shared, list(facility_sets), chunksize=1)
+    finally:
+        _SHARED = None
 
 
 def within_radius(

@@ -211,7 +211,7 @@ def recommend(
     progress(f"coverage matrix: {len(cand_xy):,} candidates × {len(cells):,} cells")
     cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     if network is None and district.has_streets:
-        network = StreetNetwork.from_graph(district.graph, district.metric_crs)
+        network = district.streets.network
     rule = layer_registry.spec(layer).service_radius
     cand_radius = rule(ctx, *ctx.lonlat(cand_xy)) if rule is not None else None
     problem = build_problem(layer, cells, cells_xy, cand_xy, cand_radius, network, params)

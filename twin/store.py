@@ -2,8 +2,9 @@
 
 ``twin fetch`` writes an entry; later loads read it back in a second.
 
-Layout: ``<cache_dir>/districts/<slug>-<key>/`` with ``graph.graphml``, ``pois.parquet``,
-``demand.parquet`` and ``meta.json`` (with a SHA-256 of every file, verified on read: a damaged
+Layout: ``<cache_dir>/districts/<slug>-<key>/`` with ``streets.parquet`` (the street edges) and
+``network.npz`` (the CSR walk network: no networkx graph is converted or held again),
+``pois.parquet``, ``demand.parquet`` and ``meta.json`` (with a SHA-256 of every file, verified on read: a damaged
 entry is said in one sentence and rebuilt; no pickle, nothing executable); the key hashes every input, so changing a file or the
 data directory never reuses a stale entry. The folder is written beside its final name and
 renamed into place, so an interrupted fetch leaves no half-written entry.
@@ -27,8 +28,9 @@ from twin.model import District, Progress, district_from_sources
 from twin.settings import Settings
 from twin.sources.cache import atomic_write, cache_key, file_fingerprint
 from twin.sources.record import SourceRecord
+from twin.streets import Streets
 
-FORMAT_VERSION = 3  # 2: POIs carry their GB 50180 facility type; 3: GraphML and checksums
+FORMAT_VERSION = 4  # 2: POIs with GB 50180 types; 3: checksums; 4: edges + CSR arrays, no GraphML
 STALE_AFTER_S = 3600.0  # temporary files older than this are left-overs of killed runs
 
 
@@ -76,16 +78,13 @@ def sweep_stale(parent: Path, older_than_s: float = STALE_AFTER_S) -> int:
 
 def save_district(district: District, folder: Path) -> Path:
     """Write ``district`` to ``folder`` atomically (replacing an older entry), with checksums."""
-    import osmnx as ox
-
     folder.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(folder.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         files = ["pois.parquet", "demand.parquet"]
-        if district.graph is not None:
-            ox.io.save_graphml(district.graph, tmp / "graph.graphml")
-            files.append("graph.graphml")
+        if district.streets is not None:
+            files.extend(district.streets.save(tmp))
         district.pois.to_parquet(tmp / "pois.parquet")
         district.demand.to_parquet(tmp / "demand.parquet")
         meta = {
@@ -130,16 +129,11 @@ def read_district(folder: Path) -> District | None:
         for name, expected in meta["checksums"].items():
             if _sha256(folder / name) != expected:
                 raise DamagedEntryError(f"{name} fails its checksum")
-        graph = None
-        if (folder / "graph.graphml").exists():
-            import osmnx as ox
-
-            graph = ox.io.load_graphml(folder / "graph.graphml")
         study = meta["study_area_wkb"]
         return District(
             preset=resolve(meta["slug"]),
             boundary=shapely.from_wkb(meta["boundary_wkb"]),
-            graph=graph,
+            streets=Streets.read(folder),
             study_area=None if study is None else shapely.from_wkb(study),
             pois=gpd.read_parquet(folder / "pois.parquet"),
             demand=gpd.read_parquet(folder / "demand.parquet"),

@@ -50,7 +50,7 @@ from twin.categories import CATEGORIES
 from twin.context import LayerContext
 from twin.grid import hex_grid, sample_points
 from twin.model import District
-from twin.network import ReachRule, Snapped, StreetNetwork, nearest, straight_line
+from twin.network import ReachRule, Snapped, StreetNetwork, nearest, nearest_each, straight_line
 from twin.norms import Facility, Norms, default_norms
 from twin.residents import distribute_residents
 from twin.settings import Settings
@@ -337,7 +337,7 @@ def compute(
     origins = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     if network is None and district.has_streets:
         progress("building the street network (CSR)")
-        network = StreetNetwork.from_graph(district.graph, district.metric_crs)
+        network = district.streets.network
     # every walking measure starts from the same cells: join them to the streets once
     cells_snap = network.snap(origins, params.reach.max_snap_m) if network is not None else None
 
@@ -363,8 +363,10 @@ def compute(
     progress(f"15-minute life circle: {len(measured)} categories")
     times = np.full((len(cells), len(measured)), np.nan)
     any_estimated = np.zeros(len(cells), dtype=bool)
-    for j, category in enumerate(measured):  # one multi-source Dijkstra per category
-        found = nearest(network, origins, ctx.pois_xy({category}), params.reach, cells_snap)
+    # one multi-source Dijkstra per category, over the cores on a large network
+    per_category = nearest_each(network, origins, [ctx.pois_xy({c}) for c in measured],
+                                params.reach, cells_snap)  # fmt: skip
+    for j, found in enumerate(per_category):
         times[:, j] = life_circle.minutes(found.metres, params.speed_kmh)
         any_estimated |= found.estimated
     for category in CATEGORIES:
@@ -422,9 +424,10 @@ def standard_checklist(
     scale = params.speed_kmh / params.walk_speed_kmh  # the elderly walk less far in the time
     within = np.ones((len(cells), len(measured)), dtype=bool)
     estimated = np.zeros(len(cells), dtype=bool)
-    for j, facility in enumerate(measured):  # one multi-source Dijkstra per facility type
-        xy = ctx.xy(district.pois[kinds == facility.key])
-        found = nearest(network, origins, xy, params.reach, cells_snap)
+    per_type = nearest_each(network, origins,
+                            [ctx.xy(district.pois[kinds == f.key]) for f in measured],
+                            params.reach, cells_snap)  # fmt: skip
+    for j, (facility, found) in enumerate(zip(measured, per_type, strict=True)):
         within[:, j] = found.metres <= facility.distance_m * scale
         cells[f"gb_{facility.key}_m"] = np.round(found.metres, 1)
         estimated |= found.estimated

@@ -7,7 +7,6 @@ A street within ``street_first_m`` wins over a nearer POI: planners find places 
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,19 +19,6 @@ from twin.context import LayerContext
 from twin.model import District
 
 STREET_FIRST_M = 150.0
-
-
-def street_name(value: object) -> str:
-    """The first name of an edge: osmnx merges simplified edges' names into a list, and a
-    GraphML round trip turns that list into its text ("['a', 'b']")."""
-    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
-        try:
-            value = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return value
-    if isinstance(value, list):
-        value = next((v for v in value if isinstance(v, str) and v), "")
-    return value if isinstance(value, str) else ""
 
 
 @dataclass
@@ -50,12 +36,8 @@ class PlaceNamer:
     def streets(self) -> tuple[cKDTree | None, NDArray[np.object_]]:
         if not self.district.has_streets:
             return None, np.empty(0, dtype=object)
-        import osmnx as ox
-
-        edges = ox.graph_to_gdfs(self.district.graph, nodes=False, fill_edge_geometry=True)
-        names = np.array(
-            [street_name(n) for n in edges.get("name", [""] * len(edges))], dtype=object
-        )
+        edges = self.district.streets.edges
+        names = edges["name"].fillna("").astype(str).to_numpy(dtype=object)
         named = names != ""
         if not named.any():
             return None, np.empty(0, dtype=object)

@@ -172,7 +172,7 @@ class Scenario:
             msg = f"the build has no {layer} layer; build it with that layer first."
             raise InvalidInputError(msg)
         if network is None and district.has_streets:
-            network = StreetNetwork.from_graph(district.graph, district.metric_crs)
+            network = district.streets.network
         return cls(district, layer, dict(layers), coverage, network, layers[layer].copy(),
                    coverage.cells.copy())  # fmt: skip
 

@@ -9,13 +9,10 @@ from html import escape
 
 import geopandas as gpd
 import numpy as np
-import osmnx as ox
 import pandas as pd
 import pydeck as pdk
 import shapely
 from shapely.geometry.base import BaseGeometry
-
-from twin.analysis.places import street_name
 
 OSM_CREDIT = "© OpenStreetMap contributors"
 COORD_DECIMALS = 5  # ≈ 1 m
@@ -40,9 +37,9 @@ def boundary_layer(boundary: BaseGeometry) -> pdk.Layer:
     )  # fmt: skip
 
 
-def streets_layer(graph) -> pdk.Layer:  # type: ignore[no-untyped-def]
-    edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
-    data = [{"path": p} for p in _rounded_paths(edges.geometry.to_numpy())]
+def streets_layer(lines: gpd.GeoSeries) -> pdk.Layer:
+    """The street network as thin grey lines (WGS-84 ``lines``)."""
+    data = [{"path": p} for p in _rounded_paths(lines.to_numpy())]
     return pdk.Layer(
         "PathLayer", data, id="streets", get_path="path", get_color=[150, 150, 150, 160],
         width_min_pixels=1, get_width=1, pickable=False,
@@ -113,12 +110,12 @@ def mast_layers(sites: gpd.GeoDataFrame, exaggeration: float = 3.0) -> list[pdk.
     return [masts, beams]
 
 
-def street_labels_layer(graph, min_length_m: float = 250.0) -> pdk.Layer | None:  # type: ignore[no-untyped-def]
-    """Names of the longer named streets at their midpoints (CJK glyphs included)."""
-    edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
+def street_labels_layer(edges: gpd.GeoDataFrame, min_length_m: float = 250.0) -> pdk.Layer | None:
+    """Names of the longer named streets (``edges`` with ``name`` and ``length``) at their
+    midpoints (CJK glyphs included)."""
     if "name" not in edges:
         return None
-    names = edges["name"].map(street_name).replace("", None)
+    names = edges["name"].fillna("").astype(str).replace("", None)
     named = edges[names.notna() & (edges["length"] >= 60)].assign(label=names)
     if named.empty:
         return None

@@ -10,15 +10,17 @@ import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import networkx as nx
-import osmnx as ox
 from shapely.geometry.base import BaseGeometry
 
 from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
 from twin.settings import Settings
 from twin.sources.cache import atomic_write, cache_key, file_fingerprint
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # Mirrors osmnx's "walk" network filter so that file-based and downloaded graphs agree.
 EXCLUDED_HIGHWAYS = frozenset(
@@ -37,6 +39,8 @@ OSM_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.pbf", ".pbf", ".graphml")
 @contextlib.contextmanager
 def osmnx_settings(**values: object) -> Iterator[None]:
     """Temporarily set ``ox.settings`` values (osmnx reads them as module globals)."""
+    import osmnx as ox
+
     old = {k: getattr(ox.settings, k) for k in values}
     try:
         for key, value in values.items():
@@ -76,6 +80,8 @@ def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     Walking is allowed along all road classes in Shanghai except motorways (elevated expressways);
     ways without a ``highway`` tag (buildings, landuse read from a raw extract) are not streets.
     """
+    import networkx as nx
+
     drop = [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if not _is_walkable(d)]
     walk = graph.copy()
     walk.remove_edges_from(drop)
@@ -119,6 +125,8 @@ def _pbf_to_xml(path: Path, settings: Settings) -> Path:
 
 def graph_from_file(path: Path, settings: Settings | None = None) -> nx.MultiDiGraph:
     """The walkable street graph of an OSM XML/PBF extract or a saved GraphML file."""
+    import osmnx as ox
+
     path = Path(path)
     settings = settings or Settings.from_env()
     if not path.exists():
@@ -165,6 +173,8 @@ def ensure_reachable(url: str, timeout_s: float = 5.0) -> None:
 
 def graph_from_osm(polygon: BaseGeometry, settings: Settings) -> nx.MultiDiGraph:
     """Download the walking network inside ``polygon`` (WGS-84) from Overpass, cached as GraphML."""
+    import osmnx as ox
+
     key = cache_key("walk-graph", polygon.wkb_hex, settings.overpass_url)
     cached = settings.cache_dir / "osm" / f"walk-{key}.graphml"
     if cached.exists():
