@@ -51,6 +51,7 @@ format: install
 
 ## Benchmarks: comparisons against baselines on the same data, printed as tables.
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	TWIN_OFFLINE=1 $(BIN)/python -m benchmarks
 
 clean:

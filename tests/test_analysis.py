@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
+from twin import grid as grid_module
 from twin.analysis import life_circle, radio
 from twin.analysis.build import build, write
 from twin.analysis.engine import CoverageParams
@@ -206,5 +207,16 @@ def test_engine_benchmark_runs_small():
     """The benchmark's comparison (twin vs networkx, asserted equal inside) on a small grid."""
     from benchmarks.bench_engine import accessibility
 
-    row = accessibility(side=20, facilities=5)
-    assert row[0].startswith("accessibility, 400 nodes")
+    rows = accessibility(side=20, facilities=5, origins=50)
+    assert rows[0][0].startswith("Dijkstra only, 400 nodes")
+    assert [r[0].split(" vs ")[-1] for r in rows[1:]] == ["networkx", "igraph"]
+
+
+def test_threaded_indexing_equals_one_call():
+    """Large inputs are split over threads; the cells are those of a single call, in order."""
+    from h3ronpy.vector import coordinates_to_cells
+
+    rng = np.random.default_rng(5)
+    n = 4 * grid_module.THREAD_MIN_POINTS + 17
+    lon, lat = 121.0 + rng.random(n), 31.0 + rng.random(n)
+    assert np.array_equal(index_points(lon, lat, 9), np.asarray(coordinates_to_cells(lat, lon, 9)))

@@ -135,6 +135,18 @@ class StreetNetwork:
     def n_nodes(self) -> int:
         return len(self.xy)
 
+    def arrays(self) -> dict[str, NDArray]:
+        """The arrays that make the network (``xy`` and the CSR parts), for an ``.npz`` file."""
+        csr = self.csr
+        return {"xy": self.xy, "indptr": csr.indptr, "indices": csr.indices, "data": csr.data}
+
+    @classmethod
+    def from_saved(cls, arrays: dict[str, NDArray] | np.lib.npyio.NpzFile) -> StreetNetwork:
+        """The network from :meth:`arrays` (read back from an ``.npz``): no conversion."""
+        n = len(arrays["xy"])
+        csr = csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n, n))
+        return cls(arrays["xy"], csr)
+
     def snap(self, xy: NDArray[np.float64], max_snap_m: float) -> Snapped:
         """Join each point to the nearest edge among those of its 3 nearest nodes (vectorised);
         points whose projection lies beyond ``max_snap_m`` are off the network."""
@@ -158,11 +170,18 @@ class StreetNetwork:
         seg2 = np.einsum("ij,ij->i", seg, seg)
         t = np.clip(np.einsum("ij,ij->i", p - p0, seg) / np.where(seg2 > 0, seg2, 1.0), 0.0, 1.0)
         dist = np.hypot(*(p - (p0 + t[:, None] * seg)).T)
-        # nearest candidate edge per point: sort by (point, distance) and take the first
-        order = np.lexsort((dist, point))
-        first = order[np.r_[True, point[order][1:] != point[order][:-1]]]
+        # nearest candidate edge per point: candidates come grouped by point, so the first
+        # minimum of each group is found in one pass (no sort)
+        counts = np.bincount(point, minlength=n)
+        has = counts > 0
+        group_start = (np.cumsum(counts) - counts)[has]
+        group_min = np.minimum.reduceat(dist, group_start) if len(dist) else dist
+        at_min = np.flatnonzero(dist == np.repeat(group_min, counts[has]))
+        first = (
+            at_min[np.r_[True, point[at_min][1:] != point[at_min][:-1]]] if len(at_min) else at_min
+        )
         u_, v_, t_, d_, len_ = start[first], end[first], t[first], dist[first], length[first]
-        lone = np.setdiff1d(np.arange(n), point[first])  # nearest nodes without edges (rare)
+        lone = np.flatnonzero(~has)  # nearest nodes without edges (rare)
         u, v = np.zeros(n, np.int64), np.zeros(n, np.int64)
         a, b, offset = np.zeros(n), np.zeros(n), np.zeros(n)
         who = point[first]

@@ -19,7 +19,6 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
-from scipy.sparse import csr_matrix
 
 from twin.network import StreetNetwork
 
@@ -118,11 +117,9 @@ class Streets:
     def save(self, folder: Path) -> list[str]:
         """Write the edges (GeoParquet) and the CSR arrays (npz) to ``folder``; the file names."""
         self.edges.to_parquet(folder / EDGES_FILE)
-        net = self.network
-        csr = net.csr
         with (folder / NETWORK_FILE).open("wb") as fh:
-            np.savez(fh, lonlat=self.lonlat, xy=net.xy, indptr=csr.indptr, indices=csr.indices,
-                     data=csr.data, crs=np.array(self.crs.to_wkt()))  # fmt: skip
+            np.savez(fh, lonlat=self.lonlat, crs=np.array(self.crs.to_wkt()),
+                     **self.network.arrays())  # fmt: skip
         return [EDGES_FILE, NETWORK_FILE]
 
     @classmethod
@@ -131,8 +128,6 @@ class Streets:
         if not (folder / NETWORK_FILE).exists():
             return None
         with np.load(folder / NETWORK_FILE, allow_pickle=False) as arrays:
-            n = len(arrays["xy"])
-            csr = csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n, n))
-            network = StreetNetwork(arrays["xy"], csr)
+            network = StreetNetwork.from_saved(arrays)
             lonlat, crs = arrays["lonlat"], CRS.from_wkt(str(arrays["crs"]))
         return cls(gpd.read_parquet(folder / EDGES_FILE), lonlat, crs, network)
