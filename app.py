@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages._deckmap import count_run
 from twin.districts import load_presets
 from twin.norms import default_norms
 
 # no page_icon: a Material icon would be fetched from Google's font server as the favicon
 st.set_page_config(page_title="twin · Shanghai district twin", layout="wide")
+count_run()  # the map component resends what a remounted canvas lost
 
 presets = load_presets()
 labels = {p.slug: f"{p.name_en} {p.name_zh}" for p in presets}

@@ -21,8 +21,9 @@ from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
 from twin.model import District
 from twin.network import StreetNetwork
-from twin.render.hexagons import METRICS, hexagon_payload
-from twin.render.static import map_png
+from twin.render.deckmap import HexColumns, hex_columns
+from twin.render.hexagons import METRICS
+from twin.render.static import map_png, report_pdf
 from twin.settings import Settings
 from twin.store import load_district
 
@@ -89,13 +90,20 @@ def district_coverage(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def hexagon_data(
-    slug: str, resolution: int, elderly: bool, token: str, metric_key: str, unserved_only: bool
-) -> pd.DataFrame:
-    """The map's hexagon payload, built once per district, resolution, profile, layers, metric
-    and filter, not on every rerun of every session (``token`` keys the uploaded layers)."""
+def hex_columns_cached(
+    slug: str,
+    resolution: int,
+    elderly: bool,
+    token: str,
+    metric_key: str,
+    unserved_only: bool,
+    view_bounds: tuple[float, float, float, float] | None = None,
+) -> HexColumns:
+    """The map's hexagons as binary columns, built once per district, resolution, profile,
+    layers, metric, filter (and view, for districts too large to send whole), not on every
+    rerun of every session (``token`` keys the uploaded layers)."""
     cells, _, _ = district_coverage(slug, resolution, elderly)
-    return hexagon_payload(cells, METRICS[metric_key], unserved_only)
+    return hex_columns(cells, METRICS[metric_key], unserved_only, view_bounds)
 
 
 @st.cache_resource(show_spinner=False)
@@ -116,6 +124,16 @@ def static_map_png(
     return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
                    unserved_only, f"{loaded.preset.label}",
                    " · ".join(dict.fromkeys(report["attribution"])))  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def district_report_pdf(slug: str, resolution: int, elderly: bool, token: str) -> bytes:
+    """The printable district report (targets, one map per layer, gaps, sources) as a PDF;
+    ``token`` keys this session's uploaded layers."""
+    loaded = load(slug)
+    cells, report, _ = district_coverage(slug, resolution, elderly)
+    return report_pdf(report, cells, loaded.boundary, loaded.metric_crs, street_lines(slug),
+                      current_layers(slug))  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False)

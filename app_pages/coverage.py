@@ -1,33 +1,40 @@
-"""Coverage map: served / unserved by each layer's rule, with names, sites, a CIM view and a PNG."""
+"""Coverage map: served / unserved by each layer's rule, with names, sites, a CIM view and a PNG.
+
+The map is twin's deck.gl component: its hexagons' resolution follows the zoom (res 7 for the
+whole district to res 10 at street level), the canvas is updated in place on every rerun.
+"""
 
 from __future__ import annotations
 
+import h3
 import pydeck as pdk
 import streamlit as st
 
 from app_pages._cached import (
     current_layers,
-    hexagon_data,
+    district_coverage,
+    hex_columns_cached,
     layers_token,
+    load,
     place_namer,
     static_map_png,
 )
-from app_pages._state import current_view, loaded_coverage
+from app_pages._deckmap import deck_map
+from app_pages._state import View, current_view, loaded_coverage
 from twin.analysis.places import largest_cluster
 from twin.context import LayerContext
 from twin.render.basemap import (
     CAMERAS,
     OSM_CREDIT,
     boundary_layer,
-    deck,
     mast_layers,
     points_layer,
     street_labels_layer,
     streets_layer,
     view_of,
 )
-from twin.render.hexagons import METRICS, hexagon_layer, legend_html, outline_layer, unserved_mask
-from twin.settings import Settings
+from twin.render.deckmap import RESOLUTIONS, resolution_for_zoom
+from twin.render.hexagons import METRICS, legend_html, outline_layer, unserved_mask
 
 ASSET_STYLE = {  # layer: (label, colour, tooltip columns, radius m)
     "base_stations": ("5G site", [30, 30, 30, 230], ["band", "height_m", "downtilt_deg"], 12),
@@ -36,9 +43,48 @@ ASSET_STYLE = {  # layer: (label, colour, tooltip columns, radius m)
 }  # fmt: skip
 
 view = current_view()
-loaded, cells, report, measured = loaded_coverage(view)
-st.title(f"Coverage map · {view.preset.label}")
+loaded = load(view.preset.slug)
 params = st.query_params
+st.title(f"Coverage map · {view.preset.label}")
+
+# the camera: the district, a gap picked on the Gaps page (or a shared link's), a place, a preset
+if "focus_jump" not in st.session_state:
+    st.session_state["focus_jump"] = params.get("hex")
+jump = st.session_state.get("focus_jump")
+three_d = bool(st.session_state.get("three_d", False))
+camera = st.session_state.get("camera", "District") if three_d else "District"
+pitch = float(st.session_state.get("pitch", 45)) if three_d else 0.0
+bearing = float(st.session_state.get("bearing", -20)) if three_d else 0.0
+state = view_of(loaded.boundary, pitch=pitch)
+state.bearing = bearing
+if jump is not None and h3.is_valid_cell(jump):
+    lat, lon = h3.cell_to_latlng(jump)
+    state = pdk.ViewState(latitude=lat, longitude=lon, zoom=15, pitch=pitch, bearing=bearing)
+found_place = st.session_state.get("found_place")
+if found_place is not None:
+    state = pdk.ViewState(longitude=found_place[1], latitude=found_place[2], zoom=16,
+                          pitch=pitch, bearing=bearing)  # fmt: skip
+preset = CAMERAS.get(camera)
+if preset is not None:
+    lon, lat, zoom, pitch_p, bearing_p = preset
+    if lon == "focus":
+        lon, lat = state.longitude, state.latitude
+    state = pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom, pitch=pitch_p, bearing=bearing_p)
+view_key = "|".join(map(str, (view.preset.slug, jump, found_place, camera, pitch, bearing)))
+
+# the resolution follows the zoom: the map's last report, else the camera's zoom
+follow = bool(st.session_state.get("follow_zoom", True))
+event = st.session_state.get("coverage_map")
+resolution = view.resolution
+if follow:
+    resolution = resolution_for_zoom(state.zoom)
+    if (
+        isinstance(event, dict)
+        and event.get("view_key") == view_key
+        and event.get("resolution") in RESOLUTIONS
+    ):
+        resolution = int(event["resolution"])
+loaded, cells, report, measured = loaded_coverage(View(view.preset, resolution, view.elderly))
 keys = [k for k in METRICS if METRICS[k].column in cells.columns]
 if "metric" not in st.session_state and params.get("metric") in keys:
     st.session_state["metric"] = params["metric"]
@@ -56,11 +102,10 @@ shown = mid.multiselect(
 )  # fmt: skip
 unserved_only = right.toggle("Unserved residents only", key="unserved_only",
                              disabled=metric.unserved_flag is None)  # fmt: skip
-three_d = right.toggle("3D CIM view", key="three_d",
-                       help="hexagons raised by residents, 5G sites as masts with their sectors")  # fmt: skip
-online = not Settings.from_env().offline
-web_basemap = right.toggle("Web basemap", key="web_basemap", disabled=not online,
-                           help="CARTO tiles, online only; offline the streets drawn from OSM are the basemap")  # fmt: skip
+right.toggle("3D CIM view", key="three_d",
+             help="hexagons raised by residents, 5G sites as masts with their sectors")  # fmt: skip
+right.toggle("Resolution follows the zoom", value=True, key="follow_zoom",
+             help="res 7 zoomed out to res 10 at street level; off: the sidebar's resolution")  # fmt: skip
 params["metric"] = metric_key
 
 # headline: who is unserved, and where the largest cluster is
@@ -83,36 +128,25 @@ st.markdown(legend_html(metric, headline), unsafe_allow_html=True)
 
 search = st.text_input("Find a street or place", key="place_search",
                        placeholder="e.g. 四川北路, 虹口足球场, hospital name")  # fmt: skip
-found_place = None
+st.session_state["found_place"] = None
 if search:
     matches = namer.find(search)
     if matches:
         label = st.selectbox("Matches", [m[0] for m in matches], key="place_match")
-        found_place = next(m for m in matches if m[0] == label)
+        st.session_state["found_place"] = next(m for m in matches if m[0] == label)
     else:
         st.caption(f"No street or POI named like “{search}” in {view.preset.name_en}.")
-focus = st.session_state.get("focus_cell") or params.get("hex")
-camera = "District"
+if st.session_state["found_place"] != found_place:
+    st.rerun()  # the camera moves to the place found
 if three_d:
     c1, c2, c3 = st.columns(3)
-    camera = c1.selectbox("Camera", list(CAMERAS), key="camera")
-    pitch = c2.slider("Pitch", 0, 60, 45, key="pitch")
-    bearing = c3.slider("Bearing", -180, 180, -20, key="bearing")
-else:
-    pitch, bearing = 0.0, 0.0
+    c1.selectbox("Camera", list(CAMERAS), key="camera")
+    c2.slider("Pitch", 0, 60, 45, key="pitch")
+    c3.slider("Bearing", -180, 180, -20, key="bearing")
 
 layers_now = current_layers(view.preset.slug)
-deck_layers = []
-if loaded.has_streets:
-    deck_layers.append(streets_layer(loaded.streets.lines))
-try:
-    payload = hexagon_data(view.preset.slug, view.resolution, view.elderly,
-                           layers_token(view.preset.slug), metric_key, unserved_only)  # fmt: skip
-    deck_layers.append(hexagon_layer(cells, metric, extruded=three_d, data=payload))
-except ValueError as exc:  # too many hexagons for one view
-    st.warning(str(exc))
-    st.stop()
-deck_layers.append(boundary_layer(loaded.boundary))
+focus = st.session_state.get("focus_cell") or params.get("hex")
+deck_layers = [boundary_layer(loaded.boundary)]
 if loaded.has_streets:
     labels = street_labels_layer(loaded.streets.edges)
     if labels is not None:
@@ -123,32 +157,25 @@ for name in shown:
         deck_layers.extend(mast_layers(layers_now[name]))
     else:
         deck_layers.append(points_layer(layers_now[name], name, colour, columns, radius, label))
-if focus is not None and focus in set(cells["h3"]):
+if focus is not None and h3.is_valid_cell(focus):
     deck_layers.append(outline_layer(focus))
-
-state = view_of(loaded.boundary, pitch=pitch)
-state.bearing = bearing
-preset = CAMERAS.get(camera)
-if focus is not None and focus in set(cells["h3"]):
-    row = cells.loc[cells["h3"] == focus].iloc[0]
-    state = pdk.ViewState(latitude=row["lat"], longitude=row["lon"], zoom=15, pitch=pitch,
-                          bearing=bearing)  # fmt: skip
 if found_place is not None:
-    state = pdk.ViewState(longitude=found_place[1], latitude=found_place[2], zoom=16,
-                          pitch=pitch, bearing=bearing)  # fmt: skip
     deck_layers.append(pdk.Layer(
         "ScatterplotLayer", [{"lon": found_place[1], "lat": found_place[2], "tip": found_place[0]}],
         id="found", get_position=["lon", "lat"], get_fill_color=[255, 0, 120, 255],
         get_radius=20, radius_min_pixels=6, pickable=True,
     ))  # fmt: skip
-if preset is not None:
-    lon, lat, zoom, pitch_p, bearing_p = preset
-    if lon == "focus":
-        lon, lat = state.longitude, state.latitude
-    state = pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom, pitch=pitch_p, bearing=bearing_p)
-event = st.pydeck_chart(
-    deck(deck_layers, state, web_basemap and online), height=600, on_select="rerun",
-    selection_mode="single-object", key="coverage_map",
+bounds = (
+    event.get("bounds") if isinstance(event, dict) and event.get("view_key") == view_key else None
+)
+hexes = hex_columns_cached(view.preset.slug, resolution, view.elderly,
+                           layers_token(view.preset.slug), metric_key, unserved_only,
+                           tuple(bounds) if bounds else None)  # fmt: skip
+event = deck_map(
+    "coverage_map", layers=deck_layers, view=state, view_key=view_key, hexes=hexes,
+    metric=metric, extruded=three_d, resolution=resolution, follow_zoom=follow,
+    streets=(lambda: streets_layer(loaded.streets.lines)) if loaded.has_streets else None,
+    streets_key=view.preset.slug, height=600,
 )  # fmt: skip
 st.caption(
     f"Basemap: streets and boundary drawn from the data, no web tiles. Streets {OSM_CREDIT} "
@@ -159,16 +186,22 @@ if three_d and not any("building" in str(s.get("note", "")) for s in loaded.summ
                "hexagons by residents; `twin fetch --osm-file` with buildings adds them.")  # fmt: skip
 st.download_button(
     "Download this map (PNG, with legend, scale bar and north arrow)",
-    static_map_png(view.preset.slug, view.resolution, view.elderly, metric_key, unserved_only),
+    static_map_png(view.preset.slug, resolution, view.elderly, metric_key, unserved_only),
     file_name=f"twin_{view.preset.slug}_{metric_key}.png", mime="image/png",
 )  # fmt: skip
 
-picked = (event.selection.objects or {}).get("hexagons", []) if event else []
-chosen = picked[0]["h3"] if picked else focus
-if chosen is not None and chosen in set(cells["h3"]):
-    st.session_state["focus_cell"] = chosen
+clicked = event.get("clicked") if event and event.get("view_key") == view_key else None
+chosen = clicked or focus
+if clicked and clicked != st.session_state.get("focus_cell"):
+    st.session_state["focus_cell"] = clicked
+    params["hex"] = clicked
+    st.rerun()  # outline the hexagon clicked
+chosen_cells = cells
+if chosen is not None and h3.is_valid_cell(chosen) and h3.get_resolution(chosen) != resolution:
+    chosen_cells = district_coverage(view.preset.slug, h3.get_resolution(chosen), view.elderly)[0]
+if chosen is not None and chosen in set(chosen_cells["h3"]):
     params["hex"] = chosen
-    row = cells.loc[cells["h3"] == chosen].iloc[0]
+    row = chosen_cells.loc[chosen_cells["h3"] == chosen].iloc[0]
     near = namer.near([row["lon"]], [row["lat"]])[0]
     st.subheader(f"Hexagon {chosen}" + (f" · near {near}" if near else ""))
     figures = st.columns(5)

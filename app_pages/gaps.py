@@ -39,6 +39,7 @@ for key, (label, metric) in LABELS.items():
     selected = event.selection.rows if event else []
     if selected:
         st.session_state["focus_cell"] = shown.iloc[selected[0]]["h3"]
+        st.session_state["focus_jump"] = shown.iloc[selected[0]]["h3"]  # the map flies there
         st.session_state["metric"] = metric  # keep the layer of the gap
         st.query_params["hex"] = shown.iloc[selected[0]]["h3"]
         st.query_params["metric"] = metric

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._cached import district_coverage, load
+from app_pages._cached import district_coverage, district_report_pdf, layers_token, load
 from app_pages._state import current_view
 from twin.districts import plan_districts
 
@@ -76,3 +76,20 @@ for preset in missing:
         f"`twin fetch {preset.slug}` with internet access (OpenStreetMap via Overpass), or "
         f"`twin fetch {preset.slug} --osm-file extract.osm.pbf` with a local OSM extract."
     )
+
+st.subheader("Take it away")
+slug = view.preset.slug
+if st.button(f"Prepare the {view.preset.name_en} report (PDF)", key="prepare_pdf"):
+    with st.spinner("drawing one map per layer …"):
+        st.session_state["report_pdf"] = (slug, district_report_pdf(
+            slug, view.resolution, view.elderly, layers_token(slug)))  # fmt: skip
+ready = st.session_state.get("report_pdf")
+if ready is not None and ready[0] == slug:
+    st.download_button(
+        f"Download the {view.preset.name_en} report (PDF: targets vs measured, maps, gaps, sources)",
+        ready[1], file_name=f"twin_{slug}_report.pdf", mime="application/pdf", key="report_download",
+    )  # fmt: skip
+else:
+    st.caption("A printable report of the district chosen in the sidebar: targets vs measured, "
+               "one map per layer, the worst gaps and the sources (also `twin report "
+               f"{slug} --pdf report.pdf`).")  # fmt: skip

@@ -14,13 +14,15 @@ from app_pages._cached import (
     place_namer,
     street_network,
 )
+from app_pages._deckmap import deck_map
 from app_pages._state import current_view, loaded_coverage
 from twin._errors import TwinError
 from twin.analysis.engine import Coverage
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
-from twin.render.basemap import OSM_CREDIT, boundary_layer, deck, points_layer, view_of
-from twin.render.hexagons import CHANGE, change_classes, hexagon_layer, legend_html, metric_for
+from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, view_of
+from twin.render.deckmap import hex_columns
+from twin.render.hexagons import CHANGE, change_classes, legend_html, metric_for
 
 LAYERS = {  # layer: label (the layer key is also the map metric's key)
     "charging": "Charging stations",
@@ -126,21 +128,25 @@ if pending is not None and len(pending):
                                      "recommended", [160, 0, 200, 255],
                                      ["new_residents", "covered_share"], 35, "Recommended"))  # fmt: skip
 state = view_of(loaded.boundary)
+view_key = f"{slug}|{layer}|{view.resolution}"
+common = {"view": state, "view_key": view_key, "resolution": view.resolution, "height": 560}
+# each tab's canvas stays across adds: only the changed hexagons' bytes and the sites travel
 after_tab, before_tab, diff_tab = st.tabs(["After", "Before", "Difference"])
 with after_tab:
-    st.pydeck_chart(deck([hexagon_layer(after_cells, metric), boundary_layer(loaded.boundary),
-                          *extra_layers], state), height=560, key="whatif_after")  # fmt: skip
+    deck_map("whatif_after", layers=[boundary_layer(loaded.boundary), *extra_layers],
+             hexes=hex_columns(after_cells, metric), metric=metric, **common)  # fmt: skip
     st.markdown(legend_html(metric, "Orange: added sites · purple: recommended, not yet accepted"),
                 unsafe_allow_html=True)  # fmt: skip
 with before_tab:
-    st.pydeck_chart(deck([hexagon_layer(cells, metric), boundary_layer(loaded.boundary),
-                          points_layer(original, f"{layer}_before", [20, 20, 20, 200], ["source"],
-                                       12, label)], state), height=560, key="whatif_before")  # fmt: skip
+    deck_map("whatif_before", layers=[boundary_layer(loaded.boundary),
+                                      points_layer(original, f"{layer}_before", [20, 20, 20, 200],
+                                                   ["source"], 12, label)],
+             hexes=hex_columns(cells, metric), metric=metric, **common)  # fmt: skip
     st.markdown(legend_html(metric), unsafe_allow_html=True)
 with diff_tab:
     diff_cells = after_cells.assign(change=changes)
-    st.pydeck_chart(deck([hexagon_layer(diff_cells[changes != 0], CHANGE), boundary_layer(loaded.boundary),
-                          *extra_layers[1:]], state), height=560, key="whatif_diff")  # fmt: skip
+    deck_map("whatif_diff", layers=[boundary_layer(loaded.boundary), *extra_layers[1:]],
+             hexes=hex_columns(diff_cells[changes != 0], CHANGE), metric=CHANGE, **common)  # fmt: skip
     st.markdown(legend_html(CHANGE, "Only the hexagons the change touched are drawn"),
                 unsafe_allow_html=True)  # fmt: skip
 st.caption(f"Streets and POIs {OSM_CREDIT} (ODbL).")

@@ -15,11 +15,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from twin import layers
 from twin.settings import PROJECT_ROOT
@@ -120,10 +122,24 @@ def coloured_share(png: bytes) -> float:
     return float((saturation > 60).mean())
 
 
+MAP = 'iframe[title*="twin_deckmap"]'
+
+
+def map_frame(page, index: int = 0):  # type: ignore[no-untyped-def]
+    """The map component's frame (twin's deck.gl canvas), once its canvas is drawn."""
+    frame = page.frame_locator(MAP).nth(index)
+    frame.locator("canvas").wait_for(timeout=120_000)
+    return frame
+
+
+def map_resolution(frame) -> str:  # type: ignore[no-untyped-def]
+    return frame.locator("#badge").get_attribute("data-resolution") or ""
+
+
 def test_coverage_map_draws_coloured_hexagons(server, browser):
     page = open_page(browser, server + "/coverage")
     wait_idle(page)
-    canvas = page.wait_for_selector("canvas", timeout=120_000)
+    canvas = map_frame(page).locator("canvas")
     page.wait_for_timeout(3000)  # deck.gl draws after the data arrives
     shot = canvas.screenshot()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -170,7 +186,7 @@ def test_pages_render_without_exceptions(server, browser):
         wait_idle(page)
         assert page.locator('[data-testid="stException"]').count() == 0, path
         if path == "/what-if":
-            page.wait_for_selector("canvas", timeout=120_000)
+            map_frame(page)
             page.wait_for_timeout(2000)
         name = path.strip("/") or "overview"
         page.screenshot(path=str(ARTIFACTS / f"page_{name}.png"), full_page=True)
@@ -184,11 +200,108 @@ def test_the_view_lives_in_the_url(server, browser):
     page.wait_for_selector("text=Charging: walk to the best station", timeout=120_000)
     assert "residents unserved" in page.content() and "900 m" in page.content()
     assert "metric=charging" in page.url and "district=hongkou" in page.url
-    page.wait_for_selector("canvas", timeout=120_000)
+    canvas = map_frame(page).locator("canvas")
     page.wait_for_timeout(2500)
-    shot = page.locator("canvas").first.screenshot()
+    shot = canvas.screenshot()
     (ARTIFACTS / "charging_rule_map.png").write_bytes(shot)
     assert coloured_share(shot) > 0.05
+    page.close()
+
+
+def test_the_map_follows_the_zoom(server, browser):
+    """Zooming in switches the hexagons to a finer resolution by itself, on the same canvas."""
+    page = open_page(browser, server + "/coverage?district=hongkou&metric=lockers")
+    wait_idle(page)
+    frame = map_frame(page)
+    page.wait_for_timeout(2000)
+    start = map_resolution(frame)
+    assert start == "9", start  # the district fits the window at zoom ≈ 12.6
+    before = frame.locator("canvas").screenshot()
+    page.locator(MAP).first.scroll_into_view_if_needed()
+    box = page.locator(MAP).first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(3):  # wheel in by a zoom level or two
+        page.mouse.wheel(0, -240)
+        page.wait_for_timeout(150)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('iframe')].some(f => f.contentDocument && "
+        "f.contentDocument.querySelector('#badge[data-resolution=\"10\"]'))",
+        timeout=120_000,
+    )
+    wait_idle(page)
+    page.wait_for_timeout(2000)
+    after = frame.locator("canvas").screenshot()
+    (ARTIFACTS / "zoom_res9.png").write_bytes(before)
+    (ARTIFACTS / "zoom_res10.png").write_bytes(after)
+    assert coloured_share(after) > 0.05
+    assert "res 10" in frame.locator("#badge").inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
+def dark_share(png: bytes) -> float:
+    """Share of near-black / dark grey pixels (sites, masts, outlines)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(BytesIO(png)).convert("RGB"), dtype=int)
+    return float((rgb.max(axis=2) < 90).mean())
+
+
+def test_a_click_outlines_the_hexagon_and_the_3d_view_shows_masts(server, browser):
+    page = open_page(browser, server + "/coverage?district=hongkou&metric=lockers")
+    wait_idle(page)
+    frame = map_frame(page)
+    page.wait_for_timeout(2500)
+    canvas = frame.locator("canvas")
+    plain = canvas.screenshot()
+    page.locator(MAP).first.scroll_into_view_if_needed()
+    box = page.locator(MAP).first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.52, box["y"] + box["height"] * 0.62)
+    page.wait_for_selector("text=Hexagon 89", timeout=120_000)  # its figures, named
+    wait_idle(page)
+    page.wait_for_timeout(2000)
+    outlined = canvas.screenshot()
+    (ARTIFACTS / "clicked_hexagon.png").write_bytes(outlined)
+    assert "hex=89" in page.url  # the selection is in the URL
+    assert dark_share(outlined) > dark_share(plain)  # the thick outline is drawn
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    page.goto(server + "/coverage?district=hongkou&metric=base_stations", timeout=120_000)
+    wait_idle(page)
+    page.get_by_text("3D CIM view").click()
+    wait_idle(page)
+    frame = map_frame(page)
+    page.wait_for_timeout(3000)
+    shot = frame.locator("canvas").screenshot()
+    (ARTIFACTS / "cim_3d_masts.png").write_bytes(shot)
+    page.screenshot(path=str(ARTIFACTS / "cim_3d_page.png"), full_page=True)
+    rgb = np.asarray(Image.open(BytesIO(shot)).convert("RGB"), dtype=int)
+    sectors = (rgb[..., 0] > 140) & (rgb[..., 1] < 75) & (rgb[..., 2] < 75)  # the red sector arms
+    assert coloured_share(shot) > 0.05 and sectors.mean() > 0.002  # columns and masts
+    assert page.locator('[data-testid="stSlider"]').count() >= 2  # pitch and bearing
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
+def test_the_png_and_pdf_downloads(server, browser):
+    page = open_page(browser, server + "/coverage?district=hongkou&metric=charging")
+    wait_idle(page)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_text("Download this map (PNG").click()
+    png = Path(download.value.path()).read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    (ARTIFACTS / "download_map.png").write_bytes(png)
+    page.goto(server + "/", timeout=120_000)
+    wait_idle(page)
+    page.get_by_text("Prepare the Hongkou report (PDF)").click()
+    wait_idle(page)
+    with page.expect_download(timeout=240_000) as download:
+        page.get_by_text("Download the Hongkou report").click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
 
 

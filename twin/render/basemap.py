@@ -81,7 +81,12 @@ def points_layer(
     )  # fmt: skip
 
 
-def mast_layers(sites: gpd.GeoDataFrame, exaggeration: float = 3.0) -> list[pdk.Layer]:
+MAST_EXAGGERATION = 5.0  # masts drawn 5× their height (a 25 m macro mast stands 125 m)
+
+
+def mast_layers(
+    sites: gpd.GeoDataFrame, exaggeration: float = MAST_EXAGGERATION
+) -> list[pdk.Layer]:
     """5G sites as masts at their height (× ``exaggeration``) with their three sector directions."""
     lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     data = pd.DataFrame({
@@ -91,7 +96,7 @@ def mast_layers(sites: gpd.GeoDataFrame, exaggeration: float = 3.0) -> list[pdk.
     })  # fmt: skip
     masts = pdk.Layer(
         "ColumnLayer", data, id="masts", get_position=["lon", "lat"], get_elevation="height",
-        elevation_scale=1, radius=5, get_fill_color=[60, 60, 70, 255], extruded=True,
+        elevation_scale=1, radius=8, get_fill_color=[40, 40, 50, 255], extruded=True,
         pickable=True,
     )  # fmt: skip
     arms = []

@@ -39,6 +39,9 @@ SEQUENTIAL = (
 )
 NOT_MEASURED = (160, 160, 160)
 MAX_HEXAGONS = 100_000
+# CIM view: a hexagon's height in metres per √resident (3,000 residents ≈ 80 m), low enough for
+# 5G masts (drawn × MAST_EXAGGERATION) to stand above the columns
+ELEVATION_PER_SQRT_RESIDENT = 1.5
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ def hexagon_payload(
             for h, c, v, r in zip(cells["h3"], labels, shown, residents, strict=True)]  # fmt: skip
     data = pd.DataFrame({"h3": cells["h3"].to_numpy(), "tip": tips})
     data["colour"] = metric.colour_array(values, inside).tolist()
-    data["height"] = np.round(np.sqrt(np.maximum(residents, 0)) * 8.0, 0)  # CIM: people, not metric
+    data["height"] = np.round(np.sqrt(np.maximum(residents, 0)) * ELEVATION_PER_SQRT_RESIDENT, 0)
     return data
 
 

@@ -1,0 +1,97 @@
+"""The map component: one deck.gl canvas per map that stays across reruns.
+
+Built from ``frontend/deckmap`` (deck.gl from npm, bundled into ``app_pages/deckmap/`` so it
+works offline). pydeck still describes the layers; hexagons go as binary columns
+(:mod:`twin.render.deckmap`). The streets and the hexagons are sent to a canvas once and then
+only when they change: a canvas that lost them (a reloaded frame) asks for them again. The
+component's value (its last event) is returned: ``view``, ``bounds``, ``resolution`` wanted by the
+zoom, ``clicked`` hexagon, ``need`` (what a reloaded frame lacks) and a sequence number ``seq``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pydeck as pdk
+import streamlit as st
+import streamlit.components.v1 as components
+
+from twin.render.deckmap import (
+    RESOLUTIONS,
+    ZOOM_BREAKS,
+    HexColumns,
+    hex_style,
+    layer_json,
+    view_json,
+)
+from twin.render.hexagons import Metric
+
+_component = components.declare_component(
+    "twin_deckmap", path=str(Path(__file__).parent / "deckmap")
+)
+RUN_KEY = "_script_run"  # counted in app.py: a map not drawn in the previous run was unmounted
+SENT_KEY = "_deckmap_sent"
+
+
+def count_run() -> None:
+    """Count this script run (app.py calls it first thing)."""
+    st.session_state[RUN_KEY] = st.session_state.get(RUN_KEY, 0) + 1
+
+
+def deck_map(
+    key: str,
+    *,
+    layers: list[pdk.Layer],
+    view: pdk.ViewState,
+    view_key: str,
+    hexes: HexColumns | None = None,
+    metric: Metric | None = None,
+    extruded: bool = False,
+    resolution: int = 9,
+    follow_zoom: bool = False,
+    streets: Callable[[], pdk.Layer] | None = None,
+    streets_key: str = "",
+    height: int = 600,
+) -> dict | None:
+    """Draw (or update in place) the map ``key``; its last event, or None before any."""
+    run = st.session_state.get(RUN_KEY, 0)
+    sent = st.session_state.setdefault(SENT_KEY, {})
+    record = sent.get(key)
+    if record is None or record["run"] != run - 1:  # a new frame: it holds nothing yet
+        record = {"streets": None, "hexes": None, "seq": None}
+    event = st.session_state.get(key)
+    need: list[str] = []
+    if isinstance(event, dict) and event.get("need") and event.get("seq") != record["seq"]:
+        need = list(event["need"])
+        record["seq"] = event.get("seq")
+    hex_key = hashlib.blake2b(hexes.data, digest_size=8).hexdigest() if hexes else None
+    send_streets = streets is not None and (record["streets"] != streets_key or "streets" in need)
+    send_hexes = hexes is not None and (record["hexes"] != hex_key or "hexes" in need)
+    count = hexes.count if hexes else 0
+    badge = (f"H3 res {resolution} · {{count}} hexagons"
+             + (" · follows the zoom" if follow_zoom else ""))  # fmt: skip
+    value = _component(
+        key=key,
+        layers=[layer_json(layer) for layer in layers],
+        view=view_json(view),
+        view_key=view_key,
+        streets=layer_json(streets()) if send_streets and streets is not None else None,
+        streets_key=streets_key if streets is not None else None,
+        hexes=hexes.data if send_hexes and hexes is not None else None,
+        hex_key=hex_key,
+        hex_count=count,
+        hex_style=hex_style(metric, extruded) if metric is not None else None,
+        resolution=resolution,
+        follow_zoom=follow_zoom,
+        zoom_breaks=list(ZOOM_BREAKS),
+        resolutions=list(RESOLUTIONS),
+        loaded_bounds=list(hexes.bounds) if hexes is not None and hexes.bounds else None,
+        height=height,
+        badge=badge,
+        default=None,
+    )
+    record.update(run=run, streets=streets_key if streets else None, hexes=hex_key)
+    sent[key] = record
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,256 @@
+// twin's map component: one deck.gl canvas per map, kept across Streamlit reruns.
+//
+// Python describes layers with pydeck (its JSON, converted here by @deck.gl/json), sends the
+// hexagons as binary columns (H3 id u64 | value f32 | residents f32 | inside share u8: 17 bytes
+// a hexagon) and the streets layer only when this canvas does not hold it yet. The component
+// reports back, as its value, the view state when the zoom calls for another H3 resolution (or
+// leaves the loaded area), the hexagon clicked, and a request for the streets when it lost them.
+// Speaks Streamlit's component protocol directly (no React, no Arrow): fully offline.
+
+import {Deck, MapView} from '@deck.gl/core';
+import {
+  ColumnLayer,
+  LineLayer,
+  PathLayer,
+  PolygonLayer,
+  ScatterplotLayer,
+  TextLayer,
+} from '@deck.gl/layers';
+import {H3HexagonLayer} from '@deck.gl/geo-layers';
+import {JSONConfiguration, JSONConverter} from '@deck.gl/json';
+
+const converter = new JSONConverter({
+  configuration: new JSONConfiguration({
+    classes: {
+      ColumnLayer, LineLayer, PathLayer, PolygonLayer, ScatterplotLayer, TextLayer,
+      H3HexagonLayer, MapView,
+    },
+  }),
+});
+
+const root = document.getElementById('map');
+const badge = document.getElementById('badge');
+const state = (window.twinMap = {
+  deck: null,
+  viewState: null,
+  viewKey: null,
+  layerCache: new Map(), // JSON text of a layer -> its deck.gl layer (same data, no re-upload)
+  streets: new Map(), // streets key -> layer
+  hexKey: null,
+  hexes: null,
+  args: null,
+  seq: 0,
+  timer: null,
+}); // window.twinMap: read by the browser test
+
+function post(type, extra) {
+  window.parent.postMessage({isStreamlitMessage: true, type, ...extra}, '*');
+}
+
+function send(value) {
+  state.seq += 1;
+  const stamped = {...value, seq: state.seq, view_key: state.viewKey};
+  post('streamlit:setComponentValue', {value: stamped, dataType: 'json'});
+}
+
+function layerFrom(spec) {
+  const text = JSON.stringify(spec);
+  let layer = state.layerCache.get(text);
+  if (!layer) {
+    layer = converter.convert({layers: [spec]}).layers[0];
+    state.layerCache.set(text, layer);
+  }
+  return layer;
+}
+
+function decodeHexes(bytes, count) {
+  // copy into an aligned buffer: the message's bytes may start at any offset
+  const buffer = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(buffer).set(bytes);
+  const ids = new BigUint64Array(buffer, 0, count);
+  const values = new Float32Array(buffer, 8 * count, count);
+  const residents = new Float32Array(buffer, 12 * count, count);
+  const inside = new Uint8Array(buffer, 16 * count, count);
+  const rows = new Array(count);
+  for (let i = 0; i < count; i++) rows[i] = {h: ids[i].toString(16), i};
+  return {rows, values, residents, inside, count};
+}
+
+function classOf(value, breaks) {
+  let k = 0;
+  while (k < breaks.length && value >= breaks[k]) k++;
+  return k;
+}
+
+function hexColours(hexes, style) {
+  const colours = new Uint8ClampedArray(4 * hexes.count);
+  for (let i = 0; i < hexes.count; i++) {
+    const v = hexes.values[i];
+    const finite = Number.isFinite(v);
+    const rgb = finite ? style.colours[classOf(v, style.breaks)] : style.not_measured;
+    colours.set(rgb, 4 * i);
+    colours[4 * i + 3] = finite ? 70 + (140 * hexes.inside[i]) / 255 : 50;
+  }
+  return colours;
+}
+
+function hexagonLayer(hexes, style) {
+  const colours = hexColours(hexes, style);
+  const {residents} = hexes;
+  return new H3HexagonLayer({
+    id: 'hexagons',
+    data: hexes.rows,
+    getHexagon: (d) => d.h,
+    getFillColor: (d) => colours.subarray(4 * d.i, 4 * d.i + 4),
+    getElevation: (d) => Math.sqrt(Math.max(residents[d.i], 0)) * style.elevation_per_sqrt_resident,
+    extruded: style.extruded,
+    stroked: !style.extruded,
+    filled: true,
+    getLineColor: [255, 255, 255, 80],
+    lineWidthMinPixels: 0.5,
+    elevationScale: 1,
+    pickable: true,
+    autoHighlight: true,
+    updateTriggers: {
+      getFillColor: [state.hexKey, JSON.stringify(style)],
+      getElevation: [state.hexKey],
+    },
+  });
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function tooltip({object, layer}) {
+  if (!object || !layer) return null;
+  const style = state.args && state.args.hex_style;
+  if (layer.id === 'hexagons' && style && state.hexes) {
+    const v = state.hexes.values[object.i];
+    const finite = Number.isFinite(v);
+    const label = finite ? style.classes[classOf(v, style.breaks)] : 'not measured';
+    const shown = finite ? v.toFixed(style.decimals) : '—';
+    const people = Math.round(state.hexes.residents[object.i]).toLocaleString('en');
+    return {
+      html: `<b>${object.h}</b><br/>${escapeHtml(label)} (${shown} ${escapeHtml(style.unit)})` +
+        `<br/>${people} residents`,
+      style: {fontSize: '12px'},
+    };
+  }
+  return object.tip ? {html: object.tip, style: {fontSize: '12px'}} : null;
+}
+
+function resolutionFor(zoom, args) {
+  let k = 0;
+  while (k < args.zoom_breaks.length && zoom >= args.zoom_breaks[k]) k++;
+  return args.resolutions[k];
+}
+
+function viewBounds() {
+  const viewport = state.deck && state.deck.getViewports()[0];
+  if (!viewport) return null;
+  const [west, north] = viewport.unproject([0, 0]);
+  const [east, south] = viewport.unproject([viewport.width, viewport.height]);
+  return [west, south, east, north];
+}
+
+function outside(inner, outer) {
+  return inner[0] < outer[0] || inner[1] < outer[1] || inner[2] > outer[2] || inner[3] > outer[3];
+}
+
+function reportView() {
+  // tell Python only when it has to send other hexagons: another resolution, or the view left
+  // the area it sent (when the district was too large to send whole)
+  const args = state.args;
+  if (!args || !args.follow_zoom) return;
+  const vs = state.viewState;
+  const wanted = resolutionFor(vs.zoom, args);
+  const bounds = viewBounds();
+  const left = args.loaded_bounds && bounds && outside(bounds, args.loaded_bounds);
+  if (wanted !== args.resolution || left) {
+    send({view: pick(vs), bounds, resolution: wanted});
+  }
+}
+
+function pick(vs) {
+  const {longitude, latitude, zoom, pitch, bearing} = vs;
+  return {longitude, latitude, zoom, pitch, bearing};
+}
+
+function onViewStateChange({viewState}) {
+  state.viewState = viewState;
+  state.deck.setProps({viewState});
+  clearTimeout(state.timer);
+  state.timer = setTimeout(reportView, 350);
+}
+
+function onClick(info) {
+  // the hexagon under the pointer, even when a site drawn over it took the pick
+  let hit = info.layer && info.layer.id === 'hexagons' ? info : null;
+  if (!hit && state.hexes) {
+    hit = state.deck.pickObject({x: info.x, y: info.y, radius: 2, layerIds: ['hexagons']});
+  }
+  if (hit && hit.object) {
+    send({view: pick(state.viewState), bounds: viewBounds(), clicked: hit.object.h,
+      resolution: state.args.resolution});
+  }
+}
+
+function render(args) {
+  state.args = args;
+  if (args.view_key !== state.viewKey) {
+    state.viewKey = args.view_key;
+    state.viewState = {...args.view, transitionDuration: 0};
+  }
+  if (args.hexes) {
+    state.hexKey = args.hex_key;
+    state.hexes = decodeHexes(args.hexes, args.hex_count);
+  } else if (!args.hex_key) {
+    state.hexes = null;
+    state.hexKey = null;
+  }
+  if (args.streets) state.streets.set(args.streets_key, layerFrom(args.streets));
+  const layers = [];
+  const need = [];
+  if (args.streets_key) {
+    const streets = state.streets.get(args.streets_key);
+    if (streets) layers.push(streets);
+    else need.push('streets');
+  }
+  if (args.hex_key && args.hex_key !== state.hexKey) need.push('hexes');
+  const asked = `${need.join()}|${args.streets_key}|${args.hex_key}`;
+  if (need.length && asked !== state.requested) {
+    state.requested = asked; // a reloaded frame lost what Python sent once: ask once
+    send({need, view: pick(state.viewState), resolution: args.resolution});
+  }
+  if (state.hexes && args.hex_key === state.hexKey) {
+    layers.push(hexagonLayer(state.hexes, args.hex_style));
+  }
+  for (const spec of args.layers || []) layers.push(layerFrom(spec));
+  if (!state.deck) {
+    state.deck = new Deck({
+      parent: root,
+      views: new MapView({repeat: false}),
+      viewState: state.viewState,
+      controller: true,
+      onViewStateChange,
+      onClick,
+      getTooltip: tooltip,
+      layers,
+    });
+  } else {
+    state.deck.setProps({layers, viewState: state.viewState});
+  }
+  root.style.height = `${args.height}px`;
+  if (badge) {
+    const count = state.hexes ? state.hexes.count.toLocaleString('en') : '0';
+    badge.textContent = args.badge.replace('{count}', count);
+    badge.dataset.resolution = String(args.resolution);
+  }
+  post('streamlit:setFrameHeight', {height: args.height});
+}
+
+window.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'streamlit:render') render(event.data.args);
+});
+post('streamlit:componentReady', {apiVersion: 1});
