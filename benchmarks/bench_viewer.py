@@ -1,8 +1,9 @@
 """The viewer's first impression in a real browser (Chromium, software WebGL): medians of wall time.
 
 Cold: a fresh cache, nothing prepared. Warm: after ``twin prepare`` (what ``make demo`` runs).
-For each: the Overview until idle, the first coverage map until drawn, and a page switch
-(Gaps, then back to the map). Also the bytes the map sends per hexagon. Skipped without
+For each: the Overview until idle, the first coverage map until drawn, a page switch (Gaps,
+then back to the map), a zoom across a resolution break until the finer hexagons are held, and a
+what-if add until its map holds the new hexagons. Also the bytes the map sends per hexagon. Skipped without
 Chromium or the data pack.
 """
 
@@ -64,7 +65,58 @@ def _visit(browser, url: str, text: str, canvas: bool = False) -> float:  # type
     page.get_by_text(text).first.wait_for(timeout=300_000)
     _idle(page)
     if canvas:
-        page.wait_for_selector("canvas", timeout=300_000)
+        _drawn(page)
+    seconds = time.perf_counter() - start
+    page.close()
+    return seconds
+
+
+MAP = 'iframe[title*="twin_deckmap"]'
+HEX_KEY = (  # the first map's hexagon key, once its frame holds hexagons
+    "() => { const f = document.querySelector('iframe[title*=\"twin_deckmap\"]'); "
+    "return f && f.contentWindow.twinMap && f.contentWindow.twinMap.hexKey }"
+)
+
+
+def _drawn(page) -> None:  # type: ignore[no-untyped-def]
+    """Until the map component holds its hexagons (decoded and handed to deck.gl)."""
+    page.frame_locator(MAP).first.locator("canvas").wait_for(timeout=300_000)
+    page.wait_for_function(HEX_KEY, timeout=300_000)
+
+
+def _zoom_switch(browser, url: str) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from a wheel zoom across a resolution break until the finer hexagons are held."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(url + "/coverage", timeout=300_000)
+    page.get_by_text("residents unserved").first.wait_for(timeout=300_000)
+    _idle(page)
+    _drawn(page)
+    before = page.evaluate(HEX_KEY)
+    page.locator(MAP).first.scroll_into_view_if_needed()
+    box = page.locator(MAP).first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    start = time.perf_counter()
+    for _ in range(3):
+        page.mouse.wheel(0, -240)
+    page.wait_for_function(f"() => ({HEX_KEY})() !== {before!r}", timeout=300_000)
+    _idle(page)
+    seconds = time.perf_counter() - start
+    page.close()
+    return seconds
+
+
+def _whatif_add(browser, url: str) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from "Add a site here" until the After map holds the new hexagons."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(url + "/what-if", timeout=300_000)
+    page.get_by_text("Add a site here").first.wait_for(timeout=300_000)
+    _idle(page)
+    _drawn(page)
+    before = page.evaluate(HEX_KEY)
+    start = time.perf_counter()
+    page.get_by_text("Add a site here").first.click()
+    page.wait_for_function(f"() => ({HEX_KEY})() !== {before!r}", timeout=300_000)
+    _idle(page)
     seconds = time.perf_counter() - start
     page.close()
     return seconds
@@ -76,19 +128,42 @@ def _measure(browser, url: str) -> dict[str, float]:  # type: ignore[no-untyped-
         "first map": _visit(browser, url + "/coverage", "residents unserved", canvas=True),
         "page switch (Gaps)": _visit(browser, url + "/gaps", "Top 10 gaps"),
         "back to the map": _visit(browser, url + "/coverage", "residents unserved", canvas=True),
+        "zoom across a resolution break (target: by itself)": _zoom_switch(browser, url),
+        "what-if add to drawn (target ≤ 1.5 s)": _whatif_add(browser, url),
     }
 
 
 def payload_bytes_per_hexagon() -> str:
+    """What the map sends per hexagon: twin's binary columns against pydeck's JSON, and the
+    whole deck as pydeck writes it (indented) against compact JSON."""
+    import json
+
+    import pydeck as pdk
+
     from twin.analysis.build import build
-    from twin.render.hexagons import METRICS, hexagon_payload
+    from twin.render.basemap import boundary_layer, streets_layer, view_of
+    from twin.render.deckmap import hex_columns
+    from twin.render.hexagons import METRICS, hexagon_layer, hexagon_payload
     from twin.settings import Settings
     from twin.store import load_district
 
     settings = Settings.from_env()
-    cells = build(load_district("hongkou", settings), settings).coverage.cells
-    data = hexagon_payload(cells, METRICS["charging"]).to_json(orient="records")
-    return f"{len(data) / len(cells):.0f} B per hexagon as sent (JSON: id, colour, tooltip)"
+    hongkou = load_district("hongkou", settings)
+    cells = build(hongkou, settings).coverage.cells
+    metric = METRICS["charging"]
+    binary = hex_columns(cells, metric).bytes_per_hexagon
+    as_json = len(hexagon_payload(cells, metric).to_json(orient="records")) / len(cells)
+    deck = pdk.Deck(layers=[streets_layer(hongkou.streets.lines), hexagon_layer(cells, metric),
+                            boundary_layer(hongkou.boundary)],
+                    initial_view_state=view_of(hongkou.boundary), map_style=None)  # fmt: skip
+    indented = len(deck.to_json().encode())
+    compact = len(json.dumps(json.loads(deck.to_json()), separators=(",", ":")).encode())
+    streets = len(json.dumps(json.loads(streets_layer(hongkou.streets.lines).to_json()),
+                             separators=(",", ":")).encode())  # fmt: skip
+    return (f"per hexagon (Hongkou res 9, {len(cells):,} hexagons): {binary:.0f} B as twin's binary "
+            f"columns vs {as_json:.0f} B as pydeck JSON records ({as_json / binary:.1f}×); the "
+            f"whole pydeck deck {indented / 1e6:.2f} MB indented vs {compact / 1e6:.2f} MB compact, "
+            f"of which the streets ({streets / 1e6:.2f} MB) go once per canvas")  # fmt: skip
 
 
 def run() -> str:

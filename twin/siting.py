@@ -93,8 +93,18 @@ def lazy_greedy(
     return Choice(np.array(order, dtype=np.int64), np.array(gains), covered)
 
 
-def exact_mclp(problem: Problem, k: int, time_limit_s: int = 60) -> tuple[NDArray[np.int64], float]:
-    """The optimal ``k`` candidates by MILP (PuLP/CBC): chosen indices and covered new residents."""
+@dataclass(frozen=True)
+class ExactSolution:
+    """The MILP's choice, the new residents it covers, and whether CBC proved it optimal (False:
+    the best found when the time limit stopped it)."""
+
+    chosen: NDArray[np.int64]
+    covered: float
+    proven: bool
+
+
+def exact_mclp(problem: Problem, k: int, time_limit_s: int = 60) -> ExactSolution:
+    """The ``k`` candidates by MILP (PuLP/CBC), optimal when ``proven``."""
     import pulp
 
     a = problem.coverage.tocsr()
@@ -109,7 +119,8 @@ def exact_mclp(problem: Problem, k: int, time_limit_s: int = 60) -> tuple[NDArra
     model += pulp.lpSum(x) == min(k, a.shape[1])
     model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s))
     chosen = np.array([j for j, v in enumerate(x) if (v.value() or 0) > 0.5], dtype=np.int64)
-    return chosen, float(pulp.value(model.objective) or 0.0)
+    proven = model.sol_status == pulp.LpSolutionOptimal
+    return ExactSolution(chosen, float(pulp.value(model.objective) or 0.0), proven)
 
 
 def radio_range_m(params: radio.RadioParams) -> float:
