@@ -1,10 +1,11 @@
-"""Timing helpers: medians of repeated runs and peak memory via tracemalloc."""
+"""Timing helpers: medians of repeated runs, and peak resident memory of a call."""
 
 from __future__ import annotations
 
+import multiprocessing
+import resource
 import statistics
 import time
-import tracemalloc
 from collections.abc import Callable
 
 
@@ -17,13 +18,27 @@ def median_seconds(func: Callable[[], object], repeat: int = 3) -> float:
     return statistics.median(times)
 
 
-def peak_mib(func: Callable[[], object]) -> float:
-    tracemalloc.start()
-    try:
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def peak_rss_mib(func: Callable[[], object]) -> float:
+    """The resident memory (RSS, MiB) a call adds at its peak: run in a forked child, whose
+    peak RSS less its RSS when it started is the call's own (Python and native memory alike)."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def child() -> None:
+        start = _rss_mib()
         func()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
+        queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - start)
+
+    process = context.Process(target=child)
+    process.start()
+    added = queue.get()
+    process.join()
+    return max(added, 0.0)
 
 
 def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
