@@ -2,8 +2,9 @@
 
 Built from ``frontend/deckmap`` (deck.gl from npm, bundled into ``app_pages/deckmap/`` so it
 works offline). pydeck still describes the layers; hexagons go as binary columns
-(:mod:`twin.render.deckmap`). The streets and the hexagons are sent to a canvas once and then
-only when they change: a canvas that lost them (a reloaded frame) asks for them again. The
+(:mod:`twin.render.deckmap`). Heavy base layers (streets, buildings) and the hexagons are sent to
+a canvas once and then only when they change: a canvas that lost them (a reloaded frame) asks
+for them again. The
 component's value (its last event) is returned: ``view``, ``bounds``, ``resolution`` wanted by the
 zoom, ``clicked`` hexagon, ``need`` (what a reloaded frame lacks) and a sequence number ``seq``.
 """
@@ -51,23 +52,27 @@ def deck_map(
     extruded: bool = False,
     resolution: int = 9,
     follow_zoom: bool = False,
-    streets: Callable[[], pdk.Layer] | None = None,
-    streets_key: str = "",
+    once: dict[str, Callable[[], pdk.Layer]] | None = None,
     height: int = 600,
 ) -> dict | None:
-    """Draw (or update in place) the map ``key``; its last event, or None before any."""
+    """Draw (or update in place) the map ``key``; its last event, or None before any.
+
+    ``once`` maps a content key (e.g. ``"hongkou-streets"``) to a builder of a heavy layer that
+    sits under the others (streets, buildings): built and sent only when this canvas lacks it."""
+    once = once or {}
     run = st.session_state.get(RUN_KEY, 0)
     sent = st.session_state.setdefault(SENT_KEY, {})
     record = sent.get(key)
     if record is None or record["run"] != run - 1:  # a new frame: it holds nothing yet
-        record = {"streets": None, "hexes": None, "seq": None}
+        record = {"once": [], "hexes": None, "seq": None}
     event = st.session_state.get(key)
     need: list[str] = []
     if isinstance(event, dict) and event.get("need") and event.get("seq") != record["seq"]:
         need = list(event["need"])
         record["seq"] = event.get("seq")
     hex_key = hashlib.blake2b(hexes.data, digest_size=8).hexdigest() if hexes else None
-    send_streets = streets is not None and (record["streets"] != streets_key or "streets" in need)
+    resend = set(event.get("need_once") or []) if need else set()
+    send_once = {k: build for k, build in once.items() if k not in record["once"] or k in resend}
     send_hexes = hexes is not None and (record["hexes"] != hex_key or "hexes" in need)
     count = hexes.count if hexes else 0
     badge = (f"H3 res {resolution} · {{count}} hexagons"
@@ -77,8 +82,8 @@ def deck_map(
         layers=[layer_json(layer) for layer in layers],
         view=view_json(view),
         view_key=view_key,
-        streets=layer_json(streets()) if send_streets and streets is not None else None,
-        streets_key=streets_key if streets is not None else None,
+        once_keys=list(once),
+        once_specs={k: layer_json(build()) for k, build in send_once.items()},
         hexes=hexes.data if send_hexes and hexes is not None else None,
         hex_key=hex_key,
         hex_count=count,
@@ -92,6 +97,6 @@ def deck_map(
         badge=badge,
         default=None,
     )
-    record.update(run=run, streets=streets_key if streets else None, hexes=hex_key)
+    record.update(run=run, once=list(once), hexes=hex_key)
     sent[key] = record
     return value if isinstance(value, dict) else None

@@ -25,8 +25,10 @@ from twin.analysis.places import largest_cluster
 from twin.context import LayerContext
 from twin.render.basemap import (
     CAMERAS,
+    MAST_EXAGGERATION,
     OSM_CREDIT,
     boundary_layer,
+    buildings_layer,
     mast_layers,
     points_layer,
     street_labels_layer,
@@ -171,19 +173,31 @@ bounds = (
 hexes = hex_columns_cached(view.preset.slug, resolution, view.elderly,
                            layers_token(view.preset.slug), metric_key, unserved_only,
                            tuple(bounds) if bounds else None)  # fmt: skip
+base = {}  # heavy layers, sent once per canvas
+if loaded.has_streets:
+    base[f"{view.preset.slug}-streets"] = lambda: streets_layer(loaded.streets.lines)
+has_buildings = loaded.buildings is not None and len(loaded.buildings) > 0
+if three_d and has_buildings:
+    base[f"{view.preset.slug}-buildings"] = lambda: buildings_layer(loaded.buildings)
 event = deck_map(
     "coverage_map", layers=deck_layers, view=state, view_key=view_key, hexes=hexes,
-    metric=metric, extruded=three_d, resolution=resolution, follow_zoom=follow,
-    streets=(lambda: streets_layer(loaded.streets.lines)) if loaded.has_streets else None,
-    streets_key=view.preset.slug, height=600,
+    metric=metric, extruded=three_d, resolution=resolution, follow_zoom=follow, once=base,
+    height=600,
 )  # fmt: skip
 st.caption(
     f"Basemap: streets and boundary drawn from the data, no web tiles. Streets {OSM_CREDIT} "
     "(ODbL). " + " · ".join(dict.fromkeys(report["attribution"]))
 )
-if three_d and not any("building" in str(s.get("note", "")) for s in loaded.summary()["sources"]):
+if three_d and has_buildings:
+    tagged = int((loaded.buildings["height_from"] != "assumed").sum())
+    st.caption(f"{len(loaded.buildings):,} OSM buildings extruded to their height ({tagged:,} "
+               "tagged with a height or levels; the others at their type's usual floors × 3 m). "
+               f"Masts drawn {MAST_EXAGGERATION:g}× their height.")  # fmt: skip
+elif three_d:
     st.caption("No OSM buildings are loaded (the offline data pack has none): the 3D view raises "
-               "hexagons by residents; `twin fetch --osm-file` with buildings adds them.")  # fmt: skip
+               "hexagons by residents and draws the 5G masts "
+               f"({MAST_EXAGGERATION:g}× their height); `twin fetch --osm-file` with an extract "
+               "that has buildings adds them, extruded to their height.")  # fmt: skip
 st.download_button(
     "Download this map (PNG, with legend, scale bar and north arrow)",
     static_map_png(view.preset.slug, resolution, view.elderly, metric_key, unserved_only),

@@ -64,6 +64,7 @@ class District:
     sources: list[SourceRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     poi_summary: dict = field(default_factory=dict)
+    buildings: gpd.GeoDataFrame | None = None  # OSM footprints with height_m (3D view)
 
     @property
     def name(self) -> str:
@@ -125,6 +126,7 @@ class District:
             "pois_outside_within_margin": int((~self.pois["in_district"]).sum()),
             "poi_summary": self.poi_summary,
             "demand_points": len(self.demand),
+            "buildings": 0 if self.buildings is None else len(self.buildings),
             "residents": round(self.population),
             "sources": [s.as_dict() for s in self.sources],
             "notes": list(self.notes),
@@ -271,6 +273,7 @@ def _load_demand(
     settings: Settings,
     demand_raster: Path | None,
     osm_file: Path | None,
+    features: gpd.GeoDataFrame | None,
     notes: list[str],
     progress: Progress,
 ) -> tuple[gpd.GeoDataFrame, list[SourceRecord]]:
@@ -278,9 +281,8 @@ def _load_demand(
         progress(f"demand: population raster {demand_raster}")
         frame, record = demand_source.demand_from_raster(demand_raster, boundary)
         return frame, [record]
-    if osm_file is not None and not str(osm_file).endswith(".graphml"):
+    if features is not None and osm_file is not None:
         progress(f"demand: residential buildings in {osm_file}")
-        features = demand_source.buildings_from_osm_file(osm_file, boundary)
         found = demand_source.demand_from_buildings(features, boundary, preset.population,
                                                     str(osm_file))  # fmt: skip
         if found is not None:
@@ -340,8 +342,24 @@ def district_from_sources(
         progress("study area: land within a short walk of the streets")
         study_area = study_area_of(streets, boundary, crs, settings.norms.reach.study_area_buffer_m)
     pois, poi_summary, poi_records = _load_pois(boundary, crs, settings, osm_file, notes, progress)
+    features = buildings = None
+    building_records: list[SourceRecord] = []
+    if osm_file is not None and not str(osm_file).endswith(".graphml"):
+        progress(f"buildings: footprints and heights in {osm_file}")
+        features = demand_source.buildings_from_osm_file(osm_file, boundary)
+        buildings = demand_source.building_footprints(features, boundary)
+        if buildings.empty:
+            notes.append(f"{Path(osm_file).name} has no buildings inside {preset.name_en}: the "
+                         "3D view shows hexagons and masts only.")  # fmt: skip
+            buildings = None
+        else:
+            tagged = int((buildings["height_from"] != "assumed").sum())
+            building_records = [SourceRecord(
+                "buildings", str(osm_file), "WGS-84", OSM_ATTRIBUTION,
+                f"{len(buildings):,} building footprints, {tagged:,} with a height or levels tag "
+                "(the others at their type's usual floors × 3 m)")]  # fmt: skip
     demand, demand_records = _load_demand(
-        preset, boundary, settings, demand_raster, osm_file, notes, progress
+        preset, boundary, settings, demand_raster, osm_file, features, notes, progress
     )
     if streets is not None and len(demand) and demand_raster is None:
         xs, ys = streets.reference_points
@@ -356,9 +374,10 @@ def district_from_sources(
         study_area=study_area,
         pois=pois,
         demand=demand,
-        sources=[b_record, *street_records, *poi_records, *demand_records],
+        sources=[b_record, *street_records, *poi_records, *demand_records, *building_records],
         notes=notes,
         poi_summary=poi_summary,
+        buildings=buildings,
     )
     if streets is not None and district.study_share < 0.999:
         notes.append(

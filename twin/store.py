@@ -4,7 +4,8 @@
 
 Layout: ``<cache_dir>/districts/<slug>-<key>/`` with ``streets.parquet`` (the street edges) and
 ``network.npz`` (the CSR walk network: no networkx graph is converted or held again),
-``pois.parquet``, ``demand.parquet`` and ``meta.json`` (with a SHA-256 of every file, verified on read: a damaged
+``pois.parquet``, ``demand.parquet``, ``buildings.parquet`` (OSM footprints with heights, when
+the street file had buildings) and ``meta.json`` (with a SHA-256 of every file, verified on read: a damaged
 entry is said in one sentence and rebuilt; no pickle, nothing executable); the key hashes every input, so changing a file or the
 data directory never reuses a stale entry. The folder is written beside its final name and
 renamed into place, so an interrupted fetch leaves no half-written entry.
@@ -31,6 +32,7 @@ from twin.sources.record import SourceRecord
 from twin.streets import Streets
 
 FORMAT_VERSION = 4  # 2: POIs with GB 50180 types; 3: checksums; 4: edges + CSR arrays, no GraphML
+BUILDINGS_FILE = "buildings.parquet"
 STALE_AFTER_S = 3600.0  # temporary files older than this are left-overs of killed runs
 
 
@@ -85,6 +87,9 @@ def save_district(district: District, folder: Path) -> Path:
         files = ["pois.parquet", "demand.parquet"]
         if district.streets is not None:
             files.extend(district.streets.save(tmp))
+        if district.buildings is not None:
+            district.buildings.to_parquet(tmp / BUILDINGS_FILE)
+            files.append(BUILDINGS_FILE)
         district.pois.to_parquet(tmp / "pois.parquet")
         district.demand.to_parquet(tmp / "demand.parquet")
         meta = {
@@ -140,6 +145,9 @@ def read_district(folder: Path) -> District | None:
             sources=[SourceRecord(**s) for s in meta["sources"]],
             notes=list(meta["notes"]),
             poi_summary=meta["poi_summary"],
+            buildings=gpd.read_parquet(folder / BUILDINGS_FILE)
+            if (folder / BUILDINGS_FILE).exists()
+            else None,
         )
     except DamagedEntryError:
         raise

@@ -115,6 +115,28 @@ def mast_layers(
     return [masts, beams]
 
 
+def buildings_layer(buildings: gpd.GeoDataFrame) -> pdk.Layer:
+    """OSM building footprints extruded to their height (m), pale so the hexagons stay readable."""
+    parts = shapely.get_parts(
+        shapely.get_exterior_ring(shapely.get_parts(buildings.geometry.to_numpy()))
+    )
+    index = np.repeat(
+        np.arange(len(buildings)), shapely.get_num_geometries(buildings.geometry.to_numpy())
+    )
+    heights = buildings["height_m"].to_numpy(dtype=float)[index]
+    kinds = buildings["kind"].astype(str).to_numpy()[index]
+    sources = buildings["height_from"].astype(str).to_numpy()[index]
+    data = pd.DataFrame({
+        "polygon": _rounded_paths(parts), "height": np.round(heights, 1),
+        "tip": [f"building ({escape(k)}), {h:.0f} m ({s})" for k, h, s in zip(kinds, heights, sources, strict=True)],
+    })  # fmt: skip
+    return pdk.Layer(
+        "PolygonLayer", data, id="buildings", get_polygon="polygon", get_elevation="height",
+        extruded=True, get_fill_color=[215, 215, 220, 235], get_line_color=[150, 150, 160],
+        wireframe=False, pickable=True,
+    )  # fmt: skip
+
+
 def street_labels_layer(edges: gpd.GeoDataFrame, min_length_m: float = 250.0) -> pdk.Layer | None:
     """Names of the longer named streets (``edges`` with ``name`` and ``length``) at their
     midpoints (CJK glyphs included)."""

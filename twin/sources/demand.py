@@ -167,6 +167,41 @@ def demand_from_buildings(
     return frame, record
 
 
+LEVEL_HEIGHT_M = 3.0  # storey height when a building has levels but no height
+
+
+def _number(values: pd.Series | None, length: int) -> np.ndarray:
+    """The leading number of each tag value ("18", "18 m", "18.5") as float, NaN otherwise."""
+    if values is None:
+        return np.full(length, np.nan)
+    text = values.astype("string").str.extract(r"^\s*([0-9]+(?:\.[0-9]+)?)")[0]
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+
+
+def building_footprints(features: gpd.GeoDataFrame | None, area: BaseGeometry) -> gpd.GeoDataFrame:
+    """Every building polygon of ``features`` inside ``area`` with its height in metres, for the
+    3D view: the ``height`` tag, else ``building:levels`` × 3 m, else the type's usual floors
+    × 3 m; ``height_from`` says which (``height``, ``levels``, ``assumed``)."""
+    columns = {"kind": [], "height_m": [], "height_from": []}
+    if features is None or features.empty or "building" not in features.columns:
+        return gpd.GeoDataFrame(columns, geometry=[], crs=4326)
+    polygons = features[features.geom_type.isin(["Polygon", "MultiPolygon"])]
+    buildings = polygons[polygons["building"].notna()]
+    buildings = buildings[buildings.geometry.representative_point().within(area)]
+    n = len(buildings)
+    height = _number(buildings.get("height"), n)
+    levels = _number(buildings.get("building:levels"), n)
+    kind = buildings["building"].astype(str)
+    assumed = kind.map(DEFAULT_LEVELS).fillna(6.0).to_numpy(dtype=float) * LEVEL_HEIGHT_M
+    tagged, by_levels = np.isfinite(height), np.isfinite(levels)
+    metres = np.where(tagged, height, np.where(by_levels, levels * LEVEL_HEIGHT_M, assumed))
+    source = np.where(tagged, "height", np.where(by_levels, "levels", "assumed"))
+    return gpd.GeoDataFrame(
+        {"kind": kind.to_numpy(), "height_m": np.clip(metres, 2.0, 650.0), "height_from": source},
+        geometry=buildings.geometry.to_numpy(), crs=4326,
+    )  # fmt: skip
+
+
 def buildings_from_osm_file(path: Path, area: BaseGeometry) -> gpd.GeoDataFrame:
     """Building and residential land-use polygons of an OSM XML file inside ``area``."""
     import osmnx as ox

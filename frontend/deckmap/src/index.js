@@ -2,9 +2,9 @@
 //
 // Python describes layers with pydeck (its JSON, converted here by @deck.gl/json), sends the
 // hexagons as binary columns (H3 id u64 | value f32 | residents f32 | inside share u8: 17 bytes
-// a hexagon) and the streets layer only when this canvas does not hold it yet. The component
-// reports back, as its value, the view state when the zoom calls for another H3 resolution (or
-// leaves the loaded area), the hexagon clicked, and a request for the streets when it lost them.
+// a hexagon) and heavy base layers (streets, buildings) only when this canvas does not hold them
+// yet. The component reports back, as its value, the view state when the zoom calls for another
+// H3 resolution (or leaves the loaded area), the hexagon clicked, and what a reloaded frame lost.
 // Speaks Streamlit's component protocol directly (no React, no Arrow): fully offline.
 
 import {Deck, MapView} from '@deck.gl/core';
@@ -35,7 +35,7 @@ const state = (window.twinMap = {
   viewState: null,
   viewKey: null,
   layerCache: new Map(), // JSON text of a layer -> its deck.gl layer (same data, no re-upload)
-  streets: new Map(), // streets key -> layer
+  once: new Map(), // key of a heavy base layer (streets, buildings) -> its layer
   hexKey: null,
   hexes: null,
   args: null,
@@ -209,19 +209,23 @@ function render(args) {
     state.hexes = null;
     state.hexKey = null;
   }
-  if (args.streets) state.streets.set(args.streets_key, layerFrom(args.streets));
+  for (const [key, spec] of Object.entries(args.once_specs || {})) {
+    state.once.set(key, converter.convert({layers: [spec]}).layers[0]);
+  }
   const layers = [];
   const need = [];
-  if (args.streets_key) {
-    const streets = state.streets.get(args.streets_key);
-    if (streets) layers.push(streets);
-    else need.push('streets');
+  const needOnce = [];
+  for (const key of args.once_keys || []) {
+    const layer = state.once.get(key);
+    if (layer) layers.push(layer);
+    else needOnce.push(key);
   }
+  if (needOnce.length) need.push('once');
   if (args.hex_key && args.hex_key !== state.hexKey) need.push('hexes');
-  const asked = `${need.join()}|${args.streets_key}|${args.hex_key}`;
+  const asked = `${need.join()}|${needOnce.join()}|${args.hex_key}`;
   if (need.length && asked !== state.requested) {
     state.requested = asked; // a reloaded frame lost what Python sent once: ask once
-    send({need, view: pick(state.viewState), resolution: args.resolution});
+    send({need, need_once: needOnce, view: pick(state.viewState), resolution: args.resolution});
   }
   if (state.hexes && args.hex_key === state.hexKey) {
     layers.push(hexagonLayer(state.hexes, args.hex_style));
