@@ -23,6 +23,16 @@ def _rss_mib() -> float:
         return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+def high_water_mib() -> float:
+    """This process's peak resident memory so far (VmHWM, MiB). Unlike ``ru_maxrss`` it starts
+    afresh in a spawned child: ``ru_maxrss`` carries the parent's peak across ``exec``."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover
+
+
 def peak_rss_mib(func: Callable[[], object]) -> float:
     """The resident memory (RSS, MiB) a call adds at its peak: run in a forked child, whose
     peak RSS less its RSS when it started is the call's own (Python and native memory alike)."""
@@ -32,7 +42,7 @@ def peak_rss_mib(func: Callable[[], object]) -> float:
     def child() -> None:
         start = _rss_mib()
         func()
-        queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - start)
+        queue.put(high_water_mib() - start)
 
     process = context.Process(target=child)
     process.start()

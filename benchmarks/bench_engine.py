@@ -26,7 +26,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from benchmarks._util import median_seconds, table
+from benchmarks._util import high_water_mib, median_seconds, table
 from twin.network import ReachRule, StreetNetwork, nearest
 
 
@@ -209,9 +209,8 @@ def fiveg_model() -> tuple[str, ...]:
 
 def _peak_rss_mib() -> float:
     """Peak resident set size of this process and of its (forked) workers, MiB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, workers) / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return max(high_water_mib(), workers)
 
 
 def _scale_child(queue: multiprocessing.Queue, folder: str) -> None:  # type: ignore[type-arg]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks._util import table
+from benchmarks._util import high_water_mib, table
 
 
 def _write(path: Path, n: int) -> None:
@@ -48,7 +47,7 @@ def _child(kind: str, path: str, queue) -> None:  # type: ignore[no-untyped-def]
         rows = aggregate_partition(frame, "lat", "lon", "rsrp", "sinr", "wgs84", cells, 10)
         accepted = int(rows.loc[rows["kind"] == "rsrp", "count"].sum())
     seconds = time.perf_counter() - start
-    queue.put((seconds, accepted, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((seconds, accepted, high_water_mib()))
 
 
 def run() -> str:
