@@ -127,28 +127,30 @@ if pending is not None and len(pending):
     extra_layers.append(points_layer(pending.assign(feature_id=pending["rank"].astype(str)),
                                      "recommended", [160, 0, 200, 255],
                                      ["new_residents", "covered_share"], 35, "Recommended"))  # fmt: skip
-state = view_of(loaded.boundary)
-view_key = f"{slug}|{layer}|{view.resolution}"
-common = {"view": state, "view_key": view_key, "resolution": view.resolution, "height": 560}
-# each tab's canvas stays across adds: only the changed hexagons' bytes and the sites travel
-after_tab, before_tab, diff_tab = st.tabs(["After", "Before", "Difference"])
-with after_tab:
-    deck_map("whatif_after", layers=[boundary_layer(loaded.boundary), *extra_layers],
-             hexes=hex_columns(after_cells, metric), metric=metric, **common)  # fmt: skip
-    st.markdown(legend_html(metric, "Orange: added sites · purple: recommended, not yet accepted"),
-                unsafe_allow_html=True)  # fmt: skip
-with before_tab:
-    deck_map("whatif_before", layers=[boundary_layer(loaded.boundary),
-                                      points_layer(original, f"{layer}_before", [20, 20, 20, 200],
-                                                   ["source"], 12, label)],
-             hexes=hex_columns(cells, metric), metric=metric, **common)  # fmt: skip
-    st.markdown(legend_html(metric), unsafe_allow_html=True)
-with diff_tab:
+shown = st.segmented_control(
+    "Map", ["After", "Before", "Difference"], default="After", key="whatif_view",
+    help="one map, updated in place: after the change, before it, or only what it changed",
+) or "After"  # fmt: skip
+before_sites = points_layer(original, f"{layer}_before", [20, 20, 20, 200], ["source"], 12, label)
+if shown == "Before":
+    hexes, shown_metric, on_top = hex_columns(cells, metric), metric, [before_sites]
+    legend = legend_html(metric)
+elif shown == "Difference":
     diff_cells = after_cells.assign(change=changes)
-    deck_map("whatif_diff", layers=[boundary_layer(loaded.boundary), *extra_layers[1:]],
-             hexes=hex_columns(diff_cells[changes != 0], CHANGE), metric=CHANGE, **common)  # fmt: skip
-    st.markdown(legend_html(CHANGE, "Only the hexagons the change touched are drawn"),
-                unsafe_allow_html=True)  # fmt: skip
+    hexes, shown_metric, on_top = (
+        hex_columns(diff_cells[changes != 0], CHANGE),
+        CHANGE,
+        extra_layers[1:],
+    )
+    legend = legend_html(CHANGE, "Only the hexagons the change touched are drawn")
+else:
+    hexes, shown_metric, on_top = hex_columns(after_cells, metric), metric, extra_layers
+    legend = legend_html(metric, "Orange: added sites · purple: recommended, not yet accepted")
+st.markdown(legend, unsafe_allow_html=True)
+# one canvas for the three views: an add or a switch sends only the new hexagons and sites
+deck_map("whatif_map", layers=[boundary_layer(loaded.boundary), *on_top], hexes=hexes,
+         metric=shown_metric, view=view_of(loaded.boundary),
+         view_key=f"{slug}|{layer}|{view.resolution}", resolution=view.resolution, height=560)  # fmt: skip
 st.caption(f"Streets and POIs {OSM_CREDIT} (ODbL).")
 if pending is not None and len(pending):
     names = place_namer(slug).near(pending.geometry.x.to_numpy(), pending.geometry.y.to_numpy())
