@@ -127,3 +127,21 @@ def test_categories_over_processes_equal_in_process(town, monkeypatch):
     monkeypatch.setenv("TWIN_WORKERS", "1")
     assert workers_for(network, len(sets), min_nodes=1) == 1
     assert workers_for(network, len(sets)) == 1  # a small network stays in process
+
+
+def _workers_in_a_daemon(network, queue):  # type: ignore[no-untyped-def]
+    queue.put(workers_for(network, 5, min_nodes=1))
+
+
+def test_a_daemon_process_measures_in_process(town, monkeypatch):
+    """Dask's worker processes are daemons, which may not fork: they stay in process."""
+    import multiprocessing
+
+    monkeypatch.delenv("TWIN_WORKERS", raising=False)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_workers_in_a_daemon, args=(town.streets.network, queue),
+                            daemon=True)  # fmt: skip
+    child.start()
+    assert queue.get(timeout=60) == 1
+    child.join()

@@ -334,10 +334,13 @@ def workers_for(
     network: StreetNetwork | None, tasks: int, min_nodes: int = PARALLEL_MIN_NODES
 ) -> int:
     """Processes for ``tasks`` walking measures: one per core (``TWIN_WORKERS`` caps it) on a
-    network of at least ``min_nodes`` where ``fork`` exists; otherwise 1 (in process)."""
+    network of at least ``min_nodes`` where ``fork`` exists and this process may have children
+    (not a daemon such as a Dask worker); otherwise 1 (in process)."""
     if network is None or network.n_nodes < min_nodes or tasks < 2:
         return 1
     if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if multiprocessing.current_process().daemon:  # a Dask worker, say: it may not have children
         return 1
     cap = os.environ.get("TWIN_WORKERS", "").strip()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
