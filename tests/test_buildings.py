@@ -73,3 +73,26 @@ def test_buildings_load_with_the_district_and_survive_the_cache(settings, tmp_pa
     assert layer["@@type"] == "PolygonLayer" and layer["extruded"]
     assert sorted(row["height"] for row in layer["data"]) == [18.0, 24.0, 30.0]
     assert all("m (" in row["tip"] for row in layer["data"])  # height and where it came from
+
+
+def test_buildings_are_downloaded_online(settings, tmp_path):
+    """Online (a local server standing in for Overpass), the district gets its buildings: in 3D
+    and, where residential, carrying the residents by floor area."""
+    from tests.overpass_stub import OverpassStub
+    from twin.model import district_from_sources
+
+    with OverpassStub(write_osm(tmp_path)) as stub:
+        online = settings.replace(
+            cache_dir=tmp_path / "cache", offline=False, overpass_url=stub.url
+        )
+        district = district_from_sources("hongkou", online)
+    assert any('"building"' in query or "building" in query for query in stub.queries)
+    assert district.buildings is not None and len(district.buildings) == 3
+    assert any(
+        s.kind == "buildings" and s.origin == "OpenStreetMap Overpass" for s in district.sources
+    )
+    assert "building floor area" in set(district.demand["method"])  # the two apartment blocks
+
+
+def test_offline_districts_say_they_have_no_buildings(hongkou):
+    assert hongkou.buildings is None and hongkou.summary()["buildings"] == 0

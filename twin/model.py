@@ -272,22 +272,24 @@ def _load_demand(
     boundary: BaseGeometry,
     settings: Settings,
     demand_raster: Path | None,
-    osm_file: Path | None,
+    origin: str | None,
     features: gpd.GeoDataFrame | None,
     notes: list[str],
     progress: Progress,
 ) -> tuple[gpd.GeoDataFrame, list[SourceRecord]]:
+    """Residents' points: a population raster, else residential buildings (``features`` read
+    from ``origin``: a street file or Overpass), else the data pack's addresses."""
     if demand_raster is not None:
         progress(f"demand: population raster {demand_raster}")
         frame, record = demand_source.demand_from_raster(demand_raster, boundary)
         return frame, [record]
-    if features is not None and osm_file is not None:
-        progress(f"demand: residential buildings in {osm_file}")
+    if features is not None and origin is not None:
+        progress(f"demand: residential buildings from {origin}")
         found = demand_source.demand_from_buildings(features, boundary, preset.population,
-                                                    str(osm_file))  # fmt: skip
+                                                    origin)  # fmt: skip
         if found is not None:
             return found[0], [found[1]]
-        notes.append(f"{Path(osm_file).name} has no residential buildings inside "
+        notes.append(f"{Path(origin).name} has no residential buildings inside "
                      f"{preset.name_en}; residents follow the data pack's addresses")  # fmt: skip
     if settings.data_dir is not None:
         progress("demand: data pack residential addresses")
@@ -342,24 +344,32 @@ def district_from_sources(
         progress("study area: land within a short walk of the streets")
         study_area = study_area_of(streets, boundary, crs, settings.norms.reach.study_area_buffer_m)
     pois, poi_summary, poi_records = _load_pois(boundary, crs, settings, osm_file, notes, progress)
-    features = buildings = None
+    features, buildings, origin = None, None, None
     building_records: list[SourceRecord] = []
     if osm_file is not None and not str(osm_file).endswith(".graphml"):
         progress(f"buildings: footprints and heights in {osm_file}")
-        features = demand_source.buildings_from_osm_file(osm_file, boundary)
+        features, origin = demand_source.buildings_from_osm_file(osm_file, boundary), str(osm_file)
+    elif not settings.offline:
+        try:
+            progress("buildings: OpenStreetMap download")
+            features = demand_source.buildings_from_osm(boundary, settings)
+            origin = "OpenStreetMap Overpass"
+        except NetworkAccessError as exc:
+            notes.append(f"OSM buildings unavailable ({exc}); residents follow the data pack.")
+    if features is not None:
         buildings = demand_source.building_footprints(features, boundary)
         if buildings.empty:
-            notes.append(f"{Path(osm_file).name} has no buildings inside {preset.name_en}: the "
-                         "3D view shows hexagons and masts only.")  # fmt: skip
+            notes.append(f"{Path(str(origin)).name} has no buildings inside {preset.name_en}: "
+                         "the 3D view shows hexagons and masts only.")  # fmt: skip
             buildings = None
         else:
             tagged = int((buildings["height_from"] != "assumed").sum())
             building_records = [SourceRecord(
-                "buildings", str(osm_file), "WGS-84", OSM_ATTRIBUTION,
+                "buildings", str(origin), "WGS-84", OSM_ATTRIBUTION,
                 f"{len(buildings):,} building footprints, {tagged:,} with a height or levels tag "
                 "(the others at their type's usual floors × 3 m)")]  # fmt: skip
     demand, demand_records = _load_demand(
-        preset, boundary, settings, demand_raster, osm_file, features, notes, progress
+        preset, boundary, settings, demand_raster, origin, features, notes, progress
     )
     if streets is not None and len(demand) and demand_raster is None:
         xs, ys = streets.reference_points
