@@ -196,8 +196,8 @@ if three_d and has_buildings:
 elif three_d:
     st.caption("No OSM buildings are loaded (the offline data pack has none): the 3D view raises "
                "hexagons by residents and draws the 5G masts "
-               f"({MAST_EXAGGERATION:g}× their height); `twin fetch --osm-file` with an extract "
-               "that has buildings adds them, extruded to their height.")  # fmt: skip
+               f"({MAST_EXAGGERATION:g}× their height). Buildings come with `twin fetch` online "
+               "or an `--osm-file` extract that has them, extruded to their height.")  # fmt: skip
 st.download_button(
     "Download this map (PNG, with legend, scale bar and north arrow)",
     static_map_png(view.preset.slug, resolution, view.elderly, metric_key, unserved_only),
