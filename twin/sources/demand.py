@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError, NetworkAccessError
+from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError
 from twin.crs import gcj02_to_wgs84
 from twin.settings import Settings
 from twin.sources.record import SourceRecord
@@ -205,24 +205,10 @@ def building_footprints(features: gpd.GeoDataFrame | None, area: BaseGeometry) -
 def buildings_from_osm(area: BaseGeometry, settings: Settings) -> gpd.GeoDataFrame:
     """Building and residential land-use polygons inside ``area`` downloaded from Overpass
     (cached by osmnx's HTTP cache); :class:`NetworkAccessError` offline or unreachable."""
-    if settings.offline:
-        msg = "OSM buildings need the internet but twin is offline."
-        raise NetworkAccessError(msg)
-    import osmnx as ox
+    from twin.sources.osm import features_from_overpass
 
-    from twin.sources.osm import ensure_reachable, osmnx_settings
-
-    ensure_reachable(settings.overpass_url)
-    with osmnx_settings(
-        overpass_url=settings.overpass_url, cache_folder=str(settings.cache_dir / "osmnx-http")
-    ):
-        try:
-            return ox.features_from_polygon(area, tags=BUILDING_TAGS)
-        except ox._errors.InsufficientResponseError:
-            return gpd.GeoDataFrame(geometry=[], crs=4326)
-        except Exception as exc:
-            msg = f"could not download OSM buildings from {settings.overpass_url} ({exc})."
-            raise NetworkAccessError(msg) from None
+    return features_from_overpass(area, BUILDING_TAGS, settings, "OSM buildings",
+                                  "OSM buildings need the internet but twin is offline.")  # fmt: skip
 
 
 def buildings_from_osm_file(path: Path, area: BaseGeometry) -> gpd.GeoDataFrame:

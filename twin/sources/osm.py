@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
 
 from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
@@ -169,6 +170,29 @@ def ensure_reachable(url: str, timeout_s: float = 5.0) -> None:
             "or work offline with --osm-file / the data pack."
         )
         raise NetworkAccessError(msg) from None
+
+
+def features_from_overpass(
+    area: BaseGeometry, tags: dict, settings: Settings, what: str, offline_msg: str
+) -> gpd.GeoDataFrame:
+    """OSM features with ``tags`` inside ``area`` from Overpass (cached by osmnx's HTTP cache);
+    an empty frame when there are none; :class:`NetworkAccessError` (``offline_msg`` offline,
+    naming ``what`` when the download fails) otherwise."""
+    if settings.offline:
+        raise NetworkAccessError(offline_msg)
+    import osmnx as ox
+
+    ensure_reachable(settings.overpass_url)
+    with osmnx_settings(
+        overpass_url=settings.overpass_url, cache_folder=str(settings.cache_dir / "osmnx-http")
+    ):
+        try:
+            return ox.features_from_polygon(area, tags=tags)
+        except ox._errors.InsufficientResponseError:
+            return gpd.GeoDataFrame(geometry=[], crs=4326)
+        except Exception as exc:
+            msg = f"could not download {what} from {settings.overpass_url} ({exc})."
+            raise NetworkAccessError(msg) from None
 
 
 def graph_from_osm(polygon: BaseGeometry, settings: Settings) -> nx.MultiDiGraph:

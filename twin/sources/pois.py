@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
+from twin._errors import DataNotFoundError, InvalidInputError
 from twin.categories import (
     AMAP_FACILITY_RULES,
     AMAP_RULES,
@@ -193,25 +193,12 @@ def pois_from_osm_file(path: Path, area: BaseGeometry) -> tuple[gpd.GeoDataFrame
 
 def pois_from_osm(area: BaseGeometry, settings: Settings) -> tuple[gpd.GeoDataFrame, dict]:
     """OSM POIs inside ``area`` downloaded from Overpass (cached by osmnx's HTTP cache)."""
-    if settings.offline:
-        msg = "OSM POIs need the internet but twin is offline; the data pack POIs are used instead."
-        raise NetworkAccessError(msg)
-    import osmnx as ox
+    from twin.sources.osm import features_from_overpass
 
-    from twin.sources.osm import ensure_reachable, osmnx_settings
-
-    ensure_reachable(settings.overpass_url)
-
-    with osmnx_settings(
-        overpass_url=settings.overpass_url, cache_folder=str(settings.cache_dir / "osmnx-http")
-    ):
-        try:
-            features = ox.features_from_polygon(area, tags=OSM_TAGS)
-        except ox._errors.InsufficientResponseError:
-            features = gpd.GeoDataFrame(geometry=[], crs=4326)
-        except Exception as exc:
-            msg = f"could not download OSM POIs from {settings.overpass_url} ({exc})."
-            raise NetworkAccessError(msg) from None
+    features = features_from_overpass(
+        area, OSM_TAGS, settings, "OSM POIs",
+        "OSM POIs need the internet but twin is offline; the data pack POIs are used instead.",
+    )  # fmt: skip
     return _pois_from_features(features)
 
 
