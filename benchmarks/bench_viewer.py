@@ -84,42 +84,42 @@ def _drawn(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function(HEX_KEY, timeout=300_000)
 
 
-def _zoom_switch(browser, url: str) -> float:  # type: ignore[no-untyped-def]
-    """Seconds from a wheel zoom across a resolution break until the finer hexagons are held."""
+def _until_new_hexagons(browser, url: str, ready: str, act) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from ``act(page)`` until the first map holds other hexagons and the page is idle,
+    on a fresh page at ``url`` once ``ready`` shows and its map is drawn."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
-    page.goto(url + "/coverage", timeout=300_000)
-    page.get_by_text("residents unserved").first.wait_for(timeout=300_000)
+    page.goto(url, timeout=300_000)
+    page.get_by_text(ready).first.wait_for(timeout=300_000)
     _idle(page)
     _drawn(page)
     before = page.evaluate(HEX_KEY)
+    start = time.perf_counter()
+    act(page)
+    page.wait_for_function(f"() => ({HEX_KEY})() !== {before!r}", timeout=300_000)
+    _idle(page)
+    seconds = time.perf_counter() - start
+    page.close()
+    return seconds
+
+
+def _wheel_in(page) -> None:  # type: ignore[no-untyped-def]
+    """Wheel in over the map's centre, across a resolution break."""
     page.locator(MAP).first.scroll_into_view_if_needed()
     box = page.locator(MAP).first.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    start = time.perf_counter()
     for _ in range(3):
         page.mouse.wheel(0, -240)
-    page.wait_for_function(f"() => ({HEX_KEY})() !== {before!r}", timeout=300_000)
-    _idle(page)
-    seconds = time.perf_counter() - start
-    page.close()
-    return seconds
+
+
+def _zoom_switch(browser, url: str) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from a wheel zoom across a resolution break until the finer hexagons are held."""
+    return _until_new_hexagons(browser, url + "/coverage", "residents unserved", _wheel_in)
 
 
 def _whatif_add(browser, url: str) -> float:  # type: ignore[no-untyped-def]
-    """Seconds from "Add a site here" until the After map holds the new hexagons."""
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    page.goto(url + "/what-if", timeout=300_000)
-    page.get_by_text("Add a site here").first.wait_for(timeout=300_000)
-    _idle(page)
-    _drawn(page)
-    before = page.evaluate(HEX_KEY)
-    start = time.perf_counter()
-    page.get_by_text("Add a site here").first.click()
-    page.wait_for_function(f"() => ({HEX_KEY})() !== {before!r}", timeout=300_000)
-    _idle(page)
-    seconds = time.perf_counter() - start
-    page.close()
-    return seconds
+    """Seconds from "Add a site here" until the What-if map holds the new hexagons."""
+    return _until_new_hexagons(browser, url + "/what-if", "Add a site here",
+                               lambda page: page.get_by_text("Add a site here").first.click())  # fmt: skip
 
 
 def _measure(browser, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
