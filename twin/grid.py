@@ -9,7 +9,6 @@ Residents per cell are spread by :mod:`twin.residents`.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
@@ -25,6 +24,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from twin._errors import EmptyAreaError, InvalidInputError
+from twin.settings import usable_cores
 
 MIN_RESOLUTION, MAX_RESOLUTION = 7, 10
 STUDY_SHARE_MIN = 0.5  # a cell is in the study area when at least half of it is
@@ -48,8 +48,7 @@ def index_points(lon: NDArray, lat: NDArray, resolution: int) -> NDArray[np.uint
     resolution = check_resolution(resolution)
     if not len(lat):
         return np.empty(0, dtype=np.uint64)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = min(cores or 1, len(lat) // THREAD_MIN_POINTS)
+    threads = min(usable_cores(), len(lat) // THREAD_MIN_POINTS)
     if threads < 2:
         return np.asarray(coordinates_to_cells(lat, lon, resolution))
     bounds = np.linspace(0, len(lat), threads + 1).astype(int)

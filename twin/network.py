@@ -39,6 +39,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from twin.norms import Norms, default_norms
+from twin.settings import usable_cores
 
 _ZERO = 1e-6  # csgraph treats explicit zeros as missing edges
 CHUNK = 256  # sources per Dijkstra batch in within_radius
@@ -344,8 +345,7 @@ def workers_for(
     if multiprocessing.current_process().daemon:  # a Dask worker, say: it may not have children
         return 1
     cap = os.environ.get("TWIN_WORKERS", "").strip()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    limit = int(cap) if cap.isdigit() and int(cap) > 0 else (cores or 1)
+    limit = int(cap) if cap.isdigit() and int(cap) > 0 else usable_cores()
     return max(1, min(limit, tasks))
 
 

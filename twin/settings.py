@@ -107,3 +107,10 @@ class Settings:
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS reports it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
