@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages._cached import run_settings
 from app_pages._deckmap import count_run
 from twin.districts import load_presets
-from twin.norms import default_norms
 
 # no page_icon: a Material icon would be fetched from Google's font server as the favicon
 st.set_page_config(page_title="twin · Shanghai district twin", layout="wide")
@@ -28,10 +28,12 @@ if "district" not in st.session_state:  # the URL sets the first view
     st.session_state["elderly"] = params.get("elderly") == "1"
 st.sidebar.selectbox("District", list(labels), format_func=labels.__getitem__, key="district")
 st.sidebar.select_slider(
-    "H3 resolution", options=[7, 8, 9, 10], key="resolution",
-    help="9 ≈ 0.1 km² hexagons (the Nature Cities 15-minute grid); 7 ≈ 5 km², 10 ≈ 0.015 km²",
+    "Hexagon size shown (H3 resolution)", options=[7, 8, 9, 10], key="resolution",
+    help="A display choice: districts are measured once at res 10 (≈ 0.015 km²) and coarser "
+    "hexagons sum their residents served, so every figure is the same at every size. "
+    "9 ≈ 0.1 km², 8 ≈ 0.7 km², 7 ≈ 5 km².",
 )  # fmt: skip
-walking = default_norms().walking
+walking = run_settings().norms.walking
 st.sidebar.toggle(f"Elderly walking profile ({walking.elderly_speed_kmh:g} km/h)", key="elderly")
 st.sidebar.caption("Map data © OpenStreetMap contributors (ODbL)")
 params["district"] = st.session_state["district"]

@@ -1,8 +1,15 @@
-"""The only place with st.cache_*: districts, layers and coverage, loaded once per input.
+"""The only place with st.cache_*: the run's settings, districts, layers and builds, once each.
 
-Graphs are resources (``st.cache_resource``: shared, never copied); frames and reports are data
-(``st.cache_data``). Layers uploaded on the Data page live in this session's state and enter the
-cache key through a content token, so two sessions never see each other's inventories.
+The viewer is one more face of the one pipeline: :func:`district_build` calls
+:func:`twin.analysis.build.build` with the run's settings (norms, calibration, measured signal,
+saved inventories), exactly as ``twin build`` does, and every page reads its figures from that
+build's report rows and its hexagons from :meth:`Build.cells` (aggregated from the base
+resolution, so the sidebar's resolution changes the hexagons drawn, never a figure).
+
+Builds and graphs are resources (``st.cache_resource``: shared, never copied, read only);
+small frames are data (``st.cache_data``). Layers uploaded on the Data page live in this
+session's state and enter the cache key through a content token, so two sessions never see each
+other's inventories.
 """
 
 from __future__ import annotations
@@ -14,15 +21,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from twin.analysis.build import compute_cached
+from twin.analysis.build import Build, build
 from twin.analysis.engine import LAYERS, CoverageParams
 from twin.analysis.places import PlaceNamer
-from twin.analysis.report import plan_report
+from twin.analysis.report import worst_gaps
 from twin.layer_store import layer_for
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.render.deckmap import HexColumns, hex_columns
-from twin.render.hexagons import METRICS
+from twin.render.hexagons import Metric, metric_for
 from twin.render.static import map_png, report_pdf
 from twin.settings import Settings
 from twin.store import load_district
@@ -31,14 +38,20 @@ IMPORTS_KEY = "imported_layers"
 
 
 @st.cache_resource(show_spinner=False)
+def run_settings() -> Settings:
+    """The run configuration, resolved once at the viewer's edge (``TWIN_*``)."""
+    return Settings.from_env()
+
+
+@st.cache_resource(show_spinner=False)
 def load(slug: str) -> District:
     """The district ``slug`` from the cache or its sources."""
-    return load_district(slug, Settings.from_env())
+    return load_district(slug, run_settings())
 
 
 @st.cache_data(show_spinner=False)
 def generated_layer(slug: str, layer: str) -> gpd.GeoDataFrame:
-    return layer_for(load(slug), layer, Settings.from_env())
+    return layer_for(load(slug), layer, run_settings())
 
 
 def session_imports(slug: str) -> dict[str, gpd.GeoDataFrame]:
@@ -70,23 +83,38 @@ def layers_token(slug: str) -> str:
     return digest.hexdigest()[:16] if session_imports(slug) else ""
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def coverage(
-    slug: str, resolution: int, elderly: bool, token: str, _layers: dict[str, gpd.GeoDataFrame]
-) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]:
-    """Hexagon metrics, the plan report and the measured categories (``token`` keys the layers)."""
-    loaded = load(slug)
-    params = coverage_params(resolution, elderly)
-    result = compute_cached(loaded, _layers, params, Settings.from_env(),
-                            network=street_network(slug))  # fmt: skip
-    return result.cells, plan_report(loaded, result, _layers), result.measured_categories
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _build(slug: str, elderly: bool, token: str, _layers: dict[str, gpd.GeoDataFrame]) -> Build:
+    """The one pipeline for ``slug`` (``token`` keys this session's uploaded layers)."""
+    settings = run_settings()
+    params = CoverageParams.from_settings(settings, None, elderly)
+    return build(load(slug), settings, params, _layers)
+
+
+def district_build(slug: str, elderly: bool = False) -> Build:
+    """The build of ``slug`` with this session's layers: its report is every page's figures."""
+    return _build(slug, elderly, layers_token(slug), current_layers(slug))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _view(
+    slug: str, resolution: int, elderly: bool, token: str, _result: Build
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Hexagons at ``resolution`` and the report with its gaps listed at that resolution."""
+    cells = _result.cells(resolution)
+    gaps = worst_gaps(_result.coverage, namer=place_namer(slug), resolution=resolution)
+    return cells, _result.report | {"gaps": gaps, "gap_resolution": resolution}
 
 
 def district_coverage(
-    slug: str, resolution: int = 9, elderly: bool = False
+    slug: str, resolution: int | None = None, elderly: bool = False
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]:
-    """Coverage of ``slug`` with this session's layers."""
-    return coverage(slug, resolution, elderly, layers_token(slug), current_layers(slug))
+    """(hexagons at ``resolution``, the report, measured categories) of ``slug``: the figures
+    are the build's, the same at every resolution (None: the base)."""
+    result = district_build(slug, elderly)
+    shown = min(resolution or result.base_resolution, result.base_resolution)
+    cells, report = _view(slug, shown, elderly, layers_token(slug), result)
+    return cells, report, result.coverage.measured_categories
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -103,7 +131,7 @@ def hex_columns_cached(
     layers, metric, filter (and view, for districts too large to send whole), not on every
     rerun of every session (``token`` keys the uploaded layers)."""
     cells, _, _ = district_coverage(slug, resolution, elderly)
-    return hex_columns(cells, METRICS[metric_key], unserved_only, view_bounds)
+    return hex_columns(cells, map_metric(metric_key), unserved_only, view_bounds)
 
 
 @st.cache_resource(show_spinner=False)
@@ -119,11 +147,11 @@ def static_map_png(
     """The current map as a PNG (same classes as the viewer), for download."""
     loaded = load(slug)
     cells, report, _ = district_coverage(slug, resolution, elderly)
-    sites = current_layers(slug).get(METRICS[metric_key].sites_layer or "")
+    sites = current_layers(slug).get(map_metric(metric_key).sites_layer or "")
     streets = street_lines(slug)
     return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
                    unserved_only, f"{loaded.preset.label}",
-                   " · ".join(dict.fromkeys(report["attribution"])))  # fmt: skip
+                   " · ".join(dict.fromkeys(report["attribution"])), run_settings().norms)  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -133,7 +161,7 @@ def district_report_pdf(slug: str, resolution: int, elderly: bool, token: str) -
     loaded = load(slug)
     cells, report, _ = district_coverage(slug, resolution, elderly)
     return report_pdf(report, cells, loaded.boundary, loaded.metric_crs, street_lines(slug),
-                      current_layers(slug))  # fmt: skip
+                      current_layers(slug), run_settings().norms)  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False)
@@ -143,9 +171,9 @@ def street_lines(slug: str) -> gpd.GeoSeries | None:
     return loaded.streets.lines if loaded.has_streets else None
 
 
-def coverage_params(resolution: int, elderly: bool) -> CoverageParams:
-    """The engine's params from the settings in force (norms, walking speed)."""
-    return CoverageParams.from_settings(Settings.from_env(), resolution, elderly)
+def map_metric(key: str) -> Metric:
+    """The map metric ``key`` under the run's norms (its breaks, legend and rule)."""
+    return metric_for(key, run_settings().norms)
 
 
 @st.cache_resource(show_spinner=False)

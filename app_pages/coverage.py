@@ -16,12 +16,16 @@ from app_pages._cached import (
     hex_columns_cached,
     layers_token,
     load,
+    map_metric,
     place_namer,
+    run_settings,
     static_map_png,
 )
 from app_pages._deckmap import deck_map
 from app_pages._state import View, current_view, loaded_coverage
 from twin.analysis.places import largest_cluster
+from twin.analysis.report import row_of, share_text
+from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.context import LayerContext
 from twin.render.basemap import (
     CAMERAS,
@@ -96,7 +100,7 @@ metric_key = left.selectbox(
     "Map", keys, format_func=lambda k: METRICS[k].label, key="metric",
     help="Each layer's rule is the colour break: blue served, orange and red not.",
 )  # fmt: skip
-metric = METRICS[metric_key]
+metric = map_metric(metric_key)
 own_layer = metric.sites_layer
 shown = mid.multiselect(
     "Sites", list(ASSET_STYLE), default=[own_layer] if own_layer else [],
@@ -110,20 +114,25 @@ right.toggle("Resolution follows the zoom", value=True, key="follow_zoom",
              help="res 7 zoomed out to res 10 at street level; off: the sidebar's resolution")  # fmt: skip
 params["metric"] = metric_key
 
-# headline: who is unserved, and where the largest cluster is
+# headline: the report row of this map's question (the figure of every page), who is unserved
+# (summed from the base hexagons: the same at every resolution) and the largest unserved cluster
 namer = place_namer(view.preset.slug)
-ctx = LayerContext(loaded)
-if metric.unserved_flag is not None:
+ctx = LayerContext(loaded, run_settings().norms)
+question = QUESTIONS.get(metric_key)
+if question is not None and question.served in cells:
+    fact = row_of(report, question.report_key)
+    figure = share_text(fact, metric.label.split(":")[0]) if fact is not None else (
+        f"{100 * district_share(cells, metric_key):.1f} % served")  # fmt: skip
+    basis = f" ({fact['basis']})" if fact is not None else ""
+    people = unserved_residents(cells, metric_key)
     mask = unserved_mask(cells, metric)
-    people = int(cells.loc[mask, "residents"].sum())
-    total = max(int(cells["residents"].sum()), 1)
     cluster = largest_cluster(cells, mask, ctx)
     where = ""
     if cluster is not None:
         name = namer.near([cluster.lon], [cluster.lat])[0]
         where = (f"; the largest unserved cluster ({cluster.cells} hexagons, "
                  f"{cluster.residents:,} residents) lies near {name or 'no named place'}")  # fmt: skip
-    headline = f"{people:,} residents unserved ({people / total:.0%}){where}."
+    headline = f"{figure}{basis}; {people:,.0f} residents not served{where}."
 else:
     headline = f"{int(cells['residents'].sum()):,} residents in {len(cells):,} hexagons."
 st.markdown(legend_html(metric, headline), unsafe_allow_html=True)
@@ -221,7 +230,7 @@ if chosen is not None and chosen in set(chosen_cells["h3"]):
     figures = st.columns(5)
     figures[0].metric("Residents", f"{int(row['residents']):,}")
     if "p_covered_5g" in row:
-        figures[1].metric("5G covered", f"{row['p_covered_5g']:.0%} of locations",
+        figures[1].metric("5G covered", f"{row['served_base_stations']:.0%} of locations",
                           f"RSRP {row['rsrp_dbm']:.0f} dBm, SINR {row['sinr_db']:.0f} dB",
                           delta_color="off")  # fmt: skip
     if "charging_m" in row:
@@ -231,9 +240,10 @@ if chosen is not None and chosen in set(chosen_cells["h3"]):
                           delta_color="off")  # fmt: skip
     if "locker_m" in row:
         figures[3].metric("Locker walk", f"{row['locker_m']:,.0f} m",
-                          "served" if row["covered_lockers"] else "not served",
+                          f"{row['served_lockers']:.0%} of residents served",
                           delta_color="off")  # fmt: skip
-    figures[4].metric("Within 15 min", f"{row['lc_15']} of {len(measured)} categories")
+    figures[4].metric("Within 15 min", f"{row['lc_15']:.1f} of {len(measured)} categories",
+                      f"{row['served_life_circle']:.0%} of residents: all", delta_color="off")  # fmt: skip
     if row.get("gb_missing"):
         st.caption(f"Missing here by GB 50180: {row['gb_missing']}")
 else:

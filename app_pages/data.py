@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages._cached import load, session_imports, use_import
+from app_pages._cached import load, run_settings, session_imports, use_import
 from app_pages._state import current_view
 from twin._errors import TwinError
 from twin.inventory import import_inventory
@@ -75,7 +75,8 @@ if upload is not None:
         path = Path(tmp) / f"upload{suffix}"  # any name length: the user's name is only shown
         path.write_bytes(upload.getvalue())
         try:
-            frame, report = import_inventory(load(slug), layer, path, crs)
+            frame, report = import_inventory(load(slug), layer, path, crs,
+                                             norms=run_settings().norms)  # fmt: skip
         except TwinError as exc:
             st.error(f"{name} cannot be used: {plain(str(exc).replace(path.name, upload.name))}")
             st.stop()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._cached import district_coverage, district_report_pdf, layers_token, load
+from app_pages._cached import district_build, district_report_pdf, layers_token, load
 from app_pages._state import current_view
+from twin.analysis.report import share_text
 from twin.districts import plan_districts
 
-SHARES = {  # report key: chart column
-    "coverage_5g": "5G coverage (area)",
+SHARES = {  # report row: chart column (each the row's own value, unit and basis)
+    "coverage_5g": "5G coverage (share of area)",
     "charging_coverage": "Charging within radius (residents)",
+    "lockers_coverage": "Lockers within radius (residents)",
     "life_circle_f15": "F15 (residents)",
 }
 STATUS_ICON = {"met": "✓ met", "not met": "✗ not met", "no number": "– no number",
@@ -23,7 +25,8 @@ view = current_view()
 st.title("Plan districts at a glance")
 st.caption(
     "Each district's plan targets (2021–2025 digital-transformation plans) next to what twin "
-    f"measures at H3 resolution {view.resolution}. Only figures measured on real data say "
+    "measures (once, at H3 res 10; the same figures at every hexagon size, on every page and in "
+    "`twin report`). Only figures measured on real data say "
     "met / not met; figures on generated layers say *calibrated, not measured* (they restate the "
     "plan: load a real inventory on the Data page to measure them), and figures resting mostly on "
     "straight-line estimates say *estimated*."
@@ -32,11 +35,13 @@ st.caption(
 districts = plan_districts()
 bar = st.progress(0.0, text="measuring the plan districts …")
 rows, chart, missing = [], {}, []
+cards: dict[str, dict[str, dict]] = {}
 for i, preset in enumerate(districts):
     bar.progress(i / len(districts), text=f"measuring {preset.label} …")
     loaded = load(preset.slug)
-    _, report, _ = district_coverage(preset.slug, view.resolution, view.elderly)
+    report = district_build(preset.slug, view.elderly).report
     by_key = {row["key"]: row for row in report["rows"]}
+    cards[preset.name_en] = by_key
     chart[preset.name_en] = {
         label: (by_key[key]["measured"] or 0.0) if key in by_key else 0.0
         for key, label in SHARES.items()
@@ -54,9 +59,9 @@ bar.empty()
 
 cols = st.columns(len(districts))
 for col, preset in zip(cols, districts, strict=True):
-    share = chart[preset.name_en]
-    col.metric(preset.name_en, f"{share['F15 (residents)']:.0%} F15",
-               f"5G {share['5G coverage (area)']:.0%} of area", delta_color="off")  # fmt: skip
+    by_key = cards[preset.name_en]
+    col.metric(preset.name_en, share_text(by_key.get("life_circle_f15"), "F15"),
+               share_text(by_key.get("coverage_5g"), "5G"), delta_color="off")  # fmt: skip
 
 st.subheader("Coverage shares")
 st.bar_chart(pd.DataFrame(chart).T, stack=False, y_label="share (0–1)")

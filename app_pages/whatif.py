@@ -8,21 +8,21 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._cached import (
-    coverage_params,
     current_layers,
+    district_build,
     layers_token,
+    map_metric,
     place_namer,
     street_network,
 )
 from app_pages._deckmap import deck_map
 from app_pages._state import current_view, loaded_coverage
 from twin._errors import TwinError
-from twin.analysis.engine import Coverage
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
 from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, view_of
 from twin.render.deckmap import hex_columns
-from twin.render.hexagons import CHANGE, change_classes, legend_html, metric_for
+from twin.render.hexagons import CHANGE, change_classes, legend_html
 
 LAYERS = {  # layer: label (the layer key is also the map metric's key)
     "charging": "Charging stations",
@@ -41,11 +41,10 @@ layers_now = current_layers(slug)
 original = layers_now[layer]
 scenarios = st.session_state.setdefault("scenarios", {})
 # everything the "before" state depends on: district, layer, resolution, profile, uploads
-key = (slug, layer, view.resolution, view.elderly, layers_token(slug))
+# the scenario edits the base hexagons of the whole build; the map shows them at the sidebar's size
+key = (slug, layer, view.elderly, layers_token(slug))
 if key not in scenarios:
-    params = coverage_params(view.resolution, view.elderly)
-    before = Coverage(cells, params, measured, 0.0)
-    scenarios[key] = Scenario.start(loaded, layers_now, before, layer, street_network(slug))
+    scenarios[key] = Scenario.of(district_build(slug, view.elderly), layer, street_network(slug))
 scenario: Scenario = scenarios[key]
 
 
@@ -103,9 +102,9 @@ with rec_tab:
 for line in scenario.log[-5:]:
     st.caption(line)
 
-metric = metric_for(metric_key, cells)
+metric = map_metric(metric_key)
 before_share, after_share = scenario.share_before(), scenario.share_after()
-after_cells = scenario.cells
+after_cells = scenario.coverage_after().at(view.resolution)
 delta_pts = (after_share - before_share) * 100
 c1, c2, c3 = st.columns(3)
 c1.metric(f"Residents served ({label.lower()}), before", f"{before_share:.1%}")

@@ -22,6 +22,7 @@ from twin.keys import LAYER_NAMES
 from twin.layers import base_stations, charging, lockers
 from twin.layers.contract import LAYER_COLUMNS, validate_layer
 from twin.model import District
+from twin.norms import Norms, packaged_norms
 
 RadiusRule = Callable[[LayerContext, np.ndarray, np.ndarray], np.ndarray]
 
@@ -74,9 +75,18 @@ def spec(layer: str) -> LayerSpec:
     return REGISTRY[layer]
 
 
-def generate(layer: str, district: District, params: Any = None) -> gpd.GeoDataFrame:
-    """Generate ``layer`` for ``district`` with ``params`` (defaults when None)."""
-    return spec(layer).generate(district, params)
+def params_for(layer: str, norms: Norms | None = None, **overrides: Any) -> Any:
+    """The params of ``layer`` from a run's ``norms`` (the packaged norms when None)."""
+    return spec(layer).params.from_norms(norms or packaged_norms(), **overrides)
+
+
+def generate(
+    layer: str, district: District, params: Any = None, norms: Norms | None = None
+) -> gpd.GeoDataFrame:
+    """Generate ``layer`` for ``district`` with ``params`` (else from ``norms``)."""
+    return spec(layer).generate(
+        district, params if params is not None else params_for(layer, norms)
+    )
 
 
 def site_radii(layer: str, ctx: LayerContext, sites: gpd.GeoDataFrame) -> np.ndarray:
@@ -100,6 +110,7 @@ __all__ = [
     "WALKING_LAYERS",
     "LayerSpec",
     "generate",
+    "params_for",
     "site_radii",
     "spec",
     "validate_layer",

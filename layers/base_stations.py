@@ -31,13 +31,13 @@ from twin.layers.placement import (
     uniform_points,
 )
 from twin.model import District
-from twin.norms import BandSpec, FiveGNorms, default_norms
+from twin.norms import BandSpec, FiveGNorms, Norms, packaged_norms
 
 LAYER = "base_stations"
 
 
 def _fiveg() -> FiveGNorms:
-    return default_norms().fiveg
+    return packaged_norms().fiveg
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class BaseStationParams:
         micro_tx_power_dbm / micro_antenna_gain_dbi: the micro cells' radio.
         weight_per_poi: demand weight of a POI, in residents.
         weight_per_street_point: demand weight of 25 m of street, in residents.
+        layer: how the layer is drawn ([fiveg.layer]: city totals, rooftops, street preference).
     """
 
     seed: int = 2025
@@ -67,6 +68,19 @@ class BaseStationParams:
     micro_antenna_gain_dbi: float = field(default_factory=lambda: _fiveg().micro_antenna_gain_dbi)
     weight_per_poi: float = 50.0
     weight_per_street_point: float = 5.0
+    layer: Mapping[str, float] = field(default_factory=lambda: _fiveg().layer)
+
+    @classmethod
+    def from_norms(cls, norms: Norms, **overrides: object) -> BaseStationParams:
+        """Params from a run's norms ([fiveg]); ``overrides`` set other fields."""
+        n = norms.fiveg
+        values: dict[str, object] = {
+            "spacing_m": n.site_spacing_m, "micro_share": n.micro_share, "bands": n.bands,
+            "macro_height_m": n.macro_height_m, "micro_height_m": n.micro_height_m,
+            "micro_tx_power_dbm": n.micro_tx_power_dbm,
+            "micro_antenna_gain_dbi": n.micro_antenna_gain_dbi, "layer": n.layer,
+        }  # fmt: skip
+        return cls(**(values | overrides))  # type: ignore[arg-type]
 
 
 def candidates(ctx: LayerContext) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +96,7 @@ def site_count(district: District, params: BaseStationParams) -> tuple[int, str]
     target = district.preset.target("base_stations_5g")
     if target is not None and target.kind == "target" and target.value is not None:
         return int(target.value), "the plan's 5G base-station target"
-    layer = default_norms().fiveg.layer
+    layer = params.layer
     share = district.preset.population / layer["city_population"]
     count = max(1, round(layer["city_sites_total"] * share))
     why = "no number in the plan" if target is None or target.value is None else (
@@ -111,7 +125,7 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
     params = params or BaseStationParams()
     rng = np.random.default_rng(params.seed)
     ctx = LayerContext(district)
-    layer_norms = default_norms().fiveg.layer
+    layer_norms = params.layer
     n, count_source = site_count(district, params)
     n_micro = round(n * params.micro_share[district.preset.area_class])
     n_macro = n - n_micro

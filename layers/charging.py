@@ -35,13 +35,13 @@ from twin.layers.placement import (
     street_rule,
 )
 from twin.model import District
-from twin.norms import ChargingNorms, default_norms
+from twin.norms import ChargingNorms, Norms, packaged_norms
 
 LAYER = "charging"
 
 
 def _n() -> ChargingNorms:
-    return default_norms().charging
+    return packaged_norms().charging
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,27 @@ class ChargingParams:
     site_preference: Mapping[str, float] = field(default_factory=lambda: _n().site_preference)
     piles_factor: Mapping[str, float] = field(default_factory=lambda: _n().piles_factor)
 
+    @classmethod
+    def from_norms(cls, norms: Norms, **overrides: object) -> ChargingParams:
+        """Params from a run's norms ([charging]); ``overrides`` set other fields."""
+        n = norms.charging
+        values: dict[str, object] = {
+            "stations_per_km2_inside": n.stations_per_km2_inside,
+            "stations_per_km2_outside": n.stations_per_km2_outside, "mean_piles": n.mean_piles,
+            "fast_share_range": n.fast_share_range, "min_fast_share": n.fast_share_min,
+            "radius_inside_m": n.radius_inside_outer_ring_m,
+            "radius_outside_m": n.radius_outside_outer_ring_m, "street_reach_m": n.street_reach_m,
+            "piles_dispersion": n.piles_dispersion, "hard_core_fraction": n.hard_core_fraction,
+            "site_preference": n.site_preference, "piles_factor": n.piles_factor,
+        }  # fmt: skip
+        return cls(**(values | overrides))  # type: ignore[arg-type]
+
 
 def service_radius(
     ctx: LayerContext, lon: np.ndarray, lat: np.ndarray, params: ChargingParams | None = None
 ) -> np.ndarray:
     """The radius rule of a station standing at (lon, lat): 0.9 km inside the Outer Ring, else 1.5."""
-    params = params or ChargingParams()
+    params = params or ChargingParams.from_norms(ctx.norms)
     inside = ctx.inside_outer_ring(np.asarray(lon), np.asarray(lat))
     return np.where(inside, params.radius_inside_m, params.radius_outside_m).astype(float)
 

@@ -29,13 +29,13 @@ from twin.layers.placement import (
     street_rule,
 )
 from twin.model import District
-from twin.norms import LockerNorms, default_norms
+from twin.norms import LockerNorms, Norms, packaged_norms
 
 LAYER = "lockers"
 
 
 def _n() -> LockerNorms:
-    return default_norms().lockers
+    return packaged_norms().lockers
 
 
 COMPARTMENTS = {  # site type: (low, high) compartments per group
@@ -73,12 +73,23 @@ class LockerParams:
     service_radius_m: float = field(default_factory=lambda: _n().service_radius_m)
     street_reach_m: float = field(default_factory=lambda: _n().street_reach_m)
 
+    @classmethod
+    def from_norms(cls, norms: Norms, **overrides: object) -> LockerParams:
+        """Params from a run's norms ([lockers]); ``overrides`` set other fields."""
+        n = norms.lockers
+        values: dict[str, object] = {
+            "residents_per_existing_group": n.residents_per_existing_group,
+            "hard_core_fraction": n.hard_core_fraction, "site_preference": n.site_preference,
+            "service_radius_m": n.service_radius_m, "street_reach_m": n.street_reach_m,
+        }  # fmt: skip
+        return cls(**(values | overrides))  # type: ignore[arg-type]
+
 
 def service_radius(
     ctx: LayerContext, lon: np.ndarray, lat: np.ndarray, params: LockerParams | None = None
 ) -> np.ndarray:
     """The walking distance a locker group at (lon, lat) serves (the same everywhere)."""
-    params = params or LockerParams()
+    params = params or LockerParams.from_norms(ctx.norms)
     return np.full(len(np.atleast_1d(lon)), params.service_radius_m, dtype=float)
 
 

@@ -163,8 +163,8 @@ def test_report_rows_and_gaps(hongkou_build):
     assert rows["iot_nodes"]["status"] == "not measured"
     assert rows["life_circle_f15"]["status"] == "no target"  # Hongkou's plan sets none
     for cells in report["gaps"].values():
-        residents = [c["residents"] for c in cells]
-        assert residents == sorted(residents, reverse=True)
+        unserved = [c["unserved"] for c in cells]  # ranked by residents not served
+        assert unserved == sorted(unserved, reverse=True)
     json.dumps(report, allow_nan=False)
 
 
@@ -188,7 +188,7 @@ def test_build_writes_readable_files(hongkou_build, tmp_path):
     assert shapely.get_num_coordinates(cells.geometry.iloc[0]) == 7  # a closed hexagon
     assert len(gpd.read_parquet(written["charging"])) == len(hongkou_build.layers["charging"])
     report = json.loads(written["report"].read_text(encoding="utf-8"))
-    assert report["parameters"]["resolution"] == 9
+    assert report["parameters"]["resolution"] == 10  # the base every figure is measured at
     assert any("OpenStreetMap" in a for a in report["attribution"])
 
 
@@ -198,9 +198,13 @@ def test_cli_report_and_bad_resolution(settings, capsys, monkeypatch):
     monkeypatch.setenv("TWIN_OFFLINE", "1")
     assert main(["report", "hongkou", "--json", "--res", "8"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["resolution"] == 8 and report["cells"] < 100
+    assert report["base_resolution"] == 10 and report["gap_resolution"] == 8
+    assert all(int(gap["h3"][1], 16) == 8 for gap in report["gaps"]["lockers"])
     assert main(["report", "hongkou", "--res", "12"]) == 2
     assert "outside 7–10" in capsys.readouterr().err
+    monkeypatch.setenv("TWIN_H3_RES", "9")
+    assert main(["report", "hongkou", "--res", "10"]) == 2  # finer than measured: one sentence
+    assert "finer than the base resolution 9" in capsys.readouterr().err
 
 
 def test_engine_benchmark_runs_small():

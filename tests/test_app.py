@@ -52,7 +52,7 @@ def test_coverage_map_metric_and_3d(env):
     assert app.selectbox(key="metric").value == "base_stations"
     assert any("OpenStreetMap" in c.value for c in app.caption)
     legend = next(m.value for m in app.markdown if "Rule:" in m.value)
-    assert "90 %" in legend and "residents unserved" in legend  # classes split at the rule
+    assert "90 %" in legend and "residents not served" in legend  # classes split at the rule
     app.selectbox(key="metric").set_value("charging").run()
     legend = next(m.value for m in app.markdown if "Rule:" in m.value)
     assert "900 m" in legend and "not served" in legend and "lies near" in legend
@@ -133,7 +133,7 @@ def test_deck_payload_stays_small(hongkou, settings):
 
     result = build(hongkou, settings, CoverageParams(resolution=10))
     cells = result.coverage.cells
-    metric = metric_for("base_stations", cells)
+    metric = metric_for("base_stations")
     deck = pdk.Deck(
         layers=[streets_layer(hongkou.streets.lines), hexagon_layer(cells, metric, ["residents"]),
                 boundary_layer(hongkou.boundary)],

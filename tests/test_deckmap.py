@@ -28,11 +28,12 @@ def frame(n: int = 500) -> pd.DataFrame:
     from twin.grid import cell_centres
 
     lon, lat = cell_centres(cells)
-    values = rng.uniform(0, 2, len(cells))
+    values = rng.uniform(0, 1, len(cells))
+    values[::3] = 1.0  # wholly served
     values[:7] = np.nan  # not measured
     return pd.DataFrame({
         "cell": cells, "h3": cells_to_strings(cells), "lon": lon, "lat": lat,
-        "locker_reach_ratio": values, "covered_lockers": values <= 1.0,
+        "served_lockers": values, "covered_lockers": values >= 1.0,
         "residents": rng.integers(0, 3000, len(cells)), "inside_share": rng.uniform(0, 1, len(cells)),
     })  # fmt: skip
 
@@ -53,7 +54,7 @@ def test_hexagons_travel_as_17_bytes_and_decode_exactly():
     assert columns.count == len(cells) and columns.bytes_per_hexagon == HEX_BYTES
     back = decode(columns.data, columns.count)
     assert np.array_equal(back["cell"], cells["cell"].to_numpy())
-    values = cells["locker_reach_ratio"].to_numpy()
+    values = cells["served_lockers"].to_numpy()
     assert np.allclose(back["value"], values, equal_nan=True) and np.isnan(back["value"][:7]).all()
     assert np.array_equal(back["residents"], cells["residents"].to_numpy(dtype=np.float32))
     assert np.abs(back["inside"] / 255 - cells["inside_share"].to_numpy()).max() <= 0.5 / 255 + 1e-9

@@ -13,7 +13,7 @@ from twin.analysis.radio import RadioParams
 from twin.layers.charging import ChargingParams
 from twin.layers.charging import generate as generate_charging
 from twin.layers.lockers import LockerParams
-from twin.norms import NORMS_FILE, default_norms, load_norms
+from twin.norms import NORMS_FILE, load_norms, packaged_norms
 from twin.settings import Settings
 from twin.siting import recommend
 
@@ -33,12 +33,13 @@ def test_a_norms_file_overrides_only_what_it_names(tmp_path, monkeypatch):
     path.write_text("[lockers]\nservice_radius_m = 150.0\n[fiveg]\ncovered_rsrp_dbm = -90.0\n")
     norms = load_norms(path)
     assert norms.lockers.service_radius_m == 150.0 and norms.fiveg.covered_rsrp_dbm == -90.0
-    assert norms.walking.speed_kmh == default_norms().walking.speed_kmh
+    assert norms.walking.speed_kmh == packaged_norms().walking.speed_kmh
     monkeypatch.setenv("TWIN_NORMS_FILE", str(path))
     settings = Settings.from_env()
     assert settings.norms.lockers.service_radius_m == 150.0
     assert CoverageParams.from_settings(settings).radio.covered_rsrp_dbm == -90.0
-    assert LockerParams().service_radius_m == 150.0  # the generators read the same norms
+    assert LockerParams.from_norms(settings.norms).service_radius_m == 150.0  # the same norms
+    assert LockerParams().service_radius_m == 300.0  # bare defaults never read the environment
 
 
 def test_a_broken_norms_file_is_one_clear_error(tmp_path):
@@ -110,3 +111,33 @@ def test_the_share_siting_promises_is_the_share_build_measures(town, town_build,
         {"lockers": "covered_lockers", "charging": "covered_charging"}[layer]
     )
     assert measured == pytest.approx(summary["covered_share_after"], abs=1e-4)
+
+
+def test_a_norms_file_in_settings_reaches_every_step(town, offline_settings, tmp_path):
+    """Settings(norms_file=F) alone, no environment: layer attributes, the engine's rule, siting
+    and the map legend all follow F (lockers at 150 m instead of 300 m)."""
+    from twin.api import build as api_build
+    from twin.api import recommend_sites
+    from twin.render.hexagons import metric_for
+
+    path = tmp_path / "norms.toml"
+    path.write_text("[lockers]\nservice_radius_m = 150.0\n")
+    narrow_settings = offline_settings.replace(norms_file=path)
+    wide = api_build(town, settings=offline_settings)
+    narrow = api_build(town, settings=narrow_settings)
+    lockers = narrow.layers["lockers"]
+    assert (lockers["service_radius_m"] == 150.0).all()  # the generator's attribute
+    cells = narrow.coverage.cells
+    assert (cells.loc[cells["covered_lockers"], "locker_m"] <= 150.0 + 1e-6).all()  # the rule
+    assert narrow.coverage.served_share("lockers") < wide.coverage.served_share("lockers")
+    sites, _ = recommend_sites(narrow, "lockers", add=2)
+    assert (sites["service_radius_m"] == 150.0).all()  # siting
+    legend = metric_for("lockers", narrow_settings.norms)
+    assert "150 m" in legend.rule and "300 m" in metric_for("lockers").rule
+    # a hexagon served at 300 m but not at 150 m changes colour between the two runs
+    both = wide.coverage.cells.merge(cells[["h3", "served_lockers"]], on="h3", suffixes=("", "_n"))
+    moved = both[(both["served_lockers"] == 1.0) & (both["served_lockers_n"] == 0.0)]
+    assert len(moved)
+    colour_wide = legend.colour_array(moved["served_lockers"].to_numpy())[0]
+    colour_narrow = legend.colour_array(moved["served_lockers_n"].to_numpy())[0]
+    assert tuple(colour_wide[:3]) != tuple(colour_narrow[:3])

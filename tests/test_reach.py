@@ -124,8 +124,7 @@ def test_categories_over_processes_equal_in_process(town, monkeypatch):
     forked = nearest_each(network, origins, sets, min_nodes=1)
     for a, b in zip(serial, forked, strict=True):
         assert np.array_equal(a.metres, b.metres) and np.array_equal(a.estimated, b.estimated)
-    monkeypatch.setenv("TWIN_WORKERS", "1")
-    assert workers_for(network, len(sets), min_nodes=1) == 1
+    assert workers_for(network, len(sets), min_nodes=1, limit=1) == 1  # Settings.workers
     assert workers_for(network, len(sets)) == 1  # a small network stays in process
 
 

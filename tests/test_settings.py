@@ -6,7 +6,7 @@ from twin import InvalidInputError, Settings
 
 
 def test_defaults_and_environment():
-    assert Settings.from_env({}).h3_resolution == 9
+    assert Settings.from_env({}).h3_resolution == 10
     env = {
         "TWIN_DATA_DIR": "/tmp/pack",
         "TWIN_CACHE_DIR": "/tmp/cache",
@@ -43,3 +43,13 @@ def test_settings_are_frozen():
     with pytest.raises(AttributeError):
         settings.offline = True  # type: ignore[misc]
     assert settings.replace(offline=True).offline is True
+
+
+def test_workers_are_read_once_at_the_edge_and_checked():
+    from twin import InvalidInputError
+
+    assert Settings.from_env({"TWIN_WORKERS": "3"}).workers == 3
+    assert Settings.from_env({}).workers is None
+    for bad in ("0", "abc", "-2", "1.5"):
+        with pytest.raises(InvalidInputError, match="TWIN_WORKERS"):
+            Settings.from_env({"TWIN_WORKERS": bad})

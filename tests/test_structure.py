@@ -154,3 +154,47 @@ def test_no_assert_and_no_bare_builtin_errors_in_the_library():
                 assert called not in {"ValueError", "KeyError", "TypeError"}, (
                     f"{name}:{node.lineno} raises a bare {called}; use a TwinError"
                 )
+
+
+# The edges resolve the run configuration (twin.settings.Settings) once; everything below them
+# receives it, or the norms and params derived from it, as an argument.
+EDGES = {"twin.settings", "twin.cli", "twin.api", "twin.batch"}
+
+
+def environment_reads(tree: ast.AST) -> list[str]:
+    """``os.environ``/``os.getenv``, ``Settings.from_env()`` and ``default_norms`` in a module."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "os" and node.attr in {"environ", "getenv", "putenv"}:
+                found.append(f"os.{node.attr}")
+            if node.value.id == "Settings" and node.attr == "from_env":
+                found.append("Settings.from_env")
+        if isinstance(node, ast.Name) and node.id == "default_norms":
+            found.append("default_norms")
+        if isinstance(node, ast.ImportFrom) and any(a.name == "environ" for a in node.names):
+            found.append("from os import environ")
+    return found
+
+
+def test_nothing_below_the_edge_reads_the_environment_or_a_global_default():
+    for name, path in MODULES.items():
+        if name in EDGES:
+            continue
+        found = environment_reads(ast.parse(path.read_text(encoding="utf-8")))
+        assert not found, f"{name} reads {found}: take a Settings (or its norms) as an argument"
+
+
+def test_the_viewer_reads_its_settings_in_one_place():
+    pages = [*(PROJECT_ROOT / "app_pages").glob("*.py"), PROJECT_ROOT / "app.py"]
+    for path in pages:
+        found = environment_reads(ast.parse(path.read_text(encoding="utf-8")))
+        allowed = ["Settings.from_env"] if path.name == "_cached.py" else []
+        assert found == allowed * len(found) and len(found) <= 1, (path.name, found)
+
+
+def test_the_environment_check_catches_what_it_forbids():
+    bad = ast.parse(
+        "import os\nx = os.environ.get('A')\ny = Settings.from_env()\nz = default_norms()"
+    )
+    assert sorted(environment_reads(bad)) == ["Settings.from_env", "default_norms", "os.environ"]

@@ -33,7 +33,7 @@ __version__ = "0.2.0"
 # public name: module that defines it (imported on first access)
 _LAZY = {
     "District": "twin.model",
-    "load_district": "twin.store",
+    "load_district": "twin.api",
     "Norms": "twin.norms",
     "load_norms": "twin.norms",
     "Build": "twin.analysis.build",
@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
         export,
         generate_layer,
         import_inventory,
+        load_district,
         recommend_sites,
         scenario,
     )
@@ -71,7 +72,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from twin.model import District
     from twin.network import ReachRule, StreetNetwork
     from twin.norms import Norms, load_norms
-    from twin.store import load_district
 
 
 def __getattr__(name: str) -> Any:

@@ -64,8 +64,22 @@ def build(
     return build_district(district, settings, coverage_params, layers, progress)
 
 
-def generate_layer(layer: str, district: District, params: Any = None) -> gpd.GeoDataFrame:
-    """A generated layer (``base_stations``, ``charging``, ``lockers``) for ``district``."""
+def load_district(name: str, settings: Settings | None = None, **options: Any) -> District:
+    """The district ``name`` (slug, English or Chinese name, adcode), cached; ``settings``
+    default to the environment's (``TWIN_*``). Options: ``cache``, ``refresh``, ``osm_file``,
+    ``boundary_file``, ``boundary_crs``, ``demand_raster``, ``progress``."""
+    from twin.store import load_district as load
+
+    return load(name, settings or Settings.from_env(), **options)
+
+
+def generate_layer(
+    layer: str, district: District, params: Any = None, settings: Settings | None = None
+) -> gpd.GeoDataFrame:
+    """A generated layer (``base_stations``, ``charging``, ``lockers``) for ``district``, its
+    params from ``params`` or else the norms of ``settings`` (the environment's when None)."""
+    if params is None:
+        return generate(layer, district, norms=(settings or Settings.from_env()).norms)
     return generate(layer, district, params)
 
 
@@ -82,10 +96,11 @@ def import_inventory(
     settings: Settings | None = None,
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:
     """Validate a real inventory; with ``save`` it replaces the generated layer from now on."""
+    settings = settings or Settings.from_env()
     frame, report = read_inventory_for(district, layer, Path(path), crs, lat_col, lon_col,
-                                       gpkg_layer)  # fmt: skip
+                                       gpkg_layer, settings.norms)  # fmt: skip
     if save:
-        save_imported(district.preset.slug, layer, frame, settings or Settings.from_env())
+        save_imported(district.preset.slug, layer, frame, settings)
     return frame, report
 
 
@@ -104,7 +119,7 @@ def recommend_sites(
 
 def scenario(result: Build, layer: str) -> Scenario:
     """A what-if scenario on ``layer`` of a build (add, move, remove, accept recommendations)."""
-    return Scenario.start(result.district, result.layers, result.coverage, layer)
+    return Scenario.of(result, layer)
 
 
 def export(

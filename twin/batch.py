@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twin.settings import Settings
 from twin.sources.cache import atomic_write
 
-SHARE_KEYS = ("coverage_5g", "charging_coverage", "life_circle_f15")
+SHARE_KEYS = ("coverage_5g", "charging_coverage", "lockers_coverage", "life_circle_f15")
 
 
 @dataclass(frozen=True)
@@ -34,19 +35,21 @@ class DistrictResult:
     error: str = ""
 
 
-def build_district(slug: str, resolution: int | None, out_dir: str) -> DistrictResult:
-    """Build one district into ``out_dir/<slug>`` (runs on a worker; settings from its env)."""
+def build_district(
+    slug: str, settings: Settings, resolution: int | None, out_dir: str
+) -> DistrictResult:
+    """Build one district into ``out_dir/<slug>`` (runs on a worker, with the driver's
+    settings); hexagons written at ``resolution`` (None: the base)."""
     try:
         from twin.analysis.build import build, write
-        from twin.analysis.engine import CoverageParams
-        from twin.settings import Settings
+        from twin.analysis.served import QUESTIONS
         from twin.store import load_district
 
-        settings = Settings.from_env()
         district = load_district(slug, settings)
-        result = build(district, settings, CoverageParams.from_settings(settings, resolution))
-        write(result, Path(out_dir) / slug)
+        result = build(district, settings, gap_resolution=resolution)
+        write(result, Path(out_dir) / slug, resolution)
         report = result.report
+        cells = result.coverage.cells
         row: dict[str, Any] = {
             "district": slug, "name": report["name"], "residents": report["residents"],
             "area_km2": report["area_km2"], "cells": report["cells"],
@@ -56,6 +59,11 @@ def build_district(slug: str, resolution: int | None, out_dir: str) -> DistrictR
             row[f"{r['key']}"] = r["measured"]
             row[f"{r['key']}_target"] = r["target"]
             row[f"{r['key']}_status"] = r["status"]
+        for q in QUESTIONS.values():  # the counts behind each share, for the city's sums
+            if q.served in cells:
+                weights = cells[q.by].to_numpy(dtype=float)
+                row[f"{q.report_key}_served"] = float((weights * cells[q.served]).sum())
+                row[f"{q.report_key}_of"] = float(weights.sum())
         return DistrictResult(slug, True, row)
     except Exception as exc:  # a failing district is reported, never stops the others
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
@@ -63,15 +71,17 @@ def build_district(slug: str, resolution: int | None, out_dir: str) -> DistrictR
 
 
 def city_summary(results: Sequence[DistrictResult]) -> dict[str, Any]:
-    """City-level shares weighted by residents over the districts that finished."""
+    """City-level shares over the districts that finished: the sum of what is served over the
+    sum of its denominator (km² for 5G, residents otherwise), never an average of shares."""
     done = [r.row for r in results if r.ok]
     people = sum(float(r.get("residents") or 0) for r in done)
     city: dict[str, Any] = {"districts": len(results), "finished": len(done),
                             "failed": [r.slug for r in results if not r.ok], "residents": people}  # fmt: skip
     for key in SHARE_KEYS:
-        weighted = [(float(r[key]), float(r["residents"])) for r in done if r.get(key) is not None]
-        total = sum(w for _, w in weighted)
-        city[key] = sum(v * w for v, w in weighted) / total if total else None
+        counted = [r for r in done if r.get(f"{key}_of") is not None]
+        total = sum(float(r[f"{key}_of"]) for r in counted)
+        served = sum(float(r[f"{key}_served"]) for r in counted)
+        city[key] = served / total if total else None
     return city
 
 
@@ -94,8 +104,11 @@ def run_batch(
     scheduler: str | None = None,
     workers: int | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    settings: Settings | None = None,
 ) -> tuple[list[DistrictResult], dict[str, Any]]:
-    """Build ``districts`` as Dask tasks; write a city table (CSV and JSON) into ``out_dir``."""
+    """Build ``districts`` as Dask tasks with the run's ``settings`` (the environment's when
+    None); write a city table (CSV and JSON) into ``out_dir``."""
+    settings = settings or Settings.from_env()
     import pandas as pd
     from dask.distributed import as_completed
 
@@ -104,7 +117,7 @@ def run_batch(
     try:
         progress(f"Dask: {len(client.scheduler_info()['workers'])} workers at "
                  f"{client.scheduler.address}")  # fmt: skip
-        futures = [client.submit(build_district, slug, resolution, str(out_dir), key=f"twin-{slug}",
+        futures = [client.submit(build_district, slug, settings, resolution, str(out_dir), key=f"twin-{slug}",
                                  pure=False) for slug in districts]  # fmt: skip
         results = []
         for done, future in enumerate(as_completed(futures), start=1):

@@ -32,10 +32,30 @@ def _progress(message: str) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    """The run configuration: the environment, then the command's flags over it."""
     settings = Settings.from_env()
     if getattr(args, "offline", False):
         settings = settings.replace(offline=True)
+    if getattr(args, "base_res", None) is not None:
+        from twin.grid import check_resolution
+
+        settings = settings.replace(h3_resolution=check_resolution(args.base_res))
     return settings
+
+
+def _display_res(args: argparse.Namespace, settings: Settings) -> int | None:
+    """The resolution outputs are shown at (``--res``), never finer than the base."""
+    res = getattr(args, "res", None)
+    if res is None:
+        return None
+    from twin.grid import check_resolution
+
+    res = check_resolution(res)
+    if res > settings.h3_resolution:
+        msg = (f"--res {res} is finer than the base resolution {settings.h3_resolution} the "
+               f"district is measured at; add --base-res {res} (or TWIN_H3_RES={res}).")  # fmt: skip
+        raise InvalidInputError(msg)
+    return res
 
 
 def _format_value(value: float | None, unit: str) -> str:
@@ -143,18 +163,16 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     from twin.analysis.build import build
     from twin.analysis.engine import CoverageParams
     from twin.districts import PLAN_DISTRICTS
-    from twin.grid import check_resolution
     from twin.store import load_district
 
     settings = _settings(args)
     names = args.districts or list(PLAN_DISTRICTS)
-    resolution = check_resolution(args.res if args.res is not None else settings.h3_resolution)
     for i, name in enumerate(names, start=1):
         start = time.perf_counter()
         print(f"[{i}/{len(names)}] {name}: loading", file=sys.stderr, flush=True)
         loaded = load_district(name, settings, progress=_progress)
         for elderly in (False, True):  # the viewer's two walking profiles
-            build(loaded, settings, CoverageParams.from_settings(settings, resolution, elderly),
+            build(loaded, settings, CoverageParams.from_settings(settings, None, elderly),
                   progress=_progress)  # fmt: skip
         print(f"[{i}/{len(names)}] {loaded.name}: ready in {time.perf_counter() - start:.1f} s",
               file=sys.stderr, flush=True)  # fmt: skip
@@ -172,8 +190,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     slugs = (
         [p.slug for p in load_presets()] if args.all else [resolve(d).slug for d in args.districts]
     )
-    results, city = run_batch(slugs, Path(args.out), args.res, args.scheduler, args.workers,
-                              _progress)  # fmt: skip
+    settings = _settings(args)
+    results, city = run_batch(slugs, Path(args.out), _display_res(args, settings), args.scheduler,
+                              args.workers, _progress, settings)  # fmt: skip
     print(f"{city['finished']} of {city['districts']} districts built into {args.out}; "
           f"city table: {Path(args.out) / 'city_summary.csv'}")  # fmt: skip
     for key in ("coverage_5g", "charging_coverage", "life_circle_f15"):
@@ -213,7 +232,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                f"--district {district.preset.slug}' first.")  # fmt: skip
         raise DataNotFoundError(msg)
     sites = layer_for(district, "base_stations", settings)
-    result = calibrate(district, data, sites)
+    result = calibrate(district, data, sites, settings.norms)
     save_calibration(district.preset.slug, result, settings)
     print(f"{district.name}: 5G model {result.describe()}; later builds use it")
     return EXIT_OK
@@ -237,7 +256,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     loaded = _load(args)
     frame, report = import_inventory(
-        loaded, args.layer, Path(args.file), args.crs, args.lat_col, args.lon_col, args.gpkg_layer
+        loaded,
+        args.layer,
+        Path(args.file),
+        args.crs,
+        args.lat_col,
+        args.lon_col,
+        args.gpkg_layer,
+        settings.norms,
     )
     print(report.text())
     if args.rejected_out and len(report.rejected):
@@ -255,15 +281,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The one pipeline at the run's base resolution; gaps listed at ``--res``."""
     from twin.analysis.build import build
     from twin.analysis.engine import CoverageParams
-    from twin.grid import check_resolution
 
     settings = _settings(args)
-    resolution = check_resolution(args.res if args.res is not None else settings.h3_resolution)
+    shown = _display_res(args, settings)
     loaded = _load(args)
-    params = CoverageParams.from_settings(settings, resolution, args.elderly)
-    return build(loaded, settings, params, progress=_progress)
+    params = CoverageParams.from_settings(settings, None, args.elderly)
+    return build(loaded, settings, params, progress=_progress, gap_resolution=shown)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -272,9 +298,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     result = _build(args)
     out = Path(args.out) if args.out else Path("build") / result.district.preset.slug
-    for what, path in write(result, out).items():
+    for what, path in write(result, out, _display_res(args, _settings(args))).items():
         print(f"  {what:<14} {path}")
-    print(f"built {result.district.name} at H3 res {result.coverage.params.resolution} into {out}")
+    print(f"built {result.district.name} (measured at H3 res {result.base_resolution}) into {out}")
     return EXIT_OK
 
 
@@ -289,8 +315,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         from twin.sources.cache import atomic_write_bytes
 
         district = result.district
-        pdf = report_pdf(report, result.coverage.cells, district.boundary, district.metric_crs,
-                         _street_lines(district), result.layers)  # fmt: skip
+        shown = _display_res(args, _settings(args))
+        pdf = report_pdf(report, result.cells(shown or min(9, result.base_resolution)),
+                         district.boundary, district.metric_crs, _street_lines(district),
+                         result.layers, result.coverage.params.norms)  # fmt: skip
         atomic_write_bytes(Path(args.pdf), pdf)
         print(f"report of {district.name} → {args.pdf} ({len(pdf):,} bytes)", file=sys.stderr)
     if args.json:
@@ -306,20 +334,22 @@ def _street_lines(district):  # type: ignore[no-untyped-def]
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Write a static map (PNG) of one metric with legend, scale bar, north arrow, attribution."""
-    from twin.render.hexagons import METRICS
+    from twin.render.hexagons import metric_for
     from twin.render.static import map_png
     from twin.sources.cache import atomic_write_bytes
 
     result = _build(args)
-    metric = METRICS[args.metric]
-    if metric.column not in result.coverage.cells:
+    norms = result.coverage.params.norms
+    metric = metric_for(args.metric, norms)
+    cells = result.cells(_display_res(args, _settings(args)))
+    if metric.column not in cells:
         msg = f"the build has no {metric.column} column for the {args.metric} map."
         raise InvalidInputError(msg)
     district = result.district
-    png = map_png(result.coverage.cells, args.metric, district.boundary, district.metric_crs,
+    png = map_png(cells, args.metric, district.boundary, district.metric_crs,
                   _street_lines(district), result.layers.get(metric.sites_layer or ""), args.unserved_only,
                   f"{district.preset.label}: {metric.label}",
-                  " · ".join(dict.fromkeys(result.report["attribution"])))  # fmt: skip
+                  " · ".join(dict.fromkeys(result.report["attribution"])), norms)  # fmt: skip
     atomic_write_bytes(Path(args.output), png)
     print(f"{metric.label} of {district.name} → {args.output} ({len(png):,} bytes)")
     return EXIT_OK
@@ -373,7 +403,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.datum != "wgs84" and args.format != "geojson":
         raise InvalidInputError("GCJ-02 output is offered for GeoJSON only (for Amap); use wgs84.")
     result = _build(args)
-    frame = result.coverage.cells if args.layer == "hexagons" else result.layers[args.layer]
+    shown = _display_res(args, _settings(args))
+    frame = result.cells(shown) if args.layer == "hexagons" else result.layers[args.layer]
     meta = metadata(result.report["attribution"], result.report["parameters"] | {
         "district": result.district.preset.slug, "layer": args.layer, "datum": args.datum})  # fmt: skip
     data = export_bytes(frame, args.format, meta, args.layer, args.datum, args.metric,
@@ -384,7 +415,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--res", type=int, help="H3 resolution 7–10 (default 9, or TWIN_H3_RES)")
+    parser.add_argument("--res", type=int,
+                        help="H3 resolution 7–10 the hexagons, maps and gaps are shown at "
+                             "(aggregated from the base; default: the base)")  # fmt: skip
+    parser.add_argument("--base-res", type=int,
+                        help="H3 resolution 7–10 the district is measured at (default 10, or "
+                             "TWIN_H3_RES); every figure is the same at any --res")  # fmt: skip
     parser.add_argument(
         "--elderly",
         action="store_true",
@@ -427,13 +463,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_fetch)
     p = sub.add_parser("prepare", help="load and measure districts ahead of the viewer")
     p.add_argument("districts", nargs="*", help="districts (default: the five plan districts)")
-    p.add_argument("--res", type=int, help="H3 resolution 7–10 (default 9, or TWIN_H3_RES)")
+    p.add_argument("--base-res", type=int, help="H3 resolution 7–10 to measure at (default 10)")
     p.add_argument("--offline", action="store_true", help="never use the network")
     p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("batch", help="build many districts on Dask, with a city table")
     p.add_argument("districts", nargs="*", help="districts to build")
     p.add_argument("--all", action="store_true", help="all sixteen districts of Shanghai")
-    p.add_argument("--res", type=int, help="H3 resolution 7–10 (default 9, or TWIN_H3_RES)")
+    p.add_argument(
+        "--res", type=int, help="H3 resolution 7–10 of the written hexagons (default: the base)"
+    )
+    p.add_argument("--base-res", type=int, help="H3 resolution 7–10 to measure at (default 10)")
     p.add_argument("--scheduler", help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--workers", type=int, help="local worker processes (default: the cores, ≤ 4)")
     p.add_argument("--out", required=True, help="output folder: one folder per district")

@@ -6,7 +6,7 @@ its UTM zone as numpy arrays (each computed on first use) and classifies points 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import geopandas as gpd
@@ -17,7 +17,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from twin.model import District
-from twin.norms import PROJECT_ROOT
+from twin.norms import PROJECT_ROOT, Norms, packaged_norms
 
 OUTER_RING_FILE = PROJECT_ROOT / "data" / "outer_ring.geojson"
 STREET_POINT_SPACING_M = 25.0
@@ -25,9 +25,11 @@ STREET_POINT_SPACING_M = 25.0
 
 @dataclass
 class LayerContext:
-    """A district projected to its UTM zone for placement."""
+    """A district projected to its UTM zone for placement, with the run's norms (the service
+    radius of a site without its own follows them)."""
 
     district: District
+    norms: Norms = field(default_factory=packaged_norms)
 
     @cached_property
     def crs(self) -> CRS:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +21,7 @@ from twin.model import District
 from twin.settings import Settings
 from twin.sources.cache import atomic_write
 
-FORMAT = 1
+FORMAT = 2  # 2: base resolution 10, served_/unserved_ columns
 
 
 def coverage_key(
@@ -31,7 +30,8 @@ def coverage_key(
     """A key over every input of :func:`twin.analysis.engine.compute`."""
     digest = hashlib.sha256(f"coverage-v{FORMAT}".encode())
     digest.update(district_digest(district))
-    digest.update(json.dumps(asdict(params), sort_keys=True, default=str).encode())
+    digest.update(json.dumps(params.describe(), sort_keys=True, default=str).encode())
+    digest.update(repr(params.norms).encode())  # every norm's value, not just the file name
     for name in sorted(layers):
         digest.update(name.encode())
         digest.update(frame_digest(layers[name]))

@@ -26,6 +26,7 @@ TARGET_KEYS = {
     "taxi_charging_stations": "taxi charging stations",
     "charging_coverage": "EV charging coverage",
     "lockers_new": "new smart locker groups",
+    "lockers_coverage": "smart locker coverage",
     "life_circle_f15": "15-minute life circle (F15)",
     "iot_nodes": "IoT sensing nodes",
     "digital_homes": "digital homes",

@@ -24,15 +24,15 @@ from twin.datum import MIN_POINTS, NAMES, fit_datums
 from twin.layers import LAYER_COLUMNS, spec, validate_layer
 from twin.layers.contract import attribute_problems
 from twin.model import District
-from twin.norms import default_norms
+from twin.norms import Norms, packaged_norms
 from twin.sources.inventory import CHUNK_BYTES, read_csv_chunks, read_inventory
 
 DEFAULT_BAND = "n78"  # the shared China Telecom / China Unicom network: the commonest macro
 
 
-def attribute_defaults(layer: str) -> dict[str, object]:
+def attribute_defaults(layer: str, norms: Norms | None = None) -> dict[str, object]:
     """What a site of ``layer`` is assumed to be when the file does not say (from the norms)."""
-    fiveg = default_norms().fiveg
+    fiveg = (norms or packaged_norms()).fiveg
     band = fiveg.bands[DEFAULT_BAND]
     defaults: dict[str, dict[str, object]] = {
         "base_stations": {
@@ -128,18 +128,20 @@ def _references(district: District) -> tuple[np.ndarray, np.ndarray]:
     return (np.concatenate(lon), np.concatenate(lat)) if lon else (np.empty(0), np.empty(0))
 
 
-def expected_count(district: District, layer: str) -> tuple[int, str] | None:
+def expected_count(
+    district: District, layer: str, norms: Norms | None = None
+) -> tuple[int, str] | None:
     """How many sites a whole network of ``layer`` would hold here (5G: plan or citywide)."""
     if layer != "base_stations":
         return None
     from twin.layers.base_stations import BaseStationParams, site_count
 
-    return site_count(district, BaseStationParams())
+    return site_count(district, BaseStationParams.from_norms(norms or packaged_norms()))
 
 
 def validate_inventory(
     raw: pd.DataFrame, district: District, layer: str, crs: CrsName, file: str,
-    whole_file: bool = True,
+    whole_file: bool = True, norms: Norms | None = None,
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:  # fmt: skip
     """Split ``raw`` (from :func:`read_inventory`) into a layer frame and a rejection report.
 
@@ -228,7 +230,7 @@ def validate_inventory(
                                 "of row " + first_row.fillna(0).astype(int).astype(str)))  # fmt: skip
     accepted_mask = inside & ~duplicate
     accepted = frame.loc[accepted_mask]
-    whole = expected_count(district, layer)
+    whole = expected_count(district, layer, norms)
     if whole is not None and 0 < accepted_mask.sum() < 0.5 * whole[0]:
         report_warnings.append(
             f"{int(accepted_mask.sum())} sites against the {whole[0]:,} a whole network would "
@@ -236,7 +238,12 @@ def validate_inventory(
             "coverage will read low where its sites are missing"
         )
     layer_frame, filled = _to_layer(
-        accepted, wlon[accepted_mask], wlat[accepted_mask], layer, file, LayerContext(district)
+        accepted,
+        wlon[accepted_mask],
+        wlat[accepted_mask],
+        layer,
+        file,
+        LayerContext(district, norms or packaged_norms()),
     )
     report = ImportReport(
         file=file, layer=layer, crs=crs, rows=len(frame), accepted=len(layer_frame),
@@ -266,7 +273,7 @@ def _to_layer(
         ids = [f"{stem}-{r}" for r in accepted["row"]]
     attributes: dict[str, object] = {}
     filled: dict[str, object] = {}
-    defaults = attribute_defaults(layer)
+    defaults = attribute_defaults(layer, ctx.norms)
     for column in LAYER_COLUMNS[layer]:
         if column in accepted.columns:
             attributes[column] = accepted[column].to_numpy()
@@ -309,8 +316,10 @@ def import_inventory(
     lat_col: str | None = None,
     lon_col: str | None = None,
     gpkg_layer: str | None = None,
+    norms: Norms | None = None,
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:
-    """Read, convert and validate a real inventory for ``layer`` of ``district``.
+    """Read, convert and validate a real inventory for ``layer`` of ``district``; attributes
+    a file does not give and radius rules follow the run's ``norms``.
 
     CSVs over 16 MB are read and validated in chunks of 100,000 rows: memory follows the chunk
     and the accepted sites, not the file; the report keeps every count and the first
@@ -319,10 +328,10 @@ def import_inventory(
     path = Path(path)
     if path.suffix.lower() in (".csv", ".txt") and path.exists() and (
             path.stat().st_size > CHUNK_BYTES):  # fmt: skip
-        frame, report = _import_in_chunks(district, layer, path, crs, lat_col, lon_col)
+        frame, report = _import_in_chunks(district, layer, path, crs, lat_col, lon_col, norms)
     else:
         raw = read_inventory(path, lat_col, lon_col, gpkg_layer)
-        frame, report = validate_inventory(raw, district, layer, crs, path.name)
+        frame, report = validate_inventory(raw, district, layer, crs, path.name, norms=norms)
     if report.accepted == 0:
         msg = (
             f"{Path(path).name}: none of {report.rows} rows lies in {district.name} "
@@ -337,7 +346,7 @@ KEEP_REJECTED = 10_000
 
 def _import_in_chunks(
     district: District, layer: str, path: Path, crs: str, lat_col: str | None,
-    lon_col: str | None,
+    lon_col: str | None, norms: Norms | None = None,
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:  # fmt: skip
     frames: list[gpd.GeoDataFrame] = []
     kept: list[pd.DataFrame] = []
@@ -347,7 +356,8 @@ def _import_in_chunks(
     seen: set[tuple[float, float]] = set()
     report: ImportReport | None = None
     for chunk in read_csv_chunks(path, lat_col, lon_col):
-        frame, report = validate_inventory(chunk, district, layer, crs, path.name, whole_file=False)
+        frame, report = validate_inventory(chunk, district, layer, crs, path.name,
+                                           whole_file=False, norms=norms)  # fmt: skip
         crs = report.crs  # --crs auto decides on the first chunk, the rest follow
         rows += report.rows
         keys = list(zip(np.round(frame.geometry.x, DUPLICATE_DECIMALS),

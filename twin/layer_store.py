@@ -40,7 +40,7 @@ def generated_path(district: District, layer: str, settings: Settings) -> Path:
     """Where the generated ``layer`` of ``district`` is kept, keyed by every input."""
     digest = hashlib.sha256(district_digest(district))
     digest.update(layer.encode())
-    digest.update(repr(layers.spec(layer).params()).encode())  # the norms in force
+    digest.update(repr(layers.params_for(layer, settings.norms)).encode())  # the run's norms
     digest.update(GENERATOR_VERSION.encode())
     return (
         settings.cache_dir / "layers" / f"{district.preset.slug}-{layer}-{digest.hexdigest()[:20]}"
@@ -60,7 +60,7 @@ def layer_for(district: District, layer: str, settings: Settings) -> gpd.GeoData
         return validate_layer(frame, layer)
     except (OSError, ValueError, TwinError):
         pass  # missing or damaged: generate again
-    frame = layers.generate(layer, district)
+    frame = layers.generate(layer, district, norms=settings.norms)
     try:
         atomic_write(stored / "layer.parquet", frame.to_parquet)
         text = json.dumps(frame.attrs, ensure_ascii=False, default=float)

@@ -28,6 +28,7 @@ from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError
 from twin.crs import to_wgs84
 from twin.grid import cells_to_strings, hex_grid, index_points
 from twin.model import District
+from twin.norms import Norms
 from twin.settings import Settings
 from twin.sources.cache import atomic_write
 from twin.sources.inventory import LAT_NAMES, LON_NAMES
@@ -309,8 +310,11 @@ def fit(
     )  # fmt: skip
 
 
-def calibrate(district: District, data: Measurements, sites: pd.DataFrame) -> Calibration:
-    """Fit the 5G model of ``district`` (its ``sites``) to the measured medians per hexagon."""
+def calibrate(
+    district: District, data: Measurements, sites: pd.DataFrame, norms: Norms | None = None
+) -> Calibration:
+    """Fit the 5G model of ``district`` (its ``sites``, the run's ``norms``) to the measured
+    medians per hexagon."""
     from dataclasses import replace
 
     from twin.analysis.radio import RadioParams, subscriber_view
@@ -323,8 +327,9 @@ def calibrate(district: District, data: Measurements, sites: pd.DataFrame) -> Ca
     from twin.grid import cell_centres
 
     lon, lat = cell_centres(cells["cell"].to_numpy(dtype=np.uint64))
-    ctx = LayerContext(district)
-    params = replace(RadioParams(), calibration_offset_db=0.0, calibration_slope_db_per_decade=0.0)
+    ctx = LayerContext(district) if norms is None else LayerContext(district, norms)
+    radio = RadioParams() if norms is None else RadioParams.from_norms(norms)
+    params = replace(radio, calibration_offset_db=0.0, calibration_slope_db_per_decade=0.0)
     view = subscriber_view(ctx.xy_of(lon, lat), ctx.xy(sites), sites, params)
     ok = np.isfinite(view.rsrp_dbm)
     return fit(cells["rsrp_median"].to_numpy()[ok], view.rsrp_dbm[ok], view.distance_m[ok],

@@ -305,7 +305,7 @@ def _load_demand(
 
 def district_from_sources(
     name: str,
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     osm_file: Path | None = None,
     boundary_file: Path | None = None,
@@ -319,7 +319,6 @@ def district_from_sources(
     then the data pack's OSM extracts when they overlap the district. A partial extract is clipped
     and its coverage reported as the study-area share; it never stands in for the whole district.
     """
-    settings = settings or Settings.from_env()
     preset = resolve(name)
     notes: list[str] = []
     progress(f"boundary: {preset.label}")

@@ -26,7 +26,6 @@ radius. :func:`nearest` (every origin to its nearest facility, one multi-source 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from twin.norms import Norms, default_norms
+from twin.norms import Norms, packaged_norms
 from twin.settings import usable_cores
 
 _ZERO = 1e-6  # csgraph treats explicit zeros as missing edges
@@ -56,7 +55,8 @@ class ReachRule:
 
     @classmethod
     def from_norms(cls, norms: Norms | None = None) -> ReachRule:
-        reach = (norms or default_norms()).reach
+        """The rule of a run's ``norms`` (the packaged ``data/norms.toml`` when None)."""
+        reach = (norms or packaged_norms()).reach
         return cls(max_snap_m=reach.max_snap_m, detour_factor=reach.detour_factor)
 
 
@@ -333,9 +333,12 @@ def nearest(
 
 
 def workers_for(
-    network: StreetNetwork | None, tasks: int, min_nodes: int = PARALLEL_MIN_NODES
+    network: StreetNetwork | None,
+    tasks: int,
+    min_nodes: int = PARALLEL_MIN_NODES,
+    limit: int | None = None,
 ) -> int:
-    """Processes for ``tasks`` walking measures: one per core (``TWIN_WORKERS`` caps it) on a
+    """Processes for ``tasks`` walking measures: one per core (``limit`` caps it) on a
     network of at least ``min_nodes`` where ``fork`` exists and this process may have children
     (not a daemon such as a Dask worker); otherwise 1 (in process)."""
     if network is None or network.n_nodes < min_nodes or tasks < 2:
@@ -344,9 +347,7 @@ def workers_for(
         return 1
     if multiprocessing.current_process().daemon:  # a Dask worker, say: it may not have children
         return 1
-    cap = os.environ.get("TWIN_WORKERS", "").strip()
-    limit = int(cap) if cap.isdigit() and int(cap) > 0 else usable_cores()
-    return max(1, min(limit, tasks))
+    return max(1, min(limit or usable_cores(), tasks))
 
 
 _SHARED: tuple | None = None  # (network, origins_xy, rule, origin) inherited by forked workers
@@ -364,6 +365,7 @@ def nearest_each(
     rule: ReachRule | None = None,
     origin: Snapped | None = None,
     min_nodes: int = PARALLEL_MIN_NODES,
+    workers: int | None = None,
 ) -> list[Distances]:
     """:func:`nearest` for each facility set (a category, a facility type), the same origins.
 
@@ -375,7 +377,7 @@ def nearest_each(
     rule = rule or ReachRule.from_norms()
     if network is not None and network.n_nodes and origin is None:
         origin = network.snap(origins_xy, rule.max_snap_m)
-    workers = workers_for(network, len(facility_sets), min_nodes)
+    workers = workers_for(network, len(facility_sets), min_nodes, workers)
     if workers == 1:
         return [nearest(network, origins_xy, f, rule, origin) for f in facility_sets]
     _ = network.components  # type: ignore[union-attr]  # computed once, before the fork

@@ -8,7 +8,6 @@ user copy; keys it leaves out keep the packaged defaults.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
@@ -239,7 +238,8 @@ def load_norms(path: Path | None = None) -> Norms:
     return norms_from_dict(doc, str(path or NORMS_FILE))
 
 
-def default_norms() -> Norms:
-    """The norms in force: ``TWIN_NORMS_FILE`` when set, else ``data/norms.toml``."""
-    chosen = os.environ.get("TWIN_NORMS_FILE")
-    return load_norms(Path(chosen).expanduser() if chosen else None)
+def packaged_norms() -> Norms:
+    """The packaged ``data/norms.toml``: the defaults of every params class. A run's own norms
+    (``TWIN_NORMS_FILE``, ``Settings(norms_file=...)``) travel in :class:`twin.settings.Settings`
+    and reach each step explicitly; nothing below the edge reads the environment."""
+    return load_norms(None)

@@ -34,7 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from twin._errors import InvalidInputError
 from twin.grid import index_points
-from twin.norms import ResidentNorms, default_norms
+from twin.norms import ResidentNorms, packaged_norms
 
 RASTER_METHOD = "raster pixel"
 BUILDING_METHOD = "building floor area"
@@ -166,7 +166,7 @@ def distribute_residents(
     townships: gpd.GeoDataFrame | None = None,
 ) -> Residents:
     """Residents per cell of ``grid`` from ``demand`` (see the module docstring)."""
-    norms = norms or default_norms().residents
+    norms = norms or packaged_norms().residents
     if len(demand) == 0:
         return Residents(np.zeros(len(grid), dtype=np.int64), 0.0, 0.0, "no demand data", 0)
     if "population" not in demand.columns:

@@ -1,6 +1,10 @@
-"""Runtime settings read from ``TWIN_*`` environment variables.
+"""The run configuration: resolved once at the edge, passed down explicitly.
 
-Settings are a frozen value passed to the functions that need them, never global state.
+The edges are the command line (:mod:`twin.cli`), the Python API (:mod:`twin.api`), the viewer
+(``app.py``, ``app_pages/``) and :meth:`Settings.from_env`, the one reader of ``TWIN_*``
+variables. Everything below receives a :class:`Settings` (or the :class:`~twin.norms.Norms` and
+params derived from it) as an argument; no module below the edge reads the environment or a
+global default (``tests/test_structure.py`` holds that).
 """
 
 from __future__ import annotations
@@ -45,25 +49,29 @@ class Settings:
             or None when there is none.
         cache_dir: where derived results are cached (created on first write).
         offline: never touch the network when True.
-        h3_resolution: default H3 resolution of the hexagon grid (7-10).
+        h3_resolution: the base H3 resolution districts are measured at (7-10, default 10);
+            every coarser view aggregates it.
         walk_speed_kmh: walking speed of the 15-minute analysis; None takes the norms' value.
         overpass_url: base URL of the Overpass API used for online downloads.
         norms_file: a TOML file overriding ``data/norms.toml`` (None: the packaged norms).
+        workers: processes for the walking measures on large street networks (None: one per
+            core; 1 keeps them in one process).
     """
 
     data_dir: Path | None = None
     cache_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "cache")
     offline: bool = False
-    h3_resolution: int = 9
+    h3_resolution: int = 10
     walk_speed_kmh: float | None = None
     overpass_url: str = DEFAULT_OVERPASS_URL
     norms_file: Path | None = None
+    workers: int | None = None
 
     def __post_init__(self) -> None:
         if self.walk_speed_kmh is None:
             object.__setattr__(self, "walk_speed_kmh", self.norms.walking.speed_kmh)
         if not 7 <= self.h3_resolution <= 10:
-            msg = f"H3 resolution {self.h3_resolution} is outside 7-10; choose 9 (~0.1 km²)."
+            msg = f"H3 resolution {self.h3_resolution} is outside 7-10; choose 10 (~0.015 km²)."
             raise InvalidInputError(msg)
         if not 0.5 <= float(self.walk_speed_kmh) <= 10:  # type: ignore[arg-type]
             msg = f"walking speed {self.walk_speed_kmh} km/h is implausible; use 3.6-4.5 km/h."
@@ -72,7 +80,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``TWIN_DATA_DIR``, ``TWIN_CACHE_DIR``, ``TWIN_OFFLINE``, ``TWIN_H3_RES``,
-        ``TWIN_WALK_SPEED_KMH``, ``TWIN_OVERPASS_URL`` and ``TWIN_NORMS_FILE``; unset ones keep
+        ``TWIN_WALK_SPEED_KMH``, ``TWIN_OVERPASS_URL``, ``TWIN_NORMS_FILE`` and ``TWIN_WORKERS``; unset ones keep
         their defaults."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
@@ -92,6 +100,13 @@ class Settings:
             kwargs["overpass_url"] = env["TWIN_OVERPASS_URL"].rstrip("/")
         if env.get("TWIN_NORMS_FILE"):
             kwargs["norms_file"] = Path(env["TWIN_NORMS_FILE"]).expanduser()
+        if "TWIN_WORKERS" in env:
+            workers = env["TWIN_WORKERS"].strip()
+            if not workers.isdigit() or int(workers) < 1:
+                msg = (f"TWIN_WORKERS={env['TWIN_WORKERS']!r} is not a positive whole number; "
+                       "set it to 1 (one process) or the number of cores, or unset it.")  # fmt: skip
+                raise InvalidInputError(msg)
+            kwargs["workers"] = int(workers)
         return cls(**kwargs)  # type: ignore[arg-type]
 
     @property

@@ -34,7 +34,7 @@ from twin.analysis import radio
 from twin.analysis.engine import DISTANCE_COLUMNS, CoverageParams
 from twin.context import LayerContext
 from twin.network import StreetNetwork, within_radius
-from twin.norms import default_norms
+from twin.norms import FiveGNorms
 
 SITING_LAYERS = layer_registry.LAYER_NAMES
 MAX_CANDIDATES = 6000
@@ -123,12 +123,11 @@ def exact_mclp(problem: Problem, k: int, time_limit_s: int = 60) -> ExactSolutio
     return ExactSolution(chosen, float(pulp.value(model.objective) or 0.0), proven)
 
 
-def radio_range_m(params: radio.RadioParams) -> float:
+def radio_range_m(params: radio.RadioParams, fiveg: FiveGNorms) -> float:
     """How far a standard macro (the n78 band of the norms, 25 m, pointed at the cell: no
     pattern loss) keeps the covered share at the norms' cell reliability: the median RSRP must
     clear the threshold by the shadowing margin ``σ · Φ⁻¹(reliability)``."""
     d = np.geomspace(10, 20_000, 4000)
-    fiveg = default_norms().fiveg
     band = fiveg.bands[STANDARD_BAND]
     rsrp = radio.link_rsrp_dbm(
         d, fiveg.macro_height_m, band.frequency_ghz, band.tx_power_dbm, band.bandwidth_mhz,
@@ -157,7 +156,7 @@ def build_problem(
         raise InvalidInputError(msg)
     weights = cells["residents"].to_numpy(dtype=float)
     if layer == "base_stations":
-        radius = np.full(len(cand_xy), radio_range_m(params.radio))
+        radius = np.full(len(cand_xy), radio_range_m(params.radio, params.norms.fiveg))
         a = within_radius(None, cand_xy, cells_xy, radius, replace(params.reach, detour_factor=1.0))
         served = cells["covered_5g"].to_numpy(dtype=bool)
     else:
@@ -206,7 +205,7 @@ def recommend(
         msg = f"the target share must be in (0, 1], not {target_share}."
         raise InvalidInputError(msg)
     params = params or CoverageParams()
-    ctx = LayerContext(district)
+    ctx = LayerContext(district, params.norms)
     if candidates is not None:
         cand_xy = ctx.xy(candidates)
         cand_kind = np.full(len(cand_xy), "user file", dtype=object)

@@ -185,7 +185,7 @@ def remembered_street_file(slug: str, settings: Settings) -> Path | None:
 
 def load_district(
     name: str,
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     cache: bool = True,
     refresh: bool = False,
@@ -207,7 +207,6 @@ def load_district(
     >>> hongkou.summary()["study_area_share"]  # doctest: +SKIP
     0.53
     """
-    settings = settings or Settings.from_env()
     slug = resolve(name).slug
     if osm_file is None:
         osm_file = remembered_street_file(slug, settings)

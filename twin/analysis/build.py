@@ -1,4 +1,13 @@
-"""One district from layers to hexagon metrics and the plan report, and its files on disk.
+"""The one pipeline: a district from layers to hexagon metrics and the plan report.
+
+Every face calls :func:`build`: ``twin build/report/map/prepare/batch``, the Python API
+(``twin.build``), every viewer page, and What-if (a scenario returns a whole :class:`Build` after
+each change). A build applies the run's :class:`~twin.settings.Settings` in full: its norms (layer
+params, the engine's rules, siting, legends), the saved calibration of the 5G model, measured
+signal and imported inventories. It measures the district once, at the base resolution
+(``Settings.h3_resolution``, res 10 by default); :meth:`Build.cells` aggregates any coarser view
+from it (:mod:`twin.analysis.served`), so a figure never depends on the resolution shown.
+
 
 ``twin build`` writes into ``--out`` (default ``build/<district>/``):
 
@@ -14,7 +23,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +34,7 @@ from twin._errors import InvalidInputError
 from twin.analysis.engine import LAYERS, Coverage, CoverageParams, compute
 from twin.analysis.report import plan_report
 from twin.layer_store import layer_for
-from twin.measurements import at_resolution, load_calibration, load_measurements
+from twin.measurements import Calibration, at_resolution, load_calibration, load_measurements
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.settings import Settings
@@ -33,10 +42,24 @@ from twin.settings import Settings
 
 @dataclass
 class Build:
+    """A measured district: its layers, base-resolution hexagon metrics and the plan report."""
+
     district: District
     layers: dict[str, gpd.GeoDataFrame]
     coverage: Coverage
     report: dict[str, Any]
+
+    @property
+    def base_resolution(self) -> int:
+        return self.coverage.base_resolution
+
+    def cells(self, resolution: int | None = None) -> gpd.GeoDataFrame:
+        """The hexagons at ``resolution`` (≤ the base; None: the base), aggregated up."""
+        return self.coverage.at(resolution)
+
+    def row(self, key: str) -> dict[str, Any] | None:
+        """The report row ``key`` (the one figure every face shows for that question)."""
+        return next((r for r in self.report["rows"] if r["key"] == key), None)
 
 
 def _noop(_: str) -> None:
@@ -49,10 +72,12 @@ def build(
     params: CoverageParams | None = None,
     layers: dict[str, gpd.GeoDataFrame] | None = None,
     progress: Callable[[str], None] = _noop,
+    gap_resolution: int | None = None,
 ) -> Build:
     """Layers (imported where saved, else generated), hexagon metrics and the report.
 
-    ``params`` default to :meth:`CoverageParams.from_settings` (norms, walking speed, resolution).
+    ``params`` default to :meth:`CoverageParams.from_settings` (norms, walking speed, base
+    resolution); the report lists its gaps as hexagons of ``gap_resolution`` (None: the base).
     """
     params = params or CoverageParams.from_settings(settings)
     calibration = load_calibration(district.preset.slug, settings)
@@ -69,10 +94,27 @@ def build(
     measured = at_resolution(stored, params.resolution) if stored is not None else None
     coverage = compute_cached(district, layers, params, settings, progress,
                               measured_signal=measured)  # fmt: skip
-    report = plan_report(district, coverage, layers)
-    report["parameters"] = _jsonable(asdict(params)) | {"norms": settings.norms.source}
-    report["calibration"] = calibration.describe() if calibration is not None else (
-        "the 5G model is not calibrated to measurements (twin measurements import, twin calibrate)")  # fmt: skip
+    return finish(district, layers, coverage, calibration_text(calibration), gap_resolution)
+
+
+def calibration_text(calibration: Calibration | None) -> str:
+    if calibration is None:
+        return ("the 5G model is not calibrated to measurements "
+                "(twin measurements import, twin calibrate)")  # fmt: skip
+    return calibration.describe()
+
+
+def finish(
+    district: District,
+    layers: dict[str, gpd.GeoDataFrame],
+    coverage: Coverage,
+    calibration: str,
+    gap_resolution: int | None = None,
+) -> Build:
+    """The build of measured ``coverage``: the report rows every face reads."""
+    report = plan_report(district, coverage, layers, gap_resolution)
+    report["parameters"] = coverage.params.describe()
+    report["calibration"] = calibration
     return Build(district, layers, coverage, report)
 
 
@@ -95,7 +137,8 @@ def compute_cached(
     if stored is not None:
         progress("coverage: from the store")
         return stored
-    coverage = compute(district, layers, params, progress, network, measured_signal=measured_signal)
+    coverage = compute(district, layers, params, progress, network, measured_signal=measured_signal,
+                       workers=settings.workers)  # fmt: skip
     try:
         save_coverage(slug, key, coverage, settings)
     except OSError as exc:  # a read-only cache never stops a build
@@ -103,17 +146,10 @@ def compute_cached(
     return coverage
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def write(result: Build, out_dir: Path) -> dict[str, Path]:
+def write(result: Build, out_dir: Path, resolution: int | None = None) -> dict[str, Path]:
     """Write the build's files as a unit: staged beside ``out_dir`` and renamed into place, so
-    the folder never mixes an old report with new layers; returns what was written."""
+    the folder never mixes an old report with new layers; returns what was written. The
+    hexagons are written at ``resolution`` (None: the base), aggregated from the base."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"the output {out_dir} is a file, not a folder; choose a folder with --out."
@@ -126,8 +162,8 @@ def write(result: Build, out_dir: Path) -> dict[str, Path]:
             (stage / "layers").mkdir(exist_ok=True)
             frame.to_parquet(stage / "layers" / f"{name}.parquet")
             names[name] = Path("layers") / f"{name}.parquet"
-        res = result.coverage.params.resolution
-        cells = result.coverage.cells.drop(columns=["cell"])
+        res = resolution or result.base_resolution
+        cells = result.cells(res).drop(columns=["cell"])
         cells.to_parquet(stage / f"hexagons_r{res}.parquet")
         names["hexagons"] = Path(f"hexagons_r{res}.parquet")
         text = json.dumps(result.report, ensure_ascii=False, indent=1, allow_nan=False)

@@ -37,7 +37,7 @@ minutes. Every default comes from ``data/norms.toml`` through :meth:`CoveragePar
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -46,16 +46,18 @@ from numpy.typing import NDArray
 
 from twin import layers as layer_registry
 from twin.analysis import life_circle, radio
+from twin.analysis.served import add_served, aggregate, district_share
 from twin.categories import CATEGORIES
 from twin.context import LayerContext
 from twin.grid import hex_grid, sample_points
 from twin.model import District
 from twin.network import ReachRule, Snapped, StreetNetwork, nearest, nearest_each, straight_line
-from twin.norms import Facility, Norms, default_norms
+from twin.norms import Facility, Norms, packaged_norms
 from twin.residents import distribute_residents
 from twin.settings import Settings
 
 LAYERS = layer_registry.LAYER_NAMES
+BASE_RESOLUTION = 10  # measured once at res 10 (≈ 0.015 km²); every coarser view aggregates it
 DEFAULT_WEIGHTS = (
     ("base_stations", 1.0),
     ("charging", 1.0),
@@ -66,10 +68,12 @@ DEFAULT_WEIGHTS = (
 
 @dataclass(frozen=True)
 class CoverageParams:
-    """Settings of the coverage engine; defaults from ``data/norms.toml``.
+    """Settings of the coverage engine. Built for a run by :meth:`from_settings` (the run's
+    norms); the bare defaults are the packaged ``data/norms.toml``, never the environment.
 
     Attributes:
-        resolution: H3 resolution (7–10).
+        resolution: the base H3 resolution the district is measured at (7–10, default 10);
+            coarser views aggregate it (:meth:`Coverage.at`).
         radio: the 5G model's settings.
         walk_speed_kmh: walking speed; ``elderly`` switches to ``elderly_speed_kmh``.
         life_circle_min: the life circle's limit in minutes.
@@ -77,19 +81,21 @@ class CoverageParams:
         weights: weights of the combined service index, by layer key.
     """
 
-    resolution: int = 9
+    resolution: int = BASE_RESOLUTION
     radio: radio.RadioParams = field(default_factory=radio.RadioParams)
-    walk_speed_kmh: float = field(default_factory=lambda: default_norms().walking.speed_kmh)
+    walk_speed_kmh: float = field(default_factory=lambda: packaged_norms().walking.speed_kmh)
     elderly: bool = False
     elderly_speed_kmh: float = field(
-        default_factory=lambda: default_norms().walking.elderly_speed_kmh
+        default_factory=lambda: packaged_norms().walking.elderly_speed_kmh
     )
-    life_circle_min: float = field(default_factory=lambda: default_norms().walking.life_circle_min)
-    reach: ReachRule = field(default_factory=ReachRule.from_norms)
+    life_circle_min: float = field(default_factory=lambda: packaged_norms().walking.life_circle_min)
+    reach: ReachRule = field(default_factory=lambda: ReachRule.from_norms(packaged_norms()))
     facilities: tuple[Facility, ...] = field(
-        default_factory=lambda: default_norms().walking.facilities
+        default_factory=lambda: packaged_norms().walking.facilities
     )
+    rings_min: tuple[float, ...] = field(default_factory=lambda: packaged_norms().walking.rings_min)
     weights: tuple[tuple[str, float], ...] = DEFAULT_WEIGHTS
+    norms: Norms = field(default_factory=packaged_norms, repr=False, compare=False)
 
     @classmethod
     def from_settings(
@@ -110,12 +116,19 @@ class CoverageParams:
             "life_circle_min": norms.walking.life_circle_min,
             "reach": ReachRule.from_norms(norms),
             "facilities": norms.walking.facilities,
+            "rings_min": norms.walking.rings_min,
+            "norms": norms,
         }
         return cls(**(values | overrides))  # type: ignore[arg-type]
 
     @property
     def speed_kmh(self) -> float:
         return self.elderly_speed_kmh if self.elderly else self.walk_speed_kmh
+
+    def describe(self) -> dict[str, object]:
+        """Every value as JSON-ready data (the norms by their file; the rest in full)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "norms"}
+        return _jsonable(asdict_shallow(values)) | {"norms": self.norms.source}
 
 
 @dataclass
@@ -132,6 +145,23 @@ class Coverage:
     def share(self, flag: str, by: str = "residents") -> float:
         """Share of residents (or of area with ``by='area_km2'``) where ``flag`` is true."""
         return covered_share(self.cells, flag, by)
+
+    @property
+    def base_resolution(self) -> int:
+        """The resolution the district was measured at; coarser views aggregate it."""
+        return self.params.resolution
+
+    def served_share(self, key: str) -> float:
+        """The district's served share of a question (:mod:`twin.analysis.served`)."""
+        return district_share(self.cells, key)
+
+    def at(self, resolution: int | None = None) -> gpd.GeoDataFrame:
+        """The hexagons seen at ``resolution`` (≤ the base): sums and served shares of the
+        base hexagons, never the rule re-applied (None: the base itself)."""
+        if resolution is None or resolution == self.base_resolution:
+            return self.cells
+        thresholds = {"base_stations": self.params.radio.cell_reliability}
+        return aggregate(self.cells, self.base_resolution, resolution, thresholds)
 
     def standard_figures(self) -> dict[str, object]:
         """The GB 50180 checklist's district figures (see :func:`life_circle.checklist`)."""
@@ -150,10 +180,31 @@ class Coverage:
         )  # fmt: skip
 
     def life_circle_figures(self) -> dict[str, float]:
+        """Mean walk, F15 and Gini; F15 is the life-circle question's served share (one code
+        path with the report row and the map)."""
         times = self.cells[[f"t_{c}" for c in self.measured_categories]].to_numpy(dtype=float)
-        return life_circle.district_figures(
+        figures = life_circle.district_figures(
             times, self.cells["residents"].to_numpy(dtype=float), self.params.life_circle_min
         )
+        if self.measured_categories and "served_life_circle" in self.cells:
+            figures["f15"] = self.served_share("life_circle")
+        return figures
+
+
+def asdict_shallow(values: dict[str, object]) -> dict[str, object]:
+    """Dataclass values (a :class:`RadioParams`, a :class:`ReachRule`) as dicts, one level."""
+    return {k: asdict(v) if is_dataclass(v) and not isinstance(v, type) else v
+            for k, v in values.items()}  # fmt: skip
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(asdict(value))
+    return value
 
 
 def covered_share(cells: gpd.GeoDataFrame, flag: str, by: str = "residents") -> float:
@@ -317,19 +368,21 @@ def compute(
     network: StreetNetwork | None = None,
     townships: gpd.GeoDataFrame | None = None,
     measured_signal: pd.DataFrame | None = None,
+    workers: int | None = None,
 ) -> Coverage:
     """Hexagon metrics for ``district`` from its ``layers`` (any subset of :data:`LAYERS`).
 
     ``network`` reuses a CSR street network already built for the district; ``townships``
-    (polygons with a census ``population``) rescales residents township by township.
+    (polygons with a census ``population``) rescales residents township by township;
+    ``workers`` caps the processes of the walking measures (None: one per core).
     """
     params = params or CoverageParams()
-    ctx = LayerContext(district)
+    ctx = LayerContext(district, params.norms)
     progress(f"laying H3 resolution {params.resolution} hexagons")
     cells = hex_grid(district.boundary, params.resolution, district.metric_crs, district.study_area)
     residents = distribute_residents(cells, district.demand, district.boundary,
                                      district.metric_crs, params.resolution,
-                                     townships=townships)  # fmt: skip
+                                     params.norms.residents, townships)  # fmt: skip
     cells["residents"] = residents.counts
     cells["residents_per_km2"] = np.round(
         residents.counts / np.maximum(cells["area_km2"].to_numpy(), 1e-9), 0
@@ -365,7 +418,7 @@ def compute(
     any_estimated = np.zeros(len(cells), dtype=bool)
     # one multi-source Dijkstra per category, over the cores on a large network
     per_category = nearest_each(network, origins, [ctx.pois_xy({c}) for c in measured],
-                                params.reach, cells_snap)  # fmt: skip
+                                params.reach, cells_snap, workers=workers)  # fmt: skip
     for j, found in enumerate(per_category):
         times[:, j] = life_circle.minutes(found.metres, params.speed_kmh)
         any_estimated |= found.estimated
@@ -373,7 +426,7 @@ def compute(
         column = times[:, measured.index(category)] if category in measured else np.nan
         cells[f"t_{category}"] = np.round(column, 2)
     limit = params.life_circle_min
-    for ring in default_norms().walking.rings_min:
+    for ring in params.rings_min:
         cells[f"lc_{ring:g}"] = life_circle.counts_within(times, ring)
     cells["lc_mean_min"] = np.round(times.mean(axis=1), 2) if measured else np.nan
     cells["lc_served"] = (times <= limit).all(axis=1) if measured else False
@@ -381,10 +434,11 @@ def compute(
     cells["lc_estimated"] = any_estimated
     cells["score_life_circle"] = (times <= limit).mean(axis=1) if measured else np.zeros(len(cells))
     facilities = standard_checklist(cells, district, origins, network, ctx, params, progress,
-                                    cells_snap)  # fmt: skip
+                                    cells_snap, workers)  # fmt: skip
     if measured_signal is not None and "rsrp_dbm" in cells:
         add_measured_signal(cells, measured_signal)
     service_index(cells, params.weights)
+    add_served(cells)
     return Coverage(cells, params, measured, residents.unassigned, residents.describe(),
                     facilities)  # fmt: skip
 
@@ -410,6 +464,7 @@ def standard_checklist(
     params: CoverageParams,
     progress: Callable[[str], None] = _noop,
     cells_snap: Snapped | None = None,
+    workers: int | None = None,
 ) -> list[str]:
     """The GB 50180 checklist per cell: each facility type within its own walking distance.
 
@@ -426,7 +481,7 @@ def standard_checklist(
     estimated = np.zeros(len(cells), dtype=bool)
     per_type = nearest_each(network, origins,
                             [ctx.xy(district.pois[kinds == f.key]) for f in measured],
-                            params.reach, cells_snap)  # fmt: skip
+                            params.reach, cells_snap, workers=workers)  # fmt: skip
     for j, (facility, found) in enumerate(zip(measured, per_type, strict=True)):
         within[:, j] = found.metres <= facility.distance_m * scale
         cells[f"gb_{facility.key}_m"] = np.round(found.metres, 1)

@@ -9,7 +9,7 @@ from twin.analysis.life_circle import minutes
 from twin.context import LayerContext
 from twin.model import District
 from twin.network import ReachRule, StreetNetwork, from_origin
-from twin.norms import default_norms
+from twin.norms import Norms, packaged_norms
 
 
 def reachable_pois(
@@ -20,13 +20,15 @@ def reachable_pois(
     speed_kmh: float | None = None,
     limit_min: float | None = None,
     rule: ReachRule | None = None,
+    norms: Norms | None = None,
 ) -> pd.DataFrame:
     """POIs within ``limit_min`` of (lon, lat) under the reach rule of :mod:`twin.network`:
-    name, category, minutes, ring, estimated. Defaults come from the norms."""
-    walking = default_norms().walking
+    name, category, minutes, ring, estimated. Defaults come from the run's ``norms``."""
+    norms = norms or packaged_norms()
+    walking = norms.walking
     speed_kmh = speed_kmh or walking.speed_kmh
     limit_min = walking.life_circle_min if limit_min is None else limit_min
-    ctx = LayerContext(district)
+    ctx = LayerContext(district, norms)
     pois = district.pois
     limit_m = limit_min * speed_kmh * 1000 / 60
     found = from_origin(network, ctx.xy_of(np.array([lon]), np.array([lat])), ctx.xy(pois),

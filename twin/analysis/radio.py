@@ -47,7 +47,7 @@ from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
 from twin._errors import InvalidInputError
-from twin.norms import FiveGNorms, Norms, default_norms
+from twin.norms import FiveGNorms, Norms, packaged_norms
 
 QUALITY_CLASSES = ("excellent", "good", "fair", "poor", "very poor")
 LOS_MODELS = ("nlos", "los", "expected")
@@ -55,7 +55,7 @@ PENETRATIONS = ("outdoor", "in_car", "indoor_low", "indoor_high")
 
 
 def _n() -> FiveGNorms:
-    return default_norms().fiveg
+    return packaged_norms().fiveg
 
 
 def _m(name: str):  # type: ignore[no-untyped-def]

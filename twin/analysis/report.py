@@ -23,16 +23,18 @@ import numpy as np
 
 from twin.analysis.engine import Coverage, covered_share
 from twin.analysis.places import PlaceNamer
+from twin.analysis.served import QUESTIONS
 from twin.districts import TARGET_KEYS
 from twin.model import District
 
-GAP_FLAGS = {  # layer key: (covered flag, metric column, unit)
+GAP_FLAGS = {  # question key: (covered flag, metric column, unit)
     "base_stations": ("covered_5g", "rsrp_dbm", "dBm"),
     "charging": ("covered_charging", "charging_m", "m"),
     "lockers": ("covered_lockers", "locker_m", "m"),
     "life_circle": ("lc_served", "lc_mean_min", "min"),
 }
 COVERED_FLAG = {key: flag for key, (flag, _, _) in GAP_FLAGS.items()}
+ROW_OF_QUESTION = {key: q.report_key for key, q in QUESTIONS.items()}
 
 
 ESTIMATED_MAJORITY = 0.5  # above this share of residents on straight-line estimates: "estimated"
@@ -96,11 +98,13 @@ def layer_source(frame: gpd.GeoDataFrame | None) -> str:
     if frame is None or not len(frame):
         return "missing"
     sources = sorted(set(frame["source"].astype(str)))
-    return "generated" if sources == ["generated"] else "imported: " + ", ".join(sources)
+    if set(sources) <= {"generated", "what-if"}:  # sites a scenario added are not measured
+        return "generated" if sources == ["generated"] else "generated + what-if"
+    return "imported: " + ", ".join(sources)
 
 
 def _basis(source: str, estimated_share: float = 0.0) -> str:
-    if source == "generated":
+    if source.startswith("generated"):
         return "calibrated"
     return "estimated" if estimated_share > ESTIMATED_MAJORITY else "measured"
 
@@ -147,7 +151,7 @@ def measured_values(coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]) -> 
         values["base_stations_5g"] = Measure(float(len(sites)), "sites", src, "", _basis(src))
         f = fiveg_figures(coverage)
         values["coverage_5g"] = Measure(
-            f["covered_share_area"], "share of area", src,
+            coverage.served_share("base_stations"), "share of area", src,
             f"{f['covered_share_residents']:.1%} of residents outdoors, "
             f"{f['deep_share_residents']:.1%} indoors (deep coverage); median RSRP "
             f"{f['median_rsrp_dbm']:.0f} dBm, SINR {f['median_sinr_db']:.1f} dB; "
@@ -161,7 +165,7 @@ def measured_values(coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]) -> 
         src = layer_source(charging)
         est = estimated_share(cells, "charging_estimated")
         values["charging_coverage"] = Measure(
-            coverage.share("covered_charging"), "share of residents", src,
+            coverage.served_share("charging"), "share of residents", src,
             f"{coverage.share('covered_charging', 'area_km2'):.1%} of area within a station's "
             f"service radius along the streets; {est:.0%} of residents on straight-line estimates",
             _basis(src, est), est,
@@ -179,15 +183,18 @@ def measured_values(coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]) -> 
         new = float((lockers["status"].astype(str) == "new").sum()) if "status" in lockers else None
         est = estimated_share(cells, "lockers_estimated")
         values["lockers_new"] = Measure(
-            new, "locker groups", src,
-            f"{coverage.share('covered_lockers'):.1%} of residents within a group's service "
-            f"radius along the streets; {est:.0%} on straight-line estimates",
-            _basis(src), est,
+            new, "locker groups", src, "locker groups with status 'new'", _basis(src), est,
+        )  # fmt: skip
+        values["lockers_coverage"] = Measure(
+            coverage.served_share("lockers"), "share of residents", src,
+            f"{coverage.share('covered_lockers', 'area_km2'):.1%} of area within a group's "
+            f"service radius along the streets; {est:.0%} of residents on straight-line estimates",
+            _basis(src, est), est,
         )  # fmt: skip
     figures = coverage.life_circle_figures()
     est = estimated_share(cells, "lc_estimated")
     values["life_circle_f15"] = Measure(
-        figures["f15"], "share of residents", "POIs",
+        coverage.served_share("life_circle"), "share of residents", "POIs",
         f"mean {figures['mean_time_min']:.1f} min, Gini {figures['gini']:.2f}; categories "
         f"measured: {', '.join(coverage.measured_categories) or 'none'}; {est:.0%} of residents "
         "on straight-line estimates",
@@ -197,21 +204,27 @@ def measured_values(coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]) -> 
 
 
 def worst_gaps(
-    coverage: Coverage, top: int = 10, namer: PlaceNamer | None = None
+    coverage: Coverage,
+    top: int = 10,
+    namer: PlaceNamer | None = None,
+    resolution: int | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Per layer, the unserved cells with the most residents, named by the nearest street/POI."""
-    cells = coverage.cells
+    """Per question, the hexagons at ``resolution`` (None: the base) with the most residents
+    not served, named by the nearest street or POI. ``unserved`` counts the residents not served
+    (a coarse hexagon sums its children's); ``value`` is the residents' mean of the metric."""
+    cells = coverage.at(resolution)
     gaps: dict[str, list[dict[str, Any]]] = {}
-    for key, (flag, metric, unit) in GAP_FLAGS.items():
-        if flag not in cells:
+    for key, (_, metric, unit) in GAP_FLAGS.items():
+        column = QUESTIONS[key].unserved
+        if column not in cells:
             continue
-        unserved = cells[~cells[flag].astype(bool) & (cells["residents"] > 0)]
-        worst = unserved.nlargest(top, "residents")
+        unserved = cells[cells[column].to_numpy(dtype=float) >= 0.5]
+        worst = unserved.sort_values([column, "h3"], ascending=[False, True]).head(top)
         gaps[key] = [
-            {"h3": h, "residents": int(r), "value": _plain(float(v)), "unit": unit,
-             "lon": round(float(x), 6), "lat": round(float(y), 6)}
-            for h, r, v, x, y in zip(worst["h3"], worst["residents"], worst[metric], worst["lon"],
-                                     worst["lat"], strict=True)
+            {"h3": h, "residents": int(r), "unserved": round(float(u)), "value": _plain(float(v)),
+             "unit": unit, "lon": round(float(x), 6), "lat": round(float(y), 6)}
+            for h, r, u, v, x, y in zip(worst["h3"], worst["residents"], worst[column],
+                                        worst[metric], worst["lon"], worst["lat"], strict=True)
         ]  # fmt: skip
         if namer is not None and gaps[key]:
             for gap, name in zip(gaps[key], namer.near(worst["lon"].to_numpy(),
@@ -221,9 +234,13 @@ def worst_gaps(
 
 
 def plan_report(
-    district: District, coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]
+    district: District,
+    coverage: Coverage,
+    layers: dict[str, gpd.GeoDataFrame],
+    gap_resolution: int | None = None,
 ) -> dict[str, Any]:
-    """The report as a JSON-ready dict."""
+    """The report as a JSON-ready dict: every figure from the base hexagons (the same at every
+    resolution); the gaps listed as hexagons of ``gap_resolution`` (None: the base)."""
     measured = measured_values(coverage, layers)
     rows: list[Row] = []
     seen: set[str] = set()
@@ -252,6 +269,8 @@ def plan_report(
         "name": district.name,
         "plan": district.preset.plan or "no plan targets",
         "resolution": coverage.params.resolution,
+        "base_resolution": coverage.base_resolution,
+        "gap_resolution": gap_resolution or coverage.base_resolution,
         "cells": len(cells),
         "area_km2": round(district.area_km2, 3),
         "residents": int(cells["residents"].sum()),
@@ -267,7 +286,7 @@ def plan_report(
         "fiveg": {k: _plain(v) for k, v in fiveg_figures(coverage).items()}
         if "p_covered_5g" in cells
         else None,
-        "gaps": worst_gaps(coverage, namer=PlaceNamer(district)),
+        "gaps": worst_gaps(coverage, namer=PlaceNamer(district), resolution=gap_resolution),
         "notes": list(district.notes),
         "attribution": [s.attribution for s in district.sources],
     }
@@ -288,6 +307,19 @@ def _jsonable_standard(coverage: Coverage) -> dict[str, Any]:
     }
 
 
+def share_text(row: dict[str, Any] | None, name: str) -> str:
+    """A report row's share as every face words it, e.g. ``5G 84.0 % of area``."""
+    if row is None or row.get("measured") is None:
+        return f"{name}: not measured"
+    unit = str(row["unit"]).removeprefix("share of ")
+    return f"{name} {100 * row['measured']:.1f} % of {unit}"
+
+
+def row_of(report: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The report row ``key`` (None when the report has none)."""
+    return next((r for r in report["rows"] if r["key"] == key), None)
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The report as aligned text for the terminal."""
 
@@ -301,7 +333,7 @@ def format_report(report: dict[str, Any]) -> str:
 
     lines = [
         f"{report['name']} — {report['plan']}",
-        f"H3 res {report['resolution']}: {report['cells']} cells, {report['area_km2']} km², "
+        f"measured at H3 res {report['base_resolution']}: {report['cells']:,} cells, {report['area_km2']} km², "
         f"{report['residents']:,.0f} residents; street study area {report['study_area_share']:.0%}",
         "",
         f"{'target':34} {'measured':>16} {'plan':>16}  status",
@@ -343,6 +375,7 @@ def format_report(report: dict[str, Any]) -> str:
         if cells:
             worst = cells[0]
             near = f" near {worst['near']}" if worst.get("near") else ""
-            lines.append(f"worst {key} gap{near}: {worst['h3']} ({worst['residents']:,.0f} "
-                         f"residents, {worst['value']} {worst['unit']})")  # fmt: skip
+            lines.append(f"worst {key} gap{near}: {worst['h3']} ({worst['unserved']:,.0f} of "
+                         f"{worst['residents']:,.0f} residents unserved, {worst['value']} "
+                         f"{worst['unit']})")  # fmt: skip
     return "\n".join(lines)

@@ -15,7 +15,7 @@ The scenario holds no UI state; the viewer's What-if page only draws it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -26,17 +26,17 @@ from scipy.spatial import cKDTree
 
 from twin import layers as layer_registry
 from twin._errors import InvalidInputError
+from twin.analysis.build import Build, finish
 from twin.analysis.engine import (
     DISTANCE_COLUMNS,
     Coverage,
     CoverageParams,
-    covered_share,
     service_index,
     walk_service,
     write_distance,
     write_fiveg,
 )
-from twin.analysis.report import COVERED_FLAG, plan_report
+from twin.analysis.served import add_served, district_share
 from twin.context import LayerContext
 from twin.model import District
 from twin.network import StreetNetwork, straight_line
@@ -118,9 +118,20 @@ def update(
             near = np.asarray(
                 cKDTree(moved).query(cells_xy, distance_upper_bound=reach)[0] < np.inf
             )
+        # the model weighs each point's k nearest sites: a changed site within a cell's k-th
+        # neighbour distance (plus the cell's own size) can change its best server too
+        before_xy = np.vstack([after_xy, change.removed_xy]) if len(change.removed_xy) else after_xy
+        if len(moved) and len(before_xy):
+            networks = max(1, after["operator"].nunique()) if "operator" in after else 1
+            k = min(params.radio.neighbours * networks, len(before_xy))  # each network its own k
+            kth = np.asarray(cKDTree(before_xy).query(cells_xy, k=k)[0]).reshape(len(out), k)[:, -1]
+            margin = 2.0 * np.sqrt(out["area_km2"].to_numpy(dtype=float).max() * 1e6)
+            to_change = np.asarray(cKDTree(moved).query(cells_xy)[0])
+            near |= to_change <= kth + margin
         hit = np.flatnonzero(near | served)
         write_fiveg(out, hit, ctx, after, params)
         service_index(out, params.weights)
+        add_served(out)
         return out, len(hit)
     column, *_, ratio = DISTANCE_COLUMNS[layer]
     hit = np.flatnonzero(affected_by_walk(
@@ -134,6 +145,7 @@ def update(
                 straight_line(cells_xy[hit], after_xy), 1
             )
     service_index(out, params.weights)
+    add_served(out)
     return out, len(hit)
 
 
@@ -154,8 +166,9 @@ class Scenario:
     cells: gpd.GeoDataFrame
     log: list[str] = field(default_factory=list)
     added: int = 0
+    calibration: str = ""
     _rows: tuple[int, pd.DataFrame] | None = field(default=None, repr=False)
-    _before_report: dict[str, Any] | None = field(default=None, repr=False)
+    _before: Build | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -165,8 +178,10 @@ class Scenario:
         coverage: Coverage,
         layer: str,
         network: StreetNetwork | None = None,
+        calibration: str = "",
     ) -> Scenario:
-        """A scenario on ``layer`` starting from ``coverage`` of ``district`` with ``layers``."""
+        """A scenario on ``layer`` starting from ``coverage`` of ``district`` with ``layers``
+        (``calibration``: the build's description of its 5G calibration, kept in reports)."""
         layer_registry.spec(layer)
         if layer not in layers:
             msg = f"the build has no {layer} layer; build it with that layer first."
@@ -174,11 +189,17 @@ class Scenario:
         if network is None and district.has_streets:
             network = district.streets.network
         return cls(district, layer, dict(layers), coverage, network, layers[layer].copy(),
-                   coverage.cells.copy())  # fmt: skip
+                   coverage.cells.copy(), calibration=calibration)  # fmt: skip
+
+    @classmethod
+    def of(cls, result: Build, layer: str, network: StreetNetwork | None = None) -> Scenario:
+        """A scenario on ``layer`` of a whole build."""
+        return cls.start(result.district, result.layers, result.coverage, layer, network,
+                         result.report.get("calibration", ""))  # fmt: skip
 
     @property
     def ctx(self) -> LayerContext:
-        return LayerContext(self.district)
+        return LayerContext(self.district, self.params.norms)
 
     @property
     def params(self) -> CoverageParams:
@@ -187,7 +208,7 @@ class Scenario:
     def apply(self, new_frame: gpd.GeoDataFrame, what: str) -> int:
         """Replace the layer by ``new_frame``, update the touched cells; returns how many."""
         start = time.perf_counter()
-        ctx = LayerContext(self.district)
+        ctx = self.ctx
         cells_xy = ctx.xy_of(self.cells["lon"].to_numpy(), self.cells["lat"].to_numpy())
         change = diff_layers(self.layer, ctx, self.frame, new_frame)
         self.cells, touched = update(self.cells, cells_xy, self.layer, new_frame, ctx, change,
@@ -275,14 +296,26 @@ class Scenario:
                           f"accepted {len(sites)} recommended sites")  # fmt: skip
 
     def share_before(self) -> float:
-        return covered_share(self.before.cells, COVERED_FLAG[self.layer])
+        """The layer's district figure before (the report row's value)."""
+        return district_share(self.before.cells, self.layer)
 
     def share_after(self) -> float:
-        return covered_share(self.cells, COVERED_FLAG[self.layer])
+        """The layer's district figure after the changes so far."""
+        return district_share(self.cells, self.layer)
 
     def coverage_after(self) -> Coverage:
-        return Coverage(self.cells, self.params, self.before.measured_categories,
-                        self.before.unassigned_population)  # fmt: skip
+        """The whole coverage after the changes (nothing of the build before is dropped)."""
+        return replace(self.before, cells=self.cells)
+
+    def build_before(self) -> Build:
+        """The build the scenario started from (reported once)."""
+        if self._before is None:
+            self._before = finish(self.district, self.layers, self.before, self.calibration)
+        return self._before
+
+    def build_after(self) -> Build:
+        """A whole build after the changes: the same report, rows and views as any build."""
+        return finish(self.district, self.layers_after(), self.coverage_after(), self.calibration)
 
     def layers_after(self) -> dict[str, gpd.GeoDataFrame]:
         return self.layers | {self.layer: self.frame}
@@ -291,10 +324,8 @@ class Scenario:
         """Plan report rows before and after, side by side (computed once per change)."""
         if self._rows is not None and self._rows[0] == len(self.log):
             return self._rows[1]
-        if self._before_report is None:  # the state before never changes: report it once
-            self._before_report = plan_report(self.district, self.before, self.layers)
-        before = self._before_report
-        after = plan_report(self.district, self.coverage_after(), self.layers_after())
+        before = self.build_before().report
+        after = self.build_after().report
         after_rows = {r["key"]: r for r in after["rows"]}
         rows = pd.DataFrame([
             {"target": r["label"], "before": r["measured"], "after": after_rows[k]["measured"],

@@ -1,7 +1,9 @@
 """Hexagon maps where the rule is the colour break: classed, colour-blind-safe, with legends.
 
 Every layer's map answers "served or not": the service rule's threshold is a class break, so a
-hexagon that breaks the rule can never look served. Diverging palettes (ColorBrewer RdYlBu,
+hexagon that breaks the rule can never look served. Breaks, labels and rules come from the run's
+norms (:func:`metrics_for`), and a rule map shows the share of a hexagon served: at the base
+resolution and at any coarser one alike, never the rule re-applied to a large hexagon. Diverging palettes (ColorBrewer RdYlBu,
 colour-blind safe) split at the rule: blues served, oranges and reds not. Residents and the
 service index are sequential (YlGnBu): more people is not "better". Hexagons mostly outside the
 district fade with their inside share. Pure functions (no streamlit). A hexagon travels as its
@@ -20,6 +22,7 @@ from numpy.typing import NDArray
 
 from twin._errors import InvalidInputError
 from twin.keys import MAP_METRICS
+from twin.norms import Norms, packaged_norms
 
 # ColorBrewer RdYlBu (diverging) and YlGnBu (sequential): colour-blind safe
 RED, ORANGE, PALE, LIGHT_BLUE, BLUE = (
@@ -97,63 +100,96 @@ WORSE_TO_BETTER_4 = (RED, ORANGE, LIGHT_BLUE, BLUE)  # the rule sits between ora
 BETTER_TO_WORSE_4 = (BLUE, LIGHT_BLUE, ORANGE, RED)
 
 
-METRICS: dict[str, Metric] = {
-    "base_stations": Metric(
-        "base_stations", "p_covered_5g", "5G: locations covered (RSRP ≥ −105 dBm)", "share of the hexagon's locations",
-        (0.5, 0.9, 0.99), WORSE_TO_BETTER_4, ("< 50 %", "50–90 %", "90–99 % (covered)", "≥ 99 % (covered)"),
-        "covered when ≥ 90 % of locations reach −105 dBm (shadowing included)", "covered_5g", 2, sites_layer="base_stations"
-    ),
-    "rsrp": Metric(
-        "rsrp", "rsrp_dbm", "5G RSRP (median of the hexagon)", "dBm", (-115, -105, -95, -85),
-        (RED, ORANGE, LIGHT_BLUE, BLUE, DARK_BLUE), ("< −115 very poor", "−115…−105 poor", "−105…−95 fair", "−95…−85 good", "≥ −85 excellent"),
-        "China Mobile's classes; the threshold is −105 dBm", "covered_5g", sites_layer="base_stations"
-    ),
-    "sinr": Metric(
-        "sinr", "sinr_db", "5G SINR (median of the hexagon)", "dB", (0, 5, 13, 20),
-        (RED, ORANGE, PALE, LIGHT_BLUE, BLUE), ("< 0 dB", "0–5 dB", "5–13 dB", "13–20 dB", "≥ 20 dB"),
-        "below 0 dB the serving signal is weaker than the interference", None, 1, sites_layer="base_stations"
-    ),
-    "charging": Metric(
-        "charging", "charging_reach_ratio", "Charging: walk to the best station / its radius", "× the station's service radius",
-        (0.5, 1.0, 1.5), BETTER_TO_WORSE_4, ("≤ 0.5 × (served)", "0.5–1 × (served)", "1–1.5 × (not served)", "> 1.5 × (not served)"),
-        "served within the station's radius: 900 m inside the Outer Ring, 1,500 m outside", "covered_charging", 2, False, sites_layer="charging"
-    ),
-    "lockers": Metric(
-        "lockers", "locker_reach_ratio", "Lockers: walk to the best group / its radius", "× the group's 300 m radius",
-        (0.5, 1.0, 1.5), BETTER_TO_WORSE_4, ("≤ 150 m (served)", "150–300 m (served)", "300–450 m (not served)", "> 450 m (not served)"),
-        "served within a group's 300 m walk", "covered_lockers", 2, False, sites_layer="lockers"
-    ),
-    "residual": Metric(
-        "residual", "residual_rsrp_db", "5G: measured − modelled RSRP", "dB", (-10, -3, 3, 10),
-        (RED, ORANGE, PALE, LIGHT_BLUE, BLUE),
-        ("model ≥ 10 dB too optimistic", "3–10 dB optimistic", "within ±3 dB", "3–10 dB pessimistic",
-         "≥ 10 dB pessimistic"), "measured drive tests / MDT against the model (twin calibrate)", None, 1, sites_layer="base_stations"
-    ),
-    "life_circle": Metric(
-        "life_circle", "lc_missing", "15-minute life circle: categories beyond 15 min", "categories",
-        (0.5, 1.5, 2.5), (BLUE, ORANGE, RED, DARK_RED), ("all within 15 min", "1 beyond", "2 beyond", "3 or more beyond"),
-        "served when every measured category is within 15 minutes' walk", "lc_served", 0, False,
-    ),
-    "standard": Metric(
-        "standard", "gb_missing_count", "GB 50180: facilities missing at their level", "facility types",
-        (0.5, 1.5, 2.5, 4.5), (BLUE, PALE, ORANGE, RED, DARK_RED),
-        ("all met", "1 missing", "2 missing", "3–4 missing", "5 or more missing"),
-        "each facility within its own distance (300 / 500 / 1,000 m)", "gb_all_met", 0, False,
-    ),
-    "life_circle_time": Metric(
-        "life_circle_time", "lc_mean_min", "Mean walk to daily needs", "min", (5, 10, 15, 20),
-        (DARK_BLUE, BLUE, LIGHT_BLUE, ORANGE, RED),
-        ("< 5", "5–10", "10–15", "15–20", "≥ 20"), "the 15-minute rule", None, 1, False,
-    ),
-    "service_index": Metric(
-        "service_index", "service_index", "Combined service index", "0–100", (20, 40, 60, 80),
-        SEQUENTIAL[1:], ("< 20", "20–40", "40–60", "60–80", "≥ 80"), "", None,
-    ),
-    "residents": Metric(
-        "residents", "residents_per_km2", "Residents", "residents per km²", (5_000, 15_000, 30_000, 50_000, 70_000),
-        SEQUENTIAL, ("< 5 k", "5–15 k", "15–30 k", "30–50 k", "50–70 k", "≥ 70 k"), "", None,
-    ),
-}  # fmt: skip
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f} %"
+
+
+def metrics_for(norms: Norms) -> dict[str, Metric]:
+    """Every map metric, its class breaks, labels and rule text from the run's ``norms``: a
+    changed norm moves the colours with the figures. The rule maps (5G, charging, lockers, life
+    circle, GB 50180) show the share of a hexagon served, the same quantity at every resolution
+    (:mod:`twin.analysis.served`); blue is served, orange and red are not."""
+    fiveg, walking, charging, lockers = norms.fiveg, norms.walking, norms.charging, norms.lockers
+    reliability, threshold = fiveg.cell_reliability, fiveg.covered_rsrp_dbm
+    edges = sorted(fiveg.classes_dbm)  # ascending: very poor | poor | fair | good | excellent
+    limit = walking.life_circle_min
+    distances = sorted({f.distance_m for f in walking.facilities})
+    walk_breaks = (0.5, 0.9, 1.0 - 1e-9)
+    walk_classes = ("< 50 % served", "50–90 % served", "90–99 % served", "all served")
+    walk_colours = (RED, ORANGE, PALE, BLUE)
+    metrics = (
+        Metric(
+            "base_stations", "served_base_stations",
+            f"5G: share of locations covered (RSRP ≥ {threshold:.0f} dBm)", "share of the hexagon's area",
+            (0.5, reliability, max(reliability, 0.99)), WORSE_TO_BETTER_4,
+            ("< 50 %", f"50–{_pct(reliability)}", f"{_pct(reliability)}–99 % (covered)", "≥ 99 % (covered)"),
+            f"covered when ≥ {_pct(reliability)} of locations reach {threshold:.0f} dBm (shadowing included)",
+            "covered_5g", 2, sites_layer="base_stations",
+        ),
+        Metric(
+            "rsrp", "rsrp_dbm", "5G RSRP (median of the hexagon)", "dBm", tuple(edges),
+            (RED, ORANGE, LIGHT_BLUE, BLUE, DARK_BLUE),
+            (f"< {edges[0]:.0f} very poor", f"{edges[0]:.0f}…{edges[1]:.0f} poor",
+             f"{edges[1]:.0f}…{edges[2]:.0f} fair", f"{edges[2]:.0f}…{edges[3]:.0f} good",
+             f"≥ {edges[3]:.0f} excellent"),
+            f"China Mobile's classes; the threshold is {threshold:.0f} dBm", None, sites_layer="base_stations",
+        ),
+        Metric(
+            "sinr", "sinr_db", "5G SINR (median of the hexagon)", "dB", (0, 5, 13, 20),
+            (RED, ORANGE, PALE, LIGHT_BLUE, BLUE), ("< 0 dB", "0–5 dB", "5–13 dB", "13–20 dB", "≥ 20 dB"),
+            "below 0 dB the serving signal is weaker than the interference", None, 1, sites_layer="base_stations",
+        ),
+        Metric(
+            "charging", "served_charging", "Charging: residents within a station's service radius",
+            "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
+            f"served within the station's own radius along the streets: {charging.radius_inside_outer_ring_m:,.0f} m "
+            f"inside the Outer Ring, {charging.radius_outside_outer_ring_m:,.0f} m outside",
+            "covered_charging", 2, sites_layer="charging",
+        ),
+        Metric(
+            "lockers", "served_lockers", "Lockers: residents within a group's service radius",
+            "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
+            f"served within a group's {lockers.service_radius_m:,.0f} m walk along the streets",
+            "covered_lockers", 2, sites_layer="lockers",
+        ),
+        Metric(
+            "residual", "residual_rsrp_db", "5G: measured − modelled RSRP", "dB", (-10, -3, 3, 10),
+            (RED, ORANGE, PALE, LIGHT_BLUE, BLUE),
+            ("model ≥ 10 dB too optimistic", "3–10 dB optimistic", "within ±3 dB", "3–10 dB pessimistic",
+             "≥ 10 dB pessimistic"), "measured drive tests / MDT against the model (twin calibrate)", None, 1,
+            sites_layer="base_stations",
+        ),
+        Metric(
+            "life_circle", "served_life_circle", f"{limit:g}-minute life circle: residents with every category",
+            "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
+            f"served when every measured category is within {limit:g} minutes' walk "
+            f"({walking.speed_kmh:g} km/h)", "lc_served", 2,
+        ),
+        Metric(
+            "standard", "served_standard", "GB 50180: residents with every facility at its level",
+            "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
+            "each facility within its own distance ("
+            + " / ".join(f"{d:,.0f}" for d in distances) + " m)", "gb_all_met", 2,
+        ),
+        Metric(
+            "life_circle_time", "lc_mean_min", "Mean walk to daily needs", "min",
+            (limit / 3, 2 * limit / 3, limit, 4 * limit / 3), (DARK_BLUE, BLUE, LIGHT_BLUE, ORANGE, RED),
+            (f"< {limit / 3:g}", f"{limit / 3:g}–{2 * limit / 3:g}", f"{2 * limit / 3:g}–{limit:g}",
+             f"{limit:g}–{4 * limit / 3:g}", f"≥ {4 * limit / 3:g}"), f"the {limit:g}-minute rule", None, 1, False,
+        ),
+        Metric(
+            "service_index", "service_index", "Combined service index", "0–100", (20, 40, 60, 80),
+            SEQUENTIAL[1:], ("< 20", "20–40", "40–60", "60–80", "≥ 80"), "", None,
+        ),
+        Metric(
+            "residents", "residents_per_km2", "Residents", "residents per km²", (5_000, 15_000, 30_000, 50_000, 70_000),
+            SEQUENTIAL, ("< 5 k", "5–15 k", "15–30 k", "30–50 k", "50–70 k", "≥ 70 k"), "", None,
+        ),
+    )  # fmt: skip
+    return {m.key: m for m in metrics}
+
+
+METRICS: dict[str, Metric] = metrics_for(packaged_norms())  # the packaged norms' metrics
 
 
 if tuple(METRICS) != MAP_METRICS:  # pragma: no cover - caught by the tests
@@ -187,12 +223,13 @@ def change_classes(before: pd.DataFrame, after: pd.DataFrame, metric: Metric) ->
     return change
 
 
-def metric_for(key: str, cells: pd.DataFrame) -> Metric:
-    """The metric ``key``; an error naming the known keys when there is none."""
+def metric_for(key: str, norms: Norms | None = None) -> Metric:
+    """The metric ``key`` under the run's ``norms`` (packaged when None); an error naming the
+    known keys when there is none."""
     if key not in METRICS:
         msg = f"unknown map metric {key!r}; choose one of {', '.join(METRICS)}."
         raise InvalidInputError(msg)
-    return METRICS[key]
+    return METRICS[key] if norms is None else metrics_for(norms)[key]
 
 
 def unserved_mask(cells: pd.DataFrame, metric: Metric) -> NDArray[np.bool_]:

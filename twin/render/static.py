@@ -17,7 +17,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from twin.render.hexagons import METRICS, Metric, unserved_mask
+from twin.norms import Norms
+from twin.render.hexagons import Metric, metric_for, unserved_mask
 
 FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "DejaVu Sans"]
 OSM_LINE = "Streets and POIs © OpenStreetMap contributors (ODbL)"
@@ -126,11 +127,12 @@ def map_png(
     unserved_only: bool = False,
     title: str = "",
     attribution: str = OSM_LINE,
+    norms: Norms | None = None,
 ) -> bytes:
-    """A PNG of ``metric_key`` (see :data:`twin.render.hexagons.METRICS`)."""
+    """A PNG of ``metric_key`` (:func:`twin.render.hexagons.metrics_for` the run's ``norms``)."""
     fig = _figure(7.5, 7.5)
     ax = fig.add_axes((0.02, 0.04, 0.96, 0.9))
-    draw_map(ax, cells, METRICS[metric_key], boundary, metric_crs, streets, sites, unserved_only,
+    draw_map(ax, cells, metric_for(metric_key, norms), boundary, metric_crs, streets, sites, unserved_only,
              title, attribution)  # fmt: skip
     buffer = io.BytesIO()
     _save(fig, buffer, format="png", metadata={"Software": "twin", "Copyright": attribution})
@@ -150,8 +152,10 @@ def report_pdf(
     metric_crs: CRS,
     streets: gpd.GeoSeries | None,
     layers: dict[str, gpd.GeoDataFrame],
+    norms: Norms | None = None,
 ) -> bytes:
-    """A printable district report: targets vs measured, one map per layer, gaps, sources."""
+    """A printable district report: targets vs measured, one map per layer, gaps, sources;
+    ``cells`` at any resolution (their served shares are those of the report's figures)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     buffer = io.BytesIO()
@@ -160,7 +164,7 @@ def report_pdf(
                                     "Creator": "twin", "CreationDate": None}) as pdf:  # fmt: skip
         fig = _figure(8.27, 11.69)
         fig.text(0.06, 0.95, f"{report['name']} — {report['plan']}", fontsize=13, weight="bold")
-        fig.text(0.06, 0.925, f"H3 res {report['resolution']}: {report['cells']} hexagons, "
+        fig.text(0.06, 0.925, f"measured at H3 res {report['base_resolution']}: {report['cells']:,} hexagons, "
                  f"{report['area_km2']} km², {report['residents']:,} residents; street study area "
                  f"{report['study_area_share']:.0%}", fontsize=8)  # fmt: skip
         y = 0.89
@@ -184,7 +188,7 @@ def report_pdf(
         fig.text(0.06, 0.03, attribution, fontsize=6, color="0.3")
         _save_page(pdf, fig)
         for key in ("base_stations", "charging", "lockers", "life_circle", "standard"):
-            metric = METRICS[key]
+            metric = metric_for(key, norms)
             if metric.column not in cells:
                 continue
             fig = _figure(8.27, 11.69)
@@ -202,7 +206,7 @@ def report_pdf(
             fig.text(0.06, y, key, fontsize=8, weight="bold")
             for gap in gaps[:6]:
                 y -= 0.02
-                fig.text(0.08, y, f"{gap['h3']}  {gap['residents']:,} residents  {gap['value']} "
+                fig.text(0.08, y, f"{gap['h3']}  {gap['unserved']:,} of {gap['residents']:,} residents unserved  {gap['value']} "
                          f"{gap['unit']}  near {gap.get('near') or '—'}", fontsize=6.5)  # fmt: skip
         y -= 0.04
         fig.text(0.06, y, "Sources and parameters", fontsize=9, weight="bold")

@@ -124,12 +124,11 @@ def _pbf_to_xml(path: Path, settings: Settings) -> Path:
         raise InvalidInputError(msg) from None
 
 
-def graph_from_file(path: Path, settings: Settings | None = None) -> nx.MultiDiGraph:
+def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
     """The walkable street graph of an OSM XML/PBF extract or a saved GraphML file."""
     import osmnx as ox
 
     path = Path(path)
-    settings = settings or Settings.from_env()
     if not path.exists():
         msg = f"street file {path} does not exist; pass an .osm, .osm.pbf or .graphml file."
         raise DataNotFoundError(msg)
