@@ -197,8 +197,8 @@ def test_the_view_lives_in_the_url(server, browser):
     """Open a shared link: the map, the layer and the outlined hexagon come back."""
     page = open_page(browser, server + "/coverage?district=hongkou&res=9&metric=charging")
     wait_idle(page)
-    page.wait_for_selector("text=Charging: walk to the best station", timeout=120_000)
-    assert "residents unserved" in page.content() and "900 m" in page.content()
+    page.wait_for_selector("text=Charging: residents within a station", timeout=120_000)
+    assert "residents not served" in page.content() and "900 m" in page.content()
     assert "metric=charging" in page.url and "district=hongkou" in page.url
     canvas = map_frame(page).locator("canvas")
     page.wait_for_timeout(2500)

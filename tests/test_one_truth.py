@@ -181,7 +181,7 @@ def test_the_viewer_shows_the_calibrated_model_and_the_residual(
     cache = settings.cache_dir.parent / "calibrated-cache"
     calibrated = settings.replace(cache_dir=cache)
     sites = layer_for(hongkou, "base_stations", calibrated)
-    grid = hex_grid(hongkou.boundary, 10, hongkou.metric_crs)
+    grid = hex_grid(hongkou.boundary, 10, hongkou.metric_crs, hongkou.study_area)
     grid = grid[grid["in_study"]].iloc[::3]
     lon, lat = cell_centres(grid["cell"].to_numpy())
     ctx = LayerContext(hongkou)
@@ -207,7 +207,9 @@ def test_the_viewer_shows_the_calibrated_model_and_the_residual(
     app.run()
     app.switch_page("app_pages/coverage.py").run()
     assert not app.exception, app.exception
-    assert "residual" in app.selectbox(key="metric").options
+    from twin.render.hexagons import METRICS
+
+    assert METRICS["residual"].label in app.selectbox(key="metric").options
     app.selectbox(key="metric").set_value("residual").run()
     assert not app.exception, app.exception
     legend = next(m.value for m in app.markdown if "Rule:" in m.value)

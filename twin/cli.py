@@ -181,7 +181,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Build many districts as Dask tasks (local cluster or --scheduler); a city table."""
-    from twin.batch import run_batch
+    from twin.batch import SHARE_KEYS, run_batch
     from twin.districts import resolve
 
     if args.all == bool(args.districts):
@@ -195,9 +195,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
                               args.workers, _progress, settings)  # fmt: skip
     print(f"{city['finished']} of {city['districts']} districts built into {args.out}; "
           f"city table: {Path(args.out) / 'city_summary.csv'}")  # fmt: skip
-    for key in ("coverage_5g", "charging_coverage", "life_circle_f15"):
+    for key in SHARE_KEYS:
         if city.get(key) is not None:
-            print(f"  city {key}: {city[key]:.1%} (weighted by residents)")
+            print(f"  city {key}: {city[key]:.1%} (served over the districts' total)")
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"  {r.slug} failed: {r.error}", file=sys.stderr)
