@@ -25,14 +25,14 @@ from twin.analysis.build import Build, build
 from twin.analysis.engine import LAYERS, CoverageParams
 from twin.analysis.places import PlaceNamer
 from twin.analysis.report import worst_gaps
-from twin.layer_store import layer_for
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.render.deckmap import HexColumns, hex_columns
 from twin.render.hexagons import Metric, metric_for
 from twin.render.static import map_png, report_pdf
 from twin.settings import Settings
-from twin.store import load_district
+from twin.store.district import load_district
+from twin.store.layers import layer_for
 
 IMPORTS_KEY = "imported_layers"
 

@@ -20,9 +20,11 @@ st.caption(
     "the data pack's licences) and the parameters that produced it. GeoJSON is WGS-84 lon/lat; "
     "CSV starts with '#' comment lines (pandas: read_csv(..., comment='#'))."
 )
-meta = metadata(report["attribution"], {"district": view.preset.slug, "resolution": view.resolution,
-                                        "elderly": view.elderly})  # fmt: skip
-items = {"hexagons": (f"Hexagon metrics (res {view.resolution})", cells)}
+meta = metadata(report["attribution"], report["parameters"] | {
+    "district": view.preset.slug, "resolution": view.resolution,
+    "base_resolution": report["base_resolution"], "elderly": view.elderly})  # fmt: skip
+items = {"hexagons": (f"Hexagon metrics (res {view.resolution}, summed from the res-"
+                      f"{report['base_resolution']} measurement)", cells)}  # fmt: skip
 for name, frame in current_layers(view.preset.slug).items():
     items[name] = (
         f"{name.replace('_', ' ').capitalize()} ({frame['source'].iloc[0] if len(frame) else 'empty'})",

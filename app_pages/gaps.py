@@ -5,36 +5,37 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages._cached import map_metric
 from app_pages._state import current_view, loaded_coverage
 
-LABELS = {  # report gap key: (title, map metric that shows it)
-    "base_stations": ("5G (below 90 % of locations covered)", "base_stations"),
-    "charging": ("Charging (no station within its radius)", "charging"),
-    "lockers": ("Lockers (no group within its 300 m walk)", "lockers"),
-    "life_circle": ("Life circle (some category beyond 15 min)", "life_circle"),
-}
+GAP_KEYS = ("base_stations", "charging", "lockers", "life_circle")  # each a question and a map
 
 view = current_view()
 loaded, cells, report, measured = loaded_coverage(view)
 st.title(f"Gaps · {view.preset.label}")
-st.caption("Unserved hexagons ranked by residents, named by the nearest street or POI. Pick one "
-           "to open it on the coverage map, outlined, with that layer's sites.")  # fmt: skip
+st.caption(f"Res-{report['gap_resolution']} hexagons ranked by the residents they leave unserved "
+           "(a hexagon sums its res-10 parts), named by the nearest street or POI. Pick one to "
+           "open it on the coverage map, outlined, with that layer's sites.")  # fmt: skip
 
-for key, (label, metric) in LABELS.items():
+for metric in GAP_KEYS:
+    key = metric
     gaps = report["gaps"].get(key, [])
-    st.subheader(label)
+    rule = map_metric(metric)
+    st.subheader(f"{rule.label.split(':')[0]}: {rule.rule}")
     if not gaps:
         st.success("No populated hexagon is unserved.")
         continue
     table = pd.DataFrame(gaps)
     table["near"] = table.get("near", "")
     table["shortfall"] = [f"{v} {u}" for v, u in zip(table["value"], table["unit"], strict=True)]
-    shown = table[["near", "residents", "shortfall", "h3"]]
-    st.caption(f"Top {len(gaps)} gaps hold {int(table['residents'].sum()):,} residents.")
+    shown = table[["near", "unserved", "residents", "shortfall", "h3"]]
+    st.caption(f"The top {len(gaps)} gaps leave {int(table['unserved'].sum()):,} residents "
+               "unserved.")  # fmt: skip
     event = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key=f"gaps_{key}",
-        column_config={"residents": st.column_config.NumberColumn(format="%d")},
+        column_config={"residents": st.column_config.NumberColumn(format="%d"),
+                       "unserved": st.column_config.NumberColumn("residents unserved", format="%d")},
     )  # fmt: skip
     selected = event.selection.rows if event else []
     if selected:

@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages._cached import street_network
+from app_pages._cached import run_settings, street_network
 from app_pages._state import current_view, loaded_coverage
 from twin.analysis.isochrone import reachable_pois
-from twin.analysis.life_circle import weighted_mean
 from twin.categories import CATEGORIES
 
 view = current_view()
@@ -31,24 +30,19 @@ cols[1].metric(
 cols[2].metric("Gini of access", f"{lc['gini']:.2f}", help="0 = everyone equally served")
 cols[3].metric("Walking speed", f"{speed} km/h")
 
-residents = cells["residents"].to_numpy(dtype=float)
-rows = []
-for category, label in CATEGORIES.items():
-    times = cells[f"t_{category}"].to_numpy(dtype=float)
-    if category not in measured:
-        rows.append({"category": label, "mean walk (min)": None, "residents within 15 min": None,
-                     "note": "no POIs in the data: not measured"})  # fmt: skip
-        continue
-    rows.append({
-        "category": label,
-        "mean walk (min)": round(weighted_mean(times, residents), 1),
-        "residents within 15 min": weighted_mean((times <= 15).astype(float), residents),
-        "note": "",
-    })  # fmt: skip
+limit = lc["limit_min"]
+within = f"residents within {limit:g} min"
+rows = [  # the report's figures (base hexagons): the same at every hexagon size
+    {"category": CATEGORIES[row["category"]],
+     "mean walk (min)": None if row["mean_min"] is None else round(row["mean_min"], 1),
+     within: row["share_within"],
+     "note": "" if row["mean_min"] is not None else "no POIs in the data: not measured"}
+    for row in lc["categories"]
+]  # fmt: skip
 st.subheader("Per category")
 st.dataframe(
     pd.DataFrame(rows), hide_index=True, width="stretch",
-    column_config={"residents within 15 min": st.column_config.ProgressColumn(
+    column_config={within: st.column_config.ProgressColumn(
         format="percent", min_value=0.0, max_value=1.0)},
 )  # fmt: skip
 
@@ -84,7 +78,8 @@ chosen = st.selectbox(
     key="life_circle_cell",
 )  # fmt: skip
 row = cells.loc[cells["h3"] == chosen].iloc[0]
-found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row["lat"], speed)
+found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row["lat"], speed,
+                       norms=run_settings().norms)  # fmt: skip
 rings = found.pivot_table(index="category", columns="ring", values="name", aggfunc="count",
                           fill_value=0)  # fmt: skip
 rings = rings.reindex(columns=[c for c in ("≤ 5 min", "≤ 10 min", "≤ 15 min") if c in rings])

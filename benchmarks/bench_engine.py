@@ -164,7 +164,7 @@ def h3_indexing(n: int = 4_000_000, baseline_n: int = 200_000) -> list[tuple[str
 def hongkou_pipeline() -> tuple[str, ...]:
     from twin.analysis.build import build
     from twin.settings import Settings
-    from twin.store import load_district as district
+    from twin.store.district import load_district as district
 
     settings = Settings.from_env()
     if settings.data_dir is None:
@@ -186,7 +186,7 @@ def fiveg_model() -> tuple[str, ...]:
     from twin.grid import hex_grid
     from twin.layers import generate
     from twin.settings import Settings
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     settings = Settings.from_env()
     if settings.data_dir is None:

@@ -34,7 +34,7 @@ def _child(kind: str, path: str, queue) -> None:  # type: ignore[no-untyped-def]
     from twin.grid import hex_grid
     from twin.measurements import aggregate_partition, import_measurements
     from twin.settings import Settings
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     district = load_district("hongkou", Settings.from_env())
     start = time.perf_counter()

@@ -77,7 +77,7 @@ def minhang_rows() -> list[tuple[str, ...]]:
     from twin.layers import generate
     from twin.settings import Settings
     from twin.siting import recommend
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     settings = Settings.from_env()
     if settings.data_dir is None:

@@ -145,7 +145,7 @@ def payload_bytes_per_hexagon() -> str:
     from twin.render.deckmap import hex_columns
     from twin.render.hexagons import METRICS, hexagon_layer, hexagon_payload
     from twin.settings import Settings
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     settings = Settings.from_env()
     hongkou = load_district("hongkou", settings)

@@ -58,7 +58,7 @@ def test_heights_come_from_height_then_levels_then_the_type(tmp_path):
 
 
 def test_buildings_load_with_the_district_and_survive_the_cache(settings, tmp_path):
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     own = settings.replace(cache_dir=tmp_path / "cache")
     path = write_osm(tmp_path)

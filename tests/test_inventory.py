@@ -10,7 +10,8 @@ from twin.cli import main
 from twin.context import LayerContext
 from twin.crs import from_wgs84
 from twin.inventory import import_inventory
-from twin.layer_store import forget_imported, layer_for, save_imported
+from twin.store.inventories import forget_imported, save_imported
+from twin.store.layers import layer_for
 
 
 @pytest.fixture(scope="module")

@@ -228,7 +228,7 @@ def test_too_few_candidate_places_fall_back_to_open_land_and_say_so():
 
 
 def test_generated_layers_are_kept_on_disk_by_their_inputs(town, offline_settings, monkeypatch):
-    from twin.layer_store import layer_for
+    from twin.store.layers import layer_for
 
     first = layer_for(town, "lockers", offline_settings)
     monkeypatch.setattr(layers, "generate", lambda *a, **k: pytest.fail("not read from disk"))

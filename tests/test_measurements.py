@@ -86,7 +86,7 @@ def test_the_cli_imports_calibrates_and_later_builds_use_it(
     settings, monkeypatch, tmp_path, capsys
 ):
     from twin.cli import main
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "cache"))

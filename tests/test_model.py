@@ -7,7 +7,7 @@ from tests.conftest import INPUT
 from twin import EmptyAreaError
 from twin.datum import DatumShiftWarning, check_datum, warn_if_shifted
 from twin.model import district_from_sources as load_district
-from twin.store import load_district as cached_district
+from twin.store.district import load_district as cached_district
 
 
 def test_hongkou_is_clipped_and_its_coverage_reported(hongkou):
@@ -69,7 +69,7 @@ def test_district_cache_round_trip(settings, monkeypatch):
     first = cached_district("hongkou", settings)
     # a second load must come from the cache: reading the sources again would fail now
     monkeypatch.setattr(
-        "twin.store.district_from_sources", lambda *a, **k: pytest.fail("not cached")
+        "twin.store.district.district_from_sources", lambda *a, **k: pytest.fail("not cached")
     )
     again = cached_district("hongkou", settings)
     assert again.summary() == first.summary()

@@ -137,7 +137,7 @@ def test_overview_map_and_report_give_one_figure(env, settings):
     assert not app.exception, app.exception
     reports = {}
     from twin.districts import plan_districts
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     for preset in plan_districts():
         reports[preset.slug] = build(load_district(preset.slug, settings), settings).report
@@ -176,7 +176,7 @@ def test_the_viewer_shows_the_calibrated_model_and_the_residual(
     from twin.analysis.radio import RadioParams, subscriber_view
     from twin.context import LayerContext
     from twin.grid import cell_centres, hex_grid
-    from twin.layer_store import layer_for
+    from twin.store.layers import layer_for
 
     cache = settings.cache_dir.parent / "calibrated-cache"
     calibrated = settings.replace(cache_dir=cache)

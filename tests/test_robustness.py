@@ -246,7 +246,7 @@ def test_a_full_disk_is_one_sentence(monkeypatch, capsys, tmp_path, settings):
 
 
 def test_damaged_cache_entries_heal(settings, tmp_path):
-    from twin.store import entry_dir, load_district
+    from twin.store.district import entry_dir, load_district
 
     own = settings.replace(cache_dir=tmp_path / "cache")
     first = load_district("hongkou", own)
@@ -287,7 +287,7 @@ def test_killed_fetches_leave_nothing_that_breaks_the_next_run(settings, tmp_pat
 
 def test_a_large_csv_is_read_in_chunks_with_every_row_counted(town, spots, tmp_path, monkeypatch):
     import twin.inventory as inventory
-    import twin.sources.inventory as source
+    import twin.sources.tables as source
 
     monkeypatch.setattr(inventory, "CHUNK_BYTES", 10_000)  # a small file stands for a big one
     monkeypatch.setattr(source, "CHUNK_ROWS", 400)
@@ -314,7 +314,7 @@ def test_a_large_csv_is_read_in_chunks_with_every_row_counted(town, spots, tmp_p
 
 
 def test_the_cli_picks_a_geopackage_layer(settings, monkeypatch, tmp_path, capsys):
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "cache"))

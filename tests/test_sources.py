@@ -10,8 +10,8 @@ from tests.conftest import INPUT
 from twin import DataNotFoundError, EmptyAreaError, InvalidInputError, resolve
 from twin.crs import gcj02_to_wgs84
 from twin.sources import boundary_from_file, boundary_from_pack, graph_from_file
-from twin.sources.cache import atomic_write
 from twin.sources.pois import categorise_amap, pois_from_osm_file, pois_from_pack
+from twin.store.atomic import atomic_write
 
 TINY = INPUT / "tiny.osm"
 

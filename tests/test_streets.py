@@ -45,14 +45,14 @@ def test_edge_names_are_plain_text():
 
 def test_a_cached_district_builds_without_networkx_or_osmnx(settings):
     """Loading from the cache and measuring coverage never imports networkx or osmnx."""
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     load_district("hongkou", settings)  # writes the entry (this process may import osmnx)
     code = (
         "import json, sys\n"
         "from pathlib import Path\n"
         "from twin.settings import Settings\n"
-        "from twin.store import load_district\n"
+        "from twin.store.district import load_district\n"
         "from twin.analysis.build import build\n"
         f"s = Settings(data_dir=Path({str(settings.data_dir)!r}), "
         f"cache_dir=Path({str(settings.cache_dir)!r}), offline=True)\n"

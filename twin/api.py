@@ -28,12 +28,12 @@ from twin.crs import CrsName
 from twin.exports import EXTENSIONS, FORMATS, export_bytes, metadata
 from twin.inventory import ImportReport
 from twin.inventory import import_inventory as read_inventory_for
-from twin.layer_store import save_imported
 from twin.layers import generate
 from twin.model import District
 from twin.settings import Settings
 from twin.siting import recommend
-from twin.sources.cache import atomic_write_bytes
+from twin.store.atomic import atomic_write_bytes
+from twin.store.inventories import save_imported
 
 
 def _noop(_: str) -> None:
@@ -68,7 +68,7 @@ def load_district(name: str, settings: Settings | None = None, **options: Any) -
     """The district ``name`` (slug, English or Chinese name, adcode), cached; ``settings``
     default to the environment's (``TWIN_*``). Options: ``cache``, ``refresh``, ``osm_file``,
     ``boundary_file``, ``boundary_crs``, ``demand_raster``, ``progress``."""
-    from twin.store import load_district as load
+    from twin.store.district import load_district as load
 
     return load(name, settings or Settings.from_env(), **options)
 

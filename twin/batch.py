@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.settings import Settings
-from twin.sources.cache import atomic_write
+from twin.store.atomic import atomic_write
 
 SHARE_KEYS = ("coverage_5g", "charging_coverage", "lockers_coverage", "life_circle_f15")
 
@@ -43,7 +43,7 @@ def build_district(
     try:
         from twin.analysis.build import build, write
         from twin.analysis.served import QUESTIONS
-        from twin.store import load_district
+        from twin.store.district import load_district
 
         district = load_district(slug, settings)
         result = build(district, settings, gap_resolution=resolution)

@@ -97,7 +97,7 @@ def cmd_districts(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace, refresh: bool = False):  # type: ignore[no-untyped-def]
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     return load_district(
         args.district,
@@ -140,7 +140,7 @@ def _print_summary(summary: dict) -> None:
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Load everything for a district and cache it."""
     from twin.districts import resolve
-    from twin.store import remember_street_file
+    from twin.store.district import remember_street_file
 
     print(f"fetching {args.district} ...", file=sys.stderr)
     settings = _settings(args)
@@ -163,7 +163,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     from twin.analysis.build import build
     from twin.analysis.engine import CoverageParams
     from twin.districts import PLAN_DISTRICTS
-    from twin.store import load_district
+    from twin.store.district import load_district
 
     settings = _settings(args)
     names = args.districts or list(PLAN_DISTRICTS)
@@ -206,8 +206,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_measurements_import(args: argparse.Namespace) -> int:
     """Aggregate measured signal (CSV/Parquet, a path or a glob) to H3 with Dask; keep it."""
-    from twin.measurements import import_measurements, save_measurements
-    from twin.store import load_district
+    from twin.measurements import import_measurements
+    from twin.store.district import load_district
+    from twin.store.measurements import save_measurements
 
     settings = _settings(args)
     district = load_district(args.district, settings, progress=_progress)
@@ -220,9 +221,10 @@ def cmd_measurements_import(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the 5G model's offset (and slope) to the district's measurements; later builds use it."""
-    from twin.layer_store import layer_for
-    from twin.measurements import calibrate, load_measurements, save_calibration
-    from twin.store import load_district
+    from twin.measurements import calibrate
+    from twin.store.district import load_district
+    from twin.store.layers import layer_for
+    from twin.store.measurements import load_measurements, save_calibration
 
     settings = _settings(args)
     district = load_district(args.district, settings, progress=_progress)
@@ -251,7 +253,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """Validate a real inventory and use it in place of the generated layer."""
     from twin.inventory import import_inventory
-    from twin.layer_store import save_imported
+    from twin.store.inventories import save_imported
 
     settings = _settings(args)
     loaded = _load(args)
@@ -312,7 +314,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = result.report
     if args.pdf:
         from twin.render.static import report_pdf
-        from twin.sources.cache import atomic_write_bytes
+        from twin.store.atomic import atomic_write_bytes
 
         district = result.district
         shown = _display_res(args, _settings(args))
@@ -336,7 +338,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     """Write a static map (PNG) of one metric with legend, scale bar, north arrow, attribution."""
     from twin.render.hexagons import metric_for
     from twin.render.static import map_png
-    from twin.sources.cache import atomic_write_bytes
+    from twin.store.atomic import atomic_write_bytes
 
     result = _build(args)
     norms = result.coverage.params.norms
@@ -384,7 +386,7 @@ def cmd_site(args: argparse.Namespace) -> int:
             print(f"note: {summary['note']}")
     if args.out:
         from twin.exports import metadata, to_geojson
-        from twin.sources.cache import atomic_write_bytes
+        from twin.store.atomic import atomic_write_bytes
 
         meta = metadata(result.report["attribution"], summary)
         atomic_write_bytes(Path(args.out), to_geojson(sites, meta))
@@ -395,7 +397,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a layer or the hexagon metrics as GeoJSON, GeoParquet, CSV, GeoPackage or GeoTIFF."""
     from twin.exports import export_bytes, metadata
-    from twin.sources.cache import atomic_write_bytes
+    from twin.store.atomic import atomic_write_bytes
 
     if args.format == "gtiff" and (args.layer != "hexagons" or not args.metric):
         msg = "a GeoTIFF holds a hexagon metric: use --layer hexagons --metric COLUMN."

@@ -25,7 +25,7 @@ from twin.layers import LAYER_COLUMNS, spec, validate_layer
 from twin.layers.contract import attribute_problems
 from twin.model import District
 from twin.norms import Norms, packaged_norms
-from twin.sources.inventory import CHUNK_BYTES, read_csv_chunks, read_inventory
+from twin.sources.tables import CHUNK_BYTES, read_csv_chunks, read_inventory
 
 DEFAULT_BAND = "n78"  # the shared China Telecom / China Unicom network: the commonest macro
 

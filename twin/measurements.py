@@ -16,8 +16,7 @@ Theil–Sen. It reports RMSE and bias before and after; later builds of the dist
 from __future__ import annotations
 
 import glob as globbing
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +28,7 @@ from twin.crs import to_wgs84
 from twin.grid import cells_to_strings, hex_grid, index_points
 from twin.model import District
 from twin.norms import Norms
-from twin.settings import Settings
-from twin.sources.cache import atomic_write
-from twin.sources.inventory import LAT_NAMES, LON_NAMES
+from twin.sources.tables import LAT_NAMES, LON_NAMES
 
 RSRP_RANGE = (-156, -31)  # TS 38.133 SS-RSRP reporting range, dBm
 SINR_RANGE = (-23, 40)  # TS 38.133 SS-SINR reporting range, dB
@@ -208,38 +205,6 @@ def _per_cell(totals: pd.DataFrame, resolution: int) -> pd.DataFrame:
     return out
 
 
-def _store(slug: str, settings: Settings) -> Path:
-    return settings.cache_dir / "measurements" / slug
-
-
-def save_measurements(slug: str, data: Measurements, settings: Settings) -> Path:
-    """Keep the aggregated measurements of ``slug`` (Parquet + provenance JSON)."""
-    folder = _store(slug, settings)
-    cells = data.cells.copy()
-    for kind in ("rsrp", "sinr"):  # the histograms, so any coarser resolution stays exact
-        hist = data.cells.attrs.get(f"{kind}_hist")
-        if hist is not None:
-            cells[f"{kind}_hist"] = [row.astype(np.int32).tolist() for row in hist]
-    cells.attrs = {}
-    atomic_write(folder / "cells.parquet", cells.to_parquet)
-    text = json.dumps(data.provenance, ensure_ascii=False, indent=1)
-    atomic_write(folder / "provenance.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return folder
-
-
-def load_measurements(slug: str, settings: Settings) -> Measurements | None:
-    folder = _store(slug, settings)
-    try:
-        cells = pd.read_parquet(folder / "cells.parquet")
-        provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    for kind in ("rsrp", "sinr"):
-        if f"{kind}_hist" in cells:
-            cells.attrs[f"{kind}_hist"] = np.vstack(cells.pop(f"{kind}_hist").to_numpy())
-    return Measurements(cells, provenance)
-
-
 def at_resolution(data: Measurements, resolution: int) -> pd.DataFrame:
     """Samples and RSRP / SINR quantiles per hexagon at ``resolution`` (≤ the stored one),
     summing the children's histograms: exact to the 1-dB bin."""
@@ -334,20 +299,3 @@ def calibrate(
     ok = np.isfinite(view.rsrp_dbm)
     return fit(cells["rsrp_median"].to_numpy()[ok], view.rsrp_dbm[ok], view.distance_m[ok],
                cells["samples"].to_numpy()[ok])  # fmt: skip
-
-
-def _calibration_path(slug: str, settings: Settings) -> Path:
-    return settings.cache_dir / "measurements" / slug / "calibration.json"
-
-
-def save_calibration(slug: str, calibration: Calibration, settings: Settings) -> Path:
-    text = json.dumps(asdict(calibration), indent=1)
-    return atomic_write(_calibration_path(slug, settings),
-                        lambda tmp: tmp.write_text(text, encoding="utf-8"))  # fmt: skip
-
-
-def load_calibration(slug: str, settings: Settings) -> Calibration | None:
-    try:
-        return Calibration(**json.loads(_calibration_path(slug, settings).read_text("utf-8")))
-    except (OSError, ValueError, TypeError):
-        return None

@@ -18,6 +18,7 @@ from it (:mod:`twin.analysis.served`), so a figure never depends on the resoluti
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -33,11 +34,13 @@ import pandas as pd
 from twin._errors import InvalidInputError
 from twin.analysis.engine import LAYERS, Coverage, CoverageParams, compute
 from twin.analysis.report import plan_report
-from twin.layer_store import layer_for
-from twin.measurements import Calibration, at_resolution, load_calibration, load_measurements
+from twin.measurements import Calibration, at_resolution
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.settings import Settings
+from twin.store.digest import district_digest, frame_digest
+from twin.store.layers import layer_for
+from twin.store.measurements import load_calibration, load_measurements
 
 
 @dataclass
@@ -118,6 +121,21 @@ def finish(
     return Build(district, layers, coverage, report)
 
 
+def coverage_key(
+    district: District, layers: dict[str, gpd.GeoDataFrame], params: CoverageParams
+) -> str:
+    """A key over every input of :func:`compute`: the district's content, each layer's
+    content, every engine parameter and the value of every norm."""
+    digest = hashlib.sha256(b"coverage")
+    digest.update(district_digest(district))
+    digest.update(json.dumps(params.describe(), sort_keys=True, default=str).encode())
+    digest.update(repr(params.norms).encode())
+    for name in sorted(layers):
+        digest.update(name.encode())
+        digest.update(frame_digest(layers[name]))
+    return digest.hexdigest()[:24]
+
+
 def compute_cached(
     district: District,
     layers: dict[str, gpd.GeoDataFrame],
@@ -128,19 +146,27 @@ def compute_cached(
     measured_signal: pd.DataFrame | None = None,
 ) -> Coverage:
     """:func:`compute`, read from and written to the coverage store in ``settings.cache_dir``."""
-    from twin.coverage_store import coverage_key, load_coverage, save_coverage
+    from twin.store.coverage import load_coverage, save_coverage
 
     slug = district.preset.slug
     extra = {"measured": measured_signal} if measured_signal is not None else {}
     key = coverage_key(district, layers | extra, params)
-    stored = load_coverage(slug, key, params, settings)
+    stored = load_coverage(slug, key, settings)
     if stored is not None:
         progress("coverage: from the store")
-        return stored
+        cells, meta = stored
+        return Coverage(cells, params, meta["measured_categories"], meta["unassigned_population"],
+                        meta["residents_method"], meta["measured_facilities"])  # fmt: skip
     coverage = compute(district, layers, params, progress, network, measured_signal=measured_signal,
                        workers=settings.workers)  # fmt: skip
+    meta = {
+        "measured_categories": coverage.measured_categories,
+        "measured_facilities": coverage.measured_facilities,
+        "unassigned_population": coverage.unassigned_population,
+        "residents_method": coverage.residents_method,
+    }
     try:
-        save_coverage(slug, key, coverage, settings)
+        save_coverage(slug, key, coverage.cells, meta, settings)
     except OSError as exc:  # a read-only cache never stops a build
         progress(f"coverage not stored ({exc.strerror or exc})")
     return coverage

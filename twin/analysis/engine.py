@@ -179,6 +179,23 @@ class Coverage:
             [f.label for f in self.params.facilities if f not in chosen],
         )  # fmt: skip
 
+    def category_figures(self) -> list[dict[str, object]]:
+        """Per category of daily needs: residents' mean walk and the share within the life
+        circle's limit, from the base hexagons (None where no POI of it was found)."""
+        residents = self.cells["residents"].to_numpy(dtype=float)
+        limit = self.params.life_circle_min
+        rows: list[dict[str, object]] = []
+        for category in CATEGORIES:
+            row: dict[str, object] = {"category": category, "mean_min": None, "share_within": None}
+            if category in self.measured_categories:
+                times = self.cells[f"t_{category}"].to_numpy(dtype=float)
+                row["mean_min"] = life_circle.weighted_mean(times, residents)
+                row["share_within"] = life_circle.weighted_mean(
+                    (times <= limit).astype(float), residents
+                )
+            rows.append(row)
+        return rows
+
     def life_circle_figures(self) -> dict[str, float]:
         """Mean walk, F15 and Gini; F15 is the life-circle question's served share (one code
         path with the report row and the map)."""

@@ -281,6 +281,10 @@ def plan_report(
         | {
             "categories_measured": coverage.measured_categories,
             "speed_kmh": coverage.params.speed_kmh,
+            "limit_min": coverage.params.life_circle_min,
+            "categories": [
+                {k: _plain(v) for k, v in row.items()} for row in coverage.category_figures()
+            ],
         },
         "standard": _jsonable_standard(coverage),
         "fiveg": {k: _plain(v) for k, v in fiveg_figures(coverage).items()}

@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
 from twin.settings import Settings
-from twin.sources.cache import atomic_write, cache_key, file_fingerprint
+from twin.store.atomic import atomic_write, cache_key, file_fingerprint
 
 if TYPE_CHECKING:
     import networkx as nx

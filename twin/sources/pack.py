@@ -12,7 +12,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from twin.settings import Settings
-from twin.sources.cache import atomic_write_bytes, cache_key, file_fingerprint
+from twin.store.atomic import atomic_write_bytes, cache_key, file_fingerprint
 
 _LATLON = re.compile(rb'<node[^>]*?lat="([-0-9.]+)"\s+lon="([-0-9.]+)"')
 

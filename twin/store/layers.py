@@ -1,4 +1,5 @@
-"""Which layer a district uses: an imported real inventory when there is one, else generated."""
+"""Which layer a district uses: an imported real inventory when there is one, else the
+generated one, kept on disk keyed by the district's content, the run's norms and the generator."""
 
 from __future__ import annotations
 
@@ -10,30 +11,14 @@ import geopandas as gpd
 
 from twin import layers
 from twin._errors import TwinError
-from twin.digest import district_digest
 from twin.layers import validate_layer
 from twin.model import District
 from twin.settings import Settings
-from twin.sources.cache import atomic_write
+from twin.store.atomic import atomic_write
+from twin.store.digest import district_digest
+from twin.store.inventories import imported_path
 
 GENERATOR_VERSION = "round2-1"  # change when a generator's output changes for the same inputs
-
-
-def imported_path(slug: str, layer: str, settings: Settings) -> Path:
-    return settings.cache_dir / "inventories" / slug / f"{layer}.parquet"
-
-
-def save_imported(slug: str, layer: str, frame: gpd.GeoDataFrame, settings: Settings) -> Path:
-    """Keep an imported inventory so that every later step uses it in place of the generator."""
-    validate_layer(frame, layer)
-    return atomic_write(imported_path(slug, layer, settings), frame.to_parquet)
-
-
-def forget_imported(slug: str, layer: str, settings: Settings) -> bool:
-    path = imported_path(slug, layer, settings)
-    existed = path.exists()
-    path.unlink(missing_ok=True)
-    return existed
 
 
 def generated_path(district: District, layer: str, settings: Settings) -> Path:

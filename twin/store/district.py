@@ -27,8 +27,8 @@ from twin._errors import TwinError
 from twin.districts import resolve
 from twin.model import District, Progress, district_from_sources
 from twin.settings import Settings
-from twin.sources.cache import atomic_write, cache_key, file_fingerprint
 from twin.sources.record import SourceRecord
+from twin.store.atomic import atomic_write, cache_key, file_fingerprint
 from twin.streets import Streets
 
 FORMAT_VERSION = 4  # 2: POIs with GB 50180 types; 3: checksums; 4: edges + CSR arrays, no GraphML
