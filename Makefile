@@ -41,9 +41,15 @@ app: install
 test: install
 	TWIN_OFFLINE=1 TWIN_REQUIRE_PACK=$${TWIN_REQUIRE_PACK:-1} $(BIN)/python -m pytest
 
+## ruff, then mypy on twin/ and layers/ (installed as twin.layers: checked through a tree of links
+## that places layers/ at twin/layers, as the installed package does).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	rm -rf build/typecheck && mkdir -p build/typecheck/twin
+	for f in twin/*; do ln -s "$$PWD/$$f" build/typecheck/twin/; done
+	ln -s "$$PWD/layers" build/typecheck/twin/layers
+	cd build/typecheck && MYPYPATH=. ../../$(BIN)/mypy -p twin --config-file ../../pyproject.toml
 
 format: install
 	$(BIN)/ruff format .

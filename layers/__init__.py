@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -27,12 +27,19 @@ from twin.norms import Norms, packaged_norms
 RadiusRule = Callable[[LayerContext, np.ndarray, np.ndarray], np.ndarray]
 
 
+class LayerParams(Protocol):
+    """A generator's frozen params: defaults from the packaged norms, ``from_norms`` a run's."""
+
+    @classmethod
+    def from_norms(cls, norms: Norms, **overrides: Any) -> LayerParams: ...
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """A layer's generator, its params class, its siting candidates and its radius rule."""
 
     name: str
-    params: type
+    params: type[LayerParams]
     generate: Callable[..., gpd.GeoDataFrame]
     candidates: Callable[[LayerContext], tuple[Any, Any]]
     service_radius: RadiusRule | None  # None: served by signal, not by a walk

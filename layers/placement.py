@@ -47,7 +47,7 @@ class Placement:
     def min_spacing_m(self) -> float:
         return self.hard_core_m
 
-    def annotate(self, frame, notes: list[str]):  # type: ignore[no-untyped-def]
+    def annotate(self, frame, notes: list[str]):
         """Attach the layer's notes and its spacing guarantee to ``frame.attrs``."""
         if self.relaxations:
             notes = [*notes, f"the hard core was relaxed {self.relaxations}× to fit every site"]
@@ -95,9 +95,9 @@ def hex_lattice(region: BaseGeometry, spacing: float) -> NDArray[np.float64]:
     row_step = spacing * np.sqrt(3) / 2
     ys = np.arange(south, north + row_step, row_step)
     xs = np.arange(west, east + spacing, spacing)
-    gx, gy = np.meshgrid(xs, ys)
-    gx = gx + (np.arange(len(ys))[:, None] % 2) * spacing / 2
-    gx, gy = gx.ravel(), gy.ravel()
+    mesh_x, mesh_y = np.meshgrid(xs, ys)
+    mesh_x = mesh_x + (np.arange(len(ys))[:, None] % 2) * spacing / 2
+    gx, gy = mesh_x.ravel(), mesh_y.ravel()
     inside = shapely.contains_xy(region, gx, gy)
     return np.column_stack([gx[inside], gy[inside]])
 

@@ -54,8 +54,11 @@ def test_gcj02_points_passed_as_wgs84_are_detected(hongkou, settings):
     xs, ys = hongkou.streets.reference_points
     inside = shapely.contains_xy(hongkou.study_area, raw["lng"], raw["lat"])
     lon, lat = raw["lng"][inside], raw["lat"][inside]
-    with pytest.warns(DatumShiftWarning, match="GCJ-02"):
+    with pytest.warns(DatumShiftWarning) as caught:
         result = warn_if_shifted(lon, lat, xs, ys, "addresses")
+    warning = caught[0].message
+    assert warning.code == "datum-shift" and warning.fit.best == "gcj02"  # a code, not prose
+    assert warning.fit.declared == "wgs84"
     assert result.median_as_given_m > 1.5 * result.median_if_gcj02_m
     # the properly converted demand raises nothing
     with warnings.catch_warnings():

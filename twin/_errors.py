@@ -38,4 +38,9 @@ class NetworkAccessError(TwinError, ConnectionError):
 
 
 class TwinWarning(UserWarning):
-    """Base class of every warning twin issues (a result stands, but read it with care)."""
+    """Base class of every warning twin issues (a result stands, but read it with care).
+
+    ``code`` is stable (match on it, never on the wording, which may change or be translated).
+    """
+
+    code = "twin"

@@ -85,7 +85,7 @@ def city_summary(results: Sequence[DistrictResult]) -> dict[str, Any]:
     return city
 
 
-def make_client(scheduler: str | None, workers: int | None = None):  # type: ignore[no-untyped-def]
+def make_client(scheduler: str | None, workers: int | None = None):
     """A client of the cluster at ``scheduler``, or of a local cluster sized to the machine."""
     from dask.distributed import Client, LocalCluster
 

@@ -68,9 +68,16 @@ OSM_RULES: list[tuple[str, frozenset[str] | None, str]] = [
 ]  # fmt: skip
 # parking, fuel and charging stations are kept as "parking": charging candidates, never counted
 # in the life circle.
-OSM_TAGS: dict[str, bool | list[str]] = {}
+OSM_TAGS: dict[str, bool | str | list[str]] = {}
+
+
+def _listed(key: str) -> set[str]:
+    values = OSM_TAGS.get(key)
+    return set(values) if isinstance(values, list) else set()
+
+
 for _key, _values, _cat in OSM_RULES:
-    OSM_TAGS[_key] = True if _values is None else sorted(set(OSM_TAGS.get(_key) or []) | _values)
+    OSM_TAGS[_key] = True if _values is None else sorted(_listed(_key) | _values)
 
 # Amap: (substring of the type path, category or None to exclude), in priority order.
 AMAP_RULES: list[tuple[str, str | None]] = [
@@ -135,4 +142,4 @@ OSM_FACILITY_RULES: list[tuple[str, frozenset[str], str]] = [
 ]  # fmt: skip
 for _key, _values, _facility in OSM_FACILITY_RULES:  # fetch the standard's facility tags too
     if OSM_TAGS.get(_key) is not True:
-        OSM_TAGS[_key] = sorted(set(OSM_TAGS.get(_key) or []) | _values)
+        OSM_TAGS[_key] = sorted(_listed(_key) | _values)

@@ -96,7 +96,7 @@ def cmd_districts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load(args: argparse.Namespace, refresh: bool = False):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace, refresh: bool = False):
     from twin.store.district import load_district
 
     return load_district(
@@ -282,7 +282,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _build(args: argparse.Namespace):
     """The one pipeline at the run's base resolution; gaps listed at ``--res``."""
     from twin.analysis.build import build
     from twin.analysis.engine import CoverageParams
@@ -330,7 +330,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _street_lines(district):  # type: ignore[no-untyped-def]
+def _street_lines(district):
     return district.streets.lines if district.has_streets else None
 
 
@@ -430,7 +430,7 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _analysis_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+def _analysis_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
     """A subcommand that loads a district and runs the coverage engine on it."""
     parser = sub.add_parser(name, help=help_text)
     _add_source_options(parser)

@@ -43,7 +43,7 @@ class LayerContext:
     def to_wgs84(self) -> Transformer:
         return Transformer.from_crs(self.crs, 4326, always_xy=True)
 
-    def project(self, geometry):  # type: ignore[no-untyped-def]
+    def project(self, geometry):
         """A WGS-84 geometry, or an array of them, in the district's metric CRS."""
         return shapely.transform(
             geometry, lambda c: np.column_stack(self.to_metric.transform(*c.T))
@@ -76,9 +76,10 @@ class LayerContext:
     @cached_property
     def street_xy(self) -> NDArray[np.float64]:
         """Points every ~25 m along the streets (empty without a street network)."""
-        if not self.district.has_streets:
+        streets = self.district.streets
+        if streets is None or not self.district.has_streets:
             return np.empty((0, 2))
-        lines = self.project(self.district.streets.lines.to_numpy())
+        lines = self.project(streets.lines.to_numpy())
         coords = shapely.get_coordinates(shapely.segmentize(lines, STREET_POINT_SPACING_M))
         return np.unique(np.round(coords, 1), axis=0)
 

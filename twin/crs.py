@@ -78,7 +78,7 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     return lon_a + d_lon, lat_a + d_lat
 
 
-def _invert(forward, lon: Array, lat: Array) -> tuple[Array, Array]:  # type: ignore[no-untyped-def]
+def _invert(forward, lon: Array, lat: Array) -> tuple[Array, Array]:
     """Solve ``forward(x) = (lon, lat)`` by fixed-point iteration (converges in a few steps)."""
     x_lon, x_lat = lon.copy(), lat.copy()
     for _ in range(_MAX_ITERATIONS):
@@ -157,7 +157,7 @@ def utm_crs(lon: float, lat: float) -> CRS:
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
-def geometry_to_wgs84(geometry, source: CrsName):  # type: ignore[no-untyped-def]
+def geometry_to_wgs84(geometry, source: CrsName):
     """Apply a datum conversion to every coordinate of a shapely geometry (vectorised)."""
     import shapely
 

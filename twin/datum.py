@@ -31,7 +31,14 @@ NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
 
 class DatumShiftWarning(TwinWarning):
-    """Points fit the streets clearly better in another datum than the one declared."""
+    """Points fit the streets clearly better in another datum than the one declared; the fit
+    (declared and best datum, medians) travels with the warning as ``fit``."""
+
+    code = "datum-shift"
+
+    def __init__(self, message: str, fit: DatumFit | None = None) -> None:
+        super().__init__(message)
+        self.fit = fit
 
 
 @dataclass(frozen=True)
@@ -117,5 +124,5 @@ def warn_if_shifted(
     """Run :func:`fit_datums`; a :class:`DatumShiftWarning` when another datum fits clearly better."""
     result = fit_datums(lon, lat, ref_lon, ref_lat, declared)
     if result.declared_is_worse:
-        warnings.warn(result.message(what), DatumShiftWarning, stacklevel=2)
+        warnings.warn(DatumShiftWarning(result.message(what), result), stacklevel=2)
     return result

@@ -21,7 +21,7 @@ import json
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from twin._errors import InvalidInputError
-from twin.crs import from_wgs84
+from twin.crs import CrsName, from_wgs84
 from twin.keys import EXPORT_FORMATS
 from twin.sources.record import OSM_ATTRIBUTION
 
@@ -75,14 +75,16 @@ def _properties(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     return [{k: _clean(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
-def to_geojson(frame: gpd.GeoDataFrame, meta: dict[str, Any], datum: str = "wgs84") -> bytes:
+def to_geojson(
+    frame: gpd.GeoDataFrame, meta: dict[str, Any], datum: CrsName | str = "wgs84"
+) -> bytes:
     """RFC 7946 GeoJSON bytes (see the module docstring for ``datum``)."""
     geometry = frame.to_crs(4326).geometry.to_numpy()
     geometry = shapely.orient_polygons(geometry, exterior_cw=False)
     if datum != "wgs84":
 
         def shift(coords: np.ndarray) -> np.ndarray:
-            return np.column_stack(from_wgs84(coords[:, 0], coords[:, 1], datum))
+            return np.column_stack(from_wgs84(coords[:, 0], coords[:, 1], cast(CrsName, datum)))
 
         geometry = shapely.transform(geometry, shift)
     geometry = shapely.transform(geometry, lambda c: np.round(c, COORD_DECIMALS))

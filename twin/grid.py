@@ -99,7 +99,7 @@ def hex_grid(
     polygons = cell_polygons(cells)
     to_metric = Transformer.from_crs(4326, metric_crs, always_xy=True)
 
-    def project(geometry):  # type: ignore[no-untyped-def]
+    def project(geometry):
         return shapely.transform(geometry, lambda c: np.column_stack(to_metric.transform(*c.T)))
 
     metric_polygons = project(polygons)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -118,7 +119,7 @@ def _reject(
 def _references(district: District) -> tuple[np.ndarray, np.ndarray]:
     """WGS-84 reference points for the datum test: densified streets and the district's POIs."""
     lon, lat = [], []
-    if district.has_streets:
+    if district.streets is not None and district.has_streets:
         x, y = district.streets.reference_points
         lon.append(x)
         lat.append(y)
@@ -173,7 +174,7 @@ def validate_inventory(
     fit = fit_datums(lon[usable], lat[usable], ref_lon, ref_lat,
                      "wgs84" if crs == "auto" else crs)  # fmt: skip
     if crs == "auto":
-        crs = fit.best  # type: ignore[assignment]
+        crs = fit.best
         report_warnings.append(
             f"--crs auto read the file as {NAMES[crs]}, the datum it fits best "
             f"(median distance to streets and POIs: {fit.summary()})"
@@ -356,7 +357,7 @@ def _import_in_chunks(
     seen: set[tuple[float, float]] = set()
     report: ImportReport | None = None
     for chunk in read_csv_chunks(path, lat_col, lon_col):
-        frame, report = validate_inventory(chunk, district, layer, crs, path.name,
+        frame, report = validate_inventory(chunk, district, layer, cast(CrsName, crs), path.name,
                                            whole_file=False, norms=norms)  # fmt: skip
         crs = report.crs  # --crs auto decides on the first chunk, the rest follow
         rows += report.rows

@@ -68,7 +68,7 @@ def _cell_positions(grid: pd.DataFrame, cells: NDArray[np.uint64]) -> NDArray[np
     return np.where(found, order[pos], -1)
 
 
-def _sum_points(grid: pd.DataFrame, lon: NDArray, lat: NDArray, values: NDArray, res: int):  # type: ignore[no-untyped-def]
+def _sum_points(grid: pd.DataFrame, lon: NDArray, lat: NDArray, values: NDArray, res: int):
     where = _cell_positions(grid, index_points(lon, lat, res))
     found = where >= 0
     totals = np.bincount(where[found], weights=values[found], minlength=len(grid))

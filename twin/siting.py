@@ -68,7 +68,8 @@ def lazy_greedy(
     gains0 = np.asarray(a.T @ open_weight).ravel()
     heap = [(-g, j) for j, g in enumerate(gains0) if g > 0]
     heapq.heapify(heap)
-    order, gains = [], []
+    order: list[int] = []
+    gains: list[float] = []
     limit = k if k is not None else a.shape[1]
     while heap and len(order) < limit:
         if (
@@ -177,7 +178,7 @@ def thin(xy: NDArray, kind: NDArray, max_count: int = MAX_CANDIDATES) -> tuple[N
 
 
 def recommend(
-    district,  # type: ignore[no-untyped-def]
+    district,
     layer: str,
     cells: gpd.GeoDataFrame,
     add: int | None = None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -39,7 +39,7 @@ def first_name(value: object) -> str:
         try:
             value = ast.literal_eval(value)
         except (ValueError, SyntaxError):
-            return value
+            return str(value)
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str) and v), "")
     return value if isinstance(value, str) else ""
@@ -118,8 +118,8 @@ class Streets:
         """Write the edges (GeoParquet) and the CSR arrays (npz) to ``folder``; the file names."""
         self.edges.to_parquet(folder / EDGES_FILE)
         with (folder / NETWORK_FILE).open("wb") as fh:
-            np.savez(fh, lonlat=self.lonlat, crs=np.array(self.crs.to_wkt()),
-                     **self.network.arrays())  # fmt: skip
+            arrays: dict[str, Any] = {"lonlat": self.lonlat, "crs": np.array(self.crs.to_wkt())}
+            np.savez(fh, **(arrays | self.network.arrays()))
         return [EDGES_FILE, NETWORK_FILE]
 
     @classmethod

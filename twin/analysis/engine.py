@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -128,7 +129,8 @@ class CoverageParams:
     def describe(self) -> dict[str, object]:
         """Every value as JSON-ready data (the norms by their file; the rest in full)."""
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "norms"}
-        return _jsonable(asdict_shallow(values)) | {"norms": self.norms.source}
+        described = cast(dict[str, object], _jsonable(asdict_shallow(values)))
+        return described | {"norms": self.norms.source}
 
 
 @dataclass
@@ -285,7 +287,7 @@ DISTANCE_COLUMNS = {
 }  # fmt: skip
 
 
-def _put(cells: gpd.GeoDataFrame, rows: NDArray[np.int64] | None, column: str, values) -> None:  # type: ignore[no-untyped-def]
+def _put(cells: gpd.GeoDataFrame, rows: NDArray[np.int64] | None, column: str, values) -> None:
     """Write ``values`` to every cell (``rows`` None) or to the cells at positions ``rows``."""
     if rows is None:
         cells[column] = values
@@ -405,7 +407,7 @@ def compute(
         residents.counts / np.maximum(cells["area_km2"].to_numpy(), 1e-9), 0
     )
     origins = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
-    if network is None and district.has_streets:
+    if network is None and district.streets is not None and district.has_streets:
         progress("building the street network (CSR)")
         network = district.streets.network
     # every walking measure starts from the same cells: join them to the streets once

@@ -12,6 +12,8 @@ of counting as infinitely far.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -79,7 +81,7 @@ def checklist(
     """
     ok = distances_m <= limits_m
     total = float(np.sum(residents)) or 1.0
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"key": k, "label": label, "level_min": level, "distance_m": float(limit),
          "share_met": float(residents[ok[:, j]].sum() / total),
          "residents_missing": round(float(residents[~ok[:, j]].sum()))}

@@ -34,9 +34,10 @@ class PlaceNamer:
 
     @cached_property
     def streets(self) -> tuple[cKDTree | None, NDArray[np.object_]]:
-        if not self.district.has_streets:
+        streets = self.district.streets
+        if streets is None or not self.district.has_streets:
             return None, np.empty(0, dtype=object)
-        edges = self.district.streets.edges
+        edges = streets.edges
         names = edges["name"].fillna("").astype(str).to_numpy(dtype=object)
         named = names != ""
         if not named.any():
@@ -98,7 +99,7 @@ class Cluster:
     lat: float
 
 
-def largest_cluster(cells, mask: NDArray[np.bool_], ctx: LayerContext) -> Cluster | None:  # type: ignore[no-untyped-def]
+def largest_cluster(cells, mask: NDArray[np.bool_], ctx: LayerContext) -> Cluster | None:
     """The group of touching hexagons under ``mask`` holding the most residents."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components

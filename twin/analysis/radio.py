@@ -58,7 +58,7 @@ def _n() -> FiveGNorms:
     return packaged_norms().fiveg
 
 
-def _m(name: str):  # type: ignore[no-untyped-def]
+def _m(name: str):
     return field(default_factory=lambda: _n().model[name])
 
 
@@ -276,8 +276,11 @@ def link_rsrp_dbm(
 ) -> NDArray[np.float64]:
     """Median RSRP per RE of one link (see the module docstring); ``pattern_db`` is ``A``."""
     d3d = np.hypot(d2d, np.asarray(height_m) - params.ue_height_m)
-    loss = path_loss_db(d3d, fc_ghz, params.ue_height_m, micro, params.los_model, d2d)
-    per_re = np.asarray(tx_power_dbm) - 10 * np.log10(resource_elements(bandwidth_mhz, fc_ghz))
+    fc = np.asarray(fc_ghz, dtype=float)
+    loss = path_loss_db(d3d, fc, params.ue_height_m, micro, params.los_model, d2d)
+    per_re = np.asarray(tx_power_dbm) - 10 * np.log10(
+        resource_elements(np.asarray(bandwidth_mhz, dtype=float), fc)
+    )
     gain = np.minimum(np.asarray(gain_dbi, dtype=float), params.ssb_gain_max_dbi) + pattern_db
     rsrp = per_re + gain - params.feeder_loss_db - params.body_loss_db - loss
     if params.calibration_offset_db or params.calibration_slope_db_per_decade:  # twin calibrate

@@ -16,7 +16,7 @@ inventories, POIs), ``calibrated`` (a generated layer that restates the plan), `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -298,11 +298,12 @@ def plan_report(
 
 def _jsonable_standard(coverage: Coverage) -> dict[str, Any]:
     figures = coverage.standard_figures()
+    facilities = cast(list[dict[str, Any]], figures["facilities"])
     cells = coverage.cells
     est = estimated_share(cells, "gb_estimated") if "gb_estimated" in cells else 0.0
     return {
         "name": "GB 50180-2018 life-circle checklist",
-        "facilities": [{k: _plain(v) for k, v in row.items()} for row in figures["facilities"]],  # type: ignore[union-attr]
+        "facilities": [{k: _plain(v) for k, v in row.items()} for row in facilities],
         "share_all_met": _plain(figures["share_all_met"]),
         "most_often_missing": figures["most_often_missing"],
         "unmeasured": figures["unmeasured"],
@@ -312,7 +313,13 @@ def _jsonable_standard(coverage: Coverage) -> dict[str, Any]:
 
 
 def share_text(row: dict[str, Any] | None, name: str) -> str:
-    """A report row's share as every face words it, e.g. ``5G 84.0 % of area``."""
+    """A report row's share as every face words it.
+
+    >>> share_text({"measured": 0.8394, "unit": "share of area"}, "5G")
+    '5G 83.9 % of area'
+    >>> share_text(None, "F15")
+    'F15: not measured'
+    """
     if row is None or row.get("measured") is None:
         return f"{name}: not measured"
     unit = str(row["unit"]).removeprefix("share of ")

@@ -91,7 +91,15 @@ def add_served(cells: pd.DataFrame) -> None:
 
 
 def district_share(cells: pd.DataFrame, key: str) -> float:
-    """The district's served share of question ``key``: the same at every resolution."""
+    """The district's served share of question ``key``: the same at every resolution.
+
+    >>> cells = pd.DataFrame({"residents": [900.0, 100.0], "area_km2": [0.01, 0.03],
+    ...                       "served_lockers": [1.0, 0.0], "served_base_stations": [1.0, 0.5]})
+    >>> district_share(cells, "lockers")  # residents served over residents
+    0.9
+    >>> district_share(cells, "base_stations")  # 5G: area covered over area
+    0.625
+    """
     q = question(key)
     weights = cells[q.by].to_numpy(dtype=float)
     total = weights.sum()

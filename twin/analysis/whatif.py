@@ -186,7 +186,7 @@ class Scenario:
         if layer not in layers:
             msg = f"the build has no {layer} layer; build it with that layer first."
             raise InvalidInputError(msg)
-        if network is None and district.has_streets:
+        if network is None and district.streets is not None and district.has_streets:
             network = district.streets.network
         return cls(district, layer, dict(layers), coverage, network, layers[layer].copy(),
                    coverage.cells.copy(), calibration=calibration)  # fmt: skip

@@ -34,7 +34,11 @@ RESOLUTIONS = tuple(range(MIN_RESOLUTION, MAX_RESOLUTION + 1))
 
 
 def resolution_for_zoom(zoom: float) -> int:
-    """The H3 resolution drawn at web-map ``zoom`` (a res-9 hexagon is ~10 px at zoom 12)."""
+    """The H3 resolution drawn at web-map ``zoom`` (a res-9 hexagon is ~10 px at zoom 12).
+
+    >>> [resolution_for_zoom(z) for z in (9.0, 11.0, 12.5, 15.0)]
+    [7, 8, 9, 10]
+    """
     return RESOLUTIONS[int(np.searchsorted(ZOOM_BREAKS, zoom, side="right"))]
 
 

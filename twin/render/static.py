@@ -34,14 +34,14 @@ def _ensure_cjk_font() -> None:
         font_manager.fontManager.addfont(path)
 
 
-def _save(fig, buffer: io.BytesIO, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+def _save(fig, buffer: io.BytesIO, **kwargs: Any) -> None:
     """Save, without a warning per CJK glyph where no CJK font is installed (boxes are drawn)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig.savefig(buffer, **kwargs)
 
 
-def _figure(width_in: float, height_in: float):  # type: ignore[no-untyped-def]
+def _figure(width_in: float, height_in: float):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -61,7 +61,7 @@ def _nice_length(span_m: float) -> float:
 
 
 def draw_map(
-    ax,  # type: ignore[no-untyped-def]
+    ax,
     cells: gpd.GeoDataFrame,
     metric: Metric,
     boundary: shapely.Geometry,
@@ -102,7 +102,7 @@ def draw_map(
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=10)
-    handles = [Patch(facecolor=np.array(c) / 255.0, edgecolor="0.5", label=label)
+    handles = [Patch(facecolor=(c[0] / 255.0, c[1] / 255.0, c[2] / 255.0), edgecolor="0.5", label=label)
                for c, label in zip(metric.colours, metric.classes, strict=True)]  # fmt: skip
     ax.legend(handles=handles, title=f"{metric.label}\n({metric.unit})", loc="upper left",
               fontsize=6, title_fontsize=6.5, framealpha=0.9)  # fmt: skip
@@ -139,7 +139,7 @@ def map_png(
     return buffer.getvalue()
 
 
-def _save_page(pdf, fig) -> None:  # type: ignore[no-untyped-def]
+def _save_page(pdf, fig) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         pdf.savefig(fig)

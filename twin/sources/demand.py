@@ -108,7 +108,7 @@ RESIDENTIAL_BUILDINGS = frozenset(
     {"residential", "apartments", "house", "dormitory", "terrace", "detached", "semidetached_house"}
 )
 DEFAULT_LEVELS = {"house": 2.0, "terrace": 3.0, "detached": 2.0}  # else 6: a Shanghai walk-up
-BUILDING_TAGS = {"building": True, "landuse": ["residential"]}
+BUILDING_TAGS: dict[str, bool | str | list[str]] = {"building": True, "landuse": ["residential"]}
 
 
 def _levels(features: gpd.GeoDataFrame) -> np.ndarray:
@@ -182,7 +182,7 @@ def building_footprints(features: gpd.GeoDataFrame | None, area: BaseGeometry) -
     """Every building polygon of ``features`` inside ``area`` with its height in metres, for the
     3D view: the ``height`` tag, else ``building:levels`` × 3 m, else the type's usual floors
     × 3 m; ``height_from`` says which (``height``, ``levels``, ``assumed``)."""
-    columns = {"kind": [], "height_m": [], "height_from": []}
+    columns: dict[str, list[object]] = {"kind": [], "height_m": [], "height_from": []}
     if features is None or features.empty or "building" not in features.columns:
         return gpd.GeoDataFrame(columns, geometry=[], crs=4326)
     polygons = features[features.geom_type.isin(["Polygon", "MultiPolygon"])]

@@ -23,7 +23,7 @@ def osm_file_bounds(path: Path, settings: Settings) -> tuple[float, float, float
     try:
         bounds = tuple(float(v) for v in json.loads(cached.read_text()))
         if len(bounds) == 4:
-            return bounds  # type: ignore[return-value]
+            return bounds
     except (OSError, ValueError, TypeError):
         pass  # missing or damaged: measured again and rewritten below
     coords = np.array(_LATLON.findall(path.read_bytes()), dtype=float)

@@ -216,7 +216,7 @@ def load_district(
               "boundary_crs": boundary_crs, "demand_raster": demand_raster}  # fmt: skip
     if not cache:
         return district_from_sources(name, settings, progress=progress, **inputs)  # type: ignore[arg-type]
-    key = district_key(slug, settings, **inputs, offline=str(settings.offline))  # type: ignore[arg-type]
+    key = district_key(slug, settings, **inputs, offline=str(settings.offline))
     folder = entry_dir(slug, key, settings)
     if not refresh:
         try:
