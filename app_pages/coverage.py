@@ -27,6 +27,7 @@ from twin.analysis.places import largest_cluster
 from twin.analysis.report import row_of, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.context import LayerContext
+from twin.layers import REGISTRY
 from twin.render.basemap import (
     CAMERAS,
     MAST_EXAGGERATION,
@@ -41,12 +42,6 @@ from twin.render.basemap import (
 )
 from twin.render.deckmap import RESOLUTIONS, resolution_for_zoom
 from twin.render.hexagons import METRICS, legend_html, outline_layer, unserved_mask
-
-ASSET_STYLE = {  # layer: (label, colour, tooltip columns, radius m)
-    "base_stations": ("5G site", [30, 30, 30, 230], ["band", "height_m", "downtilt_deg"], 12),
-    "charging": ("Charging station", [0, 140, 140, 230], ["piles", "fast_piles", "service_radius_m"], 25),
-    "lockers": ("Locker group", [150, 60, 170, 220], ["site_type", "compartments", "status"], 10),
-}  # fmt: skip
 
 view = current_view()
 loaded = load(view.preset.slug)
@@ -103,8 +98,8 @@ metric_key = left.selectbox(
 metric = map_metric(metric_key)
 own_layer = metric.sites_layer
 shown = mid.multiselect(
-    "Sites", list(ASSET_STYLE), default=[own_layer] if own_layer else [],
-    format_func=lambda k: ASSET_STYLE[k][0] + "s", key=f"assets_{metric_key}",
+    "Sites", list(REGISTRY), default=[own_layer] if own_layer else [],
+    format_func=lambda k: REGISTRY[k].label, key=f"assets_{metric_key}",
 )  # fmt: skip
 unserved_only = right.toggle("Unserved residents only", key="unserved_only",
                              disabled=metric.unserved_flag is None)  # fmt: skip
@@ -163,11 +158,12 @@ if loaded.has_streets:
     if labels is not None:
         deck_layers.append(labels)
 for name in shown:
-    label, colour, columns, radius = ASSET_STYLE[name]
+    spec = REGISTRY[name]
     if three_d and name == "base_stations":
         deck_layers.extend(mast_layers(layers_now[name]))
     else:
-        deck_layers.append(points_layer(layers_now[name], name, colour, columns, radius, label))
+        deck_layers.append(points_layer(layers_now[name], name, list(spec.colour),
+                                        list(spec.tip_columns), spec.marker_m, spec.site_label))  # fmt: skip
 if focus is not None and h3.is_valid_cell(focus):
     deck_layers.append(outline_layer(focus))
 if found_place is not None:

@@ -11,10 +11,10 @@ from app_pages._cached import load, run_settings, session_imports, use_import
 from app_pages._state import current_view
 from twin._errors import TwinError
 from twin.inventory import import_inventory
+from twin.layers import REGISTRY
 
 MAX_UPLOAD_MB = 20
-LAYER_LABELS = {"base_stations": "5G base stations", "charging": "Charging stations",
-                "lockers": "Locker groups"}  # fmt: skip
+LAYER_LABELS = {name: spec.label for name, spec in REGISTRY.items()}
 CRS_LABELS = {
     "wgs84": "WGS-84 (GPS, OSM)",
     "gcj02": "GCJ-02 (Amap, Tencent)",

@@ -20,15 +20,12 @@ from app_pages._state import current_view, loaded_coverage
 from twin._errors import TwinError
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
+from twin.layers import REGISTRY
 from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, view_of
 from twin.render.deckmap import hex_columns
 from twin.render.hexagons import CHANGE, change_classes, legend_html
 
-LAYERS = {  # layer: label (the layer key is also the map metric's key)
-    "charging": "Charging stations",
-    "lockers": "Locker groups",
-    "base_stations": "5G base stations",
-}
+LAYERS = {name: REGISTRY[name].label for name in ("charging", "lockers", "base_stations")}
 
 view = current_view()
 slug = view.preset.slug

@@ -36,13 +36,20 @@ class LayerParams(Protocol):
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """A layer's generator, its params class, its siting candidates and its radius rule."""
+    """What a layer is: its generator, params, siting candidates and radius rule, and how every
+    face names and draws it (the served question and its columns are
+    :data:`twin.analysis.served.QUESTIONS` under the same key)."""
 
     name: str
     params: type[LayerParams]
     generate: Callable[..., gpd.GeoDataFrame]
     candidates: Callable[[LayerContext], tuple[Any, Any]]
     service_radius: RadiusRule | None  # None: served by signal, not by a walk
+    site_label: str = ""  # one site, e.g. "Charging station"
+    label: str = ""  # the layer, e.g. "Charging stations"
+    colour: tuple[int, int, int, int] = (30, 30, 30, 230)  # its sites on every map
+    tip_columns: tuple[str, ...] = ()  # what a site's tooltip shows
+    marker_m: float = 10.0  # a site's marker radius on the map
 
 
 REGISTRY: dict[str, LayerSpec] = {
@@ -52,6 +59,11 @@ REGISTRY: dict[str, LayerSpec] = {
         base_stations.generate,
         base_stations.candidates,
         None,
+        "5G site",
+        "5G base stations",
+        (30, 30, 30, 230),
+        ("band", "height_m", "downtilt_deg"),
+        12.0,
     ),
     "charging": LayerSpec(
         "charging",
@@ -59,6 +71,11 @@ REGISTRY: dict[str, LayerSpec] = {
         charging.generate,
         charging.candidates,
         charging.service_radius,
+        "Charging station",
+        "Charging stations",
+        (0, 140, 140, 230),
+        ("piles", "fast_piles", "service_radius_m"),
+        25.0,
     ),
     "lockers": LayerSpec(
         "lockers",
@@ -66,6 +83,11 @@ REGISTRY: dict[str, LayerSpec] = {
         lockers.generate,
         lockers.candidates,
         lockers.service_radius,
+        "Locker group",
+        "Locker groups",
+        (150, 60, 170, 220),
+        ("site_type", "compartments", "status"),
+        10.0,
     ),
 }
 if tuple(REGISTRY) != LAYER_NAMES:  # pragma: no cover - a developer's slip, caught by the tests

@@ -75,12 +75,18 @@ def test_life_circle_page(env):
 
 
 def test_gaps_page(env):
+    from twin.render.hexagons import metric_for
+
     app = page("app_pages/gaps.py")
-    assert [s.value for s in app.subheader][:2] == [
-        "5G (below 90 % of locations covered)", "Charging (no station within its radius)"]  # fmt: skip
+    headings = [s.value for s in app.subheader][:2]  # each layer's rule, from the norms
+    assert [h.split(": ", 1)[1] for h in headings] == [
+        metric_for("base_stations").rule, metric_for("charging").rule]  # fmt: skip
     gaps = app.dataframe[0].value
-    assert list(gaps.columns) == ["near", "residents", "shortfall", "h3"]
+    assert list(gaps.columns) == ["near", "unserved", "residents", "shortfall", "h3"]
     assert gaps["near"].str.contains(r"\(\d+ m\)").all()  # named by a street or POI with distance
+    assert list(gaps["unserved"]) == sorted(gaps["unserved"], reverse=True)  # most unserved first
+    assert (gaps["unserved"] <= gaps["residents"]).all()
+    assert all(int(h[1], 16) == 9 for h in gaps["h3"])  # listed at the sidebar's res 9
 
 
 def test_export_page_offers_downloads(env):
@@ -179,8 +185,8 @@ def bare_env(monkeypatch, tmp_path):
 
     from synthetic import testville
 
-    from twin import store
     from twin.districts import resolve
+    from twin.store import district as store
     from twin.settings import Settings
 
     monkeypatch.delenv("TWIN_DATA_DIR", raising=False)
