@@ -7,9 +7,10 @@ build's report rows and its hexagons from :meth:`Build.cells` (aggregated from t
 resolution, so the sidebar's resolution changes the hexagons drawn, never a figure).
 
 Builds and graphs are resources (``st.cache_resource``: shared, never copied, read only);
-small frames are data (``st.cache_data``). Layers uploaded on the Data page live in this
-session's state and enter the cache key through a content token, so two sessions never see each
-other's inventories.
+small frames are data (``st.cache_data``). Every cache key holds :func:`inputs_token`: this session's uploads (layers
+uploaded on the Data page live in the session's state, so two sessions never see each other's
+inventories), the settings and what the store holds for the district (so a ``twin calibrate``
+run while the viewer is open reaches its next page).
 """
 
 from __future__ import annotations
@@ -33,25 +34,42 @@ from twin.render.static import map_png, report_pdf
 from twin.settings import Settings
 from twin.store.district import load_district
 from twin.store.layers import layer_for
+from twin.store.stamp import stored_inputs
 
 IMPORTS_KEY = "imported_layers"
 
 
-@st.cache_resource(show_spinner=False)
 def run_settings() -> Settings:
-    """The run configuration, resolved once at the viewer's edge (``TWIN_*``)."""
+    """The run configuration, resolved at the viewer's edge (``TWIN_*``); cheap, and part of
+    every cache key below, so a changed setting never meets a stale build."""
     return Settings.from_env()
 
 
+def run_key(slug: str) -> str:
+    """The settings and what the store holds for ``slug`` (measured signal, calibration,
+    imported inventories): a ``twin calibrate`` while the viewer runs reaches the next page."""
+    settings = run_settings()
+    return f"{settings!r}|{stored_inputs(slug, settings)}"
+
+
 @st.cache_resource(show_spinner=False)
-def load(slug: str) -> District:
-    """The district ``slug`` from the cache or its sources."""
+def _load(slug: str, settings_key: str) -> District:
     return load_district(slug, run_settings())
 
 
+def load(slug: str) -> District:
+    """The district ``slug`` from the cache or its sources."""
+    return _load(slug, repr(run_settings()))
+
+
 @st.cache_data(show_spinner=False)
-def generated_layer(slug: str, layer: str) -> gpd.GeoDataFrame:
+def _generated_layer(slug: str, layer: str, key: str) -> gpd.GeoDataFrame:
     return layer_for(load(slug), layer, run_settings())
+
+
+def generated_layer(slug: str, layer: str) -> gpd.GeoDataFrame:
+    """The layer a build of ``slug`` uses: an imported inventory, else the generated one."""
+    return _generated_layer(slug, layer, run_key(slug))
 
 
 def session_imports(slug: str) -> dict[str, gpd.GeoDataFrame]:
@@ -73,19 +91,21 @@ def current_layers(slug: str) -> dict[str, gpd.GeoDataFrame]:
     return {name: imports.get(name, generated_layer(slug, name)) for name in LAYERS}
 
 
-def layers_token(slug: str) -> str:
-    """A content fingerprint of this session's imported layers (empty when none)."""
-    digest = hashlib.sha256()
+def inputs_token(slug: str) -> str:
+    """Everything a build of ``slug`` depends on beyond the district, as one cache key: this
+    session's uploaded layers (a content fingerprint), the settings and the store's measured
+    signal, calibration and imported inventories (:func:`run_key`)."""
+    digest = hashlib.sha256(run_key(slug).encode())
     for name, frame in sorted(session_imports(slug).items()):
         digest.update(name.encode())
         digest.update(pd.util.hash_pandas_object(frame.drop(columns="geometry")).values.tobytes())
         digest.update(b"".join(frame.geometry.to_wkb()))
-    return digest.hexdigest()[:16] if session_imports(slug) else ""
+    return digest.hexdigest()[:16]
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _build(slug: str, elderly: bool, token: str, _layers: dict[str, gpd.GeoDataFrame]) -> Build:
-    """The one pipeline for ``slug`` (``token`` keys this session's uploaded layers)."""
+    """The one pipeline for ``slug`` (``token``: :func:`inputs_token`)."""
     settings = run_settings()
     params = CoverageParams.from_settings(settings, None, elderly)
     return build(load(slug), settings, params, _layers)
@@ -93,7 +113,7 @@ def _build(slug: str, elderly: bool, token: str, _layers: dict[str, gpd.GeoDataF
 
 def district_build(slug: str, elderly: bool = False) -> Build:
     """The build of ``slug`` with this session's layers: its report is every page's figures."""
-    return _build(slug, elderly, layers_token(slug), current_layers(slug))
+    return _build(slug, elderly, inputs_token(slug), current_layers(slug))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -113,7 +133,7 @@ def district_coverage(
     are the build's, the same at every resolution (None: the base)."""
     result = district_build(slug, elderly)
     shown = min(resolution or result.base_resolution, result.base_resolution)
-    cells, report = _view(slug, shown, elderly, layers_token(slug), result)
+    cells, report = _view(slug, shown, elderly, inputs_token(slug), result)
     return cells, report, result.coverage.measured_categories
 
 
@@ -129,7 +149,7 @@ def hex_columns_cached(
 ) -> HexColumns:
     """The map's hexagons as binary columns, built once per district, resolution, profile,
     layers, metric, filter (and view, for districts too large to send whole), not on every
-    rerun of every session (``token`` keys the uploaded layers)."""
+    rerun of every session (``token``: :func:`inputs_token`)."""
     cells, _, _ = district_coverage(slug, resolution, elderly)
     return hex_columns(cells, map_metric(metric_key), unserved_only, view_bounds)
 
@@ -142,7 +162,7 @@ def place_namer(slug: str) -> PlaceNamer:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def static_map_png(
-    slug: str, resolution: int, elderly: bool, metric_key: str, unserved_only: bool
+    slug: str, resolution: int, elderly: bool, metric_key: str, unserved_only: bool, token: str
 ) -> bytes:
     """The current map as a PNG (same classes as the viewer), for download."""
     loaded = load(slug)
@@ -157,7 +177,7 @@ def static_map_png(
 @st.cache_data(show_spinner=False, max_entries=8)
 def district_report_pdf(slug: str, resolution: int, elderly: bool, token: str) -> bytes:
     """The printable district report (targets, one map per layer, gaps, sources) as a PDF;
-    ``token`` keys this session's uploaded layers."""
+    ``token``: :func:`inputs_token`."""
     loaded = load(slug)
     cells, report, _ = district_coverage(slug, resolution, elderly)
     return report_pdf(report, cells, loaded.boundary, loaded.metric_crs, street_lines(slug),

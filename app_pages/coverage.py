@@ -14,7 +14,7 @@ from app_pages._cached import (
     current_layers,
     district_coverage,
     hex_columns_cached,
-    layers_token,
+    inputs_token,
     load,
     map_metric,
     place_namer,
@@ -176,7 +176,7 @@ bounds = (
     event.get("bounds") if isinstance(event, dict) and event.get("view_key") == view_key else None
 )
 hexes = hex_columns_cached(view.preset.slug, resolution, view.elderly,
-                           layers_token(view.preset.slug), metric_key, unserved_only,
+                           inputs_token(view.preset.slug), metric_key, unserved_only,
                            tuple(bounds) if bounds else None)  # fmt: skip
 base = {}  # heavy layers, sent once per canvas
 if loaded.has_streets:
@@ -205,7 +205,8 @@ elif three_d:
                "or an `--osm-file` extract that has them, extruded to their height.")  # fmt: skip
 st.download_button(
     "Download this map (PNG, with legend, scale bar and north arrow)",
-    static_map_png(view.preset.slug, resolution, view.elderly, metric_key, unserved_only),
+    static_map_png(view.preset.slug, resolution, view.elderly, metric_key, unserved_only,
+                   inputs_token(view.preset.slug)),
     file_name=f"twin_{view.preset.slug}_{metric_key}.png", mime="image/png",
 )  # fmt: skip
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._cached import district_build, district_report_pdf, layers_token, load
+from app_pages._cached import district_build, district_report_pdf, inputs_token, load
 from app_pages._state import current_view
 from twin.analysis.report import share_text
 from twin.districts import plan_districts
@@ -87,7 +87,7 @@ slug = view.preset.slug
 if st.button(f"Prepare the {view.preset.name_en} report (PDF)", key="prepare_pdf"):
     with st.spinner("drawing one map per layer …"):
         st.session_state["report_pdf"] = (slug, district_report_pdf(
-            slug, view.resolution, view.elderly, layers_token(slug)))  # fmt: skip
+            slug, view.resolution, view.elderly, inputs_token(slug)))  # fmt: skip
 ready = st.session_state.get("report_pdf")
 if ready is not None and ready[0] == slug:
     st.download_button(

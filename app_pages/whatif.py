@@ -10,7 +10,7 @@ import streamlit as st
 from app_pages._cached import (
     current_layers,
     district_build,
-    layers_token,
+    inputs_token,
     map_metric,
     place_namer,
     street_network,
@@ -39,7 +39,7 @@ original = layers_now[layer]
 scenarios = st.session_state.setdefault("scenarios", {})
 # everything the "before" state depends on: district, layer, resolution, profile, uploads
 # the scenario edits the base hexagons of the whole build; the map shows them at the sidebar's size
-key = (slug, layer, view.elderly, layers_token(slug))
+key = (slug, layer, view.elderly, inputs_token(slug))
 if key not in scenarios:
     scenarios[key] = Scenario.of(district_build(slug, view.elderly), layer, street_network(slug))
 scenario: Scenario = scenarios[key]

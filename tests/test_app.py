@@ -186,8 +186,8 @@ def bare_env(monkeypatch, tmp_path):
     from synthetic import testville
 
     from twin.districts import resolve
-    from twin.store import district as store
     from twin.settings import Settings
+    from twin.store import district as store
 
     monkeypatch.delenv("TWIN_DATA_DIR", raising=False)
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))

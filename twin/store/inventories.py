@@ -12,8 +12,13 @@ from twin.settings import Settings
 from twin.store.atomic import atomic_write
 
 
+def inventories_folder(slug: str, settings: Settings) -> Path:
+    """Where the imported inventories of ``slug`` are kept."""
+    return settings.cache_dir / "inventories" / slug
+
+
 def imported_path(slug: str, layer: str, settings: Settings) -> Path:
-    return settings.cache_dir / "inventories" / slug / f"{layer}.parquet"
+    return inventories_folder(slug, settings) / f"{layer}.parquet"
 
 
 def save_imported(slug: str, layer: str, frame: gpd.GeoDataFrame, settings: Settings) -> Path:

@@ -19,13 +19,14 @@ from twin.settings import Settings
 from twin.store.atomic import atomic_write
 
 
-def _folder(slug: str, settings: Settings) -> Path:
+def measurements_folder(slug: str, settings: Settings) -> Path:
+    """Where the measured signal and the calibration of ``slug`` are kept."""
     return settings.cache_dir / "measurements" / slug
 
 
 def save_measurements(slug: str, data: Measurements, settings: Settings) -> Path:
     """Keep the aggregated measurements of ``slug`` (Parquet + provenance JSON)."""
-    folder = _folder(slug, settings)
+    folder = measurements_folder(slug, settings)
     cells = data.cells.copy()
     for kind in ("rsrp", "sinr"):  # the histograms, so any coarser resolution stays exact
         hist = data.cells.attrs.get(f"{kind}_hist")
@@ -39,7 +40,7 @@ def save_measurements(slug: str, data: Measurements, settings: Settings) -> Path
 
 
 def load_measurements(slug: str, settings: Settings) -> Measurements | None:
-    folder = _folder(slug, settings)
+    folder = measurements_folder(slug, settings)
     try:
         cells = pd.read_parquet(folder / "cells.parquet")
         provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
@@ -52,7 +53,7 @@ def load_measurements(slug: str, settings: Settings) -> Measurements | None:
 
 
 def _calibration_path(slug: str, settings: Settings) -> Path:
-    return settings.cache_dir / "measurements" / slug / "calibration.json"
+    return measurements_folder(slug, settings) / "calibration.json"
 
 
 def save_calibration(slug: str, calibration: Calibration, settings: Settings) -> Path:
