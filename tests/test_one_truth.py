@@ -131,7 +131,7 @@ def headline_share(app: AppTest) -> float:
 @pytest.mark.slow
 def test_overview_map_and_report_give_one_figure(env, settings):
     """For each plan district, the Overview card, the coverage map's headline and the report
-    show the same 5G and F15 figures; for Hongkou and Minhang also charging and lockers."""
+    show the same 5G, charging, lockers and F15 figures."""
     app = AppTest.from_file(str(APP), default_timeout=600)
     app.run()
     assert not app.exception, app.exception
@@ -150,9 +150,8 @@ def test_overview_map_and_report_give_one_figure(env, settings):
     for preset in plan_districts():
         app.selectbox(key="district").set_value(preset.slug).run()
         assert not app.exception, app.exception
-        keys = {"base_stations": "coverage_5g", "life_circle": "life_circle_f15"}
-        if preset.slug in ("hongkou", "minhang"):
-            keys |= {"charging": "charging_coverage", "lockers": "lockers_coverage"}
+        keys = {"base_stations": "coverage_5g", "charging": "charging_coverage",
+                "lockers": "lockers_coverage", "life_circle": "life_circle_f15"}  # fmt: skip
         for metric, row in keys.items():
             app.selectbox(key="metric").set_value(metric).run()
             expected = round(100 * row_of(reports[preset.slug], row)["measured"], 1)
