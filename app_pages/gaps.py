@@ -21,7 +21,8 @@ for metric in GAP_KEYS:
     key = metric
     gaps = report["gaps"].get(key, [])
     rule = map_metric(metric)
-    st.subheader(f"{rule.label.split(':')[0]}: {rule.rule}")
+    st.subheader(rule.label.split(":")[0])
+    st.caption(f"Rule: {rule.rule}.")
     if not gaps:
         st.success("No populated hexagon is unserved.")
         continue

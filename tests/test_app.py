@@ -78,9 +78,9 @@ def test_gaps_page(env):
     from twin.render.hexagons import metric_for
 
     app = page("app_pages/gaps.py")
-    headings = [s.value for s in app.subheader][:2]  # each layer's rule, from the norms
-    assert [h.split(": ", 1)[1] for h in headings] == [
-        metric_for("base_stations").rule, metric_for("charging").rule]  # fmt: skip
+    captions = [c.value for c in app.caption]  # each layer's rule, from the norms
+    for key in ("base_stations", "charging", "lockers", "life_circle"):
+        assert f"Rule: {metric_for(key).rule}." in captions
     gaps = app.dataframe[0].value
     assert list(gaps.columns) == ["near", "unserved", "residents", "shortfall", "h3"]
     assert gaps["near"].str.contains(r"\(\d+ m\)").all()  # named by a street or POI with distance
