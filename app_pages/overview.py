@@ -5,9 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._cached import district_build, district_report_pdf, inputs_token, load
+from app_pages._cached import (
+    district_build,
+    district_report_pdf,
+    inputs_token,
+    load,
+    run_settings,
+)
 from app_pages._state import current_view
-from twin.analysis.report import share_text
+from twin.analysis.report import plan_text, range_text, share_text, value_text
 from twin.districts import plan_districts
 
 SHARES = {  # report row: chart column (each the row's own value, unit and basis)
@@ -17,6 +23,7 @@ SHARES = {  # report row: chart column (each the row's own value, unit and basis
     "life_circle_f15": "F15 (residents)",
 }
 STATUS_ICON = {"met": "✓ met", "not met": "✗ not met", "no number": "– no number",
+               "baseline": "◦ baseline (no verdict)",
                "no target": "· no target", "not measured": "· not measured",
                "calibrated, not measured": "~ calibrated, not measured",
                "estimated": "≈ estimated"}  # fmt: skip
@@ -46,11 +53,12 @@ for i, preset in enumerate(districts):
         label: (by_key[key]["measured"] or 0.0) if key in by_key else 0.0
         for key, label in SHARES.items()
     }
-    for row in report["rows"]:
+    for row in report["rows"]:  # the report's rows, worded as the text report and the PDF
         rows.append({
-            "district": preset.name_en, "target": row["label"], "measured": row["measured"],
-            "plan": row["target"], "unit": row["unit"], "status": STATUS_ICON[row["status"]],
-            "basis": row["basis"], "layer": row["layer_source"],
+            "district": preset.name_en, "target": row["label"],
+            "measured": value_text(row["measured"], row["unit"]), "range": range_text(row),
+            "plan": plan_text(row), "status": STATUS_ICON[row["status"]],
+            "basis": row["basis"], "layer": row["layer_source"], "to settle it": row["settle"],
         })  # fmt: skip
     if not loaded.has_streets:
         missing.append(preset)
@@ -68,16 +76,13 @@ st.bar_chart(pd.DataFrame(chart).T, stack=False, y_label="share (0–1)")
 
 st.subheader("Targets and measured values")
 table = pd.DataFrame(rows)
-st.dataframe(
-    table, hide_index=True, width="stretch",
-    column_config={"measured": st.column_config.NumberColumn(format="%.3g"),
-                   "plan": st.column_config.NumberColumn(format="%.3g")},
-)  # fmt: skip
+st.dataframe(table, hide_index=True, width="stretch")
 
 for preset in missing:
     st.warning(
         f"{preset.label}: no street network in the offline data, so walking distances there are "
-        "straight-line estimates (× 1.3). To measure them on real streets, run "
+        f"straight-line estimates (× {run_settings().norms.reach.detour_factor:g}). To measure "
+        "them on real streets, run "
         f"`twin fetch {preset.slug}` with internet access (OpenStreetMap via Overpass), or "
         f"`twin fetch {preset.slug} --osm-file extract.osm.pbf` with a local OSM extract."
     )

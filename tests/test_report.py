@@ -7,19 +7,27 @@ from twin.analysis.report import Measure, plan_report, status_of
 
 
 @pytest.mark.parametrize(
-    ("basis", "value", "target", "expected"),
+    ("basis", "value", "target", "with_target", "without_target"),
     [
-        ("measured", 0.9, 0.8, "met"),
-        ("measured", 0.7, 0.8, "not met"),
-        ("measured", 0.7, None, "no number"),
-        ("calibrated", 1500.0, 1500.0, "calibrated, not measured"),
-        ("estimated", 0.9, 0.8, "estimated"),
-        ("not measurable", 0.3, 0.03, "not measured"),
+        ("measured", 0.9, 0.8, "met", "no target"),
+        ("measured", 0.7, 0.8, "not met", "no target"),
+        ("measured", 0.7, None, "no number", "no target"),
+        ("calibrated", 1500.0, 1500.0, "calibrated, not measured", "calibrated, not measured"),
+        ("estimated", 0.9, 0.8, "estimated", "estimated"),
+        ("not measurable", 0.3, 0.03, "not measured", "not measured"),
     ],
 )
-def test_status_rules(basis, value, target, expected):
-    assert status_of(Measure(value, "u", "src", "", basis), target, True) == expected
-    assert status_of(Measure(value, "u", "src", "", basis), target, False) == "no target"
+def test_status_rules_put_the_weakest_basis_first(
+    basis, value, target, with_target, without_target
+):
+    assert status_of(Measure(value, "u", "src", "", basis), target, True) == with_target
+    assert status_of(Measure(value, "u", "src", "", basis), target, False) == without_target
+
+
+def test_a_baseline_is_no_verdict():
+    measure = Measure(973.0, "sites", "operator.csv", "", "measured")
+    assert status_of(measure, 973.0, True, "baseline") == "baseline"
+    assert status_of(measure, 973.0, True, "target") == "met"
 
 
 def test_an_imported_layer_is_measured_and_a_generated_one_calibrated(town, town_build):
@@ -31,8 +39,9 @@ def test_an_imported_layer_is_measured_and_a_generated_one_calibrated(town, town
     rows = {r["key"]: r for r in plan_report(town, coverage, imported)["rows"]}
     assert rows["base_stations_5g"]["status"] == "met"  # 60 real sites against 60 planned
     assert rows["base_stations_5g"]["basis"] == "measured"
-    assert rows["fast_charging_share"]["status"] == "no target"
-    assert "parking space" in rows["fast_charging_share"]["detail"]
+    fast = rows["fast_charging_share"]  # not commensurable with the plan: no figure at all
+    assert fast["status"] == "not measured" and fast["measured"] is None
+    assert "parking space" in fast["detail"] and "parking-space inventory" in fast["settle"]
 
 
 def test_a_partial_real_inventory_lowers_the_figures(town, town_build):
@@ -52,3 +61,67 @@ def test_a_district_without_plan_says_so(town, town_build):
     bare = dataclasses.replace(town, preset=dataclasses.replace(town.preset, plan=None, targets=()))
     report = plan_report(bare, town_build.coverage, town_build.layers)
     assert report["plan"] == "no plan targets"
+
+
+def test_a_figure_resting_on_a_filled_in_status_is_not_measured(town, town_build, tmp_path):
+    """An imported locker file without a status column: no count of new groups, no verdict."""
+    from twin.inventory import import_inventory
+    from twin.settings import Settings
+    from twin.store.inventories import save_imported
+    from twin.store.layers import layer_for
+
+    lockers = town_build.layers["lockers"]
+    path = tmp_path / "lockers.csv"
+    lockers.assign(lon=lockers.geometry.x, lat=lockers.geometry.y)[
+        ["locker_id", "lon", "lat", "compartments"]
+    ].to_csv(path, index=False)
+    frame, report = import_inventory(town, "lockers", path)
+    assert "status" in report.filled_defaults and "status" in frame.attrs["filled_defaults"]
+    settings = Settings(data_dir=None, cache_dir=tmp_path / "cache", offline=True)
+    save_imported(town.preset.slug, "lockers", frame, settings)
+    frame = layer_for(town, "lockers", settings)  # the store keeps what was filled in
+    assert "status" in frame.attrs["filled_defaults"]
+    layers = town_build.layers | {"lockers": frame}
+    rows = {r["key"]: r for r in plan_report(town, compute(town, layers), layers)["rows"]}
+    new = rows["lockers_new"]
+    assert new["status"] == "not measured" and new["measured"] is None
+    assert "status column" in new["settle"]
+    assert rows["lockers_coverage"]["basis"] in ("measured", "estimated")  # positions are real
+
+
+def test_rows_say_what_they_stand_on(town, town_build):
+    import dataclasses
+
+    from twin.districts import resolve
+
+    changning = dataclasses.replace(
+        town, preset=dataclasses.replace(town.preset, targets=resolve("changning").targets)
+    )
+    rows = plan_report(changning, town_build.coverage, town_build.layers)["rows"]
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["base_stations_5g"]["plan_kind"] == "baseline"  # 973 built by 2020
+    assert by_key["lockers_new"]["plan_kind"] == "target"
+    for row in rows:
+        if row["status"] == "not measured":
+            assert row["measured"] is None, row["key"]
+        if row["status"] in ("calibrated, not measured", "estimated"):
+            assert row["settle"], row["key"]
+    for key in ("charging_coverage", "life_circle_f15"):  # straight-line figures have a range
+        row = by_key[key]
+        if row["estimated_share"] > 0:
+            low, high = row["range"]
+            assert low <= row["measured"] + 1e-4 and row["measured"] <= high + 1e-4
+
+
+@pytest.mark.pack
+def test_a_district_without_streets_is_never_described_along_the_streets(minhang, settings):
+    from twin.analysis.build import build
+    from twin.analysis.report import format_report
+
+    report = build(minhang, settings).report
+    text = json_text = format_report(report)
+    import json
+
+    json_text = json.dumps(report, ensure_ascii=False)
+    assert "along the streets" not in text and "along the streets" not in json_text
+    assert "no street data" in text

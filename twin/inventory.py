@@ -333,6 +333,8 @@ def import_inventory(
     else:
         raw = read_inventory(path, lat_col, lon_col, gpkg_layer)
         frame, report = validate_inventory(raw, district, layer, crs, path.name, norms=norms)
+    # a figure resting on a filled-in attribute is not measured: the layer says which were filled
+    frame.attrs["filled_defaults"] = sorted(report.filled_defaults)
     if report.accepted == 0:
         msg = (
             f"{Path(path).name}: none of {report.rows} rows lies in {district.name} "

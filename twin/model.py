@@ -390,8 +390,9 @@ def district_from_sources(
     )
     if streets is not None and district.study_share < 0.999:
         notes.append(
-            f"the street network covers {district.study_share:.0%} of {preset.name_en}; "
-            "street-based figures describe that study area only."
+            f"the street network covers {district.study_share:.0%} of {preset.name_en}; walks "
+            "from outside it are straight-line estimates, and each figure says what share of "
+            "residents rests on them."
         )
     missing = district.missing_categories()
     if missing:

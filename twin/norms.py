@@ -52,6 +52,7 @@ class ResidentNorms:
 @dataclass(frozen=True)
 class ReachNorms:
     detour_factor: float
+    detour_factor_range: tuple[float, float]
     max_snap_m: float
     study_area_buffer_m: float
 

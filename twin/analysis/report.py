@@ -21,6 +21,7 @@ from typing import Any, cast
 import geopandas as gpd
 import numpy as np
 
+from twin import layers as layer_registry
 from twin.analysis.engine import Coverage, covered_share
 from twin.analysis.places import PlaceNamer
 from twin.analysis.served import QUESTIONS
@@ -38,8 +39,9 @@ ROW_OF_QUESTION = {key: q.report_key for key, q in QUESTIONS.items()}
 
 
 ESTIMATED_MAJORITY = 0.5  # above this share of residents on straight-line estimates: "estimated"
-STATUSES = ("met", "not met", "no number", "no target", "not measured",
-            "calibrated, not measured", "estimated")  # fmt: skip
+# checked in this order, the weakest basis first: a verdict only for a figure measured on real data
+STATUSES = ("not measured", "estimated", "calibrated, not measured", "no target", "baseline",
+            "no number", "met", "not met")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Measure:
     basis: str  # measured | calibrated | estimated | not measurable
     estimated_share: float = 0.0  # residents whose value is a straight-line estimate
     reason: str = ""
+    range: tuple[float, float] | None = None  # [low, high] of a calibrated or estimated figure
+    settle: str = ""  # the data or command that would make it a measured verdict
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,14 @@ class Row:
     basis: str
     estimated_share: float
     detail: str
+    plan_kind: str = ""  # target | baseline | norm ("" where the plan sets nothing)
+    range: list[float] | None = None
+    settle: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: _plain(v) for k, v in self.__dict__.items()}
+        out = {k: _plain(v) for k, v in self.__dict__.items()}
+        out["range"] = None if self.range is None else [_plain(v) for v in self.range]
+        return out
 
 
 def _plain(value: Any) -> Any:
@@ -79,16 +88,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def status_of(measure: Measure | None, target: float | None, has_target: bool) -> str:
-    """The honest status: met / not met only for figures measured on real data."""
-    if not has_target:
-        return "no target"
+def status_of(
+    measure: Measure | None, target: float | None, has_target: bool, plan_kind: str = "target"
+) -> str:
+    """The honest status, the weakest basis first (:data:`STATUSES`): met / not met only for a
+    figure measured on real data against a number the plan sets as a target."""
     if measure is None or measure.value is None or measure.basis == "not measurable":
         return "not measured"
-    if measure.basis == "calibrated":
-        return "calibrated, not measured"
     if measure.basis == "estimated":
         return "estimated"
+    if measure.basis == "calibrated":
+        return "calibrated, not measured"
+    if not has_target:
+        return "no target"
+    if plan_kind == "baseline":
+        return "baseline"
     if target is None:
         return "no number"
     return "met" if measure.value >= target - 1e-9 else "not met"
@@ -104,9 +118,11 @@ def layer_source(frame: gpd.GeoDataFrame | None) -> str:
 
 
 def _basis(source: str, estimated_share: float = 0.0) -> str:
-    if source.startswith("generated"):
-        return "calibrated"
-    return "estimated" if estimated_share > ESTIMATED_MAJORITY else "measured"
+    """The weakest basis of a figure: straight-line estimates for most residents, then a
+    generated layer (calibrated to the plan), else measured."""
+    if estimated_share > ESTIMATED_MAJORITY:
+        return "estimated"
+    return "calibrated" if source.startswith("generated") else "measured"
 
 
 def estimated_share(cells: gpd.GeoDataFrame, flag: str) -> float:
@@ -140,15 +156,100 @@ def fiveg_figures(coverage: Coverage) -> dict[str, float]:
     }
 
 
-def measured_values(coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, Measure]:
+def detour_range(coverage: Coverage, key: str) -> tuple[float, float] | None:
+    """The served share of ``key`` with every straight-line estimate's detour factor at the
+    ends of the norms' ``detour_factor_range`` (walks along the streets stay as measured);
+    None when no resident's figure is estimated."""
+    cells, params = coverage.cells, coverage.params
+    rule = params.reach.detour_factor
+    low, high = params.norms.reach.detour_factor_range
+    weights = cells["residents"].to_numpy(dtype=float)
+    total = weights.sum()
+    if total <= 0:
+        return None
+    if key in ("charging", "lockers"):
+        ratio_column, flag = DISTANCE_RATIO[key]
+        ratio = cells[ratio_column].to_numpy(dtype=float)
+        estimated = cells[flag].to_numpy(dtype=bool)
+
+        def share(factor: float) -> float:
+            scaled = np.where(estimated, ratio * factor / rule, ratio)
+            return float(weights[scaled <= 1.0].sum() / total)
+
+    elif key == "life_circle" and coverage.measured_categories:
+        times = cells[[f"t_{c}" for c in coverage.measured_categories]].to_numpy(dtype=float)
+        estimated = cells["lc_estimated"].to_numpy(dtype=bool)
+        limit = params.life_circle_min
+
+        def share(factor: float) -> float:  # all of a cell's times scaled: the widest range
+            scaled = np.where(estimated[:, None], times * factor / rule, times)
+            return float(weights[(scaled <= limit).all(axis=1)].sum() / total)
+
+    else:
+        return None
+    if not (estimated & (weights > 0)).any():
+        return None
+    return share(high), share(low)
+
+
+DISTANCE_RATIO = {  # walking layer: (reach-ratio column, straight-line flag)
+    "charging": ("charging_reach_ratio", "charging_estimated"),
+    "lockers": ("locker_reach_ratio", "lockers_estimated"),
+}
+
+
+def _settle_layer(layer: str, slug: str) -> str:
+    label = layer_registry.spec(layer).label
+    label = label if label[:2].isupper() or label[0].isdigit() else label[0].lower() + label[1:]
+    return (f"a real inventory of the {label} (twin import {slug} --layer {layer} FILE) would "
+            "make it a measured verdict")  # fmt: skip
+
+
+def _settle_streets(slug: str) -> str:
+    return (f"the district's streets (twin fetch {slug} online, or --osm-file EXTRACT) would "
+            "measure the walks along them")  # fmt: skip
+
+
+def _walking_measure(
+    coverage: Coverage, district: District, key: str, layer: str, src: str, what: str
+) -> Measure:
+    """A walking layer's share of residents served, its basis, range and what would settle it."""
+    cells = coverage.cells
+    _, flag = DISTANCE_RATIO[key]
+    est = estimated_share(cells, flag)
+    slug = district.preset.slug
+    along = ("along the streets" if district.has_streets else
+             f"by straight line × {coverage.params.reach.detour_factor:g} (no street data)")  # fmt: skip
+    basis = _basis(src, est)
+    needs = []
+    if basis == "estimated":
+        needs.append(_settle_streets(slug))
+    if src.startswith("generated"):
+        needs.append(_settle_layer(layer, slug))
+    settle = "; ".join(needs)
+    spread = detour_range(coverage, key)  # whenever some residents' walks are estimated
+    return Measure(
+        coverage.served_share(key), "share of residents", src,
+        f"{coverage.share(QUESTIONS[key].flag, 'area_km2'):.1%} of area within {what} {along}; "
+        f"{est:.0%} of residents on straight-line estimates",
+        basis, est, range=spread, settle=settle,
+    )  # fmt: skip
+
+
+def measured_values(
+    coverage: Coverage, layers: dict[str, gpd.GeoDataFrame], district: District
+) -> dict[str, Measure]:
     """Key → :class:`Measure` for every target twin can set a figure against."""
     values: dict[str, Measure] = {}
     cells = coverage.cells
     radio_params = coverage.params.radio
+    slug = district.preset.slug
     sites = layers.get("base_stations")
     if sites is not None and "p_covered_5g" in cells:
         src = layer_source(sites)
-        values["base_stations_5g"] = Measure(float(len(sites)), "sites", src, "", _basis(src))
+        settle = _settle_layer("base_stations", slug) if src.startswith("generated") else ""
+        values["base_stations_5g"] = Measure(float(len(sites)), "sites", src, "", _basis(src),
+                                             settle=settle)  # fmt: skip
         f = fiveg_figures(coverage)
         values["coverage_5g"] = Measure(
             coverage.served_share("base_stations"), "share of area", src,
@@ -158,47 +259,49 @@ def measured_values(coverage: Coverage, layers: dict[str, gpd.GeoDataFrame]) -> 
             f"{f['cells_below_reliability']} of {f['cells']} hexagons below "
             f"{radio_params.cell_reliability:.0%} covered at ≥ {radio_params.covered_rsrp_dbm:.0f} dBm "
             f"({radio_params.los_model.upper()}, shadowing included)",
-            _basis(src),
+            _basis(src), settle=settle,
         )  # fmt: skip
     charging = layers.get("charging")
     if charging is not None and "covered_charging" in cells:
         src = layer_source(charging)
-        est = estimated_share(cells, "charging_estimated")
-        values["charging_coverage"] = Measure(
-            coverage.served_share("charging"), "share of residents", src,
-            f"{coverage.share('covered_charging', 'area_km2'):.1%} of area within a station's "
-            f"service radius along the streets; {est:.0%} of residents on straight-line estimates",
-            _basis(src, est), est,
-        )  # fmt: skip
-        piles = charging["piles"].to_numpy(dtype=float).sum()
-        fast = charging["fast_piles"].to_numpy(dtype=float).sum()
+        values["charging_coverage"] = _walking_measure(
+            coverage, district, "charging", "charging", src, "a station's service radius"
+        )
         values["fast_charging_share"] = Measure(
-            fast / piles if piles else None, "share of piles", src,
-            "fast piles over all piles", "not measurable",
+            None, "share of parking spaces", src, "", "not measurable",
             reason="the plan counts fast chargers per parking space; twin knows no parking spaces",
+            settle="a parking-space inventory, which twin does not read yet",
         )  # fmt: skip
     lockers = layers.get("lockers")
     if lockers is not None and "covered_lockers" in cells:
         src = layer_source(lockers)
-        new = float((lockers["status"].astype(str) == "new").sum()) if "status" in lockers else None
-        est = estimated_share(cells, "lockers_estimated")
-        values["lockers_new"] = Measure(
-            new, "locker groups", src, "locker groups with status 'new'", _basis(src), est,
-        )  # fmt: skip
-        values["lockers_coverage"] = Measure(
-            coverage.served_share("lockers"), "share of residents", src,
-            f"{coverage.share('covered_lockers', 'area_km2'):.1%} of area within a group's "
-            f"service radius along the streets; {est:.0%} of residents on straight-line estimates",
-            _basis(src, est), est,
-        )  # fmt: skip
+        filled = set(lockers.attrs.get("filled_defaults", ()))
+        has_target = district.preset.target("lockers_new") is not None
+        if "status" not in lockers or "status" in filled:
+            values["lockers_new"] = Measure(
+                None, "locker groups", src, "", "not measurable",
+                reason="the inventory does not say which groups are new (no status column)",
+                settle="a locker file with a status column (existing / new) would count them",
+            )  # fmt: skip
+        elif has_target or not src.startswith("generated"):  # never a generator's artefact
+            new = float((lockers["status"].astype(str) == "new").sum())
+            settle = _settle_layer("lockers", slug) if src.startswith("generated") else ""
+            values["lockers_new"] = Measure(new, "locker groups", src,
+                                            "locker groups with status 'new'", _basis(src),
+                                            settle=settle)  # fmt: skip
+        values["lockers_coverage"] = _walking_measure(
+            coverage, district, "lockers", "lockers", src, "a group's service radius"
+        )
     figures = coverage.life_circle_figures()
     est = estimated_share(cells, "lc_estimated")
+    basis = "estimated" if est > ESTIMATED_MAJORITY else "measured"
     values["life_circle_f15"] = Measure(
         coverage.served_share("life_circle"), "share of residents", "POIs",
         f"mean {figures['mean_time_min']:.1f} min, Gini {figures['gini']:.2f}; categories "
         f"measured: {', '.join(coverage.measured_categories) or 'none'}; {est:.0%} of residents "
         "on straight-line estimates",
-        "estimated" if est > ESTIMATED_MAJORITY else "measured", est,
+        basis, est, range=detour_range(coverage, "life_circle"),
+        settle=_settle_streets(slug) if basis == "estimated" else "",
     )  # fmt: skip
     return values
 
@@ -241,24 +344,28 @@ def plan_report(
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict: every figure from the base hexagons (the same at every
     resolution); the gaps listed as hexagons of ``gap_resolution`` (None: the base)."""
-    measured = measured_values(coverage, layers)
+    measured = measured_values(coverage, layers, district)
     rows: list[Row] = []
     seen: set[str] = set()
 
     def row(key: str, label: str, m: Measure | None, unit: str, target: float | None,
-            text: str, has_target: bool) -> Row:  # fmt: skip
+            text: str, has_target: bool, plan_kind: str = "") -> Row:  # fmt: skip
         detail = "" if m is None else "; ".join(x for x in (m.detail, m.reason) if x)
         if m is None and has_target:
             detail = "twin does not model this target"
-        return Row(key, label, None if m is None else m.value, unit if m is None else m.unit,
-                   target, text, status_of(m, target, has_target),
+        status = status_of(m, target, has_target, plan_kind)
+        shown = None if m is None or status == "not measured" else m.value  # no figure unmeasured
+        spread = None if m is None or m.range is None else [m.range[0], m.range[1]]
+        settle = m.settle if m is not None else ""
+        return Row(key, label, shown, unit if m is None else m.unit, target, text, status,
                    "" if m is None else m.layer_source, "not measured" if m is None else m.basis,
-                   0.0 if m is None else m.estimated_share, detail)  # fmt: skip
+                   0.0 if m is None else m.estimated_share, detail, plan_kind, spread,
+                   settle if status not in ("met", "not met") else "")  # fmt: skip
 
     for target in district.preset.targets:
         seen.add(target.key)
         rows.append(row(target.key, target.label, measured.get(target.key), target.unit,
-                        target.value, target.text, True))  # fmt: skip
+                        target.value, target.text, True, target.kind))  # fmt: skip
     for key, m in measured.items():
         if key not in seen:
             rows.append(row(key, TARGET_KEYS.get(key, key), m, m.unit, None, "", False))
@@ -331,16 +438,41 @@ def row_of(report: dict[str, Any], key: str) -> dict[str, Any] | None:
     return next((r for r in report["rows"] if r["key"] == key), None)
 
 
+def value_text(value: Any, unit: str) -> str:
+    """A figure with its unit as every face prints it (shares as percentages, "—" for none).
+
+    >>> value_text(0.9054, "share of residents"), value_text(1500.0, "sites"), value_text(None, "x")
+    ('90.5%', '1,500 sites', '—')
+    """
+    if value is None:
+        return "—"
+    if "share" in unit:
+        return f"{value:.2%}" if 0.999 <= value < 1 else f"{value:.1%}"
+    integral = abs(value) >= 10 or float(value).is_integer()
+    return f"{value:,.0f} {unit}" if integral else f"{value:.2f} {unit}"
+
+
+def plan_text(row: dict[str, Any]) -> str:
+    """The plan column of a row: its number, marked when it is a baseline, not a target."""
+    text = value_text(row["target"], row["unit"])
+    return (
+        f"{text} (baseline)"
+        if row.get("plan_kind") == "baseline" and row["target"] is not None
+        else text
+    )
+
+
+def range_text(row: dict[str, Any]) -> str:
+    """The row's range, or "" when it has none."""
+    if not row.get("range"):
+        return ""
+    low, high = row["range"]
+    return f"{value_text(low, row['unit'])} – {value_text(high, row['unit'])}"
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The report as aligned text for the terminal."""
-
-    def show(value: Any, unit: str) -> str:
-        if value is None:
-            return "—"
-        if "share" in unit:
-            return f"{value:.2%}" if 0.999 <= value < 1 else f"{value:.1%}"
-        integral = abs(value) >= 10 or float(value).is_integer()
-        return f"{value:,.0f} {unit}" if integral else f"{value:.2f} {unit}"
+    show = value_text
 
     lines = [
         f"{report['name']} — {report['plan']}",
@@ -350,13 +482,20 @@ def format_report(report: dict[str, Any]) -> str:
         f"{'target':34} {'measured':>16} {'plan':>16}  status",
     ]
     for row in report["rows"]:
+        plan = plan_text(row)
         lines.append(
-            f"{row['label'][:34]:34} {show(row['measured'], row['unit']):>16} "
-            f"{show(row['target'], row['unit']):>16}  {row['status']}"
+            f"{row['label'][:34]:34} {show(row['measured'], row['unit']):>16} {plan:>16}  "
+            f"{row['status']}"
         )
         if row["detail"]:
             lines.append(f"{'':36}{row['detail']}")
-    generated = sorted({r["key"] for r in report["rows"] if r["layer_source"] == "generated"})
+        if row.get("range"):
+            lines.append(f"{'':36}range {range_text(row)}")
+        if row.get("settle"):
+            lines.append(f"{'':36}to settle it: {row['settle']}")
+    generated = sorted(
+        {r["key"] for r in report["rows"] if r["status"] == "calibrated, not measured"}
+    )
     if generated:
         lines += ["", "calibrated, not measured: these figures stand on generated layers that "
                   "restate the plan; load real inventories with 'twin import' to measure them: "
@@ -389,4 +528,6 @@ def format_report(report: dict[str, Any]) -> str:
             lines.append(f"worst {key} gap{near}: {worst['h3']} ({worst['unserved']:,.0f} of "
                          f"{worst['residents']:,.0f} residents unserved, {worst['value']} "
                          f"{worst['unit']})")  # fmt: skip
+    if report.get("notes"):  # the same notes as the JSON and the PDF
+        lines += ["", "notes:"] + [f"  - {note}" for note in report["notes"]]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from twin.analysis.report import plan_text, range_text, value_text
 from twin.norms import Norms
 from twin.render.hexagons import Metric, metric_for, unserved_mask
 
@@ -169,19 +170,17 @@ def report_pdf(
                  f"{report['study_area_share']:.0%}", fontsize=8)  # fmt: skip
         y = 0.89
         fig.text(0.06, y, "target", fontsize=8, weight="bold")
-        fig.text(0.45, y, "measured", fontsize=8, weight="bold")
-        fig.text(0.62, y, "plan", fontsize=8, weight="bold")
-        fig.text(0.75, y, "status", fontsize=8, weight="bold")
-        for row in report["rows"]:
+        fig.text(0.38, y, "measured", fontsize=8, weight="bold")
+        fig.text(0.49, y, "range", fontsize=8, weight="bold")
+        fig.text(0.64, y, "plan", fontsize=8, weight="bold")
+        fig.text(0.79, y, "status", fontsize=8, weight="bold")
+        for row in report["rows"]:  # the same words as the text report and the Overview
             y -= 0.025
-            value = "—" if row["measured"] is None else (
-                f"{row['measured']:.1%}" if "share" in row["unit"] else f"{row['measured']:,.0f}")  # fmt: skip
-            target = "—" if row["target"] is None else (
-                f"{row['target']:.0%}" if "share" in row["unit"] else f"{row['target']:,.0f}")  # fmt: skip
-            fig.text(0.06, y, row["label"][:40], fontsize=7)
-            fig.text(0.45, y, value, fontsize=7)
-            fig.text(0.62, y, target, fontsize=7)
-            fig.text(0.75, y, row["status"], fontsize=7)
+            fig.text(0.06, y, row["label"][:36], fontsize=7)
+            fig.text(0.38, y, value_text(row["measured"], row["unit"])[:18], fontsize=7)
+            fig.text(0.49, y, range_text(row), fontsize=6.5)
+            fig.text(0.64, y, plan_text(row)[:24], fontsize=7)
+            fig.text(0.79, y, row["status"], fontsize=7)
         y -= 0.04
         fig.text(0.06, y, "Statuses: met / not met only for figures measured on real data; "
                  "'calibrated, not measured' restates the plan on a generated layer.", fontsize=6.5)  # fmt: skip

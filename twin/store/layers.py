@@ -16,7 +16,7 @@ from twin.model import District
 from twin.settings import Settings
 from twin.store.atomic import atomic_write
 from twin.store.digest import district_digest
-from twin.store.inventories import imported_path
+from twin.store.inventories import read_imported
 
 GENERATOR_VERSION = "round2-1"  # change when a generator's output changes for the same inputs
 
@@ -35,9 +35,9 @@ def generated_path(district: District, layer: str, settings: Settings) -> Path:
 def layer_for(district: District, layer: str, settings: Settings) -> gpd.GeoDataFrame:
     """The imported inventory of ``layer`` for ``district`` if one was saved, else the
     generated one (from disk when the same inputs generated it before)."""
-    path = imported_path(district.preset.slug, layer, settings)
-    if path.exists():
-        return validate_layer(gpd.read_parquet(path), layer)
+    imported = read_imported(district.preset.slug, layer, settings)
+    if imported is not None:
+        return imported
     stored = generated_path(district, layer, settings)
     try:
         frame = gpd.read_parquet(stored / "layer.parquet")
