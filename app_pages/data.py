@@ -99,7 +99,7 @@ if upload is not None:
         ))  # fmt: skip
     if len(report.rejected):
         st.dataframe(report.rejected, hide_index=True, width="stretch")
-        st.download_button("Download the rejected rows (CSV)", report.rejected.to_csv(index=False).encode("utf-8-sig"),
+        st.download_button("Download the rejected rows (CSV)", report.rejected_table().to_csv(index=False).encode("utf-8-sig"),
                            file_name=f"rejected_{upload.name}.csv", mime="text/csv")  # fmt: skip
     if report.accepted and st.button(f"Use these {report.accepted:,} sites as the {LAYER_LABELS[layer].lower()}",
                                      type="primary", key="use_upload"):  # fmt: skip

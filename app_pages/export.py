@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages._cached import current_layers
 from app_pages._state import current_view, loaded_coverage
-from twin.exports import EXTENSIONS, export_bytes, metadata
+from twin.exports import EXTENSIONS, csv_metadata, export_bytes, metadata
 
 FORMATS = {"geojson": ("GeoJSON (RFC 7946)", "application/geo+json"),
            "parquet": ("GeoParquet", "application/vnd.apache.parquet"),
@@ -18,7 +18,8 @@ st.title(f"Export · {view.preset.label}")
 st.caption(
     "Every file carries the attribution of its sources (© OpenStreetMap contributors, ODbL, and "
     "the data pack's licences) and the parameters that produced it. GeoJSON is WGS-84 lon/lat; "
-    "CSV starts with '#' comment lines (pandas: read_csv(..., comment='#'))."
+    "CSV has a plain header (pandas and kepler.gl read it as it is; hexagons by `hex_id`) and its "
+    "attribution and parameters in a CSVW sidecar (`…csv-metadata.json`), offered beside it."
 )
 meta = metadata(report["attribution"], report["parameters"] | {
     "district": view.preset.slug, "resolution": view.resolution,
@@ -42,8 +43,13 @@ for key, (label, frame) in items.items():
     c1, c2 = st.columns([3, 1])
     c1.write(f"**{label}** · {len(frame):,} features")
     data = export_bytes(frame, fmt, meta, layer=key)
+    name = f"twin_{view.preset.slug}_{key}{EXTENSIONS[fmt]}"
     c2.download_button(
-        f"Download {FORMATS[fmt][0]}", data,
-        file_name=f"twin_{view.preset.slug}_{key}{EXTENSIONS[fmt]}", mime=FORMATS[fmt][1],
+        f"Download {FORMATS[fmt][0]}", data, file_name=name, mime=FORMATS[fmt][1],
         key=f"download_{key}_{fmt}",
     )  # fmt: skip
+    if fmt == "csv":  # the attribution travels in the CSVW sidecar
+        c2.download_button(
+            "Its metadata (CSVW)", csv_metadata(frame, meta, name),
+            file_name=f"{name}-metadata.json", mime="application/json", key=f"csvw_{key}",
+        )  # fmt: skip

@@ -1,5 +1,6 @@
 """Exports: read every format back and compare; RFC 7946 rules; identical bytes twice; CLI."""
 
+import io
 import json
 
 import geopandas as gpd
@@ -13,7 +14,7 @@ import shapely
 from twin import InvalidInputError
 from twin.cli import main
 from twin.crs import gcj02_to_wgs84
-from twin.exports import export_bytes, metadata
+from twin.exports import csv_metadata, export_bytes, metadata
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +76,29 @@ def test_vector_round_trips(built, meta, tmp_path, fmt):
     assert data == export_bytes(stations, fmt, meta, "charging")
 
 
-def test_csv_of_hexagons(built, meta, tmp_path):
+def test_csv_of_hexagons_reads_as_it_is(built, meta, tmp_path):
+    """A plain header: pandas reads it without options; kepler.gl finds its H3 column."""
     cells = built.coverage.cells
     path = write(tmp_path, "cells.csv", export_bytes(cells, "csv", meta))
-    assert path.read_text().startswith("# ")
-    back = pd.read_csv(path, comment="#")
-    assert back["h3"].tolist() == cells["h3"].tolist()
+    back = pd.read_csv(path)
+    assert back.columns[0] == "hex_id" and back["hex_id"].tolist() == cells["h3"].tolist()
     assert np.allclose(back["residents"], cells["residents"], rtol=1e-5)
     assert "geometry" not in back.columns and "cell" not in back.columns
+    sidecar = json.loads(csv_metadata(cells, meta, "cells.csv"))
+    assert sidecar["url"] == "cells.csv" and any("OpenStreetMap" in a for a in sidecar["dc:source"])
+    assert [c["name"] for c in sidecar["tableSchema"]["columns"]] == list(back.columns)
+
+
+def test_csv_never_carries_a_live_formula(town, meta):
+    """Site names a spreadsheet would run (=HYPERLINK, +cmd, @SUM, -2+3) stay text."""
+    from twin.layers import generate
+
+    sites = generate("charging", town).iloc[:4].copy()
+    sites["site_type"] = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(1)", "plain"]
+    back = pd.read_csv(io.BytesIO(export_bytes(sites, "csv", meta)))
+    assert back["site_type"].tolist()[:3] == [
+        "'=HYPERLINK(\"http://x\")", "'+cmd|' /C calc'!A0", "'@SUM(1)"]  # fmt: skip
+    assert back["site_type"].iloc[3] == "plain"
 
 
 def test_geotiff_of_a_metric(built, meta, hongkou, tmp_path):

@@ -25,14 +25,13 @@ from twin.analysis.build import build as build_district
 from twin.analysis.engine import CoverageParams
 from twin.analysis.whatif import Scenario
 from twin.crs import CrsName
-from twin.exports import EXTENSIONS, FORMATS, export_bytes, metadata
+from twin.exports import EXTENSIONS, FORMATS, metadata, write_export
 from twin.inventory import ImportReport
 from twin.inventory import import_inventory as read_inventory_for
 from twin.layers import generate
 from twin.model import District
 from twin.settings import Settings
 from twin.siting import recommend
-from twin.store.atomic import atomic_write_bytes
 from twin.store.inventories import save_imported
 
 
@@ -130,11 +129,13 @@ def export(
     *,
     datum: str = "wgs84",
     metric: str | None = None,
+    resolution: int | None = None,
 ) -> Path:
     """Write ``layer`` (a layer name or ``hexagons``) of a build to ``path``, atomically.
 
     The format follows the suffix (``.geojson``, ``.parquet``, ``.csv``, ``.gpkg``, ``.tif``)
-    unless ``fmt`` names one; a GeoTIFF needs a hexagon ``metric``.
+    unless ``fmt`` names one; a GeoTIFF needs a hexagon ``metric``. Hexagons are written at
+    ``resolution`` (None: the base), aggregated from the base; a CSV gets its CSVW sidecar.
     """
     path = Path(path)
     if fmt is None:
@@ -144,7 +145,7 @@ def export(
             msg = f"cannot tell the format of {path.name}; pass fmt= one of {', '.join(FORMATS)}."
             raise InvalidInputError(msg)
     if layer == "hexagons":
-        frame = result.coverage.cells
+        frame = result.cells(resolution)
     elif layer in result.layers:
         frame = result.layers[layer]
     else:
@@ -152,5 +153,5 @@ def export(
         raise InvalidInputError(msg)
     meta = metadata(result.report["attribution"], result.report["parameters"] | {
         "district": result.district.preset.slug, "layer": layer, "datum": datum})  # fmt: skip
-    data = export_bytes(frame, fmt, meta, layer, datum, metric, result.district.metric_crs)
-    return atomic_write_bytes(path, data)
+    return write_export(path, frame, fmt, meta, layer, datum, metric,
+                        result.district.metric_crs)[0]  # fmt: skip

@@ -269,7 +269,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     print(report.text())
     if args.rejected_out and len(report.rejected):
-        report.rejected.to_csv(args.rejected_out, index=False)
+        report.rejected_table().to_csv(args.rejected_out, index=False)
         shown = len(report.rejected)
         total = report.rejected_count
         print(f"rejected rows written to {args.rejected_out}" + (
@@ -396,8 +396,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a layer or the hexagon metrics as GeoJSON, GeoParquet, CSV, GeoPackage or GeoTIFF."""
-    from twin.exports import export_bytes, metadata
-    from twin.store.atomic import atomic_write_bytes
+    from twin.exports import metadata, write_export
 
     if args.format == "gtiff" and (args.layer != "hexagons" or not args.metric):
         msg = "a GeoTIFF holds a hexagon metric: use --layer hexagons --metric COLUMN."
@@ -409,10 +408,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     frame = result.cells(shown) if args.layer == "hexagons" else result.layers[args.layer]
     meta = metadata(result.report["attribution"], result.report["parameters"] | {
         "district": result.district.preset.slug, "layer": args.layer, "datum": args.datum})  # fmt: skip
-    data = export_bytes(frame, args.format, meta, args.layer, args.datum, args.metric,
-                        result.district.metric_crs)  # fmt: skip
-    atomic_write_bytes(Path(args.output), data)
-    print(f"{args.layer} of {result.district.name} → {args.output} ({len(data):,} bytes)")
+    written = write_export(Path(args.output), frame, args.format, meta, args.layer, args.datum,
+                           args.metric, result.district.metric_crs)  # fmt: skip
+    sizes = ", ".join(f"{p.name} {p.stat().st_size:,} bytes" for p in written)
+    print(f"{args.layer} of {result.district.name} → {sizes}")
     return EXIT_OK
 
 

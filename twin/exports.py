@@ -7,8 +7,11 @@ same inputs give the same bytes (no timestamps, sorted keys, fixed precision):
   7 decimals (≈ 1 cm); ``datum="gcj02"`` writes Amap's GCJ-02 instead and says so in the
   ``coordinate_datum`` member (not RFC 7946 then: name the file ``*_gcj02.geojson``);
 * GeoParquet with its ``geo`` metadata plus a ``twin`` key (attribution, parameters);
-* CSV with ``# `` comment lines first (read with ``pandas.read_csv(..., comment="#")``); hexagons
-  keep their H3 id and centre, points their lon/lat;
+* CSV with a plain header, so ``pandas.read_csv`` and kepler.gl read it as it is: hexagons by
+  ``hex_id`` (the H3 id, the column kepler.gl detects) and centre, points by lon/lat; text cells
+  that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are quoted with ``'``.
+  The attribution and parameters travel in a CSVW sidecar (``<file>.csv-metadata.json``, W3C
+  "CSV on the Web"), :func:`csv_metadata`;
 * GeoPackage (layer metadata holds the attribution; the file's change stamps are fixed);
 * GeoTIFF of one hexagon metric in the district's UTM zone, nodata −9999, band description =
   the metric, attribution and parameters in the tags.
@@ -112,17 +115,52 @@ def to_parquet(frame: gpd.GeoDataFrame, meta: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def to_csv(frame: gpd.GeoDataFrame, meta: dict[str, Any]) -> bytes:
-    """CSV bytes: hexagons by H3 id and centre, points by lon/lat, no geometry column."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def without_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every text cell a spreadsheet would evaluate (``=HYPERLINK(…)``,
+    ``+cmd|…``, ``@SUM(…)``) quoted by a leading ``'`` (OWASP's CSV-injection rule)."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            values = out[column]
+            risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+            if risky.any():
+                out.loc[risky, column] = "'" + values[risky].astype(str)
+    return out
+
+
+def csv_table(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The rows a CSV export holds: hexagons by ``hex_id`` and centre, points by lon/lat."""
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    if "h3" not in table.columns:
+    if "h3" in table.columns:
+        table = table.rename(columns={"h3": "hex_id"})
+    else:
         points = frame.to_crs(4326).geometry
         table.insert(0, "lat", points.y.round(COORD_DECIMALS))
         table.insert(0, "lon", points.x.round(COORD_DECIMALS))
-    table = table.drop(columns=[c for c in ("cell",) if c in table.columns])
-    header = "".join(f"# {line}\n" for line in meta["attribution"])
-    header += f"# parameters: {json.dumps(meta['parameters'], default=_json_default)}\n"
-    return (header + table.to_csv(index=False, float_format="%.6g", lineterminator="\n")).encode()
+    return without_formulas(table.drop(columns=[c for c in ("cell",) if c in table.columns]))
+
+
+def to_csv(frame: gpd.GeoDataFrame, meta: dict[str, Any]) -> bytes:
+    """CSV bytes with a plain header (see :func:`csv_metadata` for the attribution)."""
+    table = csv_table(frame)
+    return table.to_csv(index=False, float_format="%.6g", lineterminator="\n").encode()
+
+
+def csv_metadata(frame: gpd.GeoDataFrame, meta: dict[str, Any], file_name: str) -> bytes:
+    """The CSVW sidecar of a CSV export (``<file>.csv-metadata.json``): its columns, the
+    attribution of every source and the parameters that produced it."""
+    table = csv_table(frame.iloc[:0])
+    document = {
+        "@context": "http://www.w3.org/ns/csvw", "url": file_name,
+        "dc:source": meta["attribution"], "dc:creator": "twin",
+        "twin:parameters": meta["parameters"],
+        "tableSchema": {"columns": [{"name": str(c), "titles": str(c)} for c in table.columns]},
+    }  # fmt: skip
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1, default=_json_default)
+    return (text + "\n").encode()
 
 
 def to_gpkg(frame: gpd.GeoDataFrame, meta: dict[str, Any], layer: str) -> bytes:
@@ -214,3 +252,24 @@ def export_bytes(
     if column is None or metric_crs is None:
         raise InvalidInputError("a GeoTIFF needs a hexagon metric (--metric) and the district CRS.")
     return to_geotiff(frame, column, metric_crs, meta)
+
+
+def write_export(
+    path: Path,
+    frame: gpd.GeoDataFrame,
+    fmt: str,
+    meta: dict[str, Any],
+    layer: str = "layer",
+    datum: str = "wgs84",
+    column: str | None = None,
+    metric_crs: Any = None,
+) -> list[Path]:
+    """Write ``frame`` to ``path`` atomically (and a CSV's CSVW sidecar beside it); the paths."""
+    from twin.store.atomic import atomic_write_bytes
+
+    data = export_bytes(frame, fmt, meta, layer, datum, column, metric_crs)
+    written = [atomic_write_bytes(Path(path), data)]
+    if fmt == "csv":
+        sidecar = Path(path).with_name(Path(path).name + "-metadata.json")
+        written.append(atomic_write_bytes(sidecar, csv_metadata(frame, meta, Path(path).name)))
+    return written

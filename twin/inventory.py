@@ -71,6 +71,12 @@ class ImportReport:
     def rejected_count(self) -> int:
         return sum(self.counts().values())
 
+    def rejected_table(self) -> pd.DataFrame:
+        """The rejected rows as a CSV may hold them: a name like ``=HYPERLINK(…)`` stays text."""
+        from twin.exports import without_formulas
+
+        return without_formulas(self.rejected)
+
     def counts(self) -> dict[str, int]:
         """Rejected rows per reason (all of them, even when only a sample is kept)."""
         if self.totals is not None:
