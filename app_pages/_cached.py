@@ -108,7 +108,8 @@ def _build(slug: str, elderly: bool, token: str, _layers: dict[str, gpd.GeoDataF
     """The one pipeline for ``slug`` (``token``: :func:`inputs_token`)."""
     settings = run_settings()
     params = CoverageParams.from_settings(settings, None, elderly)
-    return build(load(slug), settings, params, _layers)
+    other = _build(slug, False, token, _layers) if elderly else None  # lends its 5G columns
+    return build(load(slug), settings, params, _layers, reuse=other)
 
 
 def district_build(slug: str, elderly: bool = False) -> Build:

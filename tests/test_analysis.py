@@ -224,3 +224,44 @@ def test_threaded_indexing_equals_one_call():
     n = 4 * grid_module.THREAD_MIN_POINTS + 17
     lon, lat = 121.0 + rng.random(n), 31.0 + rng.random(n)
     assert np.array_equal(index_points(lon, lat, 9), np.asarray(coordinates_to_cells(lat, lon, 9)))
+
+
+def test_hexagon_shares_equal_a_full_intersection(town):
+    """Interior hexagons skip the intersection; their shares must be what it would give."""
+    from pyproj import Transformer
+
+    from twin.grid import hex_grid
+
+    cells = hex_grid(town.boundary, 10, town.metric_crs, town.study_area)
+    to_metric = Transformer.from_crs(4326, town.metric_crs, always_xy=True)
+
+    def project(geometry):  # type: ignore[no-untyped-def]
+        return shapely.transform(geometry, lambda c: np.column_stack(to_metric.transform(*c.T)))
+
+    polygons = project(cells.geometry.to_numpy())
+    full = shapely.area(polygons)
+    inside = shapely.area(shapely.intersection(polygons, project(town.boundary)))
+    study = shapely.area(shapely.intersection(polygons, project(town.study_area))) / full
+    assert np.allclose(cells["area_km2"], inside / 1e6, rtol=1e-9, atol=1e-12)
+    assert np.allclose(cells["study_share"], np.clip(study, 0, 1), atol=1e-9)
+    assert (cells["inside_share"] < 1).any() and (cells["inside_share"] == 1).any()
+
+
+def test_the_elderly_profile_borrows_the_5g_columns_exactly(town, offline_settings):
+    """5G does not depend on walking: the second profile takes the first one's columns, and
+    they equal a fresh measurement."""
+    from twin.analysis.build import build as build_one
+    from twin.analysis.build import fiveg_reusable
+    from twin.analysis.engine import FIVEG_COLUMNS, CoverageParams
+
+    settings = offline_settings.replace(cache_dir=offline_settings.cache_dir / "reuse")
+    first = build_one(town, settings)
+    elderly = CoverageParams.from_settings(settings, None, True)
+    assert fiveg_reusable(first, town, first.layers, elderly)  # the lending path is taken
+    assert not fiveg_reusable(first, town, first.layers | {"base_stations": first.layers[
+        "base_stations"].iloc[:5]}, elderly)  # other sites: measured afresh  # fmt: skip
+    lent = build_one(town, settings, elderly, reuse=first)
+    fresh = build_one(town, settings.replace(cache_dir=settings.cache_dir / "fresh"), elderly)
+    for column in FIVEG_COLUMNS:
+        assert lent.coverage.cells[column].equals(fresh.coverage.cells[column]), column
+    assert lent.report["rows"] == fresh.report["rows"]

@@ -171,9 +171,10 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         print(f"[{i}/{len(names)}] {name}: loading", file=sys.stderr, flush=True)
         loaded = load_district(name, settings, progress=_progress)
-        for elderly in (False, True):  # the viewer's two walking profiles
-            build(loaded, settings, CoverageParams.from_settings(settings, None, elderly),
-                  progress=_progress)  # fmt: skip
+        first = None
+        for elderly in (False, True):  # the viewer's two walking profiles: 5G measured once
+            first = build(loaded, settings, CoverageParams.from_settings(settings, None, elderly),
+                          progress=_progress, reuse=first)  # fmt: skip
         print(f"[{i}/{len(names)}] {loaded.name}: ready in {time.perf_counter() - start:.1f} s",
               file=sys.stderr, flush=True)  # fmt: skip
     return EXIT_OK

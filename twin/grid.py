@@ -106,12 +106,20 @@ def hex_grid(
     full = shapely.area(metric_polygons)
     region = project(boundary)
     shapely.prepare(region)
-    inside = shapely.area(shapely.intersection(metric_polygons, region))
+    # only hexagons across the boundary need an intersection: the others lie wholly inside
+    within = shapely.contains_properly(region, metric_polygons)
+    inside = full.copy()
+    crossing = ~within
+    inside[crossing] = shapely.area(shapely.intersection(metric_polygons[crossing], region))
     keep = inside > 0
     if study_area is not None and not study_area.is_empty:
         study = project(study_area)
         shapely.prepare(study)
-        study_share = shapely.area(shapely.intersection(metric_polygons, study)) / full
+        study_share = np.ones(len(cells))
+        partial = ~shapely.contains_properly(study, metric_polygons)
+        study_share[partial] = (
+            shapely.area(shapely.intersection(metric_polygons[partial], study)) / full[partial]
+        )
     else:
         study_share = np.zeros(len(cells))
     cells, polygons = cells[keep], polygons[keep]

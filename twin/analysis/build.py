@@ -76,11 +76,14 @@ def build(
     layers: dict[str, gpd.GeoDataFrame] | None = None,
     progress: Callable[[str], None] = _noop,
     gap_resolution: int | None = None,
+    reuse: Build | None = None,
 ) -> Build:
     """Layers (imported where saved, else generated), hexagon metrics and the report.
 
     ``params`` default to :meth:`CoverageParams.from_settings` (norms, walking speed, base
     resolution); the report lists its gaps as hexagons of ``gap_resolution`` (None: the base).
+    ``reuse``, a build of the same district (the other walking profile), lends its 5G columns
+    when its sites and radio model are the same: the 5G model does not depend on walking.
     """
     params = params or CoverageParams.from_settings(settings)
     calibration = load_calibration(district.preset.slug, settings)
@@ -95,8 +98,11 @@ def build(
             layers[name] = layer_for(district, name, settings)
     stored = load_measurements(district.preset.slug, settings)
     measured = at_resolution(stored, params.resolution) if stored is not None else None
+    fiveg_from = None
+    if reuse is not None and fiveg_reusable(reuse, district, layers, params):
+        fiveg_from = reuse.coverage.cells
     coverage = compute_cached(district, layers, params, settings, progress,
-                              measured_signal=measured)  # fmt: skip
+                              measured_signal=measured, fiveg_from=fiveg_from)  # fmt: skip
     return finish(district, layers, coverage, calibration_text(calibration), gap_resolution)
 
 
@@ -119,6 +125,22 @@ def finish(
     report["parameters"] = coverage.params.describe()
     report["calibration"] = calibration
     return Build(district, layers, coverage, report)
+
+
+def fiveg_reusable(
+    other: Build, district: District, layers: dict[str, gpd.GeoDataFrame], params: CoverageParams
+) -> bool:
+    """Whether ``other`` measured 5G exactly as a build of ``layers`` with ``params`` would:
+    the same district, base resolution, radio model and sites (by content)."""
+    if "base_stations" not in layers or "base_stations" not in other.layers:
+        return False
+    return (
+        other.district.preset.slug == district.preset.slug
+        and other.coverage.params.resolution == params.resolution
+        and other.coverage.params.radio == params.radio
+        and district_digest(other.district) == district_digest(district)
+        and frame_digest(other.layers["base_stations"]) == frame_digest(layers["base_stations"])
+    )
 
 
 def coverage_key(
@@ -144,6 +166,7 @@ def compute_cached(
     progress: Callable[[str], None] = _noop,
     network: StreetNetwork | None = None,
     measured_signal: pd.DataFrame | None = None,
+    fiveg_from: pd.DataFrame | None = None,
 ) -> Coverage:
     """:func:`compute`, read from and written to the coverage store in ``settings.cache_dir``."""
     from twin.store.coverage import load_coverage, save_coverage
@@ -158,7 +181,7 @@ def compute_cached(
         return Coverage(cells, params, meta["measured_categories"], meta["unassigned_population"],
                         meta["residents_method"], meta["measured_facilities"])  # fmt: skip
     coverage = compute(district, layers, params, progress, network, measured_signal=measured_signal,
-                       workers=settings.workers)  # fmt: skip
+                       workers=settings.workers, fiveg_from=fiveg_from)  # fmt: skip
     meta = {
         "measured_categories": coverage.measured_categories,
         "measured_facilities": coverage.measured_facilities,

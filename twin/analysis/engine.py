@@ -362,6 +362,12 @@ def write_fiveg(
     _put(cells, rows, "score_base_stations", share)
 
 
+FIVEG_COLUMNS = (
+    "rsrp_dbm", "sinr_db", "throughput_mbps", "p_covered_5g", "p_covered_5g_indoor",
+    "serving_site", "quality_5g", "covered_5g", "score_base_stations",
+)  # fmt: skip
+
+
 def write_distance(
     cells: gpd.GeoDataFrame, layer: str, rows: NDArray[np.int64] | None, service: WalkService
 ) -> None:
@@ -388,12 +394,15 @@ def compute(
     townships: gpd.GeoDataFrame | None = None,
     measured_signal: pd.DataFrame | None = None,
     workers: int | None = None,
+    fiveg_from: pd.DataFrame | None = None,
 ) -> Coverage:
     """Hexagon metrics for ``district`` from its ``layers`` (any subset of :data:`LAYERS`).
 
     ``network`` reuses a CSR street network already built for the district; ``townships``
     (polygons with a census ``population``) rescales residents township by township;
-    ``workers`` caps the processes of the walking measures (None: one per core).
+    ``workers`` caps the processes of the walking measures (None: one per core);
+    ``fiveg_from`` holds hexagons measured with the same 5G sites and radio model on the same
+    grid (the other walking profile of a build, say): their 5G columns are taken as they are.
     """
     params = params or CoverageParams()
     ctx = LayerContext(district, params.norms)
@@ -414,8 +423,16 @@ def compute(
     cells_snap = network.snap(origins, params.reach.max_snap_m) if network is not None else None
 
     if "base_stations" in layers:
-        progress("5G best-server RSRP")
-        write_fiveg(cells, None, ctx, layers["base_stations"], params)
+        same_grid = fiveg_from is not None and np.array_equal(
+            fiveg_from["cell"].to_numpy(), cells["cell"].to_numpy()
+        )
+        if fiveg_from is not None and same_grid:
+            progress("5G: the same sites and radio model as the build given: its columns")
+            for name in FIVEG_COLUMNS:
+                cells[name] = fiveg_from[name].to_numpy()
+        else:
+            progress("5G best-server RSRP")
+            write_fiveg(cells, None, ctx, layers["base_stations"], params)
 
     if "charging" in layers:
         progress("charging: straight-line and street distances")
