@@ -2,6 +2,7 @@
 
 import io
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -139,3 +140,18 @@ def test_cli_export_and_bad_requests(settings, tmp_path, capsys, monkeypatch):
     assert main(["export", "hongkou", "--layer", "lockers", "--format", "csv", "--datum", "gcj02",
                  "-o", "x.csv"]) == 2  # fmt: skip
     assert "GeoJSON only" in capsys.readouterr().err
+
+
+def test_an_export_never_replaces_a_device_or_a_link(built, tmp_path):
+    """`-o /dev/null` (as root) or a link must not be replaced by a regular file."""
+    from twin.store.atomic import atomic_write_bytes
+
+    link = tmp_path / "link.csv"
+    target = tmp_path / "target.csv"
+    target.write_text("keep")
+    link.symlink_to(target)
+    for path in (Path("/dev/null"), link, tmp_path):
+        with pytest.raises(InvalidInputError, match="not a regular file"):
+            atomic_write_bytes(path, b"x")
+    assert Path("/dev/null").is_char_device() and link.is_symlink()
+    assert target.read_text() == "keep"

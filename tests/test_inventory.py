@@ -180,6 +180,10 @@ def test_cli_import(monkeypatch, settings, sites, tmp_path, capsys):
     assert "20 rows, 19 accepted, 1 rejected" in out
     assert pd.read_csv(rejected)["reason"].str.startswith("outside Hongkou").all()
     assert main(["import", "hongkou", "--layer", "charging", str(tmp_path / "none.csv")]) == 2
+    before = path.read_bytes()  # --rejected-out naming the input would overwrite it: refused
+    assert main(["import", "hongkou", "--layer", "charging", str(path), "--crs", "gcj02",
+                 "--rejected-out", str(path)]) == 2  # fmt: skip
+    assert "is the input file" in capsys.readouterr().err and path.read_bytes() == before
 
 
 @pytest.mark.parametrize("truth", ["wgs84", "gcj02", "bd09"])

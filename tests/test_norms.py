@@ -1,6 +1,7 @@
 """One source of norms: every setting the README names changes what it says it changes."""
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -141,3 +142,33 @@ def test_a_norms_file_in_settings_reaches_every_step(town, offline_settings, tmp
     colour_wide = legend.colour_array(moved["served_lockers"].to_numpy())[0]
     colour_narrow = legend.colour_array(moved["served_lockers_n"].to_numpy())[0]
     assert tuple(colour_wide[:3]) != tuple(colour_narrow[:3])
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("[walking]\nspeed_kmh = true\n", "not a number"),
+        ('[walking]\nspeed_kmh = "4.5"\n', "not a number"),
+        ("[walking]\nspeed_kmh = 0\n", "must be positive"),
+        ("[lockers]\nservice_radius_m = -300.0\n", "must be positive"),
+        ("[charging]\nstations_per_km2_inside = 1e9\n", "implausible"),
+        ("[charging]\nfast_share_min = 1.5\n", "0–1"),
+        ("[reach]\ndetour_factor_range = [1.2, nan]\n", "not a number"),
+    ],
+)
+def test_a_norm_that_is_not_a_plausible_number_is_refused(tmp_path, text, complaint):
+    path = tmp_path / "norms.toml"
+    path.write_text(text)
+    with pytest.raises(InvalidInputError, match=complaint):
+        load_norms(path)
+
+
+def test_a_norms_file_that_is_a_device_is_refused():
+    with pytest.raises(InvalidInputError, match="regular file"):
+        load_norms(Path("/dev/zero"))
+
+
+def test_levels_and_angles_may_be_negative(tmp_path):
+    path = tmp_path / "norms.toml"
+    path.write_text("[fiveg]\ncovered_rsrp_dbm = -110.0\n")
+    assert load_norms(path).fiveg.covered_rsrp_dbm == -110.0

@@ -257,6 +257,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from twin.store.inventories import save_imported
 
     settings = _settings(args)
+    if args.rejected_out and Path(args.rejected_out).resolve() == Path(args.file).resolve():
+        msg = f"--rejected-out {args.rejected_out} is the input file; name another file."
+        raise InvalidInputError(msg)
     loaded = _load(args)
     frame, report = import_inventory(
         loaded,

@@ -8,6 +8,7 @@ user copy; keys it leaves out keep the packaged defaults.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
@@ -139,8 +140,15 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_NORMS_BYTES = 1 << 20  # a norms file is a page of TOML, never a stream
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
+        if path.exists() and (not path.is_file() or path.stat().st_size > MAX_NORMS_BYTES):
+            msg = (f"norms file {path} is not a regular file of at most 1 MiB; point "
+                   "TWIN_NORMS_FILE at a TOML file.")  # fmt: skip
+            raise InvalidInputError(msg)
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         msg = f"norms file {path} does not exist; point TWIN_NORMS_FILE at an existing TOML file."
@@ -150,12 +158,39 @@ def _read(path: Path) -> dict[str, Any]:
         raise InvalidInputError(msg) from None
 
 
+SIGNED = ("dbm", "_db", "gain", "tilt")  # norms that may be zero or negative (levels, angles)
+DENSITY_MAX = 10_000.0  # sites per km²: beyond it a density is a typo that would exhaust memory
+
+
+def _check_number(section: str, key: str, annotation: object, value: Any) -> None:
+    """A float norm must be a finite number (not a string or a boolean), positive unless it is
+    a level or an angle, shares and fractions in [0, 1], site densities at most 10,000 per km²."""
+    kind = str(annotation)
+    values = value if isinstance(value, list) and kind.startswith("tuple[float") else [value]
+    if not (kind == "float" or kind.startswith("tuple[float")):
+        return
+    for v in values:
+        where = f"[{section}] {key} = {v!r}"
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise InvalidInputError(f"{where} is not a number; write e.g. {key} = 1.0.")
+        signed = any(part in key for part in SIGNED)
+        share = "share" in key or "fraction" in key or "reliability" in key
+        if share and not 0 <= v <= 1:
+            raise InvalidInputError(f"{where} is a share: it must lie in 0–1.")
+        if not signed and not share and v <= 0:
+            raise InvalidInputError(f"{where} must be positive.")
+        if key.startswith(("stations_per_km2", "sites_per_km2")) and v > DENSITY_MAX:
+            raise InvalidInputError(f"{where} is implausible: at most {DENSITY_MAX:,.0f} per km².")
+
+
 def _section(cls: type, raw: dict[str, Any], name: str) -> Any:
     fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         msg = f"[{name}] has unknown keys {unknown}; known keys are {sorted(fields)}."
         raise InvalidInputError(msg)
+    for key, value in raw.items():
+        _check_number(name, key, fields[key].type, value)
     try:
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in fields}
         return cls(**values)

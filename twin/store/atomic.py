@@ -14,6 +14,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
+from twin._errors import InvalidInputError
+
 
 def file_fingerprint(path: Path) -> dict[str, object]:
     """What identifies a file's content cheaply: resolved path, size and modification time."""
@@ -32,7 +34,14 @@ os.umask(_UMASK)
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write(tmp_path)`` and move the result to ``path`` in one rename."""
+    """Call ``write(tmp_path)`` and move the result to ``path`` in one rename.
+
+    A ``path`` that exists as anything but a regular file (a device such as ``/dev/null``, a
+    folder, a link) is refused: the rename would replace it."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        msg = (f"{path} exists and is not a regular file (a device, a folder or a link); "
+               "choose the path of a new or ordinary file.")  # fmt: skip
+        raise InvalidInputError(msg)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
