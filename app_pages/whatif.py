@@ -18,6 +18,7 @@ from app_pages._cached import (
 from app_pages._deckmap import deck_map
 from app_pages._state import current_view, loaded_coverage
 from twin._errors import TwinError
+from twin.analysis.served import QUESTIONS
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
 from twin.layers import REGISTRY
@@ -104,7 +105,8 @@ before_share, after_share = scenario.share_before(), scenario.share_after()
 after_cells = scenario.coverage_after().at(view.resolution)
 delta_pts = (after_share - before_share) * 100
 c1, c2, c3 = st.columns(3)
-c1.metric(f"Residents served ({label.lower()}), before", f"{before_share:.1%}")
+served_what = "Area covered" if QUESTIONS[layer].by == "area_km2" else "Residents served"
+c1.metric(f"{served_what} ({label.lower()}), before", f"{before_share:.1%}")
 c2.metric(
     "After", f"{after_share:.1%}", f"{delta_pts:+.1f} pts" if abs(delta_pts) >= 0.05 else None
 )

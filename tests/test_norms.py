@@ -172,3 +172,23 @@ def test_levels_and_angles_may_be_negative(tmp_path):
     path = tmp_path / "norms.toml"
     path.write_text("[fiveg]\ncovered_rsrp_dbm = -110.0\n")
     assert load_norms(path).fiveg.covered_rsrp_dbm == -110.0
+
+
+def test_subscriber_shares_of_a_norms_file_reach_the_5g_model(tmp_path):
+    from twin.analysis.radio import RadioParams, network_weights
+
+    path = tmp_path / "norms.toml"
+    path.write_text('[fiveg.subscriber_share]\n"China Mobile" = 0.9\n')
+    params = RadioParams.from_norms(load_norms(path))
+    shares = dict(params.subscriber_share)
+    assert shares["China Mobile"] == 0.9
+    ops = np.array(list(shares))
+    assert network_weights(ops, shares)["China Mobile"] > network_weights(
+        ops, dict(RadioParams().subscriber_share))["China Mobile"]  # fmt: skip
+
+
+def test_a_detour_range_must_bracket_the_detour_factor(tmp_path):
+    path = tmp_path / "norms.toml"
+    path.write_text("[reach]\ndetour_factor_range = [1.6, 1.15]\n")
+    with pytest.raises(InvalidInputError, match="detour_factor_range"):
+        load_norms(path)

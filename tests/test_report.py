@@ -125,3 +125,18 @@ def test_a_district_without_streets_is_never_described_along_the_streets(minhang
     json_text = json.dumps(report, ensure_ascii=False)
     assert "along the streets" not in text and "along the streets" not in json_text
     assert "no street data" in text
+
+
+def test_no_poi_means_no_f15_not_zero(town, offline_settings):
+    """Nothing measured is not "nobody served": without POIs F15 has no figure."""
+    import dataclasses
+
+    from twin.analysis.build import build
+
+    bare = dataclasses.replace(town, pois=town.pois.iloc[:0])
+    result = build(bare, offline_settings.replace(cache_dir=offline_settings.cache_dir / "nopoi"),
+                   layers={})  # fmt: skip
+    assert "served_life_circle" not in result.coverage.cells
+    rows = {r["key"]: r for r in result.report["rows"]}
+    assert rows["life_circle_f15"]["measured"] is None
+    assert rows["life_circle_f15"]["status"] == "not measured"

@@ -38,7 +38,7 @@ def check_incremental(district, base, layer):
     cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     network = district.streets.network
     params = base.coverage.params
-    updated, touched = update(cells, cells_xy, layer, after, ctx, change, network, params)
+    updated, touched = update(cells, cells_xy, layer, after, ctx, change, network, params, before)
     assert 0 < touched <= len(cells)
     full = compute(district, base.layers | {layer: after}, params).cells
     assert np.allclose(updated[COLUMN[layer]], full[COLUMN[layer]], atol=0.11)
@@ -85,3 +85,21 @@ def test_scenario_without_streamlit(town, town_build):
         scenario.add(120.0, 30.0)
     with pytest.raises(InvalidInputError, match="no site"):
         scenario.move("nope", 1.0, 1.0)
+
+
+def test_removing_an_operators_last_site_updates_every_cell(town, town_build):
+    """The subscriber weights move when a network disappears: the update then matches a full
+    recomputation everywhere, not only near the removed sites."""
+    sites = town_build.layers["base_stations"]
+    smallest = sites["operator"].value_counts().idxmin()
+    after = sites[sites["operator"] != smallest].copy()
+    ctx = LayerContext(town)
+    change = diff_layers("base_stations", ctx, sites, after)
+    cells = town_build.coverage.cells
+    cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+    params = town_build.coverage.params
+    updated, touched = update(cells, cells_xy, "base_stations", after, ctx, change, None, params,
+                              sites)  # fmt: skip
+    assert touched == len(cells)
+    full = compute(town, town_build.layers | {"base_stations": after}, params).cells
+    assert np.allclose(updated["rsrp_dbm"], full["rsrp_dbm"], atol=0.11)

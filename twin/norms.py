@@ -199,13 +199,21 @@ def _section(cls: type, raw: dict[str, Any], name: str) -> Any:
         raise InvalidInputError(msg) from None
 
 
+def _numbers(section: str, table: dict[str, Any], kind: str = "") -> dict[str, float]:
+    """A table of numbers, each checked as :func:`_check_number` checks a float norm (``kind``
+    "share": in 0–1)."""
+    for key, value in table.items():
+        _check_number(section, f"{key}_{kind}" if kind else key, "float", value)
+    return {k: float(v) for k, v in table.items()}
+
+
 def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
     raw = dict(raw)
     macro, micro = raw.pop("macro", {}), raw.pop("micro", {})
     model = MappingProxyType(dict(raw.pop("model", {})))
-    layer = MappingProxyType({k: float(v) for k, v in raw.pop("layer", {}).items()})
+    layer = MappingProxyType(_numbers("fiveg.layer", raw.pop("layer", {})))
     subscribers = MappingProxyType(
-        {k: float(v) for k, v in raw.pop("subscriber_share", {}).items()}
+        _numbers("fiveg.subscriber_share", raw.pop("subscriber_share", {}), "share")
     )
     bands = {
         name: _section(BandSpec, spec, f"fiveg.bands.{name}")
@@ -215,8 +223,10 @@ def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
     if not bands or abs(total - 1.0) > 1e-6:
         msg = f"[fiveg.bands] shares add up to {total:g}, not 1; fix the band shares."
         raise InvalidInputError(msg)
-    spacing = MappingProxyType({k: float(v) for k, v in raw.pop("site_spacing_m", {}).items()})
-    micro_share = MappingProxyType({k: float(v) for k, v in raw.pop("micro_share", {}).items()})
+    spacing = MappingProxyType(_numbers("fiveg.site_spacing_m", raw.pop("site_spacing_m", {})))
+    micro_share = MappingProxyType(
+        _numbers("fiveg.micro_share", raw.pop("micro_share", {}), "share")
+    )
     raw |= {
         "macro_height_m": macro.get("height_m"),
         "micro_height_m": micro.get("height_m"),
@@ -253,9 +263,15 @@ def _walking(doc: dict[str, Any]) -> WalkingNorms:
 
 def norms_from_dict(doc: dict[str, Any], source: str = "<dict>") -> Norms:
     """Norms from a parsed TOML document (complete, i.e. merged over the defaults)."""
+    reach: ReachNorms = _section(ReachNorms, doc["reach"], "reach")
+    low, high = reach.detour_factor_range
+    if not low <= reach.detour_factor <= high or low >= high:
+        msg = (f"[reach] detour_factor_range {[low, high]} must run from low to high around "
+               f"detour_factor {reach.detour_factor:g}; fix the norms.")  # fmt: skip
+        raise InvalidInputError(msg)
     return Norms(
         walking=_walking(doc),
-        reach=_section(ReachNorms, doc["reach"], "reach"),
+        reach=reach,
         residents=_section(ResidentNorms, doc["residents"], "residents"),
         charging=_section(ChargingNorms, _tables(doc["charging"]), "charging"),
         lockers=_section(LockerNorms, _tables(doc["lockers"]), "lockers"),

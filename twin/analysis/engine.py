@@ -154,7 +154,10 @@ class Coverage:
         return self.params.resolution
 
     def served_share(self, key: str) -> float:
-        """The district's served share of a question (:mod:`twin.analysis.served`)."""
+        """The district's served share of a question (:mod:`twin.analysis.served`); NaN when
+        the question could not be asked (no POI of any category, no site of the layer)."""
+        if f"served_{key}" not in self.cells:
+            return float("nan")
         return district_share(self.cells, key)
 
     def at(self, resolution: int | None = None) -> gpd.GeoDataFrame:
@@ -475,6 +478,9 @@ def compute(
         add_measured_signal(cells, measured_signal)
     service_index(cells, params.weights)
     add_served(cells)
+    unasked = [q for q, asked in (("life_circle", measured), ("standard", facilities)) if not asked]
+    for key in unasked:  # nothing measured is not "nobody served": the question has no figure
+        cells.drop(columns=[f"served_{key}", f"unserved_{key}"], inplace=True)
     return Coverage(cells, params, measured, residents.unassigned, residents.describe(),
                     facilities)  # fmt: skip
 

@@ -100,8 +100,30 @@ class RadioParams:
     calibration_slope_db_per_decade: float = _m("calibration_slope_db_per_decade")
     neighbours: int = _m("neighbours")
     max_distance_m: float = _m("max_distance_m")
+    subscriber_share: tuple[tuple[str, float], ...] = field(
+        default_factory=lambda: tuple(sorted(_n().subscriber_share.items()))
+    )
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if str(f.type) not in ("float", "int"):  # names, switches and tables
+                if str(f.type) == "bool" and not isinstance(value, bool):
+                    msg = f"[fiveg.model] {f.name} = {value!r} is not true or false."
+                    raise InvalidInputError(msg)
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not np.isfinite(value)
+            ):
+                msg = f"[fiveg.model] {f.name} = {value!r} is not a number; fix the norms."
+                raise InvalidInputError(msg)
+        if not isinstance(self.neighbours, int) or self.neighbours < 1:
+            msg = f"[fiveg.model] neighbours = {self.neighbours!r} must be a whole number ≥ 1."
+            raise InvalidInputError(msg)
+        if self.max_distance_m <= 0:
+            raise InvalidInputError("[fiveg.model] max_distance_m must be positive.")
         if self.los_model not in LOS_MODELS:
             msg = f"unknown los_model {self.los_model!r}; use one of {', '.join(LOS_MODELS)}."
             raise InvalidInputError(msg)
@@ -125,6 +147,7 @@ class RadioParams:
             "covered_rsrp_dbm": f.covered_rsrp_dbm,
             "quality_edges_dbm": f.classes_dbm,
             "cell_reliability": f.cell_reliability,
+            "subscriber_share": tuple(sorted(f.subscriber_share.items())),
         }
         return cls(**(values | overrides))  # type: ignore[arg-type]
 
@@ -359,7 +382,8 @@ def subscriber_view(
     in dB, coverage probability and throughput share-weighted means; the serving site is that
     of the largest network."""
     operators = sites["operator"].astype(str).to_numpy() if len(sites) else np.empty(0, str)
-    weights = network_weights(operators)
+    shares = dict((params or RadioParams()).subscriber_share)
+    weights = network_weights(operators, shares)
     if len(weights) <= 1:
         return best_server(points_xy, sites_xy, sites, params)
     n = len(points_xy)

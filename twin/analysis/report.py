@@ -295,8 +295,9 @@ def measured_values(
     figures = coverage.life_circle_figures()
     est = estimated_share(cells, "lc_estimated")
     basis = "estimated" if est > ESTIMATED_MAJORITY else "measured"
+    f15 = coverage.served_share("life_circle")
     values["life_circle_f15"] = Measure(
-        coverage.served_share("life_circle"), "share of residents", "POIs",
+        f15 if np.isfinite(f15) else None, "share of residents", "POIs",
         f"mean {figures['mean_time_min']:.1f} min, Gini {figures['gini']:.2f}; categories "
         f"measured: {', '.join(coverage.measured_categories) or 'none'}; {est:.0%} of residents "
         "on straight-line estimates",
@@ -318,10 +319,12 @@ def worst_gaps(
     cells = coverage.at(resolution)
     gaps: dict[str, list[dict[str, Any]]] = {}
     for key, (_, metric, unit) in GAP_FLAGS.items():
-        column = QUESTIONS[key].unserved
+        q = QUESTIONS[key]
+        column = q.unserved
         if column not in cells:
             continue
-        unserved = cells[cells[column].to_numpy(dtype=float) >= 0.5]
+        breaks_rule = ~cells[q.flag].to_numpy(dtype=bool)  # as the map's "unserved only"
+        unserved = cells[breaks_rule & (cells[column].to_numpy(dtype=float) >= 0.5)]
         worst = unserved.sort_values([column, "h3"], ascending=[False, True]).head(top)
         gaps[key] = [
             {"h3": h, "residents": int(r), "unserved": round(float(u)), "value": _plain(float(v)),

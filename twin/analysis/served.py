@@ -161,6 +161,7 @@ def aggregate(
     first = order[np.searchsorted(group[order], np.arange(n))]
     sums = {RESIDENTS, AREA, "measured_samples"} | {q.unserved for q in QUESTIONS.values()}
     shares = {q.served: q for q in QUESTIONS.values()}
+    by_area = {"p_covered_5g", "p_covered_5g_indoor", "score_base_stations"}  # shares of area
     flags = {q.flag: q for q in QUESTIONS.values()}
     skip = {"h3", "cell", "lon", "lat", "geometry"}
     for column in cells.columns:
@@ -172,6 +173,8 @@ def aggregate(
         elif column in shares:
             by = area if shares[column].by == AREA else weights
             data[column] = _weighted_mean(values.astype(float), by, group, n)
+        elif column in by_area:
+            data[column] = _weighted_mean(values.astype(float), area, group, n)
         elif column in flags or column in {"inside_share", "study_share", "in_study"}:
             continue  # derived below
         elif values.dtype.kind in "biuf":

@@ -53,6 +53,7 @@ class Change:
     removed_xy: NDArray[np.float64]
     removed_radius: NDArray[np.float64]
     removed_ids: tuple[str, ...]
+    added_ids: tuple[str, ...] = ()
 
 
 def diff_layers(
@@ -73,7 +74,57 @@ def diff_layers(
         return layer_registry.site_radii(layer, ctx, gpd.GeoDataFrame(frame, crs=4326))
 
     return Change(ctx.xy(a.loc[new]), radii(a.loc[new]), ctx.xy(b.loc[gone]), radii(b.loc[gone]),
-                  tuple(str(i) for i in gone))  # fmt: skip
+                  tuple(str(i) for i in gone), tuple(str(i) for i in new))  # fmt: skip
+
+
+def within_kth_neighbour(
+    cells_xy: NDArray[np.float64],
+    sites_xy: NDArray[np.float64],
+    changed_xy: NDArray[np.float64],
+    k: int,
+    margin_m: float,
+) -> NDArray[np.bool_]:
+    """Cells for which a changed site lies within their k-th nearest site of ``sites_xy``
+    (plus ``margin_m``, a hexagon's size): the sites a point's best server is chosen among."""
+    if not len(changed_xy):
+        return np.zeros(len(cells_xy), dtype=bool)
+    if len(sites_xy) <= k:  # every site is among every cell's k nearest
+        return np.ones(len(cells_xy), dtype=bool)
+    kth = np.asarray(cKDTree(sites_xy).query(cells_xy, k=k)[0]).reshape(len(cells_xy), k)[:, -1]
+    return np.asarray(cKDTree(changed_xy).query(cells_xy)[0]) <= kth + margin_m
+
+
+def fiveg_affected(
+    cells_xy: NDArray[np.float64],
+    before: gpd.GeoDataFrame,
+    after: gpd.GeoDataFrame,
+    change: Change,
+    ctx: LayerContext,
+    k: int,
+    margin_m: float,
+) -> NDArray[np.bool_]:
+    """Cells whose 5G figures a change can alter: each operator's network weighs its own k
+    nearest sites, so per operator, cells whose k nearest (before or after) the change enters or
+    leaves; every cell when the set of operators changes (the subscriber weights move)."""
+    n = len(cells_xy)
+    if "operator" not in after.columns or "operator" not in before.columns:
+        union = np.vstack([ctx.xy(before), ctx.xy(after)])
+        changed = np.vstack([change.added_xy, change.removed_xy])
+        return within_kth_neighbour(cells_xy, union, changed, k, margin_m)
+    ops_before = set(before["operator"].astype(str))
+    ops_after = set(after["operator"].astype(str))
+    if ops_before != ops_after:
+        return np.ones(n, dtype=bool)
+    hit = np.zeros(n, dtype=bool)
+    removed, added = set(change.removed_ids), set(change.added_ids)
+    for op in sorted(ops_after):
+        b = before[before["operator"].astype(str) == op]
+        a = after[after["operator"].astype(str) == op]
+        changed = np.vstack([ctx.xy(b[b["feature_id"].astype(str).isin(removed)]),
+                             ctx.xy(a[a["feature_id"].astype(str).isin(added)])])  # fmt: skip
+        for sites in (b, a):  # the k nearest before and after the change
+            hit |= within_kth_neighbour(cells_xy, ctx.xy(sites), changed, k, margin_m)
+    return hit
 
 
 def affected_by_walk(
@@ -102,8 +153,11 @@ def update(
     change: Change,
     network: StreetNetwork | None,
     params: CoverageParams,
+    before: gpd.GeoDataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame, int]:
-    """A copy of ``cells`` with ``layer``'s metrics updated for the change; cells recomputed."""
+    """A copy of ``cells`` with ``layer``'s metrics updated for the change; cells recomputed.
+
+    ``before`` is the layer before the change (5G: to find whose k nearest sites it moves)."""
     out = cells.copy()
     after_xy = ctx.xy(after)
     if layer == "base_stations":
@@ -118,16 +172,10 @@ def update(
             near = np.asarray(
                 cKDTree(moved).query(cells_xy, distance_upper_bound=reach)[0] < np.inf
             )
-        # the model weighs each point's k nearest sites: a changed site within a cell's k-th
-        # neighbour distance (plus the cell's own size) can change its best server too
-        before_xy = np.vstack([after_xy, change.removed_xy]) if len(change.removed_xy) else after_xy
-        if len(moved) and len(before_xy):
-            networks = max(1, after["operator"].nunique()) if "operator" in after else 1
-            k = min(params.radio.neighbours * networks, len(before_xy))  # each network its own k
-            kth = np.asarray(cKDTree(before_xy).query(cells_xy, k=k)[0]).reshape(len(out), k)[:, -1]
+        if len(moved) and before is not None:  # a point's best server is among its k nearest
             margin = 2.0 * np.sqrt(out["area_km2"].to_numpy(dtype=float).max() * 1e6)
-            to_change = np.asarray(cKDTree(moved).query(cells_xy)[0])
-            near |= to_change <= kth + margin
+            near |= fiveg_affected(cells_xy, before, after, change, ctx, params.radio.neighbours,
+                                   margin)  # fmt: skip
         hit = np.flatnonzero(near | served)
         write_fiveg(out, hit, ctx, after, params)
         service_index(out, params.weights)
@@ -212,7 +260,7 @@ class Scenario:
         cells_xy = ctx.xy_of(self.cells["lon"].to_numpy(), self.cells["lat"].to_numpy())
         change = diff_layers(self.layer, ctx, self.frame, new_frame)
         self.cells, touched = update(self.cells, cells_xy, self.layer, new_frame, ctx, change,
-                                     self.network, self.params)  # fmt: skip
+                                     self.network, self.params, self.frame)  # fmt: skip
         self.frame = new_frame
         elapsed = (time.perf_counter() - start) * 1000
         self.log.append(

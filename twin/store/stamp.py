@@ -20,6 +20,11 @@ def stored_inputs(slug: str, settings: Settings) -> str:
     for folder in (measurements_folder(slug, settings), inventories_folder(slug, settings)):
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
-                stat = path.stat()
+                if path.name.startswith("."):  # an atomic write's temporary file
+                    continue
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:  # renamed by a concurrent write: the next call sees it
+                    continue
                 parts.append(f"{folder.name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
