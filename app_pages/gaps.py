@@ -28,7 +28,7 @@ for metric in GAP_KEYS:
         continue
     table = pd.DataFrame(gaps)
     table["near"] = table.get("near", "")
-    table["shortfall"] = [f"{v} {u}" for v, u in zip(table["value"], table["unit"], strict=True)]
+    # by how much each misses its rule, in the rule's terms (dB, metres, categories)
     shown = table[["near", "unserved", "residents", "shortfall", "h3"]]
     st.caption(f"The top {len(gaps)} gaps leave {int(table['unserved'].sum()):,} residents "
                "unserved.")  # fmt: skip

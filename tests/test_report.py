@@ -140,3 +140,25 @@ def test_no_poi_means_no_f15_not_zero(town, offline_settings):
     rows = {r["key"]: r for r in result.report["rows"]}
     assert rows["life_circle_f15"]["measured"] is None
     assert rows["life_circle_f15"]["status"] == "not measured"
+
+
+def test_gaps_say_by_how_much_they_miss_their_rule(town_build):
+    """Each gap states its shortfall in the rule's terms, and breaks the rule."""
+    gaps = town_build.report["gaps"]
+    for key, rule_word in (("base_stations", "dBm"), ("lockers", "radius"), ("charging", "radius")):
+        for gap in gaps.get(key, []):
+            assert rule_word in gap["shortfall"], (key, gap["shortfall"])
+            assert 0 < gap["unserved"] <= gap["residents"]
+    cells = town_build.coverage.cells.set_index("h3")
+    for gap in gaps.get("lockers", []):  # a gap beyond the radius says by how many metres
+        walk, radius = cells.loc[gap["h3"], ["locker_m", "locker_radius_m"]]
+        if walk > radius:
+            assert f"{walk - radius:,.0f} m beyond" in gap["shortfall"]
+
+
+def test_roads_of_addresses_name_places_without_a_street_network():
+    from twin.analysis.places import road_of
+
+    assert road_of("闵行区罗秀路1339弄") == "罗秀路"
+    assert road_of("浦东新区世纪大道100号") == "世纪大道"
+    assert road_of("某某小区") == ""

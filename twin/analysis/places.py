@@ -1,12 +1,15 @@
 """Places with names: the nearest named street or POI of a point, for gaps and headlines.
 
 Street names come from the OSM ``name`` of the loaded street network's edges (densified every
-~30 m, so a long street is found along its whole length); POI names from the district's POIs.
-A street within ``street_first_m`` wins over a nearer POI: planners find places by streets.
+~30 m, so a long street is found along its whole length) and, where people live, from the road
+of each residential address (``车站北路732弄`` → 车站北路: the pack names roads even where it has
+no street network); POI names from the district's POIs. A street or road within
+``street_first_m`` wins over a nearer POI: planners find places by streets.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,6 +22,19 @@ from twin.context import LayerContext
 from twin.model import District
 
 STREET_FIRST_M = 150.0
+ROAD = re.compile(
+    r"^(?:上海市)?(?:[\u4e00-\u9fff]{1,4}区)?([\u4e00-\u9fff]{1,12}?(?:大道|公路|路|街|巷|村))"
+)
+
+
+def road_of(address: str) -> str:
+    """The road of a Chinese address, '' when it names none.
+
+    >>> road_of("虹口区车站北路732弄"), road_of("闵行区罗秀路1339弄"), road_of("12号")
+    ('车站北路', '罗秀路', '')
+    """
+    found = ROAD.match(str(address))
+    return found.group(1) if found else ""
 
 
 @dataclass
@@ -47,6 +63,18 @@ class PlaceNamer:
         return cKDTree(coords), names[named][index]
 
     @cached_property
+    def roads(self) -> tuple[cKDTree | None, NDArray[np.object_]]:
+        """Roads of the residential addresses (where the demand has them)."""
+        demand = self.district.demand
+        if not len(demand) or "address" not in demand.columns:
+            return None, np.empty(0, dtype=object)
+        names = np.array([road_of(a) for a in demand["address"].to_numpy()], dtype=object)
+        named = names != ""
+        if not named.any():
+            return None, np.empty(0, dtype=object)
+        return cKDTree(self.ctx.xy(demand[named])), names[named]
+
+    @cached_property
     def pois(self) -> tuple[cKDTree | None, NDArray[np.object_]]:
         pois = self.district.pois
         if not len(pois):
@@ -63,7 +91,8 @@ class PlaceNamer:
         if not text:
             return []
         found: list[tuple[str, float, float]] = []
-        for (tree, names), kind in ((self.streets, "street"), (self.pois, "POI")):
+        for (tree, names), kind in ((self.streets, "street"), (self.roads, "road"),
+                                    (self.pois, "POI")):  # fmt: skip
             if tree is None:
                 continue
             hit = np.flatnonzero(np.char.find(names.astype(str), text) >= 0)
@@ -81,7 +110,8 @@ class PlaceNamer:
         xy = self.ctx.xy_of(np.atleast_1d(lon), np.atleast_1d(lat))
         out = [""] * len(xy)
         best = np.full(len(xy), np.inf)
-        for (tree, names), bias in ((self.streets, 0.0), (self.pois, self.street_first_m)):
+        sources = ((self.streets, 0.0), (self.roads, 0.0), (self.pois, self.street_first_m))
+        for (tree, names), bias in sources:
             if tree is None:
                 continue
             distance, index = tree.query(xy)

@@ -22,9 +22,10 @@ import geopandas as gpd
 import numpy as np
 
 from twin import layers as layer_registry
-from twin.analysis.engine import Coverage, covered_share
+from twin.analysis.engine import DISTANCE_COLUMNS, Coverage, covered_share
 from twin.analysis.places import PlaceNamer
 from twin.analysis.served import QUESTIONS
+from twin.categories import CATEGORIES
 from twin.districts import TARGET_KEYS
 from twin.model import District
 
@@ -307,6 +308,33 @@ def measured_values(
     return values
 
 
+def shortfall(key: str, cell: Any, coverage: Coverage) -> str:
+    """By how much a hexagon misses its rule, in the rule's own terms (dB below the threshold,
+    metres beyond the radius, the categories beyond the life circle's limit)."""
+    params = coverage.params
+    residents = float(cell["residents"]) or 1.0
+    unserved = float(cell[QUESTIONS[key].unserved]) / residents
+    if key == "base_stations":
+        threshold = params.radio.covered_rsrp_dbm
+        below = 1.0 - float(cell["served_base_stations"])
+        rsrp = float(cell["rsrp_dbm"])
+        side = "above" if rsrp >= threshold else "below"
+        return (f"{below:.0%} of its area below {threshold:.0f} dBm (median RSRP {rsrp:.0f} dBm, "
+                f"{abs(rsrp - threshold):.0f} dB {side} it)")  # fmt: skip
+    if key in ("charging", "lockers"):
+        walk = float(cell[DISTANCE_COLUMNS[key][0]])
+        radius = float(cell[DISTANCE_COLUMNS[key][4]])
+        if walk > radius:
+            return f"{walk - radius:,.0f} m beyond the {radius:,.0f} m radius (walk {walk:,.0f} m)"
+        return f"{unserved:.0%} of its residents beyond the {radius:,.0f} m radius"
+    limit = params.life_circle_min
+    late = [CATEGORIES.get(c, c) for c in coverage.measured_categories
+            if float(cell.get(f"t_{c}", np.nan)) > limit]  # fmt: skip
+    if late:
+        return f"beyond {limit:g} min: " + ", ".join(late)
+    return f"{unserved:.0%} of its residents lack a category within {limit:g} min"
+
+
 def worst_gaps(
     coverage: Coverage,
     top: int = 10,
@@ -328,9 +356,11 @@ def worst_gaps(
         worst = unserved.sort_values([column, "h3"], ascending=[False, True]).head(top)
         gaps[key] = [
             {"h3": h, "residents": int(r), "unserved": round(float(u)), "value": _plain(float(v)),
-             "unit": unit, "lon": round(float(x), 6), "lat": round(float(y), 6)}
-            for h, r, u, v, x, y in zip(worst["h3"], worst["residents"], worst[column],
-                                        worst[metric], worst["lon"], worst["lat"], strict=True)
+             "unit": unit, "lon": round(float(x), 6), "lat": round(float(y), 6),
+             "shortfall": shortfall(key, row, coverage)}
+            for h, r, u, v, x, y, (_, row) in zip(
+                worst["h3"], worst["residents"], worst[column], worst[metric], worst["lon"],
+                worst["lat"], worst.iterrows(), strict=True)
         ]  # fmt: skip
         if namer is not None and gaps[key]:
             for gap, name in zip(gaps[key], namer.near(worst["lon"].to_numpy(),
@@ -528,9 +558,9 @@ def format_report(report: dict[str, Any]) -> str:
         if cells:
             worst = cells[0]
             near = f" near {worst['near']}" if worst.get("near") else ""
-            lines.append(f"worst {key} gap{near}: {worst['h3']} ({worst['unserved']:,.0f} of "
-                         f"{worst['residents']:,.0f} residents unserved, {worst['value']} "
-                         f"{worst['unit']})")  # fmt: skip
+            lines.append(f"worst {key} gap{near}: {worst['unserved']:,.0f} of "
+                         f"{worst['residents']:,.0f} residents unserved; {worst['shortfall']} "
+                         f"({worst['h3']})")  # fmt: skip
     if report.get("notes"):  # the same notes as the JSON and the PDF
         lines += ["", "notes:"] + [f"  - {note}" for note in report["notes"]]
     return "\n".join(lines)

@@ -205,8 +205,9 @@ def report_pdf(
             fig.text(0.06, y, key, fontsize=8, weight="bold")
             for gap in gaps[:6]:
                 y -= 0.02
-                fig.text(0.08, y, f"{gap['h3']}  {gap['unserved']:,} of {gap['residents']:,} residents unserved  {gap['value']} "
-                         f"{gap['unit']}  near {gap.get('near') or '—'}", fontsize=6.5)  # fmt: skip
+                fig.text(0.08, y, f"near {gap.get('near') or '—'}: {gap['unserved']:,} of "
+                         f"{gap['residents']:,} residents unserved; {gap['shortfall']}",
+                         fontsize=6.5)  # fmt: skip
         y -= 0.04
         fig.text(0.06, y, "Sources and parameters", fontsize=9, weight="bold")
         for note in report.get("notes", [])[:12]:
