@@ -206,3 +206,45 @@ def test_missing_pack_files_name_the_file(tmp_path):
     with pytest.raises(DataNotFoundError, match=r"shanghai_districts_gcj02\.geojson"):
         boundary_from_pack(resolve("hongkou"), empty)
     shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+
+
+def test_a_street_node_with_an_impossible_coordinate_is_left_out_not_the_file(tmp_path, settings):
+    """A GraphML node at x = NaN once ended in a native crash; now the valid streets stay."""
+    import re
+
+    import osmnx as ox
+
+    reference = graph_from_file(TINY, settings)
+    good = tmp_path / "good.graphml"
+    ox.save_graphml(reference, good)
+    text = good.read_text(encoding="utf-8")
+    key = re.search(r'<key id="(d\d+)" for="node" attr.name="x"', text).group(1)
+    value = re.search(rf'<data key="{key}">([-0-9.]+)</data>', text)
+    bad = tmp_path / "bad.graphml"
+    bad.write_text(text[: value.start(1)] + "nan" + text[value.end(1) :], encoding="utf-8")
+    graph = graph_from_file(bad, settings)
+    assert graph.number_of_nodes() == reference.number_of_nodes() - 1
+    assert "1 street node" in graph.graph["twin_note"]
+
+
+def test_a_hostile_list_of_street_names_is_not_parsed():
+    import time
+
+    from twin.streets import first_name
+
+    start = time.perf_counter()
+    assert first_name("['Main Road', " + "'x', " * 500_000 + "]") == "Main Road"
+    assert time.perf_counter() - start < 5.0  # a guard against a hang, not a speed claim
+    assert first_name("['四川北路', '多伦路']") == "四川北路"
+
+
+def test_a_bz2_decompression_bomb_is_refused(tmp_path):
+    from twin.sources.osm import check_bz2
+
+    bomb = tmp_path / "bomb.osm.bz2"
+    bomb.write_bytes(bz2.compress(b"<osm>" + b" " * (8 << 20) + b"</osm>"))  # 8 MiB → ≈ 100 B
+    with pytest.raises(InvalidInputError, match="decompression bomb"):
+        check_bz2(bomb, floor_bytes=1 << 20)
+    plain = tmp_path / "tiny.osm.bz2"
+    plain.write_bytes(bz2.compress(TINY.read_bytes()))
+    check_bz2(plain, floor_bytes=1 << 20)  # an ordinary extract passes

@@ -194,6 +194,8 @@ def _load_streets(
     if osm_file is not None:
         progress(f"streets: reading {osm_file}")
         whole = osm_source.graph_from_file(osm_file, settings)
+        if whole.graph.get("twin_note"):
+            notes.append(str(whole.graph["twin_note"]))
         notes.append(street_file_coverage(whole, osm_file, preset, settings))
         graph = clip_graph(whole, boundary)
         if graph is None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 EDGES_FILE = "streets.parquet"
 NETWORK_FILE = "network.npz"
+MAX_NAME_LIST_CHARS = 4096  # a merged street's names; longer text is not parsed as a list
 REFERENCE_SPACING_DEG = 0.0002  # ≈ 20 m: reference points along the streets (datum test)
 
 
@@ -36,6 +37,8 @@ def first_name(value: object) -> str:
     import ast
 
     if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        if len(value) > MAX_NAME_LIST_CHARS:  # a hostile list literal: never parse it
+            return value[1:].split(",")[0].strip(" '\"")[:200]
         try:
             value = ast.literal_eval(value)
         except (ValueError, SyntaxError):

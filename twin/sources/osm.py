@@ -6,6 +6,7 @@ and one built from a download are the same kind of object.
 from __future__ import annotations
 
 import contextlib
+import math
 import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -35,6 +36,30 @@ NO_ACCESS = frozenset({"no", "private"})
 EXTRA_WAY_TAGS = ("foot", "access", "service", "area", "highway")
 MIN_COMPONENT_NODES = 10
 OSM_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.pbf", ".pbf", ".graphml")
+BZ2_MAX_RATIO = 60  # OSM XML compresses ≈ 10–20×; far beyond that a .bz2 is a decompression bomb
+BZ2_FLOOR_BYTES = 256 << 20  # any .bz2 may unpack to this much
+
+
+def check_bz2(path: Path, floor_bytes: int = BZ2_FLOOR_BYTES) -> None:
+    """Refuse a ``.bz2`` whose content would unpack beyond ``BZ2_MAX_RATIO`` × its size (a
+    decompression bomb), reading it once in 1 MiB blocks without keeping what it reads."""
+    if not str(path).lower().endswith(".bz2"):
+        return
+    import bz2
+
+    limit = max(floor_bytes, BZ2_MAX_RATIO * path.stat().st_size)
+    total = 0
+    try:
+        with bz2.open(path, "rb") as stream:
+            while block := stream.read(1 << 20):
+                total += len(block)
+                if total > limit:
+                    msg = (f"{path.name} unpacks to more than {limit / 2**20:,.0f} MiB "
+                           f"({BZ2_MAX_RATIO}× its size): refused as a decompression bomb.")  # fmt: skip
+                    raise InvalidInputError(msg)
+    except (OSError, EOFError) as exc:
+        msg = f"{path.name} is not a readable .bz2 file ({exc})."
+        raise InvalidInputError(msg) from None
 
 
 @contextlib.contextmanager
@@ -136,6 +161,7 @@ def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
     if not name.endswith(OSM_SUFFIXES):
         msg = f"{path.name} is not a street file twin reads; use one of {', '.join(OSM_SUFFIXES)}."
         raise InvalidInputError(msg)
+    check_bz2(path)
     try:
         if name.endswith(".graphml"):
             graph = ox.load_graphml(path)
@@ -147,10 +173,31 @@ def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
     except (ET.ParseError, ValueError, KeyError, OSError) as exc:
         msg = f"{path} is not a valid OSM street file ({type(exc).__name__}: {exc})."
         raise InvalidInputError(msg) from None
+    dropped = drop_impossible_nodes(graph)
     if graph.number_of_nodes() == 0:
         msg = f"{path} contains no streets; check that it is an OSM extract with highway ways."
         raise InvalidInputError(msg)
-    return walkable_graph(graph)
+    graph = walkable_graph(graph)
+    if dropped:  # the valid streets stay; the district's notes say what was left out
+        graph.graph["twin_note"] = (f"{path.name}: {dropped:,} street node(s) with a missing, "
+                                    "non-finite or impossible coordinate were left out")  # fmt: skip
+    return graph
+
+
+def drop_impossible_nodes(graph: nx.MultiDiGraph) -> int:
+    """Remove nodes whose x/y is missing, not finite or outside lon/lat range (they would crash
+    the geometry and KD-tree code downstream); how many were removed."""
+    bad = []
+    for node, data in graph.nodes(data=True):
+        try:
+            x, y = float(data["x"]), float(data["y"])
+        except (KeyError, TypeError, ValueError):
+            bad.append(node)
+            continue
+        if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+            bad.append(node)
+    graph.remove_nodes_from(bad)
+    return len(bad)
 
 
 def ensure_reachable(url: str, timeout_s: float = 5.0) -> None:
