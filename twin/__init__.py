@@ -1,13 +1,17 @@
 """twin: a digital-twin viewer for Shanghai district infrastructure.
 
 Data flows one way: sources → district model → layers → grid/network → analysis → render →
-app / CLI / export. The public API (load, build, generate, import, recommend, what-if, export)
-is importable from here; heavy libraries load on first use, so ``import twin`` stays quick::
+app / CLI / export. One run configuration (:class:`Settings`) is resolved at the edge and passed
+down; one pipeline (:func:`build`) serves every face, measuring a district once at its base
+resolution (res 10) and aggregating any coarser view from it. The public API (load, build,
+generate, import, recommend, what-if, export) is importable from here; heavy libraries load on
+first use, so ``import twin`` stays quick::
 
     import twin
     district = twin.load_district("hongkou")
-    result = twin.build(district, resolution=9)
+    result = twin.build(district)
     print(twin.format_report(result.report))
+    result.cells(9)  # res-9 hexagons summed from the base: the same district figures
 """
 
 from __future__ import annotations

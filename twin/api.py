@@ -5,7 +5,8 @@ Each function takes and returns plain objects (a :class:`~twin.model.District`, 
 
     import twin
     hongkou = twin.load_district("hongkou")
-    result = twin.build(hongkou, resolution=9)
+    result = twin.build(hongkou)                 # measured once at res 10
+    result.row("coverage_5g")                   # the figure every face shows
     result.report["rows"]                      # plan targets next to measured values
     sites, summary = twin.recommend_sites(result, "lockers", add=10)
     twin.export(result, "hexagons", "hongkou_r9.geojson")
@@ -51,11 +52,12 @@ def build(
 ) -> Build:
     """Layers, hexagon metrics and the plan report of ``district``.
 
-    ``resolution`` defaults to ``TWIN_H3_RES`` (9); other keyword arguments override fields of
+    ``resolution`` is the base the district is measured at (default ``TWIN_H3_RES``, 10); every
+    coarser view aggregates it (``result.cells(8)``). Other keyword arguments override fields of
     :class:`~twin.analysis.engine.CoverageParams` (e.g. ``walk_speed_kmh=3.0``). ``layers``
     replaces the stored or generated layers.
 
-    >>> result = twin.build(twin.load_district("hongkou"), resolution=9)  # doctest: +SKIP
+    >>> result = twin.build(twin.load_district("hongkou"))  # doctest: +SKIP
     >>> result.coverage.share("covered_lockers")  # doctest: +SKIP
     """
     settings = settings or Settings.from_env()
