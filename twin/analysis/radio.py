@@ -296,14 +296,16 @@ def link_rsrp_dbm(
     micro: NDArray[np.bool_] | bool,
     params: RadioParams,
     pattern_db: NDArray | float = 0.0,
+    n_re: NDArray | None = None,
 ) -> NDArray[np.float64]:
-    """Median RSRP per RE of one link (see the module docstring); ``pattern_db`` is ``A``."""
+    """Median RSRP per RE of one link (see the module docstring); ``pattern_db`` is ``A``;
+    ``n_re`` the carrier's resource elements when already known (one per site, gathered)."""
     d3d = np.hypot(d2d, np.asarray(height_m) - params.ue_height_m)
     fc = np.asarray(fc_ghz, dtype=float)
     loss = path_loss_db(d3d, fc, params.ue_height_m, micro, params.los_model, d2d)
-    per_re = np.asarray(tx_power_dbm) - 10 * np.log10(
-        resource_elements(np.asarray(bandwidth_mhz, dtype=float), fc)
-    )
+    if n_re is None:
+        n_re = resource_elements(np.asarray(bandwidth_mhz, dtype=float), fc)
+    per_re = np.asarray(tx_power_dbm) - 10 * np.log10(n_re)
     gain = np.minimum(np.asarray(gain_dbi, dtype=float), params.ssb_gain_max_dbi) + pattern_db
     rsrp = per_re + gain - params.feeder_loss_db - params.body_loss_db - loss
     if params.calibration_offset_db or params.calibration_slope_db_per_decade:  # twin calibrate
@@ -437,10 +439,14 @@ def best_server(
     azimuths = sites[["azimuth_1", "azimuth_2", "azimuth_3"]].to_numpy(dtype=float)[idx_safe]
     pattern = antenna_gain_db(bearing, depression, azimuths, site_tilts(sites, params)[idx_safe],
                               params)  # fmt: skip
+    bandwidth_sites = sites["bandwidth_mhz"].to_numpy(dtype=float)
+    n_re = resource_elements(
+        bandwidth_sites, sites["frequency_ghz"].to_numpy(dtype=float)
+    )  # per site
     rsrp = link_rsrp_dbm(
         d2d_safe, height, fc, sites["tx_power_dbm"].to_numpy(dtype=float)[idx_safe],
-        sites["bandwidth_mhz"].to_numpy(dtype=float)[idx_safe],
-        sites["antenna_gain_dbi"].to_numpy(dtype=float)[idx_safe], micro, params, pattern,
+        bandwidth_sites[idx_safe], sites["antenna_gain_dbi"].to_numpy(dtype=float)[idx_safe],
+        micro, params, pattern, n_re[idx_safe],
     )  # fmt: skip
     rsrp = np.where(valid, rsrp, -np.inf)
     best = np.argmax(rsrp, axis=1)
