@@ -41,7 +41,9 @@ from twin.render.basemap import (
     view_of,
 )
 from twin.render.deckmap import RESOLUTIONS, resolution_for_zoom
-from twin.render.hexagons import METRICS, legend_html, outline_layer, unserved_mask
+from twin.render.hexagons import METRICS, legend_html, outline_layer
+
+MAX_SITES_SHOWN = 1_500  # beyond this many dots the hexagons under them cannot be read
 
 view = current_view()
 loaded = load(view.preset.slug)
@@ -97,8 +99,11 @@ metric_key = left.selectbox(
 )  # fmt: skip
 metric = map_metric(metric_key)
 own_layer = metric.sites_layer
+layers_shown = current_layers(view.preset.slug)
+few_enough = own_layer is not None and len(layers_shown[own_layer]) <= MAX_SITES_SHOWN
 shown = mid.multiselect(
-    "Sites", list(REGISTRY), default=[own_layer] if own_layer else [],
+    "Sites", list(REGISTRY), default=[own_layer] if few_enough else [],
+    help=f"shown by default up to {MAX_SITES_SHOWN:,} sites; more would bury the hexagons",
     format_func=lambda k: REGISTRY[k].label, key=f"assets_{metric_key}",
 )  # fmt: skip
 unserved_only = right.toggle("Unserved residents only", key="unserved_only",
@@ -120,13 +125,15 @@ if question is not None and question.served in cells:
         f"{100 * district_share(cells, metric_key):.1f} % served")  # fmt: skip
     basis = f" ({fact['basis']})" if fact is not None else ""
     people = unserved_residents(cells, metric_key)
-    mask = unserved_mask(cells, metric)
-    cluster = largest_cluster(cells, mask, ctx)
+    # a cluster: touching hexagons where most are not served, weighed by residents not served
+    mostly = (cells[question.served].to_numpy(dtype=float) < 0.5) & (cells["residents"] > 0)
+    cluster = largest_cluster(cells, mostly.to_numpy(), ctx, question.unserved)
     where = ""
-    if cluster is not None:
+    if cluster is not None and cluster.residents > 0:
         name = namer.near([cluster.lon], [cluster.lat])[0]
-        where = (f"; the largest unserved cluster ({cluster.cells} hexagons, "
-                 f"{cluster.residents:,} residents) lies near {name or 'no named place'}")  # fmt: skip
+        where = (f"; the largest cluster of hexagons mostly unserved ({cluster.cells} hexagons, "
+                 f"{cluster.residents:,} residents not served) lies near "
+                 f"{name or 'no named place'}")  # fmt: skip
     headline = f"{figure}{basis}; {people:,.0f} residents not served{where}."
 else:
     headline = f"{int(cells['residents'].sum()):,} residents in {len(cells):,} hexagons."

@@ -11,8 +11,8 @@ from app_pages._state import current_view, loaded_coverage
 GAP_KEYS = ("base_stations", "charging", "lockers", "life_circle")  # each a question and a map
 
 view = current_view()
-loaded, cells, report, measured = loaded_coverage(view)
 st.title(f"Gaps · {view.preset.label}")
+loaded, cells, report, measured = loaded_coverage(view)
 st.caption(f"Res-{report['gap_resolution']} hexagons ranked by the residents they leave unserved "
            "(a hexagon sums its res-10 parts), named by the nearest street or POI. Pick one to "
            "open it on the coverage map, outlined, with that layer's sites.")  # fmt: skip
@@ -35,8 +35,10 @@ for metric in GAP_KEYS:
     event = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key=f"gaps_{key}",
-        column_config={"residents": st.column_config.NumberColumn(format="%d"),
-                       "unserved": st.column_config.NumberColumn("residents unserved", format="%d")},
+        column_order=["near", "unserved", "residents", "shortfall"],  # the id stays for the jump
+        column_config={"residents": st.column_config.NumberColumn(format="localized"),
+                       "unserved": st.column_config.NumberColumn("residents unserved",
+                                                                 format="localized")},
     )  # fmt: skip
     selected = event.selection.rows if event else []
     if selected:

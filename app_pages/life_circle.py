@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages._cached import run_settings, street_network
+from app_pages._cached import place_namer, run_settings, street_network
 from app_pages._state import current_view, loaded_coverage
 from twin.analysis.isochrone import reachable_pois
 from twin.categories import CATEGORIES
@@ -34,7 +34,7 @@ limit = lc["limit_min"]
 within = f"residents within {limit:g} min"
 rows = [  # the report's figures (base hexagons): the same at every hexagon size
     {"category": CATEGORIES[row["category"]],
-     "mean walk (min)": None if row["mean_min"] is None else round(row["mean_min"], 1),
+     "mean walk (min)": "—" if row["mean_min"] is None else f"{row['mean_min']:.1f}",
      within: row["share_within"],
      "note": "" if row["mean_min"] is not None else "no POIs in the data: not measured"}
     for row in lc["categories"]
@@ -72,10 +72,17 @@ if standard.get("facilities"):
 st.subheader("What lies within 5, 10 and 15 minutes of a hexagon")
 by_people = cells.sort_values("residents", ascending=False)["h3"].tolist()
 focus = st.session_state.get("focus_cell")
-index = by_people.index(focus) if focus in by_people else 0
+top = by_people[:200]  # the most populous, named by their street
+if focus in by_people and focus not in top:
+    top = [focus, *top]
+places = dict(zip(top, place_namer(view.preset.slug).near(
+    cells.set_index("h3").loc[top, "lon"].to_numpy(), cells.set_index("h3").loc[top, "lat"].to_numpy()),
+    strict=True))  # fmt: skip
 chosen = st.selectbox(
-    "Hexagon (most residents first; a click on the map selects one too)", by_people, index=index,
-    key="life_circle_cell",
+    "Hexagon (most residents first; a click on the map selects one too)", top,
+    index=top.index(focus) if focus in top else 0, key="life_circle_cell",
+    format_func=lambda h: f"{places.get(h) or 'unnamed'} · "
+    f"{int(cells.set_index('h3').loc[h, 'residents']):,} residents",
 )  # fmt: skip
 row = cells.loc[cells["h3"] == chosen].iloc[0]
 found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row["lat"], speed,
@@ -83,6 +90,7 @@ found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row
 rings = found.pivot_table(index="category", columns="ring", values="name", aggfunc="count",
                           fill_value=0)  # fmt: skip
 rings = rings.reindex(columns=[c for c in ("≤ 5 min", "≤ 10 min", "≤ 15 min") if c in rings])
+rings.index = [CATEGORIES.get(str(c), str(c)) for c in rings.index]  # labels, not codes
 st.write(
     f"{row['residents']:,.0f} residents; {len(found):,} POIs within 15 minutes"
     + (" (some times estimated: no street data nearby)" if found["estimated"].any() else "")
@@ -96,5 +104,6 @@ elif row.get("gb_all_met"):
     st.write("Every measured facility of the standard lies within its distance here.")
 if np.isfinite(row["lc_mean_min"]):
     st.caption(
-        f"Categories within 5 / 10 / 15 min: {row['lc_5']} / {row['lc_10']} / {row['lc_15']} of {len(measured)}"
+        f"Categories within 5 / 10 / 15 min (residents' mean): {row['lc_5']:.1f} / "
+        f"{row['lc_10']:.1f} / {row['lc_15']:.1f} of {len(measured)}"
     )

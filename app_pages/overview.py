@@ -13,7 +13,7 @@ from app_pages._cached import (
     run_settings,
 )
 from app_pages._state import current_view
-from twin.analysis.report import plan_text, range_text, share_text, value_text
+from twin.analysis.report import percent_text, plan_text, range_text, share_text, value_text
 from twin.districts import plan_districts
 
 SHARES = {  # report row: chart column (each the row's own value, unit and basis)
@@ -68,11 +68,15 @@ bar.empty()
 cols = st.columns(len(districts))
 for col, preset in zip(cols, districts, strict=True):
     by_key = cards[preset.name_en]
-    col.metric(preset.name_en, share_text(by_key.get("life_circle_f15"), "F15"),
-               share_text(by_key.get("coverage_5g"), "5G"), delta_color="off")  # fmt: skip
+    f15, fiveg = by_key.get("life_circle_f15"), by_key.get("coverage_5g")
+    col.metric(f"{preset.name_en} · F15", percent_text(f15),
+               help="share of residents with every measured category within 15 minutes' walk")  # fmt: skip
+    basis = f" ({f15['status']})" if f15 is not None else ""
+    col.caption(f"F15 of residents{basis}  \n{share_text(fiveg, '5G')}"
+                + (f" ({fiveg['status']})" if fiveg is not None else ""))  # fmt: skip
 
 st.subheader("Coverage shares")
-st.bar_chart(pd.DataFrame(chart).T, stack=False, y_label="share (0–1)")
+st.bar_chart(100 * pd.DataFrame(chart).T, stack=False, y_label="%")
 
 st.subheader("Targets and measured values")
 table = pd.DataFrame(rows)

@@ -18,6 +18,7 @@ from app_pages._cached import (
 from app_pages._deckmap import deck_map
 from app_pages._state import current_view, loaded_coverage
 from twin._errors import TwinError
+from twin.analysis.report import plan_text, value_text
 from twin.analysis.served import QUESTIONS
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
@@ -106,7 +107,8 @@ after_cells = scenario.coverage_after().at(view.resolution)
 delta_pts = (after_share - before_share) * 100
 c1, c2, c3 = st.columns(3)
 served_what = "Area covered" if QUESTIONS[layer].by == "area_km2" else "Residents served"
-c1.metric(f"{served_what} ({label.lower()}), before", f"{before_share:.1%}")
+c1.metric(f"{served_what} ({label[0].lower() + label[1:] if label[1:2].islower() else label}), "
+          "before", f"{before_share:.1%}")  # fmt: skip
 c2.metric(
     "After", f"{after_share:.1%}", f"{delta_pts:+.1f} pts" if abs(delta_pts) >= 0.05 else None
 )
@@ -157,7 +159,15 @@ if pending is not None and len(pending):
         for r, x, y, n in zip(pending["rank"], pending.geometry.x, pending.geometry.y, names, strict=True)))  # fmt: skip
 
 st.subheader("Plan report, before and after")
-st.dataframe(scenario.report_rows(), hide_index=True, width="stretch")
+rows = scenario.report_rows()
+if len(rows):  # worded as the report and the Overview: percentages with units, no raw shares
+    rows = rows.assign(
+        before=[value_text(v, u) for v, u in zip(rows["before"], rows["unit"], strict=True)],
+        after=[value_text(v, u) for v, u in zip(rows["after"], rows["unit"], strict=True)],
+        plan=[plan_text({"target": v, "unit": u, "plan_kind": k})
+              for v, u, k in zip(rows["plan"], rows["unit"], rows["plan_kind"], strict=True)],
+    ).drop(columns=["unit", "plan_kind"])  # fmt: skip
+st.dataframe(rows, hide_index=True, width="stretch")
 
 meta = metadata(report["attribution"], {"district": slug, "layer": layer, "scenario": scenario.log})
 c1, c2 = st.columns(2)

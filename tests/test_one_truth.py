@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from twin.analysis.build import build
-from twin.analysis.report import row_of, share_text
+from twin.analysis.report import percent_text, row_of, share_text
 from twin.analysis.served import QUESTIONS, aggregate, district_share, unserved_residents
 from twin.analysis.whatif import Scenario
 from twin.batch import city_summary
@@ -142,10 +142,14 @@ def test_overview_map_and_report_give_one_figure(env, settings):
     for preset in plan_districts():
         reports[preset.slug] = build(load_district(preset.slug, settings), settings).report
     cards = {m.label: m for m in app.metric}
+    captions = [c.value for c in app.caption]
     for preset in plan_districts():
         report = reports[preset.slug]
-        assert cards[preset.name_en].value == share_text(row_of(report, "life_circle_f15"), "F15")
-        assert cards[preset.name_en].delta == share_text(row_of(report, "coverage_5g"), "5G")
+        assert cards[f"{preset.name_en} · F15"].value == percent_text(
+            row_of(report, "life_circle_f15")
+        )
+        fiveg = share_text(row_of(report, "coverage_5g"), "5G")
+        assert any(fiveg in c for c in captions), fiveg
     app.switch_page("app_pages/coverage.py").run()
     for preset in plan_districts():
         app.selectbox(key="district").set_value(preset.slug).run()

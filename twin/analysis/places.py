@@ -129,8 +129,11 @@ class Cluster:
     lat: float
 
 
-def largest_cluster(cells, mask: NDArray[np.bool_], ctx: LayerContext) -> Cluster | None:
-    """The group of touching hexagons under ``mask`` holding the most residents."""
+def largest_cluster(
+    cells, mask: NDArray[np.bool_], ctx: LayerContext, weights: str = "residents"
+) -> Cluster | None:
+    """The group of touching hexagons under ``mask`` holding the most ``weights`` (residents, or
+    the residents *not served* of a question: ``unserved_<question>``)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -139,7 +142,7 @@ def largest_cluster(cells, mask: NDArray[np.bool_], ctx: LayerContext) -> Cluste
         return None
     lon = cells["lon"].to_numpy()[chosen]
     lat = cells["lat"].to_numpy()[chosen]
-    people = cells["residents"].to_numpy(dtype=float)[chosen]
+    people = cells[weights].to_numpy(dtype=float)[chosen]
     xy = ctx.xy_of(lon, lat)
     all_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     spacing = (

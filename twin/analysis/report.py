@@ -277,14 +277,22 @@ def measured_values(
     if lockers is not None and "covered_lockers" in cells:
         src = layer_source(lockers)
         filled = set(lockers.attrs.get("filled_defaults", ()))
-        has_target = district.preset.target("lockers_new") is not None
-        if "status" not in lockers or "status" in filled:
+        target = district.preset.target("lockers_new")
+        has_number = target is not None and target.value is not None
+        generated = src.startswith("generated")
+        if generated and target is not None and not has_number:  # the generator adds none
+            values["lockers_new"] = Measure(
+                None, "locker groups", src, "", "not measurable",
+                reason="the plan gives no number, so the generated layer adds no new groups",
+                settle=_settle_layer("lockers", slug),
+            )  # fmt: skip
+        elif "status" not in lockers or "status" in filled:
             values["lockers_new"] = Measure(
                 None, "locker groups", src, "", "not measurable",
                 reason="the inventory does not say which groups are new (no status column)",
                 settle="a locker file with a status column (existing / new) would count them",
             )  # fmt: skip
-        elif has_target or not src.startswith("generated"):  # never a generator's artefact
+        elif has_number or not generated:  # never a generator's artefact
             new = float((lockers["status"].astype(str) == "new").sum())
             settle = _settle_layer("lockers", slug) if src.startswith("generated") else ""
             values["lockers_new"] = Measure(new, "locker groups", src,
@@ -308,9 +316,10 @@ def measured_values(
     return values
 
 
-def shortfall(key: str, cell: Any, coverage: Coverage) -> str:
+def shortfall(key: str, cell: Any, coverage: Coverage, coarse: bool = False) -> str:
     """By how much a hexagon misses its rule, in the rule's own terms (dB below the threshold,
-    metres beyond the radius, the categories beyond the life circle's limit)."""
+    metres beyond the radius, the categories beyond the life circle's limit); a ``coarse``
+    hexagon's walks and radii are its residents' means."""
     params = coverage.params
     residents = float(cell["residents"]) or 1.0
     unserved = float(cell[QUESTIONS[key].unserved]) / residents
@@ -324,9 +333,11 @@ def shortfall(key: str, cell: Any, coverage: Coverage) -> str:
     if key in ("charging", "lockers"):
         walk = float(cell[DISTANCE_COLUMNS[key][0]])
         radius = float(cell[DISTANCE_COLUMNS[key][4]])
+        mean = " on average" if coarse else ""
         if walk > radius:
-            return f"{walk - radius:,.0f} m beyond the {radius:,.0f} m radius (walk {walk:,.0f} m)"
-        return f"{unserved:.0%} of its residents beyond the {radius:,.0f} m radius"
+            return (f"{walk - radius:,.0f} m beyond the {radius:,.0f} m radius{mean} "
+                    f"(walk {walk:,.0f} m)")  # fmt: skip
+        return f"{unserved:.0%} of its residents beyond the {radius:,.0f} m radius{mean}"
     limit = params.life_circle_min
     late = [CATEGORIES.get(c, c) for c in coverage.measured_categories
             if float(cell.get(f"t_{c}", np.nan)) > limit]  # fmt: skip
@@ -345,6 +356,7 @@ def worst_gaps(
     not served, named by the nearest street or POI. ``unserved`` counts the residents not served
     (a coarse hexagon sums its children's); ``value`` is the residents' mean of the metric."""
     cells = coverage.at(resolution)
+    coarse = resolution is not None and resolution < coverage.base_resolution
     gaps: dict[str, list[dict[str, Any]]] = {}
     for key, (_, metric, unit) in GAP_FLAGS.items():
         q = QUESTIONS[key]
@@ -357,7 +369,7 @@ def worst_gaps(
         gaps[key] = [
             {"h3": h, "residents": int(r), "unserved": round(float(u)), "value": _plain(float(v)),
              "unit": unit, "lon": round(float(x), 6), "lat": round(float(y), 6),
-             "shortfall": shortfall(key, row, coverage)}
+             "shortfall": shortfall(key, row, coverage, coarse)}
             for h, r, u, v, x, y, (_, row) in zip(
                 worst["h3"], worst["residents"], worst[column], worst[metric], worst["lon"],
                 worst["lat"], worst.iterrows(), strict=True)
@@ -464,6 +476,13 @@ def share_text(row: dict[str, Any] | None, name: str) -> str:
         return f"{name}: not measured"
     unit = str(row["unit"]).removeprefix("share of ")
     return f"{name} {100 * row['measured']:.1f} % of {unit}"
+
+
+def percent_text(row: dict[str, Any] | None) -> str:
+    """A report row's share as a short percentage (``42.8 %``; ``—`` when not measured)."""
+    if row is None or row.get("measured") is None:
+        return "—"
+    return f"{100 * row['measured']:.1f} %"
 
 
 def row_of(report: dict[str, Any], key: str) -> dict[str, Any] | None:

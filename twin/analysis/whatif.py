@@ -377,8 +377,8 @@ class Scenario:
         after_rows = {r["key"]: r for r in after["rows"]}
         rows = pd.DataFrame([
             {"target": r["label"], "before": r["measured"], "after": after_rows[k]["measured"],
-             "plan": r["target"], "status before": r["status"],
-             "status after": after_rows[k]["status"]}
+             "plan": r["target"], "unit": r["unit"], "plan_kind": r.get("plan_kind", ""),
+             "status before": r["status"], "status after": after_rows[k]["status"]}
             for r in before["rows"] if (k := r["key"]) in after_rows and r["measured"] is not None
         ])  # fmt: skip
         self._rows = (len(self.log), rows)

@@ -115,6 +115,9 @@ def metrics_for(norms: Norms) -> dict[str, Metric]:
     limit = walking.life_circle_min
     distances = sorted({f.distance_m for f in walking.facilities})
     walk_breaks = (0.5, 0.9, 1.0 - 1e-9)
+    streets = (
+        f"along the streets (straight line × {norms.reach.detour_factor:g} where there are none)"
+    )
     walk_classes = ("< 50 % served", "50–90 % served", "90–99 % served", "all served")
     walk_colours = (RED, ORANGE, PALE, BLUE)
     metrics = (
@@ -142,14 +145,14 @@ def metrics_for(norms: Norms) -> dict[str, Metric]:
         Metric(
             "charging", "served_charging", "Charging: residents within a station's service radius",
             "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
-            f"served within the station's own radius along the streets: {charging.radius_inside_outer_ring_m:,.0f} m "
+            f"served within the station's own radius {streets}: {charging.radius_inside_outer_ring_m:,.0f} m "
             f"inside the Outer Ring, {charging.radius_outside_outer_ring_m:,.0f} m outside",
             "covered_charging", 2, sites_layer="charging",
         ),
         Metric(
             "lockers", "served_lockers", "Lockers: residents within a group's service radius",
             "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
-            f"served within a group's {lockers.service_radius_m:,.0f} m walk along the streets",
+            f"served within a group's {lockers.service_radius_m:,.0f} m walk {streets}",
             "covered_lockers", 2, sites_layer="lockers",
         ),
         Metric(
