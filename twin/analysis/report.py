@@ -279,8 +279,7 @@ def measured_values(
         filled = set(lockers.attrs.get("filled_defaults", ()))
         target = district.preset.target("lockers_new")
         has_number = target is not None and target.value is not None
-        generated = src.startswith("generated")
-        if generated and target is not None and not has_number:  # the generator adds none
+        if src == "generated" and target is not None and not has_number:  # the generator adds none
             values["lockers_new"] = Measure(
                 None, "locker groups", src, "", "not measurable",
                 reason="the plan gives no number, so the generated layer adds no new groups",
@@ -292,7 +291,7 @@ def measured_values(
                 reason="the inventory does not say which groups are new (no status column)",
                 settle="a locker file with a status column (existing / new) would count them",
             )  # fmt: skip
-        elif has_number or not generated:  # never a generator's artefact
+        elif has_number or src != "generated":  # never a pure generator's artefact
             new = float((lockers["status"].astype(str) == "new").sum())
             settle = _settle_layer("lockers", slug) if src.startswith("generated") else ""
             values["lockers_new"] = Measure(new, "locker groups", src,
@@ -496,7 +495,7 @@ def value_text(value: Any, unit: str) -> str:
     >>> value_text(0.9054, "share of residents"), value_text(1500.0, "sites"), value_text(None, "x")
     ('90.5%', '1,500 sites', '—')
     """
-    if value is None:
+    if value is None or (isinstance(value, float | np.floating) and not np.isfinite(value)):
         return "—"
     if "share" in unit:
         return f"{value:.2%}" if 0.999 <= value < 1 else f"{value:.1%}"

@@ -379,7 +379,9 @@ class Scenario:
             {"target": r["label"], "before": r["measured"], "after": after_rows[k]["measured"],
              "plan": r["target"], "unit": r["unit"], "plan_kind": r.get("plan_kind", ""),
              "status before": r["status"], "status after": after_rows[k]["status"]}
-            for r in before["rows"] if (k := r["key"]) in after_rows and r["measured"] is not None
+            for r in before["rows"]
+            if (k := r["key"]) in after_rows
+            and (r["measured"] is not None or after_rows[k]["measured"] is not None)
         ])  # fmt: skip
         self._rows = (len(self.log), rows)
         return rows
