@@ -202,3 +202,22 @@ def test_datum_detection_without_the_pack(town, tmp_path, truth):
     assert np.abs(np.sort(frame.geometry.x.to_numpy()) - np.sort(lon)).max() < 1e-6
     _, declared = import_inventory(town, "lockers", path, "wgs84")
     assert any("clearly better" in w for w in declared.warnings) == (truth != "wgs84")
+
+
+def test_a_file_mixing_datums_is_said_to(town, tmp_path):
+    """Half the rows in WGS-84, half in GCJ-02: no single --crs is right, and twin says so."""
+    ctx = LayerContext(town)
+    rng = np.random.default_rng(5)
+    inner = ctx.street_xy[shapely.contains_xy(ctx.region.buffer(-20), *ctx.street_xy.T)]
+    xy = inner[rng.choice(len(inner), 40, replace=False)]
+    lon, lat = ctx.lonlat(xy)
+    raw_lon, raw_lat = lon.copy(), lat.copy()
+    raw_lon[20:], raw_lat[20:] = from_wgs84(lon[20:], lat[20:], "gcj02")
+    path = tmp_path / "mixed.csv"
+    pd.DataFrame({"lon": raw_lon, "lat": raw_lat}).to_csv(path, index=False)
+    _, report = import_inventory(town, "lockers", path, "wgs84")
+    assert any("mix coordinate systems" in w for w in report.warnings)
+    pure = tmp_path / "pure.csv"
+    pd.DataFrame({"lon": lon, "lat": lat}).to_csv(pure, index=False)
+    _, clean = import_inventory(town, "lockers", pure, "wgs84")
+    assert not any("mix coordinate systems" in w for w in clean.warnings)

@@ -27,6 +27,7 @@ from twin.keys import DATUMS
 MIN_POINTS = 5
 IMPROVEMENT_RATIO = 1.5  # the better datum's median distance is this many times smaller
 IMPROVEMENT_M = 10.0  # ... and at least this many metres smaller
+MIXED_SHARE = 0.2  # two datums each fitting this share of the points clearly best: a mixed file
 NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
 
@@ -48,6 +49,15 @@ class DatumFit:
     declared: str
     medians_m: dict[str, float]
     n_points: int
+    clear_counts: dict[str, int] | None = None  # points each datum fits clearly best
+
+    @property
+    def mixed(self) -> list[str]:
+        """Datums that each fit a clear share of the points best (≥ ``MIXED_SHARE`` and
+        ``MIN_POINTS`` points): a file that mixes coordinate systems. Empty when it does not."""
+        counts = self.clear_counts or {}
+        return [d for d, c in counts.items()
+                if c >= MIN_POINTS and c >= MIXED_SHARE * self.n_points] if len(counts) else []  # fmt: skip
 
     @property
     def best(self) -> str:
@@ -100,12 +110,19 @@ def fit_datums(
         4326, utm_crs(float(np.median(ref_lon_a)), float(np.median(ref_lat_a))), always_xy=True
     )
     tree = cKDTree(np.column_stack(to_m.transform(ref_lon_a, ref_lat_a)))
-    medians = {}
+    medians, distances = {}, []
     for datum in DATUMS:
         wlon, wlat = to_wgs84(lon_a, lat_a, datum)  # type: ignore[arg-type]
         distance, _ = tree.query(np.column_stack(to_m.transform(wlon, wlat)))
         medians[datum] = float(np.median(distance))
-    return DatumFit(declared, medians, int(lon_a.size))
+        distances.append(distance)
+    table = np.column_stack(distances)  # points × datums
+    order = np.sort(table, axis=1)
+    best, second = order[:, 0], order[:, 1]
+    clear = (second > IMPROVEMENT_RATIO * best) & (second - best > IMPROVEMENT_M)
+    winner = np.argmin(table, axis=1)
+    counts = {d: int((clear & (winner == i)).sum()) for i, d in enumerate(DATUMS)}
+    return DatumFit(declared, medians, int(lon_a.size), counts)
 
 
 def check_datum(lon: ArrayLike, lat: ArrayLike, ref_lon: ArrayLike, ref_lat: ArrayLike) -> DatumFit:

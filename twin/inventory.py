@@ -191,6 +191,13 @@ def validate_inventory(
             crs = "wgs84"
     elif fit.declared_is_worse:
         report_warnings.append(fit.message(f"the sites of {file}"))
+    if len(fit.mixed) > 1:  # some rows in one datum, some in another: no single --crs is right
+        counts = fit.clear_counts or {}
+        parts = " and ".join(f"{counts[d]:,} fit {NAMES[d]} clearly best" for d in fit.mixed)
+        report_warnings.append(
+            f"the sites of {file} seem to mix coordinate systems ({parts}); split the file by "
+            "datum and import each part with its own --crs"
+        )  # fmt: skip
     ok = ~(missing | text | out_of_range)
     if whole_file and not ok.any() and out_of_range.any() and not (missing | text).all():
         msg = (
