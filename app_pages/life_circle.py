@@ -75,14 +75,14 @@ focus = st.session_state.get("focus_cell")
 top = by_people[:200]  # the most populous, named by their street
 if focus in by_people and focus not in top:
     top = [focus, *top]
-places = dict(zip(top, place_namer(view.preset.slug).near(
-    cells.set_index("h3").loc[top, "lon"].to_numpy(), cells.set_index("h3").loc[top, "lat"].to_numpy()),
-    strict=True))  # fmt: skip
+by_id = cells.set_index("h3").loc[top]
+places = dict(zip(top, place_namer(view.preset.slug).near(by_id["lon"].to_numpy(),
+                                                          by_id["lat"].to_numpy()), strict=True))  # fmt: skip
+people = dict(zip(top, by_id["residents"].to_numpy(dtype=float), strict=True))
 chosen = st.selectbox(
     "Hexagon (most residents first; a click on the map selects one too)", top,
     index=top.index(focus) if focus in top else 0, key="life_circle_cell",
-    format_func=lambda h: f"{places.get(h) or 'unnamed'} · "
-    f"{int(cells.set_index('h3').loc[h, 'residents']):,} residents",
+    format_func=lambda h: f"{places.get(h) or 'unnamed'} · {people[h]:,.0f} residents",
 )  # fmt: skip
 row = cells.loc[cells["h3"] == chosen].iloc[0]
 found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row["lat"], speed,

@@ -58,6 +58,12 @@ def index_points(lon: NDArray, lat: NDArray, resolution: int) -> NDArray[np.uint
         return np.concatenate(list(parts))
 
 
+def cell_parents(cells: NDArray[np.uint64], resolution: int) -> NDArray[np.uint64]:
+    """The ancestor of each cell at the coarser ``resolution`` (vectorised)."""
+    out = h3ronpy.change_resolution(pa.array(cells, type=pa.uint64()), resolution)
+    return np.asarray(out, dtype=np.uint64)
+
+
 def cells_to_strings(cells: NDArray[np.uint64]) -> NDArray[np.str_]:
     return np.asarray(h3ronpy.cells_to_string(pa.array(cells, type=pa.uint64())), dtype=str)
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError
 from twin.crs import to_wgs84
-from twin.grid import cells_to_strings, hex_grid, index_points
+from twin.grid import cell_parents, cells_to_strings, hex_grid, index_points
 from twin.model import District
 from twin.norms import Norms
 from twin.sources.tables import LAT_NAMES, LON_NAMES
@@ -208,9 +208,6 @@ def _per_cell(totals: pd.DataFrame, resolution: int) -> pd.DataFrame:
 def at_resolution(data: Measurements, resolution: int) -> pd.DataFrame:
     """Samples and RSRP / SINR quantiles per hexagon at ``resolution`` (≤ the stored one),
     summing the children's histograms: exact to the 1-dB bin."""
-    import h3ronpy
-    import pyarrow as pa
-
     cells = data.cells
     stored = int(data.provenance.get("resolution", RESOLUTION))
     hist = cells.attrs.get("rsrp_hist")
@@ -218,8 +215,7 @@ def at_resolution(data: Measurements, resolution: int) -> pd.DataFrame:
         return pd.DataFrame(columns=["cell", "samples"])
     ids = cells["cell"].to_numpy(dtype=np.uint64)
     if resolution < stored:
-        ids = np.asarray(h3ronpy.change_resolution(pa.array(ids, type=pa.uint64()), resolution),
-                         dtype=np.uint64)  # fmt: skip
+        ids = cell_parents(ids, resolution)
     parents, where = np.unique(ids, return_inverse=True)
     out = pd.DataFrame({"cell": parents})
     for kind, low in (("rsrp", RSRP_RANGE[0]), ("sinr", SINR_RANGE[0])):

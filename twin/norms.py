@@ -162,9 +162,12 @@ SIGNED = ("dbm", "_db", "gain", "tilt")  # norms that may be zero or negative (l
 DENSITY_MAX = 10_000.0  # sites per km²: beyond it a density is a typo that would exhaust memory
 
 
-def _check_number(section: str, key: str, annotation: object, value: Any) -> None:
+def _check_number(
+    section: str, key: str, annotation: object, value: Any, share: bool | None = None
+) -> None:
     """A float norm must be a finite number (not a string or a boolean), positive unless it is
-    a level or an angle, shares and fractions in [0, 1], site densities at most 10,000 per km²."""
+    a level or an angle, shares and fractions in [0, 1] (``share``; by default told by the
+    key's name), site densities at most 10,000 per km²."""
     kind = str(annotation)
     values = value if isinstance(value, list) and kind.startswith("tuple[float") else [value]
     if not (kind == "float" or kind.startswith("tuple[float")):
@@ -174,7 +177,8 @@ def _check_number(section: str, key: str, annotation: object, value: Any) -> Non
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
             raise InvalidInputError(f"{where} is not a number; write e.g. {key} = 1.0.")
         signed = any(part in key for part in SIGNED)
-        share = "share" in key or "fraction" in key or "reliability" in key
+        if share is None:
+            share = "share" in key or "fraction" in key or "reliability" in key
         if share and not 0 <= v <= 1:
             raise InvalidInputError(f"{where} is a share: it must lie in 0–1.")
         if not signed and not share and v <= 0:
@@ -199,11 +203,11 @@ def _section(cls: type, raw: dict[str, Any], name: str) -> Any:
         raise InvalidInputError(msg) from None
 
 
-def _numbers(section: str, table: dict[str, Any], kind: str = "") -> dict[str, float]:
-    """A table of numbers, each checked as :func:`_check_number` checks a float norm (``kind``
-    "share": in 0–1)."""
+def _numbers(section: str, table: dict[str, Any], share: bool = False) -> dict[str, float]:
+    """A table of numbers, each checked as :func:`_check_number` checks a float norm (``share``:
+    each in 0–1)."""
     for key, value in table.items():
-        _check_number(section, f"{key}_{kind}" if kind else key, "float", value)
+        _check_number(section, key, "float", value, share)
     return {k: float(v) for k, v in table.items()}
 
 
@@ -213,7 +217,7 @@ def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
     model = MappingProxyType(dict(raw.pop("model", {})))
     layer = MappingProxyType(_numbers("fiveg.layer", raw.pop("layer", {})))
     subscribers = MappingProxyType(
-        _numbers("fiveg.subscriber_share", raw.pop("subscriber_share", {}), "share")
+        _numbers("fiveg.subscriber_share", raw.pop("subscriber_share", {}), share=True)
     )
     bands = {
         name: _section(BandSpec, spec, f"fiveg.bands.{name}")
@@ -225,7 +229,7 @@ def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
         raise InvalidInputError(msg)
     spacing = MappingProxyType(_numbers("fiveg.site_spacing_m", raw.pop("site_spacing_m", {})))
     micro_share = MappingProxyType(
-        _numbers("fiveg.micro_share", raw.pop("micro_share", {}), "share")
+        _numbers("fiveg.micro_share", raw.pop("micro_share", {}), share=True)
     )
     raw |= {
         "macro_height_m": macro.get("height_m"),

@@ -33,7 +33,7 @@ import pandas as pd
 
 from twin._errors import InvalidInputError
 from twin.analysis.engine import LAYERS, Coverage, CoverageParams, compute
-from twin.analysis.report import plan_report
+from twin.analysis.report import plan_report, row_of
 from twin.measurements import Calibration, at_resolution
 from twin.model import District
 from twin.network import StreetNetwork
@@ -62,7 +62,7 @@ class Build:
 
     def row(self, key: str) -> dict[str, Any] | None:
         """The report row ``key`` (the one figure every face shows for that question)."""
-        return next((r for r in self.report["rows"] if r["key"] == key), None)
+        return row_of(self.report, key)
 
 
 def _noop(_: str) -> None:
@@ -138,7 +138,10 @@ def fiveg_reusable(
         other.district.preset.slug == district.preset.slug
         and other.coverage.params.resolution == params.resolution
         and other.coverage.params.radio == params.radio
-        and district_digest(other.district) == district_digest(district)
+        and (
+            other.district is district
+            or district_digest(other.district) == district_digest(district)
+        )
         and frame_digest(other.layers["base_stations"]) == frame_digest(layers["base_stations"])
     )
 

@@ -29,14 +29,12 @@ from twin.categories import CATEGORIES
 from twin.districts import TARGET_KEYS
 from twin.model import District
 
-GAP_FLAGS = {  # question key: (covered flag, metric column, unit)
-    "base_stations": ("covered_5g", "rsrp_dbm", "dBm"),
-    "charging": ("covered_charging", "charging_m", "m"),
-    "lockers": ("covered_lockers", "locker_m", "m"),
-    "life_circle": ("lc_served", "lc_mean_min", "min"),
+GAP_METRIC = {  # question key: (the metric a gap states, unit); its flag is QUESTIONS[key].flag
+    "base_stations": ("rsrp_dbm", "dBm"),
+    "charging": ("charging_m", "m"),
+    "lockers": ("locker_m", "m"),
+    "life_circle": ("lc_mean_min", "min"),
 }
-COVERED_FLAG = {key: flag for key, (flag, _, _) in GAP_FLAGS.items()}
-ROW_OF_QUESTION = {key: q.report_key for key, q in QUESTIONS.items()}
 
 
 ESTIMATED_MAJORITY = 0.5  # above this share of residents on straight-line estimates: "estimated"
@@ -357,7 +355,7 @@ def worst_gaps(
     cells = coverage.at(resolution)
     coarse = resolution is not None and resolution < coverage.base_resolution
     gaps: dict[str, list[dict[str, Any]]] = {}
-    for key, (_, metric, unit) in GAP_FLAGS.items():
+    for key, (metric, unit) in GAP_METRIC.items():
         q = QUESTIONS[key]
         column = q.unserved
         if column not in cells:
@@ -474,7 +472,7 @@ def share_text(row: dict[str, Any] | None, name: str) -> str:
     if row is None or row.get("measured") is None:
         return f"{name}: not measured"
     unit = str(row["unit"]).removeprefix("share of ")
-    return f"{name} {100 * row['measured']:.1f} % of {unit}"
+    return f"{name} {percent_text(row)} of {unit}"
 
 
 def percent_text(row: dict[str, Any] | None) -> str:

@@ -26,14 +26,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
-import h3ronpy
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from numpy.typing import NDArray
 
 from twin._errors import InvalidInputError
-from twin.grid import cell_centres, cell_polygons, cells_to_strings, check_resolution
+from twin.grid import (
+    cell_centres,
+    cell_parents,
+    cell_polygons,
+    cells_to_strings,
+    check_resolution,
+)
 
 AREA, RESIDENTS = "area_km2", "residents"
 
@@ -112,12 +116,6 @@ def unserved_residents(cells: pd.DataFrame, key: str) -> float:
     return float(cells[question(key).unserved].to_numpy(dtype=float).sum())
 
 
-def parents(cells: NDArray[np.uint64], resolution: int) -> NDArray[np.uint64]:
-    """The ancestor of each cell at ``resolution`` (vectorised)."""
-    out = h3ronpy.change_resolution(pa.array(cells, type=pa.uint64()), resolution)
-    return np.asarray(out, dtype=np.uint64)
-
-
 def _weighted_mean(values: NDArray, weights: NDArray, group: NDArray, n: int) -> NDArray:
     finite = np.isfinite(values)
     w = np.where(finite, weights, 0.0)
@@ -145,7 +143,7 @@ def aggregate(
         msg = (f"H3 resolution {resolution} is finer than the base resolution {base} the district "
                f"was measured at; set TWIN_H3_RES={resolution} (or --base-res) to measure finer.")  # fmt: skip
         raise InvalidInputError(msg)
-    parent = parents(cells["cell"].to_numpy(dtype=np.uint64), resolution)
+    parent = cell_parents(cells["cell"].to_numpy(dtype=np.uint64), resolution)
     ids, group = np.unique(parent, return_inverse=True)
     n = len(ids)
     residents = cells[RESIDENTS].to_numpy(dtype=float)
