@@ -24,7 +24,7 @@ from app_pages._cached import (
 from app_pages._deckmap import deck_map
 from app_pages._state import View, current_view, loaded_coverage
 from twin.analysis.places import largest_cluster
-from twin.analysis.report import row_of, share_text
+from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.context import LayerContext
 from twin.layers import REGISTRY
@@ -120,7 +120,7 @@ namer = place_namer(view.preset.slug)
 ctx = LayerContext(loaded, run_settings().norms)
 question = QUESTIONS.get(metric_key)
 if question is not None and question.served in cells:
-    fact = row_of(report, question.report_key)
+    fact = row_for(report, question.key)
     figure = share_text(fact, metric.label.split(":")[0]) if fact is not None else (
         f"{100 * district_share(cells, metric_key):.1f} % served")  # fmt: skip
     basis = f" ({fact['basis']})" if fact is not None else ""

@@ -13,14 +13,22 @@ from app_pages._cached import (
     run_settings,
 )
 from app_pages._state import current_view
-from twin.analysis.report import percent_text, plan_text, range_text, share_text, value_text
+from twin.analysis.report import (
+    percent_text,
+    plan_text,
+    range_text,
+    row_for,
+    share_text,
+    value_text,
+)
 from twin.districts import plan_districts
 
-SHARES = {  # report row: chart column (each the row's own value, unit and basis)
-    "coverage_5g": "5G coverage (share of area)",
-    "charging_coverage": "Charging within radius (residents)",
-    "lockers_coverage": "Lockers within radius (residents)",
-    "life_circle_f15": "F15 (residents)",
+SHARES = {  # service question: chart column (the question's report row, as every face shows it)
+    "base_stations": "5G outdoors (share of area)",
+    "base_stations_deep": "5G deep (residents indoors)",
+    "charging": "Charging within radius (residents)",
+    "lockers": "Lockers within radius (residents)",
+    "life_circle": "F15 (residents)",
 }
 STATUS_ICON = {"met": "✓ met", "not met": "✗ not met", "no number": "– no number",
                "baseline": "◦ baseline (no verdict)",
@@ -50,8 +58,7 @@ for i, preset in enumerate(districts):
     by_key = {row["key"]: row for row in report["rows"]}
     cards[preset.name_en] = by_key
     chart[preset.name_en] = {
-        label: (by_key[key]["measured"] or 0.0) if key in by_key else 0.0
-        for key, label in SHARES.items()
+        label: ((row_for(report, key) or {}).get("measured") or 0.0) for key, label in SHARES.items()
     }
     for row in report["rows"]:  # the report's rows, worded as the text report and the PDF
         rows.append({

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from twin.analysis.build import build
-from twin.analysis.report import percent_text, row_of, share_text
+from twin.analysis.report import percent_text, row_for, row_of, share_text
 from twin.analysis.served import QUESTIONS, aggregate, district_share, unserved_residents
 from twin.analysis.whatif import Scenario
 from twin.batch import city_summary
@@ -84,7 +84,7 @@ def test_aggregation_refuses_a_finer_view_than_measured(town_build):
 def test_api_build_row_and_report_figure_are_one(town_build):
     for key in QUESTIONS:
         q = QUESTIONS[key]
-        row = town_build.row(q.report_key)
+        row = row_for(town_build.report, key)
         if row is None or row["measured"] is None:
             continue
         assert row["measured"] == pytest.approx(town_build.coverage.served_share(key), abs=1e-4)
@@ -115,11 +115,13 @@ def test_city_summary_sums_counts_instead_of_averaging_shares():
     from twin.batch import DistrictResult
 
     rows = [
-        {"residents": 100.0, "coverage_5g": 1.0, "coverage_5g_served": 10.0, "coverage_5g_of": 10.0},
-        {"residents": 100.0, "coverage_5g": 0.5, "coverage_5g_served": 45.0, "coverage_5g_of": 90.0},
+        {"residents": 100.0, "coverage_5g_outdoor": 1.0, "coverage_5g_outdoor_served": 10.0,
+         "coverage_5g_outdoor_of": 10.0},
+        {"residents": 100.0, "coverage_5g_outdoor": 0.5, "coverage_5g_outdoor_served": 45.0,
+         "coverage_5g_outdoor_of": 90.0},
     ]  # fmt: skip
     city = city_summary([DistrictResult(f"d{i}", True, r) for i, r in enumerate(rows)])
-    assert city["coverage_5g"] == pytest.approx(55 / 100)  # km² covered over km², not (1 + .5)/2
+    assert city["coverage_5g_outdoor"] == pytest.approx(55 / 100)  # km² covered over km², not (1 + .5)/2
 
 
 def headline_share(app: AppTest) -> float:
@@ -154,17 +156,15 @@ def test_overview_map_and_report_give_one_figure(env, settings):
     for preset in plan_districts():
         app.selectbox(key="district").set_value(preset.slug).run()
         assert not app.exception, app.exception
-        keys = {"base_stations": "coverage_5g", "charging": "charging_coverage",
-                "lockers": "lockers_coverage", "life_circle": "life_circle_f15"}  # fmt: skip
-        for metric, row in keys.items():
+        for metric in ("base_stations", "base_stations_deep", "charging", "lockers", "life_circle"):
             app.selectbox(key="metric").set_value(metric).run()
-            expected = round(100 * row_of(reports[preset.slug], row)["measured"], 1)
+            expected = round(100 * row_for(reports[preset.slug], metric)["measured"], 1)
             assert headline_share(app) == pytest.approx(expected, abs=0.051), (preset.slug, metric)
         # the hexagon size is a display choice: the headline does not move with it
         for res in (7, 10):
             app.selectbox(key="metric").set_value("base_stations").run()
             app.select_slider(key="resolution").set_value(res).run()
-            expected = round(100 * row_of(reports[preset.slug], "coverage_5g")["measured"], 1)
+            expected = round(100 * row_for(reports[preset.slug], "base_stations")["measured"], 1)
             assert headline_share(app) == pytest.approx(expected, abs=0.051)
         app.select_slider(key="resolution").set_value(9).run()
 

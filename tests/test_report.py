@@ -162,3 +162,88 @@ def test_roads_of_addresses_name_places_without_a_street_network():
     assert road_of("闵行区罗秀路1339弄") == "罗秀路"
     assert road_of("浦东新区世纪大道100号") == "世纪大道"
     assert road_of("某某小区") == ""
+
+
+def test_the_plans_own_words_pick_the_5g_measure():
+    """"Deep" or "high-quality" coverage is measured indoors; "full coverage" outdoors."""
+    from twin.districts import plan_districts
+
+    for preset in plan_districts():
+        target = preset.target("coverage_5g")
+        asks_deep = any(w in target.text for w in ("deep", "high-quality"))
+        assert (target.measure == "deep") == asks_deep, preset.slug
+
+
+def _with_targets(town, slug):
+    import dataclasses
+
+    from twin.districts import resolve
+
+    return dataclasses.replace(
+        town, preset=dataclasses.replace(town.preset, targets=resolve(slug).targets)
+    )
+
+
+def test_a_deep_coverage_plan_is_measured_indoors_with_outdoors_beside_it(town, town_build):
+    for slug, question in (("hongkou", "base_stations_deep"), ("minhang", "base_stations")):
+        report = plan_report(_with_targets(town, slug), town_build.coverage, town_build.layers)
+        rows = {r["key"]: r for r in report["rows"]}
+        assert rows["coverage_5g"]["question"] == question
+        questions = [r["question"] for r in report["rows"] if r["question"]]
+        assert len(questions) == len(set(questions))  # one row per question, no repeats
+        other = "coverage_5g_outdoor" if question == "base_stations_deep" else "coverage_5g_deep"
+        assert rows[other]["measured"] is not None
+    deep = town_build.coverage.served_share("base_stations_deep")
+    outdoor_residents = plan_report(town, town_build.coverage, town_build.layers)["fiveg"][
+        "covered_share_residents"
+    ]
+    assert deep <= outdoor_residents + 1e-9  # walls only take signal away
+
+
+def test_a_plan_scope_twin_does_not_measure_is_said(town, town_build):
+    report = plan_report(_with_targets(town, "jiading"), town_build.coverage, town_build.layers)
+    rows = {r["key"]: r for r in report["rows"]}
+    assert "central urban area" in rows["life_circle_f15"]["scope"]
+    assert rows["coverage_5g"]["scope"] == ""
+
+
+def test_every_calibrated_or_estimated_row_has_a_range_and_what_would_settle_it(town_build):
+    for row in town_build.report["rows"]:
+        if row["status"] in ("calibrated, not measured", "estimated"):
+            assert row["range"] is not None and row["settle"], row["key"]
+            low, high = row["range"]
+            assert low - 1e-9 <= row["measured"] <= high + 1e-9, row["key"]
+
+
+def test_the_seed_spread_is_a_real_redraw_and_only_of_generated_layers(town, town_build):
+    from twin.analysis.reseed import seed_spread
+
+    spread = seed_spread(town, town_build.layers, town_build.coverage, seeds=(1, 2))
+    assert set(spread) >= {"base_stations", "charging", "lockers"}
+    assert all(low <= 0.0 <= high for low, high in spread.values())
+    assert any(low < 0 or high > 0 for low, high in spread.values())  # other draws differ
+    imported = {k: v.assign(source="operator.csv") for k, v in town_build.layers.items()}
+    assert seed_spread(town, imported, town_build.coverage, seeds=(1,)) == {}
+
+
+@pytest.mark.pack
+@pytest.mark.slow
+def test_a_sparse_real_5g_layer_lowers_hongkous_deep_coverage_row(hongkou, settings):
+    """A real operator's few macro sites against the plan's 1,500: the row follows the plan's
+    wording (deep coverage) and drops; the outdoor area share saturates and barely moves."""
+    from twin.analysis.build import build
+
+    plan = build(hongkou, settings)
+    sites = plan.layers["base_stations"]
+    one_operator = sites[(sites["cell_type"] == "UMa") & (sites["operator"] == "China Mobile")]
+    real = one_operator.iloc[::4].assign(source="operator.csv")
+    assert 80 <= len(real) <= 200
+    layers = plan.layers | {"base_stations": real}
+    coverage = compute(hongkou, {"base_stations": real}, plan.coverage.params)
+    report = plan_report(hongkou, coverage, layers)
+    row = next(r for r in report["rows"] if r["key"] == "coverage_5g")
+    before = plan.row("coverage_5g")["measured"]
+    assert row["question"] == "base_stations_deep" and row["status"] == "not met"
+    assert row["measured"] <= before - 0.10
+    # a tenth of the sites: weaker, yet most hexagons still above the -105 dBm threshold
+    assert -105 < report["fiveg"]["median_rsrp_dbm"] < plan.report["fiveg"]["median_rsrp_dbm"]

@@ -22,7 +22,9 @@ from typing import Any
 from twin.settings import Settings
 from twin.store.atomic import atomic_write
 
-SHARE_KEYS = ("coverage_5g", "charging_coverage", "lockers_coverage", "life_circle_f15")
+# the city's shares, one per service question (5G outdoor and deep apart: the plans differ)
+SHARE_KEYS = ("coverage_5g_outdoor", "coverage_5g_deep", "charging_coverage", "lockers_coverage",
+              "life_circle_f15")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ def build_district(
     settings); hexagons written at ``resolution`` (None: the base)."""
     try:
         from twin.analysis.build import build, write
+        from twin.analysis.report import row_for
         from twin.analysis.served import QUESTIONS
         from twin.store.district import load_district
 
@@ -61,6 +64,8 @@ def build_district(
             row[f"{r['key']}_status"] = r["status"]
         for q in QUESTIONS.values():  # the counts behind each share, for the city's sums
             if q.served in cells:
+                stated = row_for(report, q.key)
+                row[q.report_key] = None if stated is None else stated["measured"]
                 weights = cells[q.by].to_numpy(dtype=float)
                 row[f"{q.report_key}_served"] = float((weights * cells[q.served]).sum())
                 row[f"{q.report_key}_of"] = float(weights.sum())

@@ -21,6 +21,8 @@ AreaClass = Literal["core", "urban", "suburban"]
 TARGET_KEYS = {
     "base_stations_5g": "5G base stations",
     "coverage_5g": "5G coverage",
+    "coverage_5g_outdoor": "5G outdoor coverage",
+    "coverage_5g_deep": "5G deep (indoor) coverage",
     "charging_pile_share_of_spaces": "charging piles per parking space",
     "fast_charging_share": "fast chargers per parking space",
     "taxi_charging_stations": "taxi charging stations",
@@ -45,6 +47,8 @@ class PlanTarget:
     year: int
     kind: Literal["target", "baseline", "norm"]
     text: str
+    measure: str = ""  # coverage_5g: "outdoor" (share of area) or "deep" (residents indoors)
+    scope: str = ""  # the part of the district the plan asks it of ("" the whole district)
 
     @property
     def label(self) -> str:
@@ -82,6 +86,18 @@ class DistrictPreset:
         return f"{self.name_en} {self.name_zh}"
 
 
+FIVEG_MEASURES = ("outdoor", "deep")  # the plan's wording: "full coverage" or "deep/high-quality"
+
+
+def _measure(raw: dict, where: str) -> str:
+    measure = str(raw.get("measure", ""))
+    if measure and measure not in FIVEG_MEASURES:
+        msg = (f"{where}: measure {measure!r} of target {raw.get('key')!r} is not one of "
+               f"{', '.join(FIVEG_MEASURES)}.")  # fmt: skip
+        raise InvalidInputError(msg)
+    return measure
+
+
 def _parse_target(raw: dict, where: str) -> PlanTarget:
     try:
         return PlanTarget(
@@ -91,6 +107,8 @@ def _parse_target(raw: dict, where: str) -> PlanTarget:
             year=int(raw["year"]),
             kind=raw.get("kind", "target"),
             text=str(raw.get("text", "")),
+            measure=_measure(raw, where),
+            scope=str(raw.get("scope", "")),
         )
     except KeyError as missing:
         msg = f"{where}: a target lacks the field {missing}; every target needs key, unit, year."

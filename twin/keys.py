@@ -11,6 +11,7 @@ LAYER_NAMES: tuple[str, ...] = ("base_stations", "charging", "lockers")
 EXPORT_FORMATS: tuple[str, ...] = ("geojson", "parquet", "csv", "gpkg", "gtiff")
 DATUMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
 MAP_METRICS: tuple[str, ...] = (
-    "base_stations", "rsrp", "sinr", "charging", "lockers", "residual", "life_circle", "standard",
+    "base_stations", "base_stations_deep", "rsrp", "sinr", "charging", "lockers", "residual",
+    "life_circle", "standard",
     "life_circle_time", "service_index", "residents",
 )  # fmt: skip

@@ -34,6 +34,7 @@ import pandas as pd
 from twin._errors import InvalidInputError
 from twin.analysis.engine import LAYERS, Coverage, CoverageParams, compute
 from twin.analysis.report import plan_report, row_of
+from twin.analysis.reseed import Spread, seed_spread
 from twin.measurements import Calibration, at_resolution
 from twin.model import District
 from twin.network import StreetNetwork
@@ -103,7 +104,34 @@ def build(
         fiveg_from = reuse.coverage.cells
     coverage = compute_cached(district, layers, params, settings, progress,
                               measured_signal=measured, fiveg_from=fiveg_from)  # fmt: skip
+    coverage = replace(coverage, seed_spread=spread_cached(district, layers, coverage, settings,
+                                                           progress))  # fmt: skip
     return finish(district, layers, coverage, calibration_text(calibration), gap_resolution)
+
+
+def spread_cached(
+    district: District,
+    layers: dict[str, gpd.GeoDataFrame],
+    coverage: Coverage,
+    settings: Settings,
+    progress: Callable[[str], None] = _noop,
+) -> Spread:
+    """:func:`twin.analysis.reseed.seed_spread`, stored beside the measured hexagons."""
+    from twin.store.coverage import load_note, save_note
+
+    slug = district.preset.slug
+    key = coverage_key(district, layers, coverage.params)
+    stored = load_note(slug, key, "seed_spread", settings)
+    try:
+        return {str(k): (float(v[0]), float(v[1])) for k, v in stored.items()}
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+        pass  # missing or damaged: measure again
+    spread = seed_spread(district, layers, coverage, progress=progress)
+    try:
+        save_note(slug, key, "seed_spread", {k: list(v) for k, v in spread.items()}, settings)
+    except OSError as exc:  # a read-only cache never stops a build
+        progress(f"seed spread not stored ({exc.strerror or exc})")
+    return spread
 
 
 def calibration_text(calibration: Calibration | None) -> str:

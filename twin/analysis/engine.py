@@ -143,6 +143,9 @@ class Coverage:
     unassigned_population: float
     residents_method: str = ""
     measured_facilities: list[str] = field(default_factory=list)
+    # question → (low, high) offset of its share over the generator's other seeds
+    # (:mod:`twin.analysis.reseed`); empty when no layer is generated or it was not asked
+    seed_spread: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def share(self, flag: str, by: str = "residents") -> float:
         """Share of residents (or of area with ``by='area_km2'``) where ``flag`` is true."""
@@ -165,7 +168,8 @@ class Coverage:
         base hexagons, never the rule re-applied (None: the base itself)."""
         if resolution is None or resolution == self.base_resolution:
             return self.cells
-        thresholds = {"base_stations": self.params.radio.cell_reliability}
+        reliability = self.params.radio.cell_reliability
+        thresholds = {"base_stations": reliability, "base_stations_deep": reliability}
         return aggregate(self.cells, self.base_resolution, resolution, thresholds)
 
     def standard_figures(self) -> dict[str, object]:
@@ -351,23 +355,20 @@ def write_fiveg(
     _put(
         cells, rows, "throughput_mbps", np.round(_group_mean(outdoor.throughput_mbps, owner, n), 1)
     )
+    deep = _group_mean(outdoor.p_covered_deep, owner, n)
     _put(cells, rows, "p_covered_5g", np.round(share, 4))
-    _put(
-        cells,
-        rows,
-        "p_covered_5g_indoor",
-        np.round(_group_mean(outdoor.p_covered_deep, owner, n), 4),
-    )
+    _put(cells, rows, "p_covered_5g_indoor", np.round(deep, 4))
     _put(cells, rows, "serving_site", np.where(centre >= 0, site_ids[centre.clip(0)], ""))
     quality = radio.quality_class(rsrp, params.radio.quality_edges_dbm)
     _put(cells, rows, "quality_5g", quality.astype(str))
     _put(cells, rows, "covered_5g", share >= params.radio.cell_reliability)
+    _put(cells, rows, "covered_5g_deep", np.round(deep, 4) >= params.radio.cell_reliability)
     _put(cells, rows, "score_base_stations", share)
 
 
 FIVEG_COLUMNS = (
     "rsrp_dbm", "sinr_db", "throughput_mbps", "p_covered_5g", "p_covered_5g_indoor",
-    "serving_site", "quality_5g", "covered_5g", "score_base_stations",
+    "serving_site", "quality_5g", "covered_5g", "covered_5g_deep", "score_base_stations",
 )  # fmt: skip
 
 

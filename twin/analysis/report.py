@@ -15,7 +15,7 @@ inventories, POIs), ``calibrated`` (a generated layer that restates the plan), `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import geopandas as gpd
@@ -31,6 +31,7 @@ from twin.model import District
 
 GAP_METRIC = {  # question key: (the metric a gap states, unit); its flag is QUESTIONS[key].flag
     "base_stations": ("rsrp_dbm", "dBm"),
+    "base_stations_deep": ("rsrp_dbm", "dBm"),
     "charging": ("charging_m", "m"),
     "lockers": ("locker_m", "m"),
     "life_circle": ("lc_mean_min", "min"),
@@ -56,6 +57,7 @@ class Measure:
     reason: str = ""
     range: tuple[float, float] | None = None  # [low, high] of a calibrated or estimated figure
     settle: str = ""  # the data or command that would make it a measured verdict
+    question: str = ""  # the service question (map metric) whose served share this is
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Row:
     plan_kind: str = ""  # target | baseline | norm ("" where the plan sets nothing)
     range: list[float] | None = None
     settle: str = ""
+    question: str = ""  # the map metric whose headline is this figure (twin.analysis.served)
+    scope: str = ""  # where the plan's scope differs from what twin measures, how
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: _plain(v) for k, v in self.__dict__.items()}
@@ -197,6 +201,18 @@ DISTANCE_RATIO = {  # walking layer: (reach-ratio column, straight-line flag)
 }
 
 
+def scope_text(scope: str) -> str:
+    """How a plan's scope differs from the district twin measures ("" when it does not).
+
+    >>> scope_text("central urban area")
+    'the plan asks this of the central urban area; twin measures the whole district (the district data has no central urban area polygon)'
+    """
+    if not scope:
+        return ""
+    return (f"the plan asks this of the {scope}; twin measures the whole district (the district "
+            f"data has no {scope} polygon)")  # fmt: skip
+
+
 def _settle_layer(layer: str, slug: str) -> str:
     label = layer_registry.spec(layer).label
     label = label if label[:2].isupper() or label[0].isdigit() else label[0].lower() + label[1:]
@@ -231,7 +247,7 @@ def _walking_measure(
         coverage.served_share(key), "share of residents", src,
         f"{coverage.share(QUESTIONS[key].flag, 'area_km2'):.1%} of area within {what} {along}; "
         f"{est:.0%} of residents on straight-line estimates",
-        basis, est, range=spread, settle=settle,
+        basis, est, range=spread, settle=settle, question=key,
     )  # fmt: skip
 
 
@@ -250,16 +266,29 @@ def measured_values(
         values["base_stations_5g"] = Measure(float(len(sites)), "sites", src, "", _basis(src),
                                              settle=settle)  # fmt: skip
         f = fiveg_figures(coverage)
-        values["coverage_5g"] = Measure(
+        physics = (
+            f"median RSRP {f['median_rsrp_dbm']:.0f} dBm, SINR {f['median_sinr_db']:.1f} dB "
+            f"({radio_params.los_model.upper()}, shadowing included; covered at ≥ "
+            f"{radio_params.covered_rsrp_dbm:.0f} dBm)"
+        )
+        values["coverage_5g_outdoor"] = Measure(
             coverage.served_share("base_stations"), "share of area", src,
-            f"{f['covered_share_residents']:.1%} of residents outdoors, "
-            f"{f['deep_share_residents']:.1%} indoors (deep coverage); median RSRP "
-            f"{f['median_rsrp_dbm']:.0f} dBm, SINR {f['median_sinr_db']:.1f} dB; "
+            f"outdoors; {f['covered_share_residents']:.1%} of residents outdoors, "
+            f"{f['deep_share_residents']:.1%} indoors; {physics}; "
             f"{f['cells_below_reliability']} of {f['cells']} hexagons below "
-            f"{radio_params.cell_reliability:.0%} covered at ≥ {radio_params.covered_rsrp_dbm:.0f} dBm "
-            f"({radio_params.los_model.upper()}, shadowing included)",
-            _basis(src), settle=settle,
+            f"{radio_params.cell_reliability:.0%} of their area covered",
+            _basis(src), settle=settle, question="base_stations",
         )  # fmt: skip
+        values["coverage_5g_deep"] = Measure(
+            coverage.served_share("base_stations_deep"), "share of residents indoors", src,
+            f"deep coverage: residents covered inside buildings (TR 38.901 low-loss O2I, "
+            f"{radio_params.indoor_distance_m:g} m in); outdoors {f['covered_share_area']:.1%} of "
+            f"area; {physics}",
+            _basis(src), settle=settle, question="base_stations_deep",
+        )  # fmt: skip
+        target = district.preset.target("coverage_5g")
+        deep = target is not None and target.measure == "deep"
+        values["coverage_5g"] = values["coverage_5g_deep" if deep else "coverage_5g_outdoor"]
     charging = layers.get("charging")
     if charging is not None and "covered_charging" in cells:
         src = layer_source(charging)
@@ -308,9 +337,30 @@ def measured_values(
         f"measured: {', '.join(coverage.measured_categories) or 'none'}; {est:.0%} of residents "
         "on straight-line estimates",
         basis, est, range=detour_range(coverage, "life_circle"),
-        settle=_settle_streets(slug) if basis == "estimated" else "",
+        settle=_settle_streets(slug) if basis == "estimated" else "", question="life_circle",
     )  # fmt: skip
-    return values
+    return {key: with_seed_spread(m, coverage.seed_spread) for key, m in values.items()}
+
+
+def with_seed_spread(measure: Measure, spread: dict[str, tuple[float, float]]) -> Measure:
+    """``measure`` with its range widened by the generator's re-seed offsets of its question
+    (:mod:`twin.analysis.reseed`); a calibrated count keeps its value as its range (every draw
+    places the plan's number of sites).
+
+    >>> m = Measure(0.8, "share of residents", "generated", "", "calibrated", question="lockers")
+    >>> with_seed_spread(m, {"lockers": (-0.05, 0.02)}).range
+    (0.75, 0.8200000000000001)
+    """
+    if measure.value is None or measure.basis not in ("calibrated", "estimated"):
+        return measure
+    offsets = spread.get(measure.question)
+    if offsets is None:
+        if measure.range is None and measure.basis == "calibrated" and "share" not in measure.unit:
+            return replace(measure, range=(measure.value, measure.value))
+        return measure
+    low, high = measure.range if measure.range is not None else (measure.value, measure.value)
+    low, high = max(0.0, low + offsets[0]), min(1.0, high + offsets[1])
+    return replace(measure, range=(low, high))
 
 
 def shortfall(key: str, cell: Any, coverage: Coverage, coarse: bool = False) -> str:
@@ -327,6 +377,11 @@ def shortfall(key: str, cell: Any, coverage: Coverage, coarse: bool = False) -> 
         side = "above" if rsrp >= threshold else "below"
         return (f"{below:.0%} of its area below {threshold:.0f} dBm (median RSRP {rsrp:.0f} dBm, "
                 f"{abs(rsrp - threshold):.0f} dB {side} it)")  # fmt: skip
+    if key == "base_stations_deep":
+        threshold = params.radio.covered_rsrp_dbm
+        rsrp = float(cell["rsrp_dbm"])
+        return (f"{unserved:.0%} of its residents not covered indoors at {threshold:.0f} dBm "
+                f"(median outdoor RSRP {rsrp:.0f} dBm)")  # fmt: skip
     if key in ("charging", "lockers"):
         walk = float(cell[DISTANCE_COLUMNS[key][0]])
         radius = float(cell[DISTANCE_COLUMNS[key][4]])
@@ -391,7 +446,7 @@ def plan_report(
     seen: set[str] = set()
 
     def row(key: str, label: str, m: Measure | None, unit: str, target: float | None,
-            text: str, has_target: bool, plan_kind: str = "") -> Row:  # fmt: skip
+            text: str, has_target: bool, plan_kind: str = "", scope: str = "") -> Row:  # fmt: skip
         detail = "" if m is None else "; ".join(x for x in (m.detail, m.reason) if x)
         if m is None and has_target:
             detail = "twin does not model this target"
@@ -402,15 +457,19 @@ def plan_report(
         return Row(key, label, shown, unit if m is None else m.unit, target, text, status,
                    "" if m is None else m.layer_source, "not measured" if m is None else m.basis,
                    0.0 if m is None else m.estimated_share, detail, plan_kind, spread,
-                   settle if status not in ("met", "not met") else "")  # fmt: skip
+                   settle if status not in ("met", "not met") else "",
+                   "" if m is None else m.question, scope_text(scope))  # fmt: skip
 
     for target in district.preset.targets:
         seen.add(target.key)
         rows.append(row(target.key, target.label, measured.get(target.key), target.unit,
-                        target.value, target.text, True, target.kind))  # fmt: skip
+                        target.value, target.text, True, target.kind, target.scope))  # fmt: skip
+    answered = {r.question for r in rows if r.question}
     for key, m in measured.items():
-        if key not in seen:
+        if key not in seen and not (m.question and m.question in answered):
             rows.append(row(key, TARGET_KEYS.get(key, key), m, m.unit, None, "", False))
+            seen.add(key)
+            answered.add(m.question)
     cells = coverage.cells
     figures = coverage.life_circle_figures()
     return {
@@ -487,6 +546,12 @@ def row_of(report: dict[str, Any], key: str) -> dict[str, Any] | None:
     return next((r for r in report["rows"] if r["key"] == key), None)
 
 
+def row_for(report: dict[str, Any], question: str) -> dict[str, Any] | None:
+    """The report row stating question ``question``'s district figure (the plan's row where the
+    plan words its target in that measure): the figure the question's map and card show."""
+    return next((r for r in report["rows"] if r.get("question") == question), None)
+
+
 def value_text(value: Any, unit: str) -> str:
     """A figure with its unit as every face prints it (shares as percentages, "—" for none).
 
@@ -516,6 +581,8 @@ def range_text(row: dict[str, Any]) -> str:
     if not row.get("range"):
         return ""
     low, high = row["range"]
+    if low == high:
+        return f"{value_text(low, row['unit'])} (every draw of the generator)"
     return f"{value_text(low, row['unit'])} – {value_text(high, row['unit'])}"
 
 

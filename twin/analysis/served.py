@@ -8,13 +8,16 @@ residents walk from). For each question a base hexagon has a *served fraction* `
 question        base column (``s``)   denominator    served hexagon
 =============== ===================== ============== ========================================
 base_stations   ``p_covered_5g``      area           ``s`` ≥ the norms' cell reliability
+ …_deep         ``p_covered_5g_indoor`` residents    the same, indoors ("deep" coverage)
 charging        ``covered_charging``  residents      every resident within a station's radius
 lockers         ``covered_lockers``   residents      every resident within a group's radius
 life_circle     ``lc_served``         residents      every resident with all categories ≤ 15 min
 standard        ``gb_all_met``        residents      every resident with all GB 50180 types met
 =============== ===================== ============== ========================================
 
-The 5G question is asked of area because the plans word it so ("full coverage of the district").
+Outdoor 5G is asked of area because the plans word it so ("full coverage of the district");
+where a plan asks for "deep" or "high-quality" coverage its row is the residents covered indoors
+(``base_stations_deep``), and the outdoor share stays as a second figure.
 Every hexagon, at any resolution, carries ``served_<question>`` (the served share of its
 denominator) and ``unserved_<question>`` (its residents not served). A coarser hexagon *sums* its
 children's served and total amounts; the rule is never re-applied to a coarse hexagon, so the
@@ -47,7 +50,7 @@ class Question:
     """One service question: its base column, its denominator and its report row."""
 
     key: str  # map metric, gap list and what-if key
-    report_key: str  # the plan report row that states the district's figure
+    report_key: str  # the report's figure of this question (a plan row may state it instead)
     fraction: str  # base-hexagon column holding the served fraction (bool or 0–1)
     by: str  # AREA or RESIDENTS
     flag: str  # boolean column: the whole hexagon is served
@@ -64,7 +67,11 @@ class Question:
 QUESTIONS: dict[str, Question] = {
     q.key: q
     for q in (
-        Question("base_stations", "coverage_5g", "p_covered_5g", AREA, "covered_5g"),
+        Question("base_stations", "coverage_5g_outdoor", "p_covered_5g", AREA, "covered_5g"),
+        Question(
+            "base_stations_deep", "coverage_5g_deep", "p_covered_5g_indoor", RESIDENTS,
+            "covered_5g_deep",
+        ),  # fmt: skip
         Question(
             "charging", "charging_coverage", "covered_charging", RESIDENTS, "covered_charging"
         ),

@@ -130,6 +130,16 @@ def metrics_for(norms: Norms) -> dict[str, Metric]:
             "covered_5g", 2, sites_layer="base_stations",
         ),
         Metric(
+            "base_stations_deep", "served_base_stations_deep",
+            f"5G deep: residents covered indoors (RSRP ≥ {threshold:.0f} dBm inside)",
+            "share of the hexagon's residents",
+            (0.5, reliability, max(reliability, 0.99)), WORSE_TO_BETTER_4,
+            ("< 50 %", f"50–{_pct(reliability)}", f"{_pct(reliability)}–99 % (covered)", "≥ 99 % (covered)"),
+            f"deep coverage: ≥ {_pct(reliability)} of indoor locations reach {threshold:.0f} dBm "
+            "after the outdoor-to-indoor loss (TR 38.901 low-loss)",
+            "covered_5g_deep", 2, sites_layer="base_stations",
+        ),
+        Metric(
             "rsrp", "rsrp_dbm", "5G RSRP (median of the hexagon)", "dBm", tuple(edges),
             (RED, ORANGE, LIGHT_BLUE, BLUE, DARK_BLUE),
             (f"< {edges[0]:.0f} very poor", f"{edges[0]:.0f}…{edges[1]:.0f} poor",

@@ -50,3 +50,18 @@ def save_coverage(
     atomic_write(folder / "cells.parquet", cells.to_parquet)
     text = json.dumps(meta | {"format": FORMAT, "cells": len(cells)}, ensure_ascii=False)
     return atomic_write(folder / "meta.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def load_note(slug: str, key: str, name: str, settings: Settings) -> Any:
+    """A plain-data note stored beside the entry ``key`` (a figure derived from it), or None."""
+    try:
+        return json.loads((_folder(slug, key, settings) / f"{name}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def save_note(slug: str, key: str, name: str, value: Any, settings: Settings) -> Path:
+    """Store ``value`` (plain data) beside the entry ``key`` under ``name``."""
+    text = json.dumps(value, ensure_ascii=False)
+    path = _folder(slug, key, settings) / f"{name}.json"
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
