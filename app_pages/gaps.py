@@ -8,7 +8,13 @@ import streamlit as st
 from app_pages._cached import map_metric
 from app_pages._state import current_view, loaded_coverage
 
-GAP_KEYS = ("base_stations", "base_stations_deep", "charging", "lockers", "life_circle")  # each a question and a map
+GAP_KEYS = (
+    "base_stations",
+    "base_stations_deep",
+    "charging",
+    "lockers",
+    "life_circle",
+)  # each a question and a map
 
 view = current_view()
 st.title(f"Gaps · {view.preset.label}")

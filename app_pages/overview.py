@@ -58,7 +58,8 @@ for i, preset in enumerate(districts):
     by_key = {row["key"]: row for row in report["rows"]}
     cards[preset.name_en] = by_key
     chart[preset.name_en] = {
-        label: ((row_for(report, key) or {}).get("measured") or 0.0) for key, label in SHARES.items()
+        label: ((row_for(report, key) or {}).get("measured") or 0.0)
+        for key, label in SHARES.items()
     }
     for row in report["rows"]:  # the report's rows, worded as the text report and the PDF
         rows.append({

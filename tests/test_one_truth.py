@@ -83,7 +83,6 @@ def test_aggregation_refuses_a_finer_view_than_measured(town_build):
 
 def test_api_build_row_and_report_figure_are_one(town_build):
     for key in QUESTIONS:
-        q = QUESTIONS[key]
         row = row_for(town_build.report, key)
         if row is None or row["measured"] is None:
             continue
@@ -121,7 +120,9 @@ def test_city_summary_sums_counts_instead_of_averaging_shares():
          "coverage_5g_outdoor_of": 90.0},
     ]  # fmt: skip
     city = city_summary([DistrictResult(f"d{i}", True, r) for i, r in enumerate(rows)])
-    assert city["coverage_5g_outdoor"] == pytest.approx(55 / 100)  # km² covered over km², not (1 + .5)/2
+    assert city["coverage_5g_outdoor"] == pytest.approx(
+        55 / 100
+    )  # km² covered over km², not (1 + .5)/2
 
 
 def headline_share(app: AppTest) -> float:

@@ -165,7 +165,7 @@ def test_roads_of_addresses_name_places_without_a_street_network():
 
 
 def test_the_plans_own_words_pick_the_5g_measure():
-    """"Deep" or "high-quality" coverage is measured indoors; "full coverage" outdoors."""
+    """A plan asking for "deep" or "high-quality" coverage is measured indoors."""
     from twin.districts import plan_districts
 
     for preset in plan_districts():

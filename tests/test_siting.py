@@ -59,30 +59,46 @@ def test_target_share_stops_at_the_fewest_greedy_sites():
 
 
 @pytest.fixture(scope="module")
-def hongkou_cells(hongkou, settings):
+def hongkou_cells(hongkou_build):
+    return hongkou_build.coverage.cells
+
+
+@pytest.fixture(scope="module")
+def hongkou_build(hongkou, settings):
     from twin.analysis.build import build
 
-    return build(hongkou, settings).coverage.cells
+    return build(hongkou, settings)
 
 
-def test_recommended_lockers_cover_new_residents(hongkou, hongkou_cells):
-    sites, summary = recommend(hongkou, "lockers", hongkou_cells, add=8)
-    assert len(sites) == 8 and summary["covered_share_after"] > summary["covered_share_before"]
-    assert (np.diff(sites["new_residents"]) <= 1e-6).all()
-    assert (np.diff(sites["covered_share"]) >= 0).all()
-    assert sites.within(hongkou.boundary).all()
-    # the engine agrees: adding the recommended sites raises the covered share to what was promised
+@pytest.mark.parametrize("layer", ["lockers", "charging", "base_stations"])
+def test_what_siting_promises_the_engine_measures(hongkou, hongkou_build, layer):
+    """Add the recommended sites to the layer and build: the question's share is the promise."""
     import pandas as pd
 
-    from twin import layers
     from twin.analysis.engine import compute
+    from twin.siting_fiveg import fiveg_question
 
-    current = layers.generate("lockers", hongkou)
-    added = current.iloc[:0].reindex(range(len(sites)))
-    added = added.set_geometry(sites.geometry.to_numpy()).set_crs(4326, allow_override=True)
-    both = pd.concat([current[["geometry"]], added[["geometry"]]], ignore_index=True)
-    after = compute(hongkou, {"lockers": both.set_crs(4326, allow_override=True)})
-    assert after.share("covered_lockers") == pytest.approx(summary["covered_share_after"], abs=0.01)
+    current = hongkou_build.layers[layer]
+    sites, summary = recommend(hongkou, layer, hongkou_build.coverage.cells, add=6,
+                               params=hongkou_build.coverage.params, sites=current)  # fmt: skip
+    assert len(sites) == 6 and summary["covered_share_after"] > summary["covered_share_before"]
+    assert (np.diff(sites["covered_share"]) >= -1e-9).all()
+    assert sites.within(hongkou.boundary).all()
+    question = fiveg_question(hongkou) if layer == "base_stations" else layer
+    assert summary["question"] == question
+    if layer == "base_stations":
+        added = sites[current.columns]  # whole rows of the layer, as twin site writes them
+        assert set(added["operator"]) == {"China Mobile"}  # the lead network: weights unmoved
+    else:
+        added = current.iloc[:0].reindex(range(len(sites)))
+        added = added.set_geometry(sites.geometry.to_numpy()).set_crs(4326, allow_override=True)
+        added["service_radius_m"] = sites["service_radius_m"].to_numpy()
+    both = pd.concat([current, added], ignore_index=True).set_crs(4326, allow_override=True)
+    after = compute(hongkou, {layer: both}, hongkou_build.coverage.params)
+    measured = after.served_share(question)
+    assert measured == pytest.approx(summary["covered_share_after"], abs=0.005)
+    before = hongkou_build.coverage.served_share(question)
+    assert summary["covered_share_before"] == pytest.approx(before, abs=1e-4)
 
 
 def test_bad_siting_requests(hongkou, hongkou_cells):

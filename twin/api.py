@@ -115,7 +115,8 @@ def recommend_sites(
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Ranked new sites for ``layer`` (maximal covering), or the fewest reaching a share."""
     return recommend(result.district, layer, result.coverage.cells, add, target_share,
-                     candidates, result.coverage.params, progress)  # fmt: skip
+                     candidates, result.coverage.params, progress,
+                     sites=result.layers.get(layer))  # fmt: skip
 
 
 def scenario(result: Build, layer: str) -> Scenario:

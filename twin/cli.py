@@ -373,19 +373,22 @@ def cmd_site(args: argparse.Namespace) -> int:
         candidates = read_candidates(Path(args.candidates), args.crs)
     sites, summary = recommend(
         result.district, args.layer, result.coverage.cells, args.add, args.target_share,
-        candidates, result.coverage.params, _progress,
+        candidates, result.coverage.params, _progress, sites=result.layers.get(args.layer),
     )  # fmt: skip
     if args.json:
         records = sites.assign(lon=sites.geometry.x.round(6), lat=sites.geometry.y.round(6))
         payload = summary | {"sites_ranked": records.drop(columns="geometry").to_dict("records")}
         print(json.dumps(payload, ensure_ascii=False, indent=1, default=str))
     else:
-        print(f"{args.layer}: {summary['covered_share_before']:.1%} of residents covered now, "
+        of = "area" if summary["denominator"] == "area" else "residents"
+        print(f"{args.layer}: {summary['covered_share_before']:.1%} of {of} served now, "
               f"{summary['covered_share_after']:.1%} with {summary['sites']} new sites "
-              f"({summary['candidates']:,} candidates)")  # fmt: skip
+              f"({summary['candidates']:,} candidates; {summary['question']})")  # fmt: skip
         for row in sites.itertuples():
+            gain = (f"+{row.new_km2:,.3f} km²" if of == "area"
+                    else f"+{row.new_residents:,.0f} residents")  # fmt: skip
             print(f"  {row.rank:>3}. {row.geometry.x:.6f}, {row.geometry.y:.6f}  {row.candidate_kind:<14}"
-                  f" +{row.new_residents:,.0f} residents → {row.covered_share:.1%}")  # fmt: skip
+                  f" {gain} → {row.covered_share:.1%}")  # fmt: skip
         if "note" in summary:
             print(f"note: {summary['note']}")
     if args.out:

@@ -1,13 +1,14 @@
 """Where to add the next sites: maximal covering (MCLP) by lazy greedy, and its inverse.
 
-The demand is the district's hexagons weighted by residents not yet served by the current layer;
+The demand is the district's hexagons weighted by what is not yet served by the current layer;
 the coverage rule is the engine's own: the reach rule of :mod:`twin.network` within the service
 radius a new site would have where the candidate stands (the layer's ``service_radius`` rule:
 charging 0.9 km inside the Outer Ring, 1.5 km outside; lockers 300 m), so the share promised here
-is the share ``twin build`` measures once the sites are added. For 5G a candidate covers the cells
-where a standard macro site (the n78 band of the norms, 25 m, NLOS, no sector loss: a new site is
-assumed to point a sector at its gap) reaches the RSRP threshold. The candidate × cell coverage
-matrix is sparse (:func:`twin.network.within_radius`).
+is the share ``twin build`` measures once the sites are added. The candidate × cell coverage
+matrix is sparse (:func:`twin.network.within_radius`). 5G is sited on the engine's radio model
+(:mod:`twin.siting_fiveg`): a candidate lifts each hexagon to the coverage probability it would
+give, and the promise of every rank is then measured by the engine itself. The question is the
+plan's: outdoor coverage of area, or deep (indoor) coverage of residents.
 
 Lazy greedy (Minoux 1978): candidates sit in a max-heap keyed by their last known gain; the top is
 re-evaluated and taken when it still beats the next key. Gains only shrink as cells get covered
@@ -20,67 +21,72 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy.sparse import csc_matrix
-from scipy.special import ndtri
 
 from twin import layers as layer_registry
+from twin import siting_fiveg
 from twin._errors import EmptyAreaError, InvalidInputError
-from twin.analysis import radio
 from twin.analysis.engine import DISTANCE_COLUMNS, CoverageParams
+from twin.analysis.served import QUESTIONS, district_share
 from twin.context import LayerContext
 from twin.network import StreetNetwork, within_radius
-from twin.norms import FiveGNorms
 
 SITING_LAYERS = layer_registry.LAYER_NAMES
 MAX_CANDIDATES = 6000
-STANDARD_BAND = "n78"
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A covering instance: cells × candidates coverage, cell weights, already-served cells."""
+    """A covering instance: cells × candidates coverage, cell weights, what is served today.
 
-    coverage: csc_matrix  # bool, shape (cells, candidates)
-    weights: NDArray[np.float64]  # residents per cell
-    served: NDArray[np.bool_]  # covered by the current layer
+    ``coverage`` is boolean (a candidate serves a cell or not) or holds levels in [0, 1] (the
+    share of a cell a candidate alone would serve, e.g. a coverage probability); ``served`` is
+    likewise boolean or today's level. A cell's level after a choice is the largest of today's
+    and its chosen candidates' levels (weighted maximum coverage; boolean: plain MCLP).
+    """
+
+    coverage: csc_matrix  # shape (cells, candidates)
+    weights: NDArray[np.float64]  # residents (or area) per cell
+    served: NDArray  # bool or float in [0, 1]: today's level per cell
 
 
 @dataclass(frozen=True)
 class Choice:
     order: NDArray[np.int64]  # candidate indices in the order chosen
-    gains: NDArray[np.float64]  # newly covered residents per pick
-    covered: NDArray[np.bool_]  # cells covered after all picks (incl. already served)
+    gains: NDArray[np.float64]  # newly served weight per pick
+    covered: NDArray[np.bool_]  # cells fully served after all picks (incl. today's)
+    levels: NDArray[np.float64] | None = None  # each cell's level after all picks
 
 
 def lazy_greedy(
     problem: Problem, k: int | None = None, target_share: float | None = None
 ) -> Choice:
-    """Pick up to ``k`` candidates, or until ``target_share`` of residents is covered."""
-    a = problem.coverage.tocsc()
-    covered = problem.served.copy()
-    total = float(problem.weights.sum())
-    open_weight = np.where(covered, 0.0, problem.weights)
-    gains0 = np.asarray(a.T @ open_weight).ravel()
+    """Pick up to ``k`` candidates, or until ``target_share`` of the weight is served."""
+    a = problem.coverage.tocsc().astype(float)
+    level = problem.served.astype(float).copy()
+    weights = problem.weights
+    total = float(weights.sum())
+    column = np.repeat(np.arange(a.shape[1]), np.diff(a.indptr))
+    lift = np.maximum(a.data - level[a.indices], 0.0) * weights[a.indices]
+    gains0 = np.bincount(column, weights=lift, minlength=a.shape[1])
     heap = [(-g, j) for j, g in enumerate(gains0) if g > 0]
     heapq.heapify(heap)
     order: list[int] = []
     gains: list[float] = []
     limit = k if k is not None else a.shape[1]
     while heap and len(order) < limit:
-        if (
-            target_share is not None
-            and total
-            and problem.weights[covered].sum() / total >= target_share
-        ):
+        if target_share is not None and total and (weights * level).sum() / total >= target_share:
             break
         _, j = heapq.heappop(heap)
         rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
-        gain = float(open_weight[rows].sum())
+        values = a.data[a.indptr[j] : a.indptr[j + 1]]
+        gain = float((weights[rows] * np.maximum(values - level[rows], 0.0)).sum())
         if heap and gain < -heap[0][0] - 1e-9:
             if gain > 0:
                 heapq.heappush(heap, (-gain, j))
@@ -89,9 +95,8 @@ def lazy_greedy(
             break
         order.append(j)
         gains.append(gain)
-        covered[rows] = True
-        open_weight[rows] = 0.0
-    return Choice(np.array(order, dtype=np.int64), np.array(gains), covered)
+        level[rows] = np.maximum(level[rows], values)
+    return Choice(np.array(order, dtype=np.int64), np.array(gains), level >= 1.0 - 1e-12, level)
 
 
 @dataclass(frozen=True)
@@ -124,45 +129,23 @@ def exact_mclp(problem: Problem, k: int, time_limit_s: int = 60) -> ExactSolutio
     return ExactSolution(chosen, float(pulp.value(model.objective) or 0.0), proven)
 
 
-def radio_range_m(params: radio.RadioParams, fiveg: FiveGNorms) -> float:
-    """How far a standard macro (the n78 band of the norms, 25 m, pointed at the cell: no
-    pattern loss) keeps the covered share at the norms' cell reliability: the median RSRP must
-    clear the threshold by the shadowing margin ``σ · Φ⁻¹(reliability)``."""
-    d = np.geomspace(10, 20_000, 4000)
-    band = fiveg.bands[STANDARD_BAND]
-    rsrp = radio.link_rsrp_dbm(
-        d, fiveg.macro_height_m, band.frequency_ghz, band.tx_power_dbm, band.bandwidth_mhz,
-        band.antenna_gain_dbi, False, params,
-    )  # fmt: skip
-    margin = float(params.shadow_sigma_db(False)) * float(ndtri(params.cell_reliability))
-    ok = rsrp >= params.covered_rsrp_dbm + margin
-    return float(d[ok].max()) if ok.any() else 0.0
-
-
 def build_problem(
     layer: str,
     cells: gpd.GeoDataFrame,
     cells_xy: NDArray,
     cand_xy: NDArray,
-    cand_radius: NDArray | None,
+    cand_radius: NDArray,
     network: StreetNetwork | None,
     params: CoverageParams,
 ) -> Problem:
-    """The covering instance for ``layer`` from the engine's hexagon metrics.
-
-    ``cand_radius`` is each candidate's service radius (walking layers; ignored for 5G).
-    """
-    if layer not in SITING_LAYERS:
-        msg = f"siting works for {', '.join(SITING_LAYERS)}, not {layer!r}."
+    """The covering instance of a walking layer from the engine's hexagon metrics:
+    ``cand_radius`` is each candidate's service radius (5G: :mod:`twin.siting_fiveg`)."""
+    if layer not in layer_registry.WALKING_LAYERS:
+        msg = f"walking-distance siting works for {', '.join(layer_registry.WALKING_LAYERS)}, not {layer!r}."
         raise InvalidInputError(msg)
     weights = cells["residents"].to_numpy(dtype=float)
-    if layer == "base_stations":
-        radius = np.full(len(cand_xy), radio_range_m(params.radio, params.norms.fiveg))
-        a = within_radius(None, cand_xy, cells_xy, radius, replace(params.reach, detour_factor=1.0))
-        served = cells["covered_5g"].to_numpy(dtype=bool)
-    else:
-        a = within_radius(network, cand_xy, cells_xy, np.asarray(cand_radius), params.reach)
-        served = cells[DISTANCE_COLUMNS[layer][2]].to_numpy(dtype=bool)
+    a = within_radius(network, cand_xy, cells_xy, np.asarray(cand_radius), params.reach)
+    served = cells[DISTANCE_COLUMNS[layer][2]].to_numpy(dtype=bool)
     return Problem(a.T.tocsc().astype(bool), weights, served)
 
 
@@ -187,11 +170,15 @@ def recommend(
     params: CoverageParams | None = None,
     progress: Callable[[str], None] = lambda _: None,
     network: StreetNetwork | None = None,
+    sites: gpd.GeoDataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """Ranked new sites for ``layer`` and a summary (see the module docstring).
 
-    Each site carries the ``service_radius_m`` it was chosen with (walking layers), so adding it
-    to the layer reproduces the promised share. ``network`` reuses a built CSR street network.
+    ``cells`` are the build's base hexagons. Each site carries the ``service_radius_m`` it was
+    chosen with (walking layers), so adding it to the layer reproduces the promised share; a 5G
+    site is a whole row of the layer (:mod:`twin.siting_fiveg`), scored and then measured with
+    the engine's radio model against the current ``sites`` (required for 5G). ``network``
+    reuses a built CSR street network.
     """
     if layer not in SITING_LAYERS:
         msg = f"siting works for {', '.join(SITING_LAYERS)}, not {layer!r}."
@@ -221,31 +208,65 @@ def recommend(
         raise EmptyAreaError(msg)
     progress(f"coverage matrix: {len(cand_xy):,} candidates × {len(cells):,} cells")
     cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
-    if network is None and district.has_streets:
-        network = district.streets.network
-    rule = layer_registry.spec(layer).service_radius
-    cand_radius = rule(ctx, *ctx.lonlat(cand_xy)) if rule is not None else None
-    problem = build_problem(layer, cells, cells_xy, cand_xy, cand_radius, network, params)
+    question = layer
+    template = None
+    if layer == "base_stations":
+        if sites is None:
+            msg = "5G siting needs the current 5G layer (sites=...) to add to."
+            raise InvalidInputError(msg)
+        question = siting_fiveg.fiveg_question(district)
+        levels, weights, today, template = siting_fiveg.scoring_problem(
+            district, cells, cand_xy, sites, params, question
+        )
+        problem = Problem(levels, weights, today)
+        cand_radius = None
+    else:
+        if network is None and district.has_streets:
+            network = district.streets.network
+        rule = layer_registry.spec(layer).service_radius
+        assert rule is not None  # every layer but 5G is a walking layer
+        cand_radius = rule(ctx, *ctx.lonlat(cand_xy))
+        problem = build_problem(layer, cells, cells_xy, cand_xy, cand_radius, network, params)
     progress("lazy greedy")
-    choice = lazy_greedy(problem, add, target_share)
-    total = float(problem.weights.sum()) or 1.0
-    before = float(problem.weights[problem.served].sum()) / total
-    cumulative = before + np.cumsum(choice.gains) / total
+    q = QUESTIONS[question]
+    modelled = float((problem.weights * problem.served).sum() / (problem.weights.sum() or 1.0))
+    before = district_share(cells, question) if q.served in cells else modelled
+    goal = None if target_share is None else target_share - (before - modelled)  # same footing
+    choice = lazy_greedy(problem, add, goal)
     lon, lat = (
         ctx.lonlat(cand_xy[choice.order]) if len(choice.order) else (np.empty(0), np.empty(0))
     )
+    if template is not None and sites is not None:  # 5G: measured by the engine, rank by rank
+        added = siting_fiveg.new_sites(template, lon, lat)
+        cumulative = siting_fiveg.measured_shares(district, cells, sites, added, params, question,
+                                                  progress)  # fmt: skip
+        gained = np.diff(np.concatenate([[before], cumulative])) * float(
+            cells[q.by].to_numpy(dtype=float).sum())  # fmt: skip
+    else:
+        total = float(problem.weights.sum()) or 1.0
+        cumulative = before + np.cumsum(choice.gains) / total
+        gained = choice.gains
+        added = None
     columns = {
         "rank": np.arange(1, len(choice.order) + 1),
         "candidate_kind": cand_kind[choice.order].astype(str),
-        "new_residents": np.round(choice.gains, 1),
+        ("new_km2" if q.by == "area_km2" else "new_residents"): np.round(
+            gained, 3 if q.by == "area_km2" else 1
+        ),
         "covered_share": np.round(cumulative, 4),
     }
     if cand_radius is not None:
         columns["service_radius_m"] = np.asarray(cand_radius)[choice.order]
-    sites = gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    ranked = gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    if added is not None:  # the whole row a 5G site takes, so it can be added as it is
+        extra = added.drop(columns="geometry").reset_index(drop=True)
+        ranked = gpd.GeoDataFrame(pd.concat([ranked.reset_index(drop=True), extra], axis=1),
+                                  geometry="geometry", crs=4326)  # fmt: skip
+    sites_out = ranked
     reached = cumulative[-1] if len(cumulative) else before
     summary = {
-        "layer": layer, "candidates": len(cand_xy), "cells": len(cells),
+        "layer": layer, "question": question, "denominator": q.by.removesuffix("_km2"),
+        "candidates": len(cand_xy), "cells": len(cells),
         "covered_share_before": round(before, 4), "covered_share_after": round(float(reached), 4),
         "sites": len(choice.order), "target_share": target_share,
         "target_reached": None if target_share is None else bool(reached >= target_share - 1e-9),
@@ -256,4 +277,4 @@ def recommend(
     elif target_share is not None and not summary["target_reached"]:
         summary["note"] = (f"{target_share:.0%} is out of reach with these candidates; all of them "
                            f"together cover {reached:.1%}")  # fmt: skip
-    return sites, summary
+    return sites_out, summary

@@ -69,9 +69,12 @@ QUESTIONS: dict[str, Question] = {
     for q in (
         Question("base_stations", "coverage_5g_outdoor", "p_covered_5g", AREA, "covered_5g"),
         Question(
-            "base_stations_deep", "coverage_5g_deep", "p_covered_5g_indoor", RESIDENTS,
+            "base_stations_deep",
+            "coverage_5g_deep",
+            "p_covered_5g_indoor",
+            RESIDENTS,
             "covered_5g_deep",
-        ),  # fmt: skip
+        ),
         Question(
             "charging", "charging_coverage", "covered_charging", RESIDENTS, "covered_charging"
         ),

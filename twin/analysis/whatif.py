@@ -40,6 +40,7 @@ from twin.analysis.served import add_served, district_share
 from twin.context import LayerContext
 from twin.model import District
 from twin.network import StreetNetwork, straight_line
+from twin.siting_fiveg import template_site
 
 SLACK = 1e-3  # UTM vs geodesic lengths differ by < 0.1 %: keep the bound safe
 
@@ -284,7 +285,12 @@ class Scenario:
         if not len(source):
             msg = f"the {self.layer} layer is empty: there is no site to take attributes from."
             raise InvalidInputError(msg)
-        template = source.iloc[[0] * len(lon)].copy().reset_index(drop=True)
+        if self.layer == "base_stations":  # the row twin site scores a new 5G site with
+            row = template_site(source, self.params.radio)
+            template = pd.DataFrame([row] * len(lon)).reset_index(drop=True)
+            template = gpd.GeoDataFrame(template, geometry="geometry", crs=4326)
+        else:
+            template = source.iloc[[0] * len(lon)].copy().reset_index(drop=True)
         ids = [f"WHATIF-{self.added + i + 1:04d}" for i in range(len(lon))]
         self.added += len(lon)
         template["feature_id"] = ids
@@ -333,7 +339,7 @@ class Scenario:
         from twin.siting import recommend
 
         return recommend(self.district, self.layer, self.cells, add=k, params=self.params,
-                         network=self.network)  # fmt: skip
+                         network=self.network, sites=self.frame)  # fmt: skip
 
     def accept(self, recommended: gpd.GeoDataFrame) -> int:
         """Add recommended sites, with the radius they were chosen with."""

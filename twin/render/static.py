@@ -186,8 +186,14 @@ def report_pdf(
                  "'calibrated, not measured' restates the plan on a generated layer.", fontsize=6.5)  # fmt: skip
         fig.text(0.06, 0.03, attribution, fontsize=6, color="0.3")
         _save_page(pdf, fig)
-        for key in ("base_stations", "base_stations_deep", "charging", "lockers", "life_circle",
-                    "standard"):
+        for key in (
+            "base_stations",
+            "base_stations_deep",
+            "charging",
+            "lockers",
+            "life_circle",
+            "standard",
+        ):
             metric = metric_for(key, norms)
             if metric.column not in cells:
                 continue
