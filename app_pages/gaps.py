@@ -20,7 +20,7 @@ view = current_view()
 st.title(f"Gaps · {view.preset.label}")
 loaded, cells, report, measured = loaded_coverage(view)
 st.caption(f"Res-{report['gap_resolution']} hexagons ranked by the residents they leave unserved "
-           "(a hexagon sums its res-10 parts), named by the nearest street or POI. Pick one to "
+           "(a hexagon sums its res-10 parts), named by the nearest street or POI and its township. Pick one to "
            "open it on the coverage map, outlined, with that layer's sites.")  # fmt: skip
 
 for metric in GAP_KEYS:
@@ -34,15 +34,20 @@ for metric in GAP_KEYS:
         continue
     table = pd.DataFrame(gaps)
     table["near"] = table.get("near", "")
+    table["township"] = table.get("township", "")
     # by how much each misses its rule, in the rule's terms (dB, metres, categories)
-    shown = table[["near", "unserved", "residents", "shortfall", "h3"]]
+    shown = table[["near", "township", "unserved", "residents", "shortfall", "h3"]]
     st.caption(f"The top {len(gaps)} gaps leave {int(table['unserved'].sum()):,} residents "
                "unserved.")  # fmt: skip
     event = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key=f"gaps_{key}",
-        column_order=["near", "unserved", "residents", "shortfall"],  # the id stays for the jump
-        column_config={"residents": st.column_config.NumberColumn(format="localized"),
+        column_order=["near", "township", "unserved", "residents", "shortfall"],  # id: the jump
+        column_config={"township": st.column_config.TextColumn("街道 / 镇", help=(
+                           "the township of the nearest community health service centre named "
+                           "after one (one per township in Shanghai)")),
+                       "shortfall": st.column_config.TextColumn("by how much it misses the rule"),
+                       "residents": st.column_config.NumberColumn(format="localized"),
                        "unserved": st.column_config.NumberColumn("residents unserved",
                                                                  format="localized")},
     )  # fmt: skip

@@ -5,6 +5,7 @@ The page draws a :class:`twin.analysis.whatif.Scenario`; every computation lives
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages._cached import (
@@ -45,6 +46,7 @@ key = (slug, layer, view.elderly, inputs_token(slug))
 if key not in scenarios:
     scenarios[key] = Scenario.of(district_build(slug, view.elderly), layer, street_network(slug))
 scenario: Scenario = scenarios[key]
+metric_key = scenario.question  # 5G: the plan's wording (deep or outdoor), as siting scores it
 
 
 def run(action, *args) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +93,18 @@ with rec_tab:
         st.session_state["recommended_summary"] = summary_now
     recommended = st.session_state.get("recommended")
     if recommended is not None and len(recommended):
-        st.dataframe(recommended.drop(columns="geometry"), hide_index=True)
+        gain = "new_km2" if "new_km2" in recommended else "new_residents"
+        st.dataframe(
+            pd.DataFrame({
+                "rank": recommended["rank"],
+                "place": recommended["candidate_kind"],
+                ("area newly covered (km²)" if gain == "new_km2" else "residents newly served"):
+                    recommended[gain],
+                "share after": (100 * recommended["covered_share"]).round(1).astype(str) + " %",
+                "lon": recommended.geometry.x.round(5), "lat": recommended.geometry.y.round(5),
+            }),
+            hide_index=True,
+        )  # fmt: skip
         if st.button(f"Accept these {len(recommended)} sites into the scenario", key="accept"):
             run(scenario.accept, recommended)
             st.session_state["recommended"] = None
@@ -106,7 +119,9 @@ before_share, after_share = scenario.share_before(), scenario.share_after()
 after_cells = scenario.coverage_after().at(view.resolution)
 delta_pts = (after_share - before_share) * 100
 c1, c2, c3 = st.columns(3)
-served_what = "Area covered" if QUESTIONS[layer].by == "area_km2" else "Residents served"
+served_what = (
+    "Area covered" if QUESTIONS[scenario.question].by == "area_km2" else "Residents served"
+)
 c1.metric(f"{served_what} ({label[0].lower() + label[1:] if label[1:2].islower() else label}), "
           "before", f"{before_share:.1%}")  # fmt: skip
 c2.metric(

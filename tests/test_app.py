@@ -82,8 +82,9 @@ def test_gaps_page(env):
     for key in ("base_stations", "charging", "lockers", "life_circle"):
         assert f"Rule: {metric_for(key).rule}." in captions
     gaps = app.dataframe[0].value
-    assert list(gaps.columns) == ["near", "unserved", "residents", "shortfall", "h3"]
+    assert list(gaps.columns) == ["near", "township", "unserved", "residents", "shortfall", "h3"]
     assert gaps["near"].str.contains(r"\(\d+ m\)").all()  # named by a street or POI with distance
+    assert gaps["township"].str.endswith(("街道", "镇", "社区")).all()  # Hongkou's 街道
     assert list(gaps["unserved"]) == sorted(gaps["unserved"], reverse=True)  # most unserved first
     assert (gaps["unserved"] <= gaps["residents"]).all()
     assert all(int(h[1], 16) == 9 for h in gaps["h3"])  # listed at the sidebar's res 9

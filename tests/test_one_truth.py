@@ -219,7 +219,8 @@ def test_the_viewer_shows_the_calibrated_model_and_the_residual(
     legend = next(m.value for m in app.markdown if "Rule:" in m.value)
     assert "measured" in legend
     uncalibrated = build(hongkou, settings)
-    value = row_of(expected.report, "coverage_5g")["measured"]
+    plan_row = row_of(expected.report, "coverage_5g")  # deep coverage: Hongkou's wording
+    value = plan_row["measured"]
     assert value < row_of(uncalibrated.report, "coverage_5g")["measured"]  # 8 dB weaker
-    app.selectbox(key="metric").set_value("base_stations").run()
+    app.selectbox(key="metric").set_value(plan_row["question"]).run()
     assert headline_share(app) == pytest.approx(round(100 * value, 1), abs=0.051)

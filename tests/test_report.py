@@ -247,3 +247,44 @@ def test_a_sparse_real_5g_layer_lowers_hongkous_deep_coverage_row(hongkou, setti
     assert row["measured"] <= before - 0.10
     # a tenth of the sites: weaker, yet most hexagons still above the -105 dBm threshold
     assert -105 < report["fiveg"]["median_rsrp_dbm"] < plan.report["fiveg"]["median_rsrp_dbm"]
+
+
+def _texts(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += [t for t in ax.texts if t.get_text()] + [ax.title]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [*legend.get_texts(), legend.get_title()]
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_text()]
+
+
+def test_the_pdf_pages_cut_nothing_off_and_hold_the_report_rows(town, town_build):
+    from twin.analysis.report import value_text
+    from twin.render.static import report_pages
+
+    report = town_build.report
+    figures = report_pages(report, town_build.cells(), town.boundary, town.metric_crs, None,
+                           town_build.layers)  # fmt: skip
+    assert len(figures) >= 4  # first page, rows, maps, gaps
+    words = []
+    for fig in figures:
+        width, height = fig.bbox.width, fig.bbox.height
+        for text, box in _texts(fig):
+            assert box.x0 >= -1 and box.x1 <= width + 1, text  # nothing runs off the page
+            assert box.y0 >= -1 and box.y1 <= height + 1, text
+            words.append(text)
+    printed = " ".join(words)
+    first = " ".join(t for t, _ in _texts(figures[0]))
+    assert report["name"] in first and "Headline figures" in first
+    assert len(figures[0].axes) == 1  # the district's map on the first page
+    for row in report["rows"]:
+        assert row["label"] in printed
+        assert value_text(row["measured"], row["unit"]) in printed
+        if row.get("settle"):
+            assert row["settle"][:40] in printed.replace("\n", " ")
+    assert "base_stations" not in printed.replace("base_stations FILE", "")  # no code names

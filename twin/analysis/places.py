@@ -4,7 +4,9 @@ Street names come from the OSM ``name`` of the loaded street network's edges (de
 ~30 m, so a long street is found along its whole length) and, where people live, from the road
 of each residential address (``车站北路732弄`` → 车站北路: the pack names roads even where it has
 no street network); POI names from the district's POIs. A street or road within
-``street_first_m`` wins over a nearer POI: planners find places by streets.
+``street_first_m`` wins over a nearer POI: planners find places by streets. The township
+(街道 / 镇) of a point is that of the nearest community health service centre named after one
+(Shanghai has one per township), an approximation until township boundaries are loaded.
 """
 
 from __future__ import annotations
@@ -22,9 +24,30 @@ from twin.context import LayerContext
 from twin.model import District
 
 STREET_FIRST_M = 150.0
+TOWNSHIP_REACH_M = 4000.0  # a seat farther than this names no township
+# Shanghai runs one community health service centre per 街道 / 镇, named after it: their POIs are
+# the townships' seats where no township boundary is loaded (the pack has none)
+TOWNSHIP = re.compile(r"([^\W\d区市属院学第]{2,5}?)(街道|镇)?社区卫生服务中心")
+NOT_TOWNSHIPS = {"示范", "上海"}
 ROAD = re.compile(
     r"^(?:上海市)?(?:[\u4e00-\u9fff]{1,4}区)?([\u4e00-\u9fff]{1,12}?(?:大道|公路|路|街|巷|村))"
 )
+
+
+def township_of(name: str) -> str:
+    """The 街道 / 镇 a community health service centre is named after, '' for other names.
+
+    >>> township_of("上海市虹口区嘉兴路街道社区卫生服务中心"), township_of("长宁区新泾镇社区卫生服务中心")
+    ('嘉兴路街道', '新泾镇')
+    >>> township_of("复旦大学附属北外滩街道社区卫生服务中心"), township_of("瑞金医院")
+    ('北外滩街道', '')
+    >>> township_of("闵行区七宝社区卫生服务中心"), township_of("上海市示范社区卫生服务中心")
+    ('七宝社区', '')
+    """
+    found = TOWNSHIP.search(str(name))
+    if not found or found.group(1) in NOT_TOWNSHIPS:
+        return ""
+    return found.group(1) + (found.group(2) or "社区")
 
 
 def road_of(address: str) -> str:
@@ -84,6 +107,35 @@ class PlaceNamer:
         if not named.any():
             return None, np.empty(0, dtype=object)
         return cKDTree(self.ctx.xy(pois[named])), names[named].astype(object)
+
+    @cached_property
+    def townships(self) -> tuple[cKDTree | None, NDArray[np.object_]]:
+        """Township seats: community health service centres named after their 街道 / 镇."""
+        pois = self.district.pois
+        if not len(pois):
+            return None, np.empty(0, dtype=object)
+        names = np.array(
+            [township_of(n) for n in pois["name"].fillna("").astype(str)], dtype=object
+        )
+        inside = shapely.contains_xy(self.district.boundary, pois.geometry.x, pois.geometry.y)
+        named = (names != "") & inside  # a neighbouring district's seats name its own townships
+        if not named.any():
+            return None, np.empty(0, dtype=object)
+        return cKDTree(self.ctx.xy(pois[named])), names[named]
+
+    def township(self, lon: NDArray, lat: NDArray) -> list[str]:
+        """The 街道 / 镇 of each point, as the nearest township seat within
+        :data:`TOWNSHIP_REACH_M` says ('' where none is that near): an approximation where no
+        township boundary is loaded."""
+        tree, names = self.townships
+        if tree is None:
+            return [""] * len(np.atleast_1d(lon))
+        xy = self.ctx.xy_of(np.atleast_1d(lon), np.atleast_1d(lat))
+        distance, index = tree.query(xy)
+        return [
+            str(names[i]) if d <= TOWNSHIP_REACH_M else ""
+            for d, i in zip(distance, index, strict=True)
+        ]
 
     def find(self, text: str, limit: int = 12) -> list[tuple[str, float, float]]:
         """Streets and POIs whose name contains ``text``: (label, lon, lat), streets first."""

@@ -427,9 +427,10 @@ def worst_gaps(
                 worst["lat"], worst.iterrows(), strict=True)
         ]  # fmt: skip
         if namer is not None and gaps[key]:
-            for gap, name in zip(gaps[key], namer.near(worst["lon"].to_numpy(),
-                                                       worst["lat"].to_numpy()), strict=True):  # fmt: skip
-                gap["near"] = name
+            lon, lat = worst["lon"].to_numpy(), worst["lat"].to_numpy()
+            for gap, name, town in zip(gaps[key], namer.near(lon, lat), namer.township(lon, lat),
+                                       strict=True):  # fmt: skip
+                gap["near"], gap["township"] = name, town
     return gaps
 
 
@@ -641,6 +642,7 @@ def format_report(report: dict[str, Any]) -> str:
         if cells:
             worst = cells[0]
             near = f" near {worst['near']}" if worst.get("near") else ""
+            near += f", {worst['township']}" if worst.get("township") else ""
             lines.append(f"worst {key} gap{near}: {worst['unserved']:,.0f} of "
                          f"{worst['residents']:,.0f} residents unserved; {worst['shortfall']} "
                          f"({worst['h3']})")  # fmt: skip

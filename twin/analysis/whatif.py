@@ -40,7 +40,7 @@ from twin.analysis.served import add_served, district_share
 from twin.context import LayerContext
 from twin.model import District
 from twin.network import StreetNetwork, straight_line
-from twin.siting_fiveg import template_site
+from twin.siting_fiveg import fiveg_question, template_site
 
 SLACK = 1e-3  # UTM vs geodesic lengths differ by < 0.1 %: keep the bound safe
 
@@ -254,6 +254,11 @@ class Scenario:
     def params(self) -> CoverageParams:
         return self.before.params
 
+    @property
+    def question(self) -> str:
+        """The question the layer's figure answers (5G: in the plan's wording, as siting)."""
+        return fiveg_question(self.district) if self.layer == "base_stations" else self.layer
+
     def apply(self, new_frame: gpd.GeoDataFrame, what: str) -> int:
         """Replace the layer by ``new_frame``, update the touched cells; returns how many."""
         start = time.perf_counter()
@@ -351,11 +356,11 @@ class Scenario:
 
     def share_before(self) -> float:
         """The layer's district figure before (the report row's value)."""
-        return district_share(self.before.cells, self.layer)
+        return district_share(self.before.cells, self.question)
 
     def share_after(self) -> float:
         """The layer's district figure after the changes so far."""
-        return district_share(self.cells, self.layer)
+        return district_share(self.cells, self.question)
 
     def coverage_after(self) -> Coverage:
         """The whole coverage after the changes (nothing of the build before is dropped)."""

@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from twin.analysis.report import plan_text, range_text, value_text
+from twin.analysis.report import plan_text, range_text, share_text, value_text
 from twin.norms import Norms
 from twin.render.hexagons import Metric, metric_for, unserved_mask
 
@@ -105,8 +105,17 @@ def draw_map(
         ax.set_title(title, fontsize=10)
     handles = [Patch(facecolor=(c[0] / 255.0, c[1] / 255.0, c[2] / 255.0), edgecolor="0.5", label=label)
                for c, label in zip(metric.colours, metric.classes, strict=True)]  # fmt: skip
-    ax.legend(handles=handles, title=f"{metric.label}\n({metric.unit})", loc="upper left",
-              fontsize=6, title_fontsize=6.5, framealpha=0.9)  # fmt: skip
+    title_lines = "\n".join(_wrap(f"{metric.label} ({metric.unit})", 1.6, 6.5))
+    ax.legend(
+        handles=handles,
+        title=title_lines,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=6,
+        title_fontsize=6.5,
+        framealpha=0.9,
+        alignment="left",
+    )  # beside the map
     length = _nice_length(east - west)
     x0, y0 = west, south - pad * 0.6
     ax.add_patch(Rectangle((x0, y0), length, pad * 0.12, color="black"))
@@ -131,8 +140,8 @@ def map_png(
     norms: Norms | None = None,
 ) -> bytes:
     """A PNG of ``metric_key`` (:func:`twin.render.hexagons.metrics_for` the run's ``norms``)."""
-    fig = _figure(7.5, 7.5)
-    ax = fig.add_axes((0.02, 0.04, 0.96, 0.9))
+    fig = _figure(9.5, 7.5)
+    ax = fig.add_axes((0.02, 0.04, 0.74, 0.9))  # the legend stands to its right, off the district
     draw_map(ax, cells, metric_for(metric_key, norms), boundary, metric_crs, streets, sites, unserved_only,
              title, attribution)  # fmt: skip
     buffer = io.BytesIO()
@@ -146,6 +155,101 @@ def _save_page(pdf, fig) -> None:
         pdf.savefig(fig)
 
 
+A4 = (8.27, 11.69)
+MARGIN = 0.06  # of the page, left and bottom
+CHARS_PER_INCH_AT_7PT = 17.0  # a line's width in characters, for wrapping (CJK counts double)
+
+
+def _wrap(text: str, width_in: float, size: float) -> list[str]:
+    """``text`` broken into lines that fit ``width_in`` inches at ``size`` points."""
+    chars = max(10, int(width_in * CHARS_PER_INCH_AT_7PT * 7.0 / size))
+    lines: list[str] = []
+    for paragraph in str(text).splitlines() or [""]:
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}".strip()
+            if _text_width(candidate) > chars and line:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+            while _text_width(line) > chars:  # a word longer than the line (CJK runs)
+                cut = _fit(line, chars)
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line)
+    return lines
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+
+def _fit(text: str, chars: int) -> int:
+    width = 0
+    for i, c in enumerate(text):
+        width += 2 if ord(c) > 0x2E80 else 1
+        if width > chars:
+            return max(1, i)
+    return len(text)
+
+
+class _Pages:
+    """A4 pages filled top to bottom: text wraps, a full page starts the next one, every page
+    carries the attribution line."""
+
+    def __init__(self, attribution: str) -> None:
+        self.attribution = attribution
+        self.figures: list[Any] = []
+        self.fig = None
+        self.y = 0.0
+
+    def new(self):
+        self.close()
+        self.fig = _figure(*A4)
+        self.y = 0.955
+        return self.fig
+
+    def close(self) -> None:
+        if self.fig is not None:
+            for i, line in enumerate(_wrap(self.attribution, A4[0] * (1 - 2 * MARGIN), 5.5)[:3]):
+                self.fig.text(MARGIN, 0.03 - i * 0.009, line, fontsize=5.5, color="0.3")
+            self.figures.append(self.fig)
+            self.fig = None
+
+    def need(self, height: float) -> None:
+        if self.fig is None or self.y - height < 0.06:
+            self.new()
+
+    def text(self, text: str, size: float = 7.0, x: float = MARGIN, width: float = 1 - 2 * MARGIN,
+             gap: float = 0.0, **style: Any) -> None:  # fmt: skip
+        step = size / 72.0 / A4[1] * 1.35
+        lines = _wrap(text, A4[0] * width, size)
+        self.need(step * len(lines) + gap)
+        self.y -= gap
+        for line in lines:
+            self.y -= step
+            assert self.fig is not None
+            self.fig.text(x, self.y, line, fontsize=size, **style)
+
+    def columns(
+        self, cells: list[tuple[str, float, float]], size: float = 7.0, **style: Any
+    ) -> None:
+        """One table row: (text, x, width) per column, each wrapped in its column."""
+        step = size / 72.0 / A4[1] * 1.35
+        wrapped = [_wrap(t, A4[0] * w, size) for t, _, w in cells]
+        self.need(step * max(len(w) for w in wrapped) + 0.004)
+        top = self.y - 0.004
+        for lines, (_, x, _) in zip(wrapped, cells, strict=True):
+            for i, line in enumerate(lines):
+                assert self.fig is not None
+                self.fig.text(x, top - step * (i + 1), line, fontsize=size, **style)
+        self.y = top - step * max(len(w) for w in wrapped)
+
+
+ROW_COLUMNS = ((0.06, 0.27), (0.34, 0.13), (0.48, 0.17), (0.66, 0.13), (0.80, 0.16))
+
+
 def report_pdf(
     report: dict[str, Any],
     cells: gpd.GeoDataFrame,
@@ -155,71 +259,124 @@ def report_pdf(
     layers: dict[str, gpd.GeoDataFrame],
     norms: Norms | None = None,
 ) -> bytes:
-    """A printable district report: targets vs measured, one map per layer, gaps, sources;
-    ``cells`` at any resolution (their served shares are those of the report's figures)."""
+    """A printable district report (:func:`report_pages` as a PDF)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
+    figures = report_pages(report, cells, boundary, metric_crs, streets, layers, norms)
     buffer = io.BytesIO()
-    attribution = " · ".join(dict.fromkeys(report["attribution"]))
     with PdfPages(buffer, metadata={"Title": f"twin report: {report['name']}",
                                     "Creator": "twin", "CreationDate": None}) as pdf:  # fmt: skip
-        fig = _figure(8.27, 11.69)
-        fig.text(0.06, 0.95, f"{report['name']} — {report['plan']}", fontsize=13, weight="bold")
-        fig.text(0.06, 0.925, f"measured at H3 res {report['base_resolution']}: {report['cells']:,} hexagons, "
-                 f"{report['area_km2']} km², {report['residents']:,} residents; street study area "
-                 f"{report['study_area_share']:.0%}", fontsize=8)  # fmt: skip
-        y = 0.89
-        fig.text(0.06, y, "target", fontsize=8, weight="bold")
-        fig.text(0.38, y, "measured", fontsize=8, weight="bold")
-        fig.text(0.49, y, "range", fontsize=8, weight="bold")
-        fig.text(0.64, y, "plan", fontsize=8, weight="bold")
-        fig.text(0.79, y, "status", fontsize=8, weight="bold")
-        for row in report["rows"]:  # the same words as the text report and the Overview
-            y -= 0.025
-            fig.text(0.06, y, row["label"][:36], fontsize=7)
-            fig.text(0.38, y, value_text(row["measured"], row["unit"])[:18], fontsize=7)
-            fig.text(0.49, y, range_text(row), fontsize=6.5)
-            fig.text(0.64, y, plan_text(row)[:24], fontsize=7)
-            fig.text(0.79, y, row["status"], fontsize=7)
-        y -= 0.04
-        fig.text(0.06, y, "Statuses: met / not met only for figures measured on real data; "
-                 "'calibrated, not measured' restates the plan on a generated layer.", fontsize=6.5)  # fmt: skip
-        fig.text(0.06, 0.03, attribution, fontsize=6, color="0.3")
-        _save_page(pdf, fig)
-        for key in (
-            "base_stations",
-            "base_stations_deep",
-            "charging",
-            "lockers",
-            "life_circle",
-            "standard",
-        ):
-            metric = metric_for(key, norms)
-            if metric.column not in cells:
-                continue
-            fig = _figure(8.27, 11.69)
-            ax = fig.add_axes((0.04, 0.06, 0.92, 0.88))
-            draw_map(ax, cells, metric, boundary, metric_crs, streets,
-                     layers.get(metric.sites_layer or ""), title=f"{report['name']}: {metric.label}",
-                     attribution=attribution)  # fmt: skip
+        for fig in figures:
             _save_page(pdf, fig)
-        fig = _figure(8.27, 11.69)
-        fig.text(0.06, 0.95, "Worst gaps (unserved hexagons with the most residents)", fontsize=11,
-                 weight="bold")  # fmt: skip
-        y = 0.92
-        for key, gaps in report["gaps"].items():
-            y -= 0.03
-            fig.text(0.06, y, key, fontsize=8, weight="bold")
-            for gap in gaps[:6]:
-                y -= 0.02
-                fig.text(0.08, y, f"near {gap.get('near') or '—'}: {gap['unserved']:,} of "
-                         f"{gap['residents']:,} residents unserved; {gap['shortfall']}",
-                         fontsize=6.5)  # fmt: skip
-        y -= 0.04
-        fig.text(0.06, y, "Sources and parameters", fontsize=9, weight="bold")
-        for note in report.get("notes", [])[:12]:
-            y -= 0.02
-            fig.text(0.08, y, note[:140], fontsize=5.5)
-        fig.text(0.06, 0.03, attribution, fontsize=6, color="0.3")
-        _save_page(pdf, fig)
     return buffer.getvalue()
+
+
+def report_pages(
+    report: dict[str, Any],
+    cells: gpd.GeoDataFrame,
+    boundary: shapely.Geometry,
+    metric_crs: CRS,
+    streets: gpd.GeoSeries | None,
+    layers: dict[str, gpd.GeoDataFrame],
+    norms: Norms | None = None,
+) -> list[Any]:
+    """The report's A4 pages (matplotlib figures): a first page with the district's map and
+    headline figures, the plan rows as every face words them (figure, range, plan, status,
+    detail, scope, what would settle it), one map per question, the gaps by shortfall and the
+    notes; ``cells`` at any resolution (their served shares are those of the report's figures)."""
+    attribution = " · ".join(dict.fromkeys(report["attribution"]))
+    pages = _Pages(attribution)
+    fig = pages.new()
+    pages.text(report["name"], 16, weight="bold")
+    pages.text(report["plan"], 9, gap=0.004)
+    pages.text(f"measured at H3 res {report['base_resolution']}: {report['cells']:,} hexagons, "
+               f"{report['area_km2']:,} km², {report['residents']:,} residents; street study area "
+               f"{report['study_area_share']:.0%}", 7, color="0.3", gap=0.004)  # fmt: skip
+    headline = _headline_rows(report)
+    pages.text("Headline figures", 10, weight="bold", gap=0.012)
+    for row in headline:
+        rng = range_text(row)
+        pages.columns([(row["label"], 0.06, 0.30),
+                       (share_text(row, "").strip() or value_text(row["measured"], row["unit"]), 0.37, 0.24),
+                       (row["status"] + (f"; range {rng}" if rng else ""), 0.62, 0.33)], 7.5)  # fmt: skip
+    key = _first_page_map(report, cells)
+    if key is not None:
+        metric = metric_for(key, norms)
+        top = pages.y - 0.015
+        ax = fig.add_axes((0.04, 0.07, 0.7, max(0.3, top - 0.09)))
+        draw_map(ax, cells, metric, boundary, metric_crs, streets,
+                 layers.get(metric.sites_layer or ""), title=metric.label,
+                 attribution=attribution)  # fmt: skip
+    pages.new()
+    pages.text("Plan targets and what twin measures", 11, weight="bold")
+    pages.columns([(h, x, w) for h, (x, w) in zip(("target", "measured", "range", "plan", "status"),
+                                                    ROW_COLUMNS, strict=True)], 7.5, weight="bold")  # fmt: skip
+    for row in report["rows"]:  # the same words as the text report and the Overview
+        values = (row["label"], value_text(row["measured"], row["unit"]), range_text(row),
+                  plan_text(row), row["status"])  # fmt: skip
+        pages.columns([(v, x, w) for v, (x, w) in zip(values, ROW_COLUMNS, strict=True)], 7)
+        for extra in (row.get("detail"), row.get("scope"),
+                      f"to settle it: {row['settle']}" if row.get("settle") else ""):  # fmt: skip
+            if extra:
+                pages.text(extra, 5.8, x=0.08, width=0.86, color="0.35")
+    pages.text("Statuses: met / not met only for figures measured on real data; 'calibrated, "
+               "not measured' restates the plan on a generated layer; 'estimated' rests mostly "
+               "on straight-line walks. A range is the spread of detour factors and of other "
+               "draws of the generator.", 6.5, gap=0.012)  # fmt: skip
+    for key in MAP_QUESTIONS:
+        metric = metric_for(key, norms)
+        if metric.column not in cells:
+            continue
+        fig = pages.new()
+        ax = fig.add_axes((0.04, 0.07, 0.7, 0.86))
+        draw_map(ax, cells, metric, boundary, metric_crs, streets,
+                 layers.get(metric.sites_layer or ""), title=f"{report['name']}: {metric.label}",
+                 attribution=attribution)  # fmt: skip
+    pages.new()
+    pages.text("Worst gaps: the hexagons leaving the most residents unserved", 11, weight="bold")
+    for key, gaps in report["gaps"].items():
+        if not gaps:
+            continue
+        pages.text(metric_for(key, norms).label, 8.5, weight="bold", gap=0.012)
+        pages.columns([("near", 0.06, 0.22), ("township", 0.29, 0.12),
+                       ("residents unserved", 0.42, 0.14), ("by how much", 0.57, 0.38)], 6.5,
+                      weight="bold")  # fmt: skip
+        for gap in gaps[:8]:
+            pages.columns([(gap.get("near") or "—", 0.06, 0.22), (gap.get("township") or "—", 0.29, 0.12),
+                           (f"{gap['unserved']:,} of {gap['residents']:,}", 0.42, 0.14),
+                           (gap["shortfall"], 0.57, 0.38)], 6.5)  # fmt: skip
+    pages.text("Notes, sources and parameters", 9, weight="bold", gap=0.015)
+    for note in report.get("notes", []):
+        pages.text(f"· {note}", 6, x=0.07, width=0.87)
+    pages.close()
+    return pages.figures
+
+
+MAP_QUESTIONS = (
+    "base_stations",
+    "base_stations_deep",
+    "charging",
+    "lockers",
+    "life_circle",
+    "standard",
+)
+
+
+def _headline_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of the service questions (each question once, the plan's wording first)."""
+    seen: set[str] = set()
+    rows = []
+    for row in report["rows"]:
+        question = row.get("question") or ""
+        if question and question not in seen and row["measured"] is not None:
+            seen.add(question)
+            rows.append(row)
+    return rows
+
+
+def _first_page_map(report: dict[str, Any], cells: gpd.GeoDataFrame) -> str | None:
+    """The first page's map: the life circle where measured, else the plan's 5G question."""
+    for key in ("life_circle", "base_stations_deep", "base_stations"):
+        if f"served_{key}" in cells:
+            return key
+    return None
