@@ -52,9 +52,8 @@ class BaseStationParams:
         bands: radio spec and share of sites per band (n41, n78, n28).
         macro_height_m / micro_height_m: antenna heights of UMa and UMi sites.
         micro_tx_power_dbm / micro_antenna_gain_dbi: the micro cells' radio.
-        weight_per_poi: demand weight of a POI, in residents.
-        weight_per_street_point: demand weight of 25 m of street, in residents.
-        layer: how the layer is drawn ([fiveg.layer]: city totals, rooftops, street preference).
+        layer: how the layer is drawn ([fiveg.layer]: city totals, rooftops, street preference
+            and the weights of the demand surface sites follow, :func:`site_demand`).
     """
 
     seed: int = 2025
@@ -66,8 +65,6 @@ class BaseStationParams:
     micro_height_m: float = field(default_factory=lambda: _fiveg().micro_height_m)
     micro_tx_power_dbm: float = field(default_factory=lambda: _fiveg().micro_tx_power_dbm)
     micro_antenna_gain_dbi: float = field(default_factory=lambda: _fiveg().micro_antenna_gain_dbi)
-    weight_per_poi: float = 50.0
-    weight_per_street_point: float = 5.0
     layer: Mapping[str, float] = field(default_factory=lambda: _fiveg().layer)
 
     @classmethod
@@ -120,6 +117,36 @@ def downtilts(xy: np.ndarray, height_m: np.ndarray, ue_height_m: float = 1.5) ->
     return np.round(np.clip(tilt, 2.0, 15.0), 1)
 
 
+COMMERCIAL = {"eating"}  # the POI categories that stand for commercial density (shops, restaurants)
+
+
+def site_demand(
+    ctx: LayerContext, layer_norms: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The points and weights (in residents) of the surface macro sites follow.
+
+    Operators put macro sites where traffic is: commercial streets, main roads and dense homes
+    (Lee et al., "Spatial modeling of the traffic density in cellular networks", IEEE Wireless
+    Communications 2014: traffic follows POI density more closely than population). Each
+    resident weighs ``weight_per_resident``; every POI ``weight_per_poi``, a commercial one
+    (restaurants, shops) ``weight_per_commercial_poi`` more; 25 m of main road
+    ``weight_per_main_road_point`` and of any street ``weight_per_street_point`` (the weights in
+    [fiveg.layer] of the norms).
+    """
+    every_poi = ctx.pois_xy({"eating", "healthcare", "learning", "moving", "cultural"})
+    commercial = ctx.pois_xy(COMMERCIAL)
+    main = ctx.main_street_xy
+    parts = (
+        (ctx.demand_xy, ctx.demand_population * layer_norms["weight_per_resident"]),
+        (every_poi, np.full(len(every_poi), layer_norms["weight_per_poi"])),
+        (commercial, np.full(len(commercial), layer_norms["weight_per_commercial_poi"])),
+        (main, np.full(len(main), layer_norms["weight_per_main_road_point"])),
+        (ctx.street_xy, np.full(len(ctx.street_xy), layer_norms["weight_per_street_point"])),
+    )
+    xy = np.vstack([np.asarray(p, dtype=float).reshape(-1, 2) for p, _ in parts])
+    return xy, np.concatenate([np.asarray(w, dtype=float) for _, w in parts])
+
+
 def generate(district: District, params: BaseStationParams | None = None) -> gpd.GeoDataFrame:
     """5G sites for ``district`` as a contract-conforming GeoDataFrame (EPSG:4326)."""
     params = params or BaseStationParams()
@@ -129,12 +156,7 @@ def generate(district: District, params: BaseStationParams | None = None) -> gpd
     n, count_source = site_count(district, params)
     n_micro = round(n * params.micro_share[district.preset.area_class])
     n_macro = n - n_micro
-    pois_xy = ctx.pois_xy({"eating", "healthcare", "learning", "moving", "cultural"})
-    weight_xy = np.vstack([ctx.demand_xy, pois_xy, ctx.street_xy])
-    weights = np.concatenate([
-        ctx.demand_population, np.full(len(pois_xy), params.weight_per_poi),
-        np.full(len(ctx.street_xy), params.weight_per_street_point),
-    ])  # fmt: skip
+    weight_xy, weights = site_demand(ctx, layer_norms)
     rooftops = uniform_points(ctx.region, layer_norms["rooftops_per_km2"], rng)
     cand_xy, cand_kind = stack_candidates([(ctx.street_xy, "street"), (rooftops, "rooftop")])
     area = float(ctx.region.area)

@@ -20,6 +20,7 @@ from twin.model import District
 from twin.norms import PROJECT_ROOT, Norms, packaged_norms
 
 OUTER_RING_FILE = PROJECT_ROOT / "data" / "outer_ring.geojson"
+MAIN_ROADS = ("motorway", "trunk", "primary", "secondary")  # OSM highway classes of main roads
 STREET_POINT_SPACING_M = 25.0
 
 
@@ -88,6 +89,19 @@ class LayerContext:
         """The street network's study area in metres (None without a street network)."""
         study = self.district.study_area
         return None if study is None or study.is_empty else self.project(study)
+
+    @cached_property
+    def main_street_xy(self) -> NDArray[np.float64]:
+        """Points every ~25 m along the main roads (trunk, primary, secondary and their links)."""
+        streets = self.district.streets
+        if streets is None or not self.district.has_streets:
+            return np.empty((0, 2))
+        main = streets.edges["highway"].astype(str).str.removesuffix("_link").isin(MAIN_ROADS)
+        if not main.any():
+            return np.empty((0, 2))
+        lines = self.project(streets.lines.to_numpy()[main.to_numpy()])
+        coords = shapely.get_coordinates(shapely.segmentize(lines, STREET_POINT_SPACING_M))
+        return np.unique(np.round(coords, 1), axis=0)
 
     def pois_xy(self, categories: set[str], subtypes: set[str] | None = None) -> NDArray:
         pois = self.district.pois
