@@ -35,3 +35,13 @@ def test_notebooks_use_only_the_public_api(path):
     code = "\n".join(c.source for c in book.cells if c.cell_type == "code")
     assert "import twin" in code
     assert "from twin" not in code and "import twin." not in code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: Path(p).stem)
+def test_committed_notebooks_show_their_outputs(path):
+    """A reader on GitHub sees what each step gives, without running it."""
+    book = nbformat.read(path, as_version=4)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    shown = [c for c in code if c.outputs]
+    assert len(shown) >= len(code) / 2, f"{path.name}: run it and commit it with its outputs"
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
