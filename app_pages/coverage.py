@@ -41,6 +41,7 @@ from twin.render.basemap import (
     view_of,
 )
 from twin.render.deckmap import RESOLUTIONS, resolution_for_zoom
+from twin.render.facts import hexagon_facts
 from twin.render.hexagons import METRICS, legend_html, outline_layer
 
 MAX_SITES_SHOWN = 1_500  # beyond this many dots the hexagons under them cannot be read
@@ -231,23 +232,7 @@ if chosen is not None and chosen in set(chosen_cells["h3"]):
     row = chosen_cells.loc[chosen_cells["h3"] == chosen].iloc[0]
     near = namer.near([row["lon"]], [row["lat"]])[0]
     st.subheader(f"Hexagon {chosen}" + (f" · near {near}" if near else ""))
-    figures = st.columns(5)
-    figures[0].metric("Residents", f"{int(row['residents']):,}")
-    if "p_covered_5g" in row:
-        figures[1].metric("5G covered", f"{row['served_base_stations']:.0%} of locations",
-                          f"RSRP {row['rsrp_dbm']:.0f} dBm, SINR {row['sinr_db']:.0f} dB",
-                          delta_color="off")  # fmt: skip
-    if "charging_m" in row:
-        figures[2].metric("Charging walk", f"{row['charging_m']:,.0f} m",
-                          f"radius {row['charging_radius_m']:,.0f} m"
-                          + (", estimated" if row["charging_estimated"] else ""),
-                          delta_color="off")  # fmt: skip
-    if "locker_m" in row:
-        figures[3].metric("Locker walk", f"{row['locker_m']:,.0f} m",
-                          f"{row['served_lockers']:.0%} of residents served",
-                          delta_color="off")  # fmt: skip
-    figures[4].metric("Within 15 min", f"{row['lc_15']:.1f} of {len(measured)} categories",
-                      f"{row['served_life_circle']:.0%} of residents: all", delta_color="off")  # fmt: skip
+    st.markdown(hexagon_facts(row, len(measured)))  # whole figures, never cut off
     if row.get("gb_missing"):
         st.caption(f"Missing here by GB 50180: {row['gb_missing']}")
 else:
