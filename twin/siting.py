@@ -149,6 +149,15 @@ def build_problem(
     return Problem(a.T.tocsc().astype(bool), weights, served)
 
 
+def walking_radius(layer: str, ctx: LayerContext, xy: NDArray) -> NDArray[np.float64]:
+    """The service radius a new site of walking ``layer`` would have at each of ``xy``."""
+    rule = layer_registry.spec(layer).service_radius
+    if rule is None:
+        msg = f"{layer} is served by signal, not by a walk: it has no service radius."
+        raise InvalidInputError(msg)
+    return np.asarray(rule(ctx, *ctx.lonlat(xy)), dtype=float) if len(xy) else np.empty(0)
+
+
 def thin(xy: NDArray, kind: NDArray, max_count: int = MAX_CANDIDATES) -> tuple[NDArray, NDArray]:
     """At most ``max_count`` candidates, evenly strided (deterministic), duplicates removed."""
     _, unique = np.unique(np.round(xy, 0), axis=0, return_index=True)
@@ -223,9 +232,7 @@ def recommend(
     else:
         if network is None and district.has_streets:
             network = district.streets.network
-        rule = layer_registry.spec(layer).service_radius
-        assert rule is not None  # every layer but 5G is a walking layer
-        cand_radius = rule(ctx, *ctx.lonlat(cand_xy))
+        cand_radius = walking_radius(layer, ctx, cand_xy)
         problem = build_problem(layer, cells, cells_xy, cand_xy, cand_radius, network, params)
     progress("lazy greedy")
     q = QUESTIONS[question]

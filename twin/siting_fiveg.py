@@ -191,7 +191,6 @@ def measured_shares(
 ) -> NDArray[np.float64]:
     """The question's district share after each of ``added``'s sites in turn, measured by the
     engine on the hexagons each new site can change (its lead network's sixteen nearest)."""
-    from twin.analysis.whatif import within_kth_neighbour
 
     ctx = LayerContext(district, params.norms)
     q = QUESTIONS[question]
@@ -207,7 +206,7 @@ def measured_shares(
     for m in range(len(added)):
         layer = pd.concat([layer, added.iloc[[m]]], ignore_index=True)
         lead_xy = ctx.xy(layer[layer["operator"].astype(str) == lead])
-        hit = within_kth_neighbour(cells_xy, lead_xy, ctx.xy(added.iloc[[m]]),
+        hit = radio.within_kth_neighbour(cells_xy, lead_xy, ctx.xy(added.iloc[[m]]),
                                    params.radio.neighbours, margin)  # fmt: skip
         rows = np.flatnonzero(hit)
         progress(f"measuring site {m + 1} of {len(added)} ({len(rows):,} hexagons)")

@@ -478,3 +478,20 @@ def best_server(
         throughput_mbps=np.where(found, spectral_efficiency(sinr, params) * bandwidth, 0.0),
         p_covered_deep=p_deep,
     )
+
+
+def within_kth_neighbour(
+    cells_xy: NDArray[np.float64],
+    sites_xy: NDArray[np.float64],
+    changed_xy: NDArray[np.float64],
+    k: int,
+    margin_m: float,
+) -> NDArray[np.bool_]:
+    """Cells for which a changed site lies within their k-th nearest site of ``sites_xy``
+    (plus ``margin_m``, a hexagon's size): the sites a point's best server is chosen among."""
+    if not len(changed_xy):
+        return np.zeros(len(cells_xy), dtype=bool)
+    if len(sites_xy) <= k:  # every site is among every cell's k nearest
+        return np.ones(len(cells_xy), dtype=bool)
+    kth = np.asarray(cKDTree(sites_xy).query(cells_xy, k=k)[0]).reshape(len(cells_xy), k)[:, -1]
+    return np.asarray(cKDTree(changed_xy).query(cells_xy)[0]) <= kth + margin_m

@@ -26,6 +26,7 @@ from scipy.spatial import cKDTree
 
 from twin import layers as layer_registry
 from twin._errors import InvalidInputError
+from twin.analysis import radio
 from twin.analysis.build import Build, finish
 from twin.analysis.engine import (
     DISTANCE_COLUMNS,
@@ -78,23 +79,6 @@ def diff_layers(
                   tuple(str(i) for i in gone), tuple(str(i) for i in new))  # fmt: skip
 
 
-def within_kth_neighbour(
-    cells_xy: NDArray[np.float64],
-    sites_xy: NDArray[np.float64],
-    changed_xy: NDArray[np.float64],
-    k: int,
-    margin_m: float,
-) -> NDArray[np.bool_]:
-    """Cells for which a changed site lies within their k-th nearest site of ``sites_xy``
-    (plus ``margin_m``, a hexagon's size): the sites a point's best server is chosen among."""
-    if not len(changed_xy):
-        return np.zeros(len(cells_xy), dtype=bool)
-    if len(sites_xy) <= k:  # every site is among every cell's k nearest
-        return np.ones(len(cells_xy), dtype=bool)
-    kth = np.asarray(cKDTree(sites_xy).query(cells_xy, k=k)[0]).reshape(len(cells_xy), k)[:, -1]
-    return np.asarray(cKDTree(changed_xy).query(cells_xy)[0]) <= kth + margin_m
-
-
 def fiveg_affected(
     cells_xy: NDArray[np.float64],
     before: gpd.GeoDataFrame,
@@ -111,7 +95,7 @@ def fiveg_affected(
     if "operator" not in after.columns or "operator" not in before.columns:
         union = np.vstack([ctx.xy(before), ctx.xy(after)])
         changed = np.vstack([change.added_xy, change.removed_xy])
-        return within_kth_neighbour(cells_xy, union, changed, k, margin_m)
+        return radio.within_kth_neighbour(cells_xy, union, changed, k, margin_m)
     ops_before = set(before["operator"].astype(str))
     ops_after = set(after["operator"].astype(str))
     if ops_before != ops_after:
@@ -124,7 +108,7 @@ def fiveg_affected(
         changed = np.vstack([ctx.xy(b[b["feature_id"].astype(str).isin(removed)]),
                              ctx.xy(a[a["feature_id"].astype(str).isin(added)])])  # fmt: skip
         for sites in (b, a):  # the k nearest before and after the change
-            hit |= within_kth_neighbour(cells_xy, ctx.xy(sites), changed, k, margin_m)
+            hit |= radio.within_kth_neighbour(cells_xy, ctx.xy(sites), changed, k, margin_m)
     return hit
 
 

@@ -217,6 +217,10 @@ class _Pages:
             self.figures.append(self.fig)
             self.fig = None
 
+    def current(self):
+        """The page being filled (a new one when none is)."""
+        return self.fig if self.fig is not None else self.new()
+
     def need(self, height: float) -> None:
         if self.fig is None or self.y - height < 0.06:
             self.new()
@@ -227,10 +231,10 @@ class _Pages:
         lines = _wrap(text, A4[0] * width, size)
         self.need(step * len(lines) + gap)
         self.y -= gap
+        fig = self.current()
         for line in lines:
             self.y -= step
-            assert self.fig is not None
-            self.fig.text(x, self.y, line, fontsize=size, **style)
+            fig.text(x, self.y, line, fontsize=size, **style)
 
     def columns(
         self, cells: list[tuple[str, float, float]], size: float = 7.0, **style: Any
@@ -240,10 +244,10 @@ class _Pages:
         wrapped = [_wrap(t, A4[0] * w, size) for t, _, w in cells]
         self.need(step * max(len(w) for w in wrapped) + 0.004)
         top = self.y - 0.004
+        fig = self.current()
         for lines, (_, x, _) in zip(wrapped, cells, strict=True):
             for i, line in enumerate(lines):
-                assert self.fig is not None
-                self.fig.text(x, top - step * (i + 1), line, fontsize=size, **style)
+                fig.text(x, top - step * (i + 1), line, fontsize=size, **style)
         self.y = top - step * max(len(w) for w in wrapped)
 
 
