@@ -38,14 +38,6 @@ def _n() -> LockerNorms:
     return packaged_norms().lockers
 
 
-COMPARTMENTS = {  # site type: (low, high) compartments per group
-    "residential": (60, 160),
-    "office": (40, 100),
-    "hospital": (30, 70),
-    "school": (30, 70),
-    "street-side": (40, 100),
-    "demand-only": (40, 100),
-}
 PLAN_FOCUS = ("hospital", "school", "office", "residential")
 
 
@@ -61,6 +53,8 @@ class LockerParams:
         site_preference: how much likelier a group stands at each kind of place.
         service_radius_m: walking distance a group serves.
         street_reach_m: inside the street study area, the farthest a group may be from a street.
+        compartments_low / compartments_high: compartments per group by site type, drawn
+            uniformly between them.
     """
 
     seed: int = 2025
@@ -72,6 +66,8 @@ class LockerParams:
     site_preference: Mapping[str, float] = field(default_factory=lambda: _n().site_preference)
     service_radius_m: float = field(default_factory=lambda: _n().service_radius_m)
     street_reach_m: float = field(default_factory=lambda: _n().street_reach_m)
+    compartments_low: Mapping[str, float] = field(default_factory=lambda: _n().compartments_low)
+    compartments_high: Mapping[str, float] = field(default_factory=lambda: _n().compartments_high)
 
     @classmethod
     def from_norms(cls, norms: Norms, **overrides: object) -> LockerParams:
@@ -81,6 +77,7 @@ class LockerParams:
             "residents_per_existing_group": n.residents_per_existing_group,
             "hard_core_fraction": n.hard_core_fraction, "site_preference": n.site_preference,
             "service_radius_m": n.service_radius_m, "street_reach_m": n.street_reach_m,
+            "compartments_low": n.compartments_low, "compartments_high": n.compartments_high,
         }  # fmt: skip
         return cls(**(values | overrides))  # type: ignore[arg-type]
 
@@ -130,8 +127,9 @@ def generate(district: District, params: LockerParams | None = None) -> gpd.GeoD
     status = np.full(n, "existing", dtype=object)
     if new:
         status[np.argsort(-priority)[:new]] = "new"
-    low = np.array([COMPARTMENTS[t][0] for t in site_type])
-    high = np.array([COMPARTMENTS[t][1] for t in site_type])
+    low = np.array([round(params.compartments_low[t]) for t in site_type])
+    high = np.array([max(round(params.compartments_high[t]), round(params.compartments_low[t]))
+                     for t in site_type])  # fmt: skip
     ids = [f"LK-{district.preset.adcode}-{i:05d}" for i in range(n)]
     frame = make_layer(
         LAYER,

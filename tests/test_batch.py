@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 
 from twin.batch import run_batch
@@ -83,3 +84,22 @@ def test_a_separately_started_scheduler_and_worker(env):
         scheduler.terminate()
         worker.wait(timeout=30)
         scheduler.wait(timeout=30)
+
+
+def test_programmes_of_many_districts_run_on_dask(env, capsys):
+    """`twin programme --all` runs on the batch machinery: a city table of sites per year, each
+    district's JSON the one `twin programme DISTRICT --json` prints."""
+    from twin.batch import run_programmes
+
+    out = env / "programmes"
+    results, table = run_programmes(["hongkou", "atlantis"], out, ("lockers",), until=2022,
+                                    workers=2)  # fmt: skip
+    by_slug = {r.slug: r for r in results}
+    assert by_slug["hongkou"].ok and not by_slug["atlantis"].ok
+    city = pd.read_csv(table)
+    assert set(city["district"]) == {"hongkou"} and list(city["year"]) == [2021, 2022]
+    stored = json.loads((out / "hongkou_programme.json").read_text(encoding="utf-8"))
+    assert main(["programme", "hongkou", "--layer", "lockers", "--until", "2022", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert stored["years"] == printed["years"]
+    assert list(city["sites_added"]) == [len(y["sites"]) for y in printed["years"]]

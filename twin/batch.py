@@ -102,6 +102,40 @@ def make_client(scheduler: str | None, workers: int | None = None):
     return Client(cluster)
 
 
+def run_tasks(
+    task: Callable[..., DistrictResult],
+    districts: Sequence[str],
+    extra: tuple[Any, ...],
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[DistrictResult]:
+    """``task(slug, *extra)`` for every district as Dask tasks (a local cluster sized to the
+    machine, or ``scheduler``), in the districts' order; a failing district never stops the
+    others."""
+    from dask.distributed import as_completed
+
+    client = make_client(scheduler, workers)
+    try:
+        progress(f"Dask: {len(client.scheduler_info()['workers'])} workers at "
+                 f"{client.scheduler.address}")  # fmt: skip
+        futures = [client.submit(task, slug, *extra, key=f"twin-{task.__name__}-{slug}", pure=False)
+                   for slug in districts]  # fmt: skip
+        results = []
+        for done, future in enumerate(as_completed(futures), start=1):
+            result: DistrictResult = future.result()
+            results.append(result)
+            state = "done" if result.ok else f"FAILED: {result.error}"
+            progress(f"[{done}/{len(futures)}] {result.slug}: {state}")
+    finally:
+        client.close()
+        if scheduler is None and client.cluster is not None:
+            client.cluster.close()
+    order = {slug: i for i, slug in enumerate(districts)}
+    results.sort(key=lambda r: order[r.slug])
+    return results
+
+
 def run_batch(
     districts: Sequence[str],
     out_dir: Path,
@@ -115,30 +149,72 @@ def run_batch(
     None); write a city table (CSV and JSON) into ``out_dir``."""
     settings = settings or Settings.from_env()
     import pandas as pd
-    from dask.distributed import as_completed
 
     out_dir = Path(out_dir)
-    client = make_client(scheduler, workers)
-    try:
-        progress(f"Dask: {len(client.scheduler_info()['workers'])} workers at "
-                 f"{client.scheduler.address}")  # fmt: skip
-        futures = [client.submit(build_district, slug, settings, resolution, str(out_dir), key=f"twin-{slug}",
-                                 pure=False) for slug in districts]  # fmt: skip
-        results = []
-        for done, future in enumerate(as_completed(futures), start=1):
-            result: DistrictResult = future.result()
-            results.append(result)
-            state = "done" if result.ok else f"FAILED: {result.error}"
-            progress(f"[{done}/{len(futures)}] {result.slug}: {state}")
-    finally:
-        client.close()
-        if scheduler is None and client.cluster is not None:
-            client.cluster.close()
-    order = {slug: i for i, slug in enumerate(districts)}
-    results.sort(key=lambda r: order[r.slug])
+    results = run_tasks(build_district, districts, (settings, resolution, str(out_dir)), scheduler,
+                        workers, progress)  # fmt: skip
     table = pd.DataFrame([r.row | {"error": r.error} for r in results])
     atomic_write(out_dir / "city_summary.csv", lambda tmp: table.to_csv(tmp, index=False))
     summary = city_summary(results)
     text = json.dumps(summary, ensure_ascii=False, indent=1)
     atomic_write(out_dir / "city_summary.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return results, summary
+
+
+def programme_district(
+    slug: str,
+    settings: Settings,
+    layers: tuple[str, ...],
+    start: int | None,
+    until: int | None,
+    budget: int | None,
+    out_dir: str,
+) -> DistrictResult:
+    """One district's programme (runs on a worker): its JSON into ``out_dir``, its rows of the
+    city table (a row per year and layer)."""
+    try:
+        from twin.analysis.build import build
+        from twin.programme import programme
+        from twin.store.district import load_district
+
+        result = build(load_district(slug, settings), settings)
+        plan = programme(result, layers, start, until, budget)
+        text = json.dumps(plan, ensure_ascii=False, indent=1, allow_nan=False)
+        atomic_write(Path(out_dir) / f"{slug}_programme.json",
+                     lambda tmp: tmp.write_text(text, encoding="utf-8"))  # fmt: skip
+        rows = [{"district": slug, "year": y["year"], "layer": layer, **figures}
+                for y in plan["years"] for layer, figures in y["by_layer"].items()]  # fmt: skip
+        return DistrictResult(slug, True, {"district": slug, "rows": rows})
+    except Exception as exc:  # a failing district is reported, never stops the others
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return DistrictResult(slug, False, {"district": slug}, last)
+
+
+def run_programmes(
+    districts: Sequence[str],
+    out_dir: Path,
+    layers: tuple[str, ...],
+    start: int | None = None,
+    until: int | None = None,
+    budget: int | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+    settings: Settings | None = None,
+) -> tuple[list[DistrictResult], Path]:
+    """Every district's programme as Dask tasks; the city table of sites per year and layer
+    (``city_programme.csv``) beside each district's JSON in ``out_dir``."""
+    settings = settings or Settings.from_env()
+    import pandas as pd
+
+    out_dir = Path(out_dir)
+    results = run_tasks(programme_district, districts,
+                        (settings, tuple(layers), start, until, budget, str(out_dir)), scheduler,
+                        workers, progress)  # fmt: skip
+    rows = [row for r in results if r.ok for row in r.row["rows"]]
+    columns = ["district", "year", "layer", "sites_added", "covered_share", "capacity_share",
+               "newly_served"]  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns)
+    path = out_dir / "city_programme.csv"
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+    return results, path

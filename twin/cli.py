@@ -310,6 +310,97 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_programme(args: argparse.Namespace) -> int:
+    """Sites to add year by year to the plan's deadline, within reach and capacity."""
+    from twin.programme import PROGRAMME_LAYERS
+
+    layers = tuple(PROGRAMME_LAYERS if args.all_layers else [args.layer or "lockers"])
+    if args.all_layers and args.layer:
+        msg = "give --layer or --all-layers, not both."
+        raise InvalidInputError(msg)
+    if args.all == bool(args.district):
+        msg = "name a district, or --all for the sixteen districts of Shanghai."
+        raise InvalidInputError(msg)
+    if args.all:
+        return _programme_city(args, layers)
+    from twin.programme import programme
+
+    result = _build(args)
+    plan = programme(result, layers, args.start, args.until, args.budget, progress=_progress,
+                     target_share=args.target_share)  # fmt: skip
+    if args.out:
+        from twin.exports import metadata, to_geojson
+        from twin.programme import programme_sites
+        from twin.store.atomic import atomic_write_bytes
+
+        summary = {k: v for k, v in plan.items() if k not in ("years", "attribution")}
+        atomic_write_bytes(Path(args.out), to_geojson(programme_sites(plan),
+                                                      metadata(plan["attribution"], summary)))  # fmt: skip
+        print(f"written {args.out}", file=sys.stderr)
+    if args.pdf:
+        from twin.render.static import report_pdf
+        from twin.store.atomic import atomic_write_bytes
+
+        district = result.district
+        pdf = report_pdf(result.report, result.cells(min(9, result.base_resolution)),
+                         district.boundary, district.metric_crs, _street_lines(district),
+                         result.layers, result.coverage.params.norms, programme=plan)  # fmt: skip
+        atomic_write_bytes(Path(args.pdf), pdf)
+        print(f"report with the programme → {args.pdf} ({len(pdf):,} bytes)", file=sys.stderr)
+    if args.json:
+        print(json.dumps(plan, ensure_ascii=False, indent=1, allow_nan=False))
+        return EXIT_OK
+    print(format_programme(plan))
+    return EXIT_OK
+
+
+def format_programme(plan: dict) -> str:
+    """The programme as aligned text: a line per year and layer."""
+    from twin.capacity import UNITS
+    from twin.layers import REGISTRY
+
+    lines = [f"{plan['name']}: programme {plan['from']}–{plan['until']} for "
+             + ", ".join(REGISTRY[k].label.lower() for k in plan["layers"]),
+             "budget: " + "; ".join(f"{REGISTRY[k].label}: {v} a year ({plan['budget_basis'][k]})"
+                                    for k, v in plan["budget_per_year"].items()), "",
+             f"{'year':<6}{'layer':<20}{'added':>7}{'within reach':>14}{'within capacity':>17}"
+             f"{'newly served':>14}  targets met"]  # fmt: skip
+    for layer, start in plan["start"].items():
+        cap = "—" if start["capacity_share"] is None else f"{start['capacity_share']:.1%}"
+        lines.append(f"{'now':<6}{REGISTRY[layer].label[:19]:<20}{'':>7}"
+                     f"{start['covered_share']:>14.1%}{cap:>17}")  # fmt: skip
+    for entry in plan["years"]:
+        for i, (layer, f) in enumerate(entry["by_layer"].items()):
+            cap = "—" if f["capacity_share"] is None else f"{f['capacity_share']:.1%}"
+            met = ", ".join(entry["targets_met"]) if i == 0 else ""
+            lines.append(f"{entry['year']:<6}{REGISTRY[layer].label[:19]:<20}{f['sites_added']:>7}"
+                         f"{f['covered_share']:>14.1%}{cap:>17}{f['newly_served']:>14,}  {met}")  # fmt: skip
+    if plan["shared_sites"]:
+        lines.append(f"{plan['shared_sites']} shared sites host two layers at one place")
+    for layer, bound in plan["bound"].items():
+        lines.append(f"{REGISTRY[layer].label}: {bound['served']:,.0f} {UNITS[layer]} served; at most "
+                     f"{bound['upper_bound']:,.0f} with as many sites ({bound['bound_kind']} bound, "
+                     f"gap {bound['gap']:.1%})")  # fmt: skip
+    lines += [f"assumption: {note}" for note in plan["assumptions"]]
+    return "\n".join(lines)
+
+
+def _programme_city(args: argparse.Namespace, layers: tuple[str, ...]) -> int:
+    from twin.batch import run_programmes
+
+    settings = _settings(args)
+    slugs = [p.slug for p in load_presets()]
+    out = Path(args.out_dir)
+    results, table = run_programmes(slugs, out, layers, args.start, args.until, args.budget,
+                                    args.scheduler, args.workers, _progress, settings)  # fmt: skip
+    done = [r for r in results if r.ok]
+    print(f"{len(done)} of {len(results)} districts' programmes in {out}; city table: {table}")
+    for r in results:
+        if not r.ok:
+            print(f"  {r.slug} failed: {r.error}", file=sys.stderr)
+    return EXIT_OK if len(done) == len(results) else EXIT_FAILURE
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """The plan report: each target next to the measured value."""
     from twin.analysis.report import format_report
@@ -542,6 +633,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the ranked sites as GeoJSON")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_site)
+    p = sub.add_parser("programme", help="sites to add year by year to the plan's deadline")
+    p.add_argument("district", nargs="?", help="name, slug or adcode (or --all)")
+    p.add_argument("--all", action="store_true", help="all sixteen districts, on Dask")
+    for option, text in (("--osm-file", "an .osm/.osm.pbf/.graphml street file to use"),
+                         ("--boundary-file", "a boundary file to use instead of the data pack"),
+                         ("--population", "a population GeoTIFF (people per pixel)")):  # fmt: skip
+        p.add_argument(option, help=text)
+    p.add_argument("--boundary-crs", choices=DATUMS, default="wgs84")
+    p.add_argument("--offline", action="store_true", help="never use the network")
+    _add_analysis_options(p)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--layer", choices=("charging", "lockers", "base_stations"),
+                       help="the layer to phase (default lockers)")  # fmt: skip
+    which.add_argument("--all-layers", action="store_true",
+                       help="charging, lockers and 5G together; shared sites scored jointly")  # fmt: skip
+    p.add_argument("--from", dest="start", type=int, help="first year (default: the plan's)")
+    p.add_argument("--until", type=int, help="last year (default: the plan's deadline)")
+    p.add_argument("--budget", type=int, help="sites a year per layer (default: the plan's pace)")
+    p.add_argument("--target-share", type=float,
+                   help="stop a layer once this share of its demand is served, e.g. 0.95")  # fmt: skip
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", help="write the programme's sites as GeoJSON")
+    p.add_argument("--pdf", help="write the report with the programme as its last section")
+    p.add_argument("--out-dir", default="build/programme", help="--all: where the city table goes")
+    p.add_argument("--scheduler", help="--all: a Dask scheduler address (default: local cluster)")
+    p.add_argument("--workers", type=int, help="--all: local workers (default: one per core)")
+    p.set_defaults(func=cmd_programme)
     p = _analysis_parser(sub, "export", "write a layer or the hexagon metrics for GIS")
     p.add_argument("--layer", required=True,
                    choices=("hexagons", *LAYER_NAMES))  # fmt: skip

@@ -68,6 +68,7 @@ class DistrictPreset:
     population: int
     plan: str | None
     targets: tuple[PlanTarget, ...]
+    plan_start: int | None = None  # the plan period's first year
 
     @property
     def has_plan(self) -> bool:
@@ -140,6 +141,7 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[DistrictPreset, ...]:
                 population=int(raw["population"]),
                 plan=raw.get("plan"),
                 targets=tuple(_parse_target(t, where) for t in raw.get("target", [])),
+                plan_start=int(raw["plan_start"]) if "plan_start" in raw else None,
             )
         )
     return tuple(presets)

@@ -81,6 +81,20 @@ class LockerNorms:
     street_reach_m: float
     hard_core_fraction: float
     site_preference: MappingProxyType[str, float]
+    compartments_low: MappingProxyType[str, float]
+    compartments_high: MappingProxyType[str, float]
+
+
+@dataclass(frozen=True)
+class CapacityNorms:
+    """Demand per resident and what one site serves ([capacity], :mod:`twin.capacity`)."""
+
+    parcels_per_resident_per_day: float
+    locker_share_of_parcels: float
+    compartment_turns_per_day: float
+    evs_per_resident: float
+    public_charging_share: float
+    evs_per_public_pile: float
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,8 @@ class Norms:
     lockers: LockerNorms
     fiveg: FiveGNorms
     transit: TransitNorms
+    capacity: CapacityNorms
+    programme: MappingProxyType[str, float]  # sites a year per 100,000 residents, by layer
     source: str
 
 
@@ -281,6 +297,8 @@ def norms_from_dict(doc: dict[str, Any], source: str = "<dict>") -> Norms:
         lockers=_section(LockerNorms, _tables(doc["lockers"]), "lockers"),
         fiveg=_fiveg(doc["fiveg"]),
         transit=_section(TransitNorms, doc["transit"], "transit"),
+        capacity=_section(CapacityNorms, doc["capacity"], "capacity"),
+        programme=MappingProxyType(_numbers("programme", doc["programme"])),
         source=source,
     )
 

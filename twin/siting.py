@@ -180,14 +180,16 @@ def recommend(
     progress: Callable[[str], None] = lambda _: None,
     network: StreetNetwork | None = None,
     sites: gpd.GeoDataFrame | None = None,
+    measure_ranks: bool = True,
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """Ranked new sites for ``layer`` and a summary (see the module docstring).
 
     ``cells`` are the build's base hexagons. Each site carries the ``service_radius_m`` it was
     chosen with (walking layers), so adding it to the layer reproduces the promised share; a 5G
     site is a whole row of the layer (:mod:`twin.siting_fiveg`), scored and then measured with
-    the engine's radio model against the current ``sites`` (required for 5G). ``network``
-    reuses a built CSR street network.
+    the engine's radio model against the current ``sites`` (required for 5G); with
+    ``measure_ranks`` False a 5G rank's share is the scoring model's, for a caller that measures
+    the whole choice itself. ``network`` reuses a built CSR street network.
     """
     if layer not in SITING_LAYERS:
         msg = f"siting works for {', '.join(SITING_LAYERS)}, not {layer!r}."
@@ -245,8 +247,11 @@ def recommend(
     )
     if template is not None and sites is not None:  # 5G: measured by the engine, rank by rank
         added = siting_fiveg.new_sites(template, lon, lat)
-        cumulative = siting_fiveg.measured_shares(district, cells, sites, added, params, question,
-                                                  progress)  # fmt: skip
+        if measure_ranks:
+            cumulative = siting_fiveg.measured_shares(district, cells, sites, added, params,
+                                                      question, progress)  # fmt: skip
+        else:  # the caller measures the whole choice itself (What-if's incremental update)
+            cumulative = before + np.cumsum(choice.gains) / (float(problem.weights.sum()) or 1.0)
         gained = np.diff(np.concatenate([[before], cumulative])) * float(
             cells[q.by].to_numpy(dtype=float).sum())  # fmt: skip
     else:

@@ -323,12 +323,16 @@ class Scenario:
         keep = ~self.frame["feature_id"].astype(str).isin(wanted)
         return self.apply(self.frame[keep].copy(), f"removed {int((~keep).sum())} sites")
 
-    def recommend(self, k: int) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-        """The ``k`` best new sites for this scenario's current state (maximal covering)."""
+    def recommend(
+        self, k: int, measure_ranks: bool = True
+    ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+        """The ``k`` best new sites for this scenario's current state (maximal covering);
+        ``measure_ranks`` False: 5G ranks keep the scoring model's shares (accept measures)."""
         from twin.siting import recommend
 
         return recommend(self.district, self.layer, self.cells, add=k, params=self.params,
-                         network=self.network, sites=self.frame)  # fmt: skip
+                         network=self.network, sites=self.frame,
+                         measure_ranks=measure_ranks)  # fmt: skip
 
     def accept(self, recommended: gpd.GeoDataFrame) -> int:
         """Add recommended sites, with the radius they were chosen with."""

@@ -262,11 +262,18 @@ def report_pdf(
     streets: gpd.GeoSeries | None,
     layers: dict[str, gpd.GeoDataFrame],
     norms: Norms | None = None,
+    programme: dict[str, Any] | None = None,
 ) -> bytes:
-    """A printable district report (:func:`report_pages` as a PDF)."""
+    """A printable district report (:func:`report_pages` as a PDF); with a ``programme``
+    (:func:`twin.programme.programme`) its pages close the report."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     figures = report_pages(report, cells, boundary, metric_crs, streets, layers, norms)
+    if programme is not None:
+        from twin.layers import REGISTRY
+
+        labels = {k: spec.label for k, spec in REGISTRY.items()}
+        figures += programme_pages(programme, boundary, metric_crs, streets, labels)
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata={"Title": f"twin report: {report['name']}",
                                     "Creator": "twin", "CreationDate": None}) as pdf:  # fmt: skip
@@ -384,3 +391,76 @@ def _first_page_map(report: dict[str, Any], cells: gpd.GeoDataFrame) -> str | No
         if f"served_{key}" in cells:
             return key
     return None
+
+
+PROGRAMME_COLUMNS = ((0.06, 0.07), (0.14, 0.17), (0.32, 0.09), (0.42, 0.13), (0.56, 0.13),
+                     (0.70, 0.1), (0.81, 0.14))  # fmt: skip
+
+
+def programme_pages(
+    plan: dict[str, Any],
+    boundary: shapely.Geometry,
+    metric_crs: CRS,
+    streets: gpd.GeoSeries | None,
+    labels: dict[str, str],
+) -> list[Any]:
+    """The programme as A4 pages: its years as a table (the figures ``twin programme --json``
+    gives) and a map of its sites coloured by year; ``labels`` names each layer."""
+    from matplotlib import colormaps
+    from matplotlib.patches import Patch
+
+    pages = _Pages(" · ".join(dict.fromkeys(plan["attribution"])))
+    pages.new()
+    pages.text(f"Programme: {plan['name']}", 14, weight="bold")
+    pages.text(f"{', '.join(labels[k] for k in plan['layers'])}, {plan['from']}–{plan['until']}; "
+               + "; ".join(f"{labels[k]}: {v} sites a year ({plan['budget_basis'][k]})"
+                           for k, v in plan["budget_per_year"].items()), 7.5, gap=0.004)  # fmt: skip
+    header = ("year", "layer", "sites added", "residents within reach", "demand within capacity",
+              "newly served", "plan targets met")  # fmt: skip
+    pages.columns([(h, x, w) for h, (x, w) in zip(header, PROGRAMME_COLUMNS, strict=True)], 7,
+                  weight="bold")  # fmt: skip
+    for entry in plan["years"]:
+        for i, (layer, f) in enumerate(entry["by_layer"].items()):
+            values = (str(entry["year"]), labels[layer], str(f["sites_added"]),
+                      f"{100 * f['covered_share']:.1f} %",
+                      "—" if f["capacity_share"] is None else f"{100 * f['capacity_share']:.1f} %",
+                      f"{f['newly_served']:,}", ", ".join(entry["targets_met"]) if i == 0 else "")  # fmt: skip
+            pages.columns(
+                [(v, x, w) for v, (x, w) in zip(values, PROGRAMME_COLUMNS, strict=True)], 7
+            )
+    if plan["shared_sites"]:
+        pages.text(
+            f"{plan['shared_sites']} shared sites host two layers at one place.", 7, gap=0.01
+        )
+    for layer, bound in plan["bound"].items():
+        pages.text(f"{labels[layer]}: {bound['served']:,.0f} {bound['units']} served; no choice of "
+                   f"as many sites serves more than {bound['upper_bound']:,.0f} "
+                   f"({bound['bound_kind']} bound; gap {100 * bound['gap']:.1f} %).", 7)  # fmt: skip
+    for note in plan["assumptions"]:
+        pages.text(f"· {note}", 6.5, x=0.07, width=0.87)
+    fig = pages.new()
+    ax = fig.add_axes((0.04, 0.07, 0.7, 0.86))
+    outline = gpd.GeoSeries([boundary], crs=4326).to_crs(metric_crs)
+    if streets is not None and len(streets):
+        streets.to_crs(metric_crs).plot(ax=ax, color="0.75", linewidth=0.3)
+    outline.boundary.plot(ax=ax, color="black", linewidth=1.0)
+    years = [y["year"] for y in plan["years"]]
+    palette = colormaps["viridis"].resampled(max(len(years), 2))
+    handles = []
+    for k, entry in enumerate(plan["years"]):
+        if not entry["sites"]:
+            continue
+        xy = gpd.GeoSeries(gpd.points_from_xy([s["lon"] for s in entry["sites"]],
+                                              [s["lat"] for s in entry["sites"]]), crs=4326).to_crs(metric_crs)  # fmt: skip
+        ax.scatter(xy.x, xy.y, s=8, color=palette(k), edgecolors="black", linewidths=0.2, zorder=5)
+        handles.append(
+            Patch(facecolor=palette(k), label=f"{entry['year']}: {len(entry['sites'])} sites")
+        )
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(f"{plan['name']}: sites by year", fontsize=10)
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6.5,
+                  title="year", title_fontsize=7)  # fmt: skip
+    pages.close()
+    return pages.figures

@@ -1,0 +1,137 @@
+"""The programme: sites phased year by year within reach and capacity, what stands kept."""
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twin import InvalidInputError
+from twin.analysis.build import build
+from twin.analysis.engine import compute
+from twin.programme import programme, programme_sites
+
+
+@pytest.fixture
+def env(monkeypatch, settings):
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(settings.cache_dir))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+
+
+@pytest.fixture(scope="module")
+def hongkou_build(hongkou, settings):
+    return build(hongkou, settings)
+
+
+def test_hongkou_lockers_run_year_by_year_to_the_deadline(hongkou_build):
+    plan = programme(hongkou_build, ["lockers"])
+    assert [y["year"] for y in plan["years"]] == [2021, 2022, 2023]  # the plan's period
+    covered = [plan["start"]["lockers"]["covered_share"]] + [
+        y["covered_share"] for y in plan["years"]
+    ]
+    capacity = [plan["start"]["lockers"]["capacity_share"]] + [
+        y["capacity_share"] for y in plan["years"]
+    ]
+    assert covered == sorted(covered) and capacity == sorted(capacity)  # never decreasing
+    assert capacity[-1] > capacity[0]
+    budget = plan["budget_per_year"]["lockers"]
+    assert all(len(y["sites"]) <= budget for y in plan["years"])
+    assert sum(y["newly_served"] for y in plan["years"]) > 0
+    bound = plan["bound"]["lockers"]
+    assert bound["bound_kind"] == "LP relaxation" and 0 <= bound["gap"] < 0.05
+    assert bound["served"] <= bound["upper_bound"] + 1e-6
+
+
+def test_the_years_figures_are_what_a_build_with_those_sites_measures(hongkou, hongkou_build):
+    """One truth: the last year's share of residents within reach is the engine's figure for
+    the layer with the programme's sites added."""
+    plan = programme(hongkou_build, ["lockers"], until=2022)
+    sites = programme_sites(plan)
+    current = hongkou_build.layers["lockers"]
+    added = current.iloc[:0].reindex(range(len(sites)))
+    added = added.set_geometry(sites.geometry.to_numpy()).set_crs(4326, allow_override=True)
+    layer = pd.concat([current, added], ignore_index=True).set_crs(4326, allow_override=True)
+    after = compute(hongkou, {"lockers": layer}, hongkou_build.coverage.params)
+    assert after.served_share("lockers") == pytest.approx(
+        plan["years"][-1]["covered_share"], abs=1e-3
+    )
+    assert len(current) == len(hongkou_build.layers["lockers"])  # what stands is never removed
+
+
+def test_shared_places_host_charging_and_lockers(hongkou_build):
+    plan = programme(hongkou_build, ["charging", "lockers"], until=2021)
+    assert plan["shared_sites"] > 0
+    sites = programme_sites(plan)
+    shared = sites[sites["shared"]]
+    at = shared.groupby([shared.geometry.x.round(6), shared.geometry.y.round(6)])["layer"].agg(set)
+    assert all(layers == {"charging", "lockers"} for layers in at)  # one place, two layers
+    assert "capacity_share" not in plan["years"][0]  # several layers: figures by layer
+    assert set(plan["years"][0]["by_layer"]) == {"charging", "lockers"}
+
+
+def test_capacity_binds_when_lockers_hold_half(town, offline_settings, tmp_path):
+    """Halving the compartments in the norms lowers what is served within capacity, and the
+    programme needs more groups to serve the same share."""
+    norms = tmp_path / "half.toml"
+    low = {"residential": 30, "office": 20, "hospital": 15, "school": 15, "street-side": 20,
+           "demand-only": 20}  # fmt: skip
+    text = "[lockers.compartments_low]\n" + "".join(f'"{k}" = {v}.0\n' for k, v in low.items())
+    text += "[lockers.compartments_high]\n" + "".join(f'"{k}" = {2 * v + (20 if k == "residential" else 0)}.0\n'
+                                                       for k, v in low.items())  # fmt: skip
+    norms.write_text(text, encoding="utf-8")
+    full = build(town, offline_settings)
+    half = build(town, replace(offline_settings, norms_file=norms))
+    assert (
+        half.layers["lockers"]["compartments"].sum()
+        < 0.6 * full.layers["lockers"]["compartments"].sum()
+    )
+    plans = [
+        programme(b, ["lockers"], 2030, 2032, budget=50, target_share=0.99) for b in (full, half)
+    ]
+    assert (
+        plans[1]["start"]["lockers"]["capacity_share"]
+        < plans[0]["start"]["lockers"]["capacity_share"]
+    )
+    added = [sum(len(y["sites"]) for y in p["years"]) for p in plans]
+    assert added[1] > added[0]
+    assert (
+        plans[1]["start"]["lockers"]["covered_share"]
+        == plans[0]["start"]["lockers"]["covered_share"]
+    )
+
+
+def test_a_district_without_a_plan_period_runs_from_this_year(town_build):
+    from datetime import date
+
+    plan = programme(town_build, ["charging"], budget=2)
+    assert plan["from"] == date.today().year and len(plan["years"]) == 3
+    assert all(len(y["sites"]) <= 2 for y in plan["years"])
+
+
+def test_bad_programme_requests(town_build):
+    with pytest.raises(InvalidInputError, match="plans charging"):
+        programme(town_build, ["trams"])
+    with pytest.raises(InvalidInputError, match="before it starts"):
+        programme(town_build, ["lockers"], 2030, 2025)
+    with pytest.raises(InvalidInputError, match="--budget"):
+        programme(town_build, ["lockers"], budget=-1)
+
+
+def test_cli_programme_json_geojson_and_pdf(env, capsys, tmp_path):
+    from twin.cli import main
+
+    out, pdf = tmp_path / "sites.geojson", tmp_path / "report.pdf"
+    assert main(["programme", "hongkou", "--layer", "lockers", "--until", "2022", "--json",
+                 "--out", str(out), "--pdf", str(pdf)]) == 0  # fmt: skip
+    plan = json.loads(capsys.readouterr().out)
+    assert [y["year"] for y in plan["years"]] == [2021, 2022]
+    for year in plan["years"]:
+        assert {"year", "sites", "covered_share", "capacity_share"} <= set(year)
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert len(written["features"]) == sum(len(y["sites"]) for y in plan["years"])
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert main(["programme", "hongkou", "--layer", "lockers", "--all-layers"]) == 2
+    assert main(["programme"]) == 2
+    assert np.isfinite(plan["bound"]["lockers"]["gap"])

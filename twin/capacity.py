@@ -1,0 +1,127 @@
+"""How much the walking layers' sites can serve, and how much the residents within reach ask.
+
+A locker group serves parcels, a charging station EVs; a site within reach of a resident is not
+enough when the residents around it ask for more than it holds. From the norms ([capacity]):
+
+* **lockers**: demand ``parcels_per_resident_per_day × locker_share_of_parcels`` parcels a day per
+  resident; a group holds ``compartments × compartment_turns_per_day`` parcels a day;
+* **charging**: demand ``evs_per_resident × public_charging_share`` EVs per resident (those
+  without a home pile); a station serves ``piles × evs_per_public_pile`` EVs.
+
+:func:`capacity_view` allocates the demand of each hexagon to the sites within its reach (the
+engine's reach rule, :func:`twin.network.within_radius`) up to their capacities, by maximum flow
+(:func:`twin.location.capacity_served`): the most demand any assignment could serve. A hexagon
+within reach but not fully served is one where *capacity*, not distance, is the gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import csc_array
+
+from twin import layers as layer_registry
+from twin._errors import InvalidInputError
+from twin.context import LayerContext
+from twin.location import capacity_served
+from twin.model import District
+from twin.network import ReachRule, StreetNetwork, within_radius
+from twin.norms import Norms
+
+UNITS = {"lockers": "parcels a day", "charging": "EVs"}
+CAPACITY_LAYERS = tuple(UNITS)
+
+
+def demand_per_resident(layer: str, norms: Norms) -> float:
+    """What one resident asks of ``layer`` a day (lockers: parcels; charging: EVs)."""
+    c = norms.capacity
+    if layer == "lockers":
+        return c.parcels_per_resident_per_day * c.locker_share_of_parcels
+    if layer == "charging":
+        return c.evs_per_resident * c.public_charging_share
+    msg = f"capacity is modelled for {', '.join(CAPACITY_LAYERS)}, not {layer!r}."
+    raise InvalidInputError(msg)
+
+
+def site_capacity(layer: str, sites: gpd.GeoDataFrame, norms: Norms) -> NDArray[np.float64]:
+    """What each site of ``layer`` can serve, in the layer's units."""
+    c = norms.capacity
+    if layer == "lockers":
+        return sites["compartments"].to_numpy(dtype=float) * c.compartment_turns_per_day
+    if layer == "charging":
+        return sites["piles"].to_numpy(dtype=float) * c.evs_per_public_pile
+    msg = f"capacity is modelled for {', '.join(CAPACITY_LAYERS)}, not {layer!r}."
+    raise InvalidInputError(msg)
+
+
+def reach_matrix(
+    ctx: LayerContext,
+    cells_xy: NDArray[np.float64],
+    sites_xy: NDArray[np.float64],
+    radii: NDArray[np.float64],
+    network: StreetNetwork | None,
+    rule: ReachRule,
+) -> csc_array:
+    """Cells × sites, True where the site lies within its own radius of the cell (the engine's
+    reach rule: the same pairs the engine counts as served)."""
+    del ctx  # positions are already metres in the district's CRS
+    pairs = within_radius(network, sites_xy, cells_xy, radii, rule)
+    return csc_array(pairs.T.tocsc().astype(bool))
+
+
+@dataclass(frozen=True)
+class CapacityView:
+    """Each hexagon's demand and what is served of it within reach and capacity."""
+
+    layer: str
+    demand: NDArray[np.float64]  # per cell, in the layer's units
+    served: NDArray[np.float64]  # per cell, within reach and capacity
+    reached: NDArray[np.bool_]  # per cell: some site within reach
+    capacity: NDArray[np.float64]  # per site
+
+    @property
+    def share(self) -> float:
+        """The district's demand served within reach and capacity."""
+        total = self.demand.sum()
+        return float(self.served.sum() / total) if total > 0 else float("nan")
+
+    def cell_share(self) -> NDArray[np.float64]:
+        """Each hexagon's served share of its demand (1 where it asks nothing)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(
+                self.demand > 0, self.served / np.where(self.demand > 0, self.demand, 1), 1.0
+            )
+
+    def capacity_bound(self, residents: NDArray) -> float:
+        """Residents within reach whose demand capacity leaves unserved (expected)."""
+        short = np.where(self.reached, 1.0 - self.cell_share(), 0.0)
+        return float((np.asarray(residents, dtype=float) * short).sum())
+
+
+def capacity_view(
+    district: District,
+    layer: str,
+    cells: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    norms: Norms,
+    rule: ReachRule,
+    network: StreetNetwork | None = None,
+) -> CapacityView:
+    """Demand of ``cells`` (base hexagons) allocated to ``sites`` within reach, up to capacity."""
+    ctx = LayerContext(district, norms)
+    residents = cells["residents"].to_numpy(dtype=float)
+    demand = residents * demand_per_resident(layer, norms)
+    capacity = site_capacity(layer, sites, norms)
+    if not len(sites):
+        return CapacityView(
+            layer, demand, np.zeros(len(cells)), np.zeros(len(cells), bool), capacity
+        )
+    cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+    radii = layer_registry.site_radii(layer, ctx, sites)
+    a = reach_matrix(ctx, cells_xy, ctx.xy(sites), radii, network, rule)
+    served = capacity_served(a, demand, capacity, np.ones(len(sites), dtype=bool))
+    reached = np.asarray(a.sum(axis=1)).ravel() > 0
+    return CapacityView(layer, demand, served, reached, capacity)
