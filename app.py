@@ -48,6 +48,7 @@ pages = [
             url_path="life-circle"),
     st.Page("app_pages/gaps.py", title="Gaps", url_path="gaps"),
     st.Page("app_pages/whatif.py", title="What-if", url_path="what-if"),
+    st.Page("app_pages/programme.py", title="Programme", url_path="programme"),
     st.Page("app_pages/data.py", title="Data", url_path="data"),
     st.Page("app_pages/export.py", title="Export", url_path="export"),
     st.Page("app_pages/district.py", title="Sources", url_path="sources"),

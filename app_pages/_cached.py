@@ -28,6 +28,7 @@ from twin.analysis.places import PlaceNamer
 from twin.analysis.report import worst_gaps
 from twin.model import District
 from twin.network import StreetNetwork
+from twin.programme import programme
 from twin.render.deckmap import HexColumns, hex_columns
 from twin.render.hexagons import Metric, metric_for
 from twin.render.static import map_png, report_pdf
@@ -183,6 +184,42 @@ def district_report_pdf(slug: str, resolution: int, elderly: bool, token: str) -
     cells, report, _ = district_coverage(slug, resolution, elderly)
     return report_pdf(report, cells, loaded.boundary, loaded.metric_crs, street_lines(slug),
                       current_layers(slug), run_settings().norms)  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _programme(
+    slug: str, layers: tuple[str, ...], budget: int | None, until: int | None, elderly: bool,
+    token: str,
+) -> dict[str, Any]:  # fmt: skip
+    return programme(district_build(slug, elderly), layers, None, until, budget)
+
+
+def district_programme(
+    slug: str, layers: tuple[str, ...], budget: int | None, until: int | None, elderly: bool
+) -> dict[str, Any]:
+    """The district's programme (:func:`twin.programme.programme`), as ``twin programme``
+    gives it for these layers, budget and last year; computed once per inputs."""
+    return _programme(slug, layers, budget, until, elderly, inputs_token(slug))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _programme_pdf(
+    slug: str, layers: tuple[str, ...], budget: int | None, until: int | None, elderly: bool,
+    token: str,
+) -> bytes:  # fmt: skip
+    result = district_build(slug, elderly)
+    loaded = load(slug)
+    plan = district_programme(slug, layers, budget, until, elderly)
+    return report_pdf(result.report, result.cells(min(9, result.base_resolution)),
+                      loaded.boundary, loaded.metric_crs, street_lines(slug), result.layers,
+                      run_settings().norms, programme=plan)  # fmt: skip
+
+
+def programme_pdf_bytes(
+    slug: str, layers: tuple[str, ...], budget: int | None, until: int | None, elderly: bool
+) -> bytes:
+    """The district report with the programme as its last section (``twin programme --pdf``)."""
+    return _programme_pdf(slug, layers, budget, until, elderly, inputs_token(slug))
 
 
 @st.cache_resource(show_spinner=False)

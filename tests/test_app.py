@@ -239,3 +239,24 @@ def test_map_layers_pass_literal_strings_to_deck(env, hongkou):
     assert len(labels["data"]) > 50 and all(d["text"] for d in labels["data"])
     ring = json.loads(outline_layer("89309958ccfffff").to_json())["data"][0]["path"]
     assert len(ring) == 7 and ring[0] == ring[-1]
+
+
+def test_programme_page_shows_the_figures_twin_programme_gives(env, settings):
+    """One truth: the page's table is the programme's JSON, year by year, and the year slider
+    shows the sites up to that year."""
+    from twin.analysis.build import build
+    from twin.programme import programme
+    from twin.store.district import load_district
+
+    app = page("app_pages/programme.py")
+    table = app.dataframe[0].value
+    plan = programme(build(load_district("hongkou", settings), settings), ("lockers",))
+    expected = [f"{100 * y['covered_share']:.1f} %" for y in plan["years"]]
+    assert list(table["residents within reach"]) == expected
+    assert list(table["demand served within capacity"]) == [
+        f"{100 * y['capacity_share']:.1f} %" for y in plan["years"]
+    ]
+    assert list(table["sites added"]) == [len(y["sites"]) for y in plan["years"]]
+    app.select_slider(key="programme_year").set_value(plan["years"][0]["year"]).run()
+    assert not app.exception, app.exception
+    assert len(app.dataframe[0].value) == 1  # only the first year

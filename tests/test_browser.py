@@ -103,12 +103,21 @@ def open_page(browser, url: str):  # type: ignore[no-untyped-def]
     return page
 
 
+IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-testid="stSpinner"]');
+}"""
+
+
 def wait_idle(page) -> None:  # type: ignore[no-untyped-def]
-    """Until Streamlit stops running the script."""
+    """Until Streamlit has run the script and drawn its result: the app says it is not running,
+    no spinner shows, and it stays so (a component's rerun may follow the first run)."""
     page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=240_000
-    )
+    for _ in range(2):
+        page.wait_for_function(IDLE, timeout=240_000)
+        page.wait_for_timeout(700)
 
 
 def coloured_share(png: bytes) -> float:
@@ -181,7 +190,7 @@ def test_upload_on_the_data_page(server, browser, hongkou, tmp_path):
 
 def test_pages_render_without_exceptions(server, browser):
     """Every page loads in the browser, with a screenshot of each kept as an artifact."""
-    for path in ("", "/life-circle", "/gaps", "/what-if", "/export", "/sources"):
+    for path in ("", "/life-circle", "/gaps", "/what-if", "/programme", "/export", "/sources"):
         page = open_page(browser, server + path)
         wait_idle(page)
         assert page.locator('[data-testid="stException"]').count() == 0, path

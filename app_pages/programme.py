@@ -1,0 +1,114 @@
+"""Programme: the sites to add year by year to the plan's deadline (twin.programme), on a map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from app_pages._cached import district_programme, load, programme_pdf_bytes, street_lines
+from app_pages._state import current_view
+from twin.exports import metadata, to_geojson
+from twin.layers import REGISTRY
+from twin.programme import PROGRAMME_LAYERS, programme_sites
+from twin.render.basemap import boundary_layer, streets_layer, view_of
+from twin.render.basemap import deck as offline_deck
+
+view = current_view()
+slug = view.preset.slug
+st.title(f"Programme · {view.preset.label}")
+st.caption(
+    "Which sites to add, of which layer, where and in which year, to reach the plan by its "
+    "deadline, with the sites that stand kept. Each year opens the places that serve the most "
+    "demand still unserved within reach *and* capacity (a car park, a hospital or a compound "
+    "can host a charging station and a locker group at once: a shared site). The figures are "
+    "those `twin programme` prints."
+)
+left, mid, right = st.columns([2, 1, 1])
+chosen = left.multiselect("Layers", list(PROGRAMME_LAYERS), default=["lockers"],
+                          format_func=lambda k: REGISTRY[k].label, key="programme_layers")  # fmt: skip
+budget = mid.number_input("Sites a year (0: the plan's pace)", 0, 2000, 0, key="programme_budget")
+until = right.number_input("Until (0: the plan's deadline)", 0, 2100, 0, key="programme_until")
+if not chosen:
+    st.info("Pick at least one layer.")
+    st.stop()
+try:
+    with st.spinner("phasing the sites …"):
+        plan = district_programme(slug, tuple(chosen), int(budget) or None, int(until) or None,
+                                  view.elderly)  # fmt: skip
+except Exception as exc:  # a district without a plan period says so, not a traceback
+    from twin._errors import TwinError
+
+    if not isinstance(exc, TwinError):
+        raise
+    st.error(str(exc))
+    st.stop()
+
+years = [y["year"] for y in plan["years"]]
+year = st.select_slider("Year", options=years, value=years[-1], key="programme_year")
+rows = []
+for entry in plan["years"]:
+    for layer, figures in entry["by_layer"].items():
+        rows.append({
+            "year": entry["year"], "layer": REGISTRY[layer].label,
+            "sites added": figures["sites_added"],
+            "residents within reach": f"{100 * figures['covered_share']:.1f} %",
+            "demand served within capacity": "—" if figures["capacity_share"] is None
+            else f"{100 * figures['capacity_share']:.1f} %",
+            "residents newly served": f"{figures['newly_served']:,}",
+            "plan targets met": ", ".join(entry["targets_met"]) if layer == chosen[0] else "",
+        })  # fmt: skip
+table = pd.DataFrame(rows)
+st.dataframe(table[table["year"] <= year], hide_index=True, width="stretch")
+shared = plan["shared_sites"]
+st.caption(
+    f"{sum(len(y['sites']) for y in plan['years'] if y['year'] <= year):,} sites by {year}"
+    + (f"; {shared} shared sites host two layers" if shared else "")
+    + ". Budgets: "
+    + "; ".join(
+        f"{REGISTRY[k].label}: {v} a year ({plan['budget_basis'][k]})"
+        for k, v in plan["budget_per_year"].items()
+    )
+)
+for layer, bound in plan["bound"].items():
+    st.caption(f"{REGISTRY[layer].label}: the programme serves {bound['served']:,.0f} "
+               f"{bound['units']}; no choice of as many sites serves more than "
+               f"{bound['upper_bound']:,.0f} ({bound['bound_kind']} bound; gap "
+               f"{100 * bound['gap']:.1f} %).")  # fmt: skip
+
+sites = programme_sites(plan)
+shown = sites[sites["year"] <= year]
+district = load(slug)
+colours = {k: list(REGISTRY[k].colour) for k in PROGRAMME_LAYERS}
+points = shown.assign(
+    lon=shown.geometry.x, lat=shown.geometry.y,
+    colour=[colours[k] for k in shown["layer"]],
+    tip=[f"{REGISTRY[k].site_label}, {y}{' (shared)' if s else ''}"
+           for k, y, s in zip(shown["layer"], shown["year"], shown["shared"], strict=True)],
+).drop(columns="geometry")  # fmt: skip
+streets = street_lines(slug)
+drawn = [streets_layer(streets)] if streets is not None else []
+drawn += [
+    boundary_layer(district.boundary),
+    pdk.Layer("ScatterplotLayer", points, get_position=["lon", "lat"], get_fill_color="colour",
+              get_radius=60, radius_min_pixels=3, pickable=True),
+]  # fmt: skip
+deck = offline_deck(drawn, view_of(district.boundary))
+st.pydeck_chart(deck, height=520)
+st.caption(
+    "Sites to add by the year chosen, coloured by layer · © OpenStreetMap contributors (ODbL)"
+)
+meta = metadata(
+    plan["attribution"],
+    {
+        "district": slug,
+        "programme": {k: v for k, v in plan.items() if k not in ("years", "attribution")},
+    },
+)
+c1, c2 = st.columns(2)
+c1.download_button("Download the programme (GeoJSON)", to_geojson(sites, meta),
+                   file_name=f"twin_{slug}_programme.geojson", mime="application/geo+json")  # fmt: skip
+c2.download_button("Download the programme (PDF)",
+                   programme_pdf_bytes(slug, tuple(chosen), int(budget) or None, int(until) or None,
+                                       view.elderly),
+                   file_name=f"twin_{slug}_programme.pdf", mime="application/pdf")  # fmt: skip
