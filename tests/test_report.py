@@ -288,3 +288,19 @@ def test_the_pdf_pages_cut_nothing_off_and_hold_the_report_rows(town, town_build
         if row.get("settle"):
             assert row["settle"][:40] in printed.replace("\n", " ")
     assert "base_stations" not in printed.replace("base_stations FILE", "")  # no code names
+
+
+def test_the_report_says_where_capacity_not_distance_is_the_gap(town, town_build):
+    """Within reach is not served: a row of demand served within capacity, lower when the
+    sites hold less, with the residents capacity leaves unserved."""
+    rows = {r["key"]: r for r in town_build.report["rows"]}
+    full = rows["lockers_capacity"]
+    assert full["unit"] == "share of demand" and "within reach unserved" in full["detail"]
+    assert full["range"] is not None and full["settle"]
+    lockers = town_build.layers["lockers"]
+    layers = town_build.layers | {
+        "lockers": lockers.assign(compartments=lockers["compartments"] // 4)
+    }
+    quarter = {r["key"]: r for r in plan_report(town, town_build.coverage, layers)["rows"]}
+    assert quarter["lockers_capacity"]["measured"] < full["measured"]
+    assert quarter["lockers_coverage"]["measured"] == rows["lockers_coverage"]["measured"]

@@ -29,6 +29,8 @@ TARGET_KEYS = {
     "charging_coverage": "EV charging coverage",
     "lockers_new": "new smart locker groups",
     "lockers_coverage": "smart locker coverage",
+    "lockers_capacity": "smart lockers within capacity",
+    "charging_capacity": "EV charging within capacity",
     "life_circle_f15": "15-minute life circle (F15)",
     "iot_nodes": "IoT sensing nodes",
     "digital_homes": "digital homes",

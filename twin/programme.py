@@ -48,7 +48,7 @@ from twin.analysis.build import Build
 from twin.capacity import CAPACITY_LAYERS, UNITS, demand_per_resident, reach_matrix, site_capacity
 from twin.context import LayerContext
 from twin.location import capacitated_bound, capacity_served
-from twin.siting import thin
+from twin.siting import thin, walking_radius
 
 PROGRAMME_LAYERS = ("charging", "lockers", "base_stations")
 DEFAULT_YEARS = 3  # where no plan period is known: this year and the next two
@@ -125,14 +125,12 @@ def _track(result: Build, layer: str, max_candidates: int) -> _Track:
         else np.zeros(0, dtype=bool)
     )
     cand_xy, cand_kind = thin(cand_xy[inside], cand_kind[inside], max_candidates)
-    rule = layer_registry.spec(layer).service_radius
-    assert rule is not None
     xy = np.vstack([ctx.xy(sites), cand_xy])
     kind = np.concatenate([np.full(len(sites), "standing", dtype=object), cand_kind])
     radii = np.concatenate(
         [
             layer_registry.site_radii(layer, ctx, sites),
-            rule(ctx, *ctx.lonlat(cand_xy)) if len(cand_xy) else np.empty(0),
+            walking_radius(layer, ctx, cand_xy),
         ]
     )
     cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())

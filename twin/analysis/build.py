@@ -109,6 +109,9 @@ def build(
     return finish(district, layers, coverage, calibration_text(calibration), gap_resolution)
 
 
+SPREAD_NOTE = "seed_spread_2"  # 2: capacity shares too
+
+
 def spread_cached(
     district: District,
     layers: dict[str, gpd.GeoDataFrame],
@@ -121,14 +124,14 @@ def spread_cached(
 
     slug = district.preset.slug
     key = coverage_key(district, layers, coverage.params)
-    stored = load_note(slug, key, "seed_spread", settings)
+    stored = load_note(slug, key, SPREAD_NOTE, settings)
     try:
         return {str(k): (float(v[0]), float(v[1])) for k, v in stored.items()}
     except (AttributeError, TypeError, ValueError, IndexError, KeyError):
         pass  # missing or damaged: measure again
     spread = seed_spread(district, layers, coverage, progress=progress)
     try:
-        save_note(slug, key, "seed_spread", {k: list(v) for k, v in spread.items()}, settings)
+        save_note(slug, key, SPREAD_NOTE, {k: list(v) for k, v in spread.items()}, settings)
     except OSError as exc:  # a read-only cache never stops a build
         progress(f"seed spread not stored ({exc.strerror or exc})")
     return spread

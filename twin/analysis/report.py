@@ -58,6 +58,7 @@ class Measure:
     range: tuple[float, float] | None = None  # [low, high] of a calibrated or estimated figure
     settle: str = ""  # the data or command that would make it a measured verdict
     question: str = ""  # the service question (map metric) whose served share this is
+    spread: str = ""  # its key in the generator's re-seed spread (default: ``question``)
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,42 @@ def _settle_streets(slug: str) -> str:
             "measure the walks along them")  # fmt: skip
 
 
+def capacity_measure(
+    coverage: Coverage,
+    district: District,
+    layer: str,
+    sites: gpd.GeoDataFrame,
+    reach: Measure,
+) -> Measure:
+    """The share of residents' demand a walking layer serves within reach *and* capacity
+    (:mod:`twin.capacity`), on the basis of its reach figure; says how many residents within
+    reach capacity leaves unserved; ranged over the detour factors where walks are estimated."""
+    from twin.capacity import UNITS, capacity_view
+
+    params = coverage.params
+    network = district.streets.network if district.has_streets and district.streets else None
+    cells = coverage.cells
+
+    def view(factor: float | None = None):
+        rule = params.reach if factor is None else replace(params.reach, detour_factor=factor)
+        return capacity_view(district, layer, cells, sites, params.norms, rule, network)
+
+    now = view()
+    short = now.capacity_bound(cells["residents"].to_numpy(dtype=float))
+    spread = None
+    if reach.estimated_share > 0:
+        low, high = params.norms.reach.detour_factor_range
+        spread = (view(high).share, view(low).share)
+    return Measure(
+        now.share, "share of demand", reach.layer_source,
+        f"{now.demand.sum():,.0f} {UNITS[layer]} asked by residents, the sites hold "
+        f"{now.capacity.sum():,.0f}; capacity, not distance, leaves {short:,.0f} residents within "
+        "reach unserved",
+        reach.basis, reach.estimated_share, range=spread, settle=reach.settle,
+        spread=f"{layer}_capacity",
+    )  # fmt: skip
+
+
 def _walking_measure(
     coverage: Coverage, district: District, key: str, layer: str, src: str, what: str
 ) -> Measure:
@@ -295,6 +332,9 @@ def measured_values(
         values["charging_coverage"] = _walking_measure(
             coverage, district, "charging", "charging", src, "a station's service radius"
         )
+        values["charging_capacity"] = capacity_measure(
+            coverage, district, "charging", charging, values["charging_coverage"]
+        )
         values["fast_charging_share"] = Measure(
             None, "share of parking spaces", src, "", "not measurable",
             reason="the plan counts fast chargers per parking space; twin knows no parking spaces",
@@ -327,6 +367,9 @@ def measured_values(
         values["lockers_coverage"] = _walking_measure(
             coverage, district, "lockers", "lockers", src, "a group's service radius"
         )
+        values["lockers_capacity"] = capacity_measure(
+            coverage, district, "lockers", lockers, values["lockers_coverage"]
+        )
     figures = coverage.life_circle_figures()
     est = estimated_share(cells, "lc_estimated")
     basis = "estimated" if est > ESTIMATED_MAJORITY else "measured"
@@ -353,7 +396,7 @@ def with_seed_spread(measure: Measure, spread: dict[str, tuple[float, float]]) -
     """
     if measure.value is None or measure.basis not in ("calibrated", "estimated"):
         return measure
-    offsets = spread.get(measure.question)
+    offsets = spread.get(measure.spread or measure.question)
     if offsets is None:
         if measure.range is None and measure.basis == "calibrated" and "share" not in measure.unit:
             return replace(measure, range=(measure.value, measure.value))
@@ -583,7 +626,7 @@ def range_text(row: dict[str, Any]) -> str:
         return ""
     low, high = row["range"]
     if low == high:
-        return f"{value_text(low, row['unit'])} (every draw of the generator)"
+        return f"{value_text(low, row['unit'])} (no spread)"
     return f"{value_text(low, row['unit'])} – {value_text(high, row['unit'])}"
 
 

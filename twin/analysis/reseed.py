@@ -23,6 +23,7 @@ import numpy as np
 
 from twin import layers as layer_registry
 from twin.analysis.engine import Coverage, walk_service, write_fiveg
+from twin.capacity import capacity_view
 from twin.context import LayerContext
 from twin.model import District
 
@@ -57,7 +58,12 @@ def _shares(
     origins = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     radii = layer_registry.site_radii(layer, ctx, sites)
     service = walk_service(network, origins, ctx.xy(sites), radii, params.reach)
-    return {layer: float(residents[service.covered].sum() / people)}
+    every = coverage.cells  # capacity is shared by all residents within reach: all hexagons
+    view = capacity_view(district, layer, every, sites, params.norms, params.reach, network)
+    return {
+        layer: float(residents[service.covered].sum() / people),
+        f"{layer}_capacity": view.share,
+    }
 
 
 def sample_rows(n: int, size: int = SAMPLE) -> np.ndarray:
