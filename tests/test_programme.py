@@ -135,3 +135,24 @@ def test_cli_programme_json_geojson_and_pdf(env, capsys, tmp_path):
     assert main(["programme", "hongkou", "--layer", "lockers", "--all-layers"]) == 2
     assert main(["programme"]) == 2
     assert np.isfinite(plan["bound"]["lockers"]["gap"])
+
+
+def test_the_pdf_section_prints_the_programmes_figures(hongkou, hongkou_build):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from twin.render.static import programme_pages
+
+    plan = programme(hongkou_build, ["lockers"], until=2022)
+    pages = programme_pages(plan, hongkou.boundary, hongkou.metric_crs, None,
+                            {"lockers": "Locker groups"})  # fmt: skip
+    texts = []
+    for fig in pages:
+        FigureCanvasAgg(fig).draw()
+        texts += [t.get_text() for t in fig.texts]
+        width = fig.bbox.width
+        renderer = fig.canvas.get_renderer()
+        assert all(0 <= t.get_window_extent(renderer).x1 <= width + 1 for t in fig.texts)
+    for year in plan["years"]:
+        assert f"{100 * year['covered_share']:.1f} %" in texts
+        assert f"{100 * year['capacity_share']:.1f} %" in texts
+        assert str(len(year["sites"])) in texts
