@@ -330,3 +330,43 @@ def test_the_cli_picks_a_geopackage_layer(settings, monkeypatch, tmp_path, capsy
     assert "--gpkg-layer" in capsys.readouterr().err
     assert main(["import", "hongkou", str(path), "--layer", "lockers", "--gpkg-layer", "b"]) == 0
     assert "3 accepted" in capsys.readouterr().out
+
+
+def test_old_mac_line_endings_are_read(town, spots, tmp_path):
+    lon, lat = spots
+    path = tmp_path / "cr.csv"
+    rows = [f"s{i},{x:.6f},{y:.6f},4" for i, (x, y) in enumerate(zip(lon, lat, strict=True))]
+    path.write_bytes(("name,lon,lat,piles\r" + "\r".join(rows) + "\r").encode())
+    kind, report = outcome(town, "charging", path)
+    assert kind == "report" and report.rows == len(rows) and report.accepted == len(rows)
+
+
+def test_a_workbook_named_csv_is_named_as_such(town, tmp_path):
+    import zipfile
+
+    path = tmp_path / "sites.csv"
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    kind, message = outcome(town, "charging", path)
+    assert kind == "error" and "Excel workbook" in message and "CSV UTF-8" in message
+
+
+def test_malformed_geojson_features_are_counted_not_dropped(town, spots, tmp_path):
+    lon, lat = spots
+    good = {"type": "Feature", "properties": {"piles": 4},
+            "geometry": {"type": "Point", "coordinates": [lon[0], lat[0]]}}  # fmt: skip
+    features = [
+        {"type": "Feature", "properties": {"piles": 3}, "geometry": None},
+        {"type": "Feature", "properties": {"piles": 3},
+         "geometry": {"type": "Point", "coordinates": [lon[1]]}},
+        good,
+        {},
+        {"type": "Point", "coordinates": [lon[2], lat[2]]},
+    ]  # fmt: skip
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    kind, report = outcome(town, "charging", path)
+    assert kind == "report" and report.rows == 5 and report.accepted == 1
+    assert report.counts()["not a GeoJSON Feature"] == 2
+    assert sorted(report.rejected["row"]) == [1, 2, 4, 5]  # numbered by feature in the file
+    assert all(line.startswith("  rejected") for line in report.reason_lines())

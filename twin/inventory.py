@@ -89,7 +89,8 @@ class ImportReport:
         totals = self.counts()
         for reason, group in self.rejected.groupby("reason", sort=False):
             line = f"  rejected, {reason}: {totals.get(str(reason), len(group)):,}"
-            distance = pd.to_numeric(group.get("distance_m"), errors="coerce")
+            distance = (pd.to_numeric(group["distance_m"], errors="coerce")
+                        if "distance_m" in group else None)  # fmt: skip
             if "distance_m" in self.rejected.attrs and str(reason).startswith("outside"):
                 distance = pd.Series(self.rejected.attrs["distance_m"])
             if distance is not None and distance.notna().any():
@@ -166,16 +167,20 @@ def validate_inventory(
     lon = pd.to_numeric(frame["lon_raw"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(frame["lat_raw"], errors="coerce").to_numpy(dtype=float)
     blank = lon_text.isin(["", "nan", "None", "<NA>"]) | lat_text.isin(["", "nan", "None", "<NA>"])
-    missing = blank.to_numpy()
-    text = ~missing & (np.isnan(lon) | np.isnan(lat))
-    out_of_range = ~missing & ~text & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
+    skipped = (frame["skipped_feature"].fillna(False).astype(bool).to_numpy()
+               if "skipped_feature" in frame else np.zeros(len(frame), dtype=bool))  # fmt: skip
+    frame = frame.drop(columns=["skipped_feature"], errors="ignore")
+    missing = blank.to_numpy() & ~skipped
+    text = ~missing & ~skipped & (np.isnan(lon) | np.isnan(lat))
+    out_of_range = ~missing & ~skipped & ~text & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
     rejected = [
+        _reject(frame, skipped, "not a GeoJSON Feature"),
         _reject(frame, missing, "missing coordinate"),
         _reject(frame, text, "coordinate is not a number"),
         _reject(frame, out_of_range, "coordinate out of range (projected metres?)"),
     ]
     report_warnings: list[str] = []
-    usable = ~(missing | text | out_of_range)
+    usable = ~(skipped | missing | text | out_of_range)
     ref_lon, ref_lat = _references(district)
     fit = fit_datums(lon[usable], lat[usable], ref_lon, ref_lat,
                      "wgs84" if crs == "auto" else crs)  # fmt: skip
@@ -198,8 +203,8 @@ def validate_inventory(
             f"the sites of {file} seem to mix coordinate systems ({parts}); split the file by "
             "datum and import each part with its own --crs"
         )  # fmt: skip
-    ok = ~(missing | text | out_of_range)
-    if whole_file and not ok.any() and out_of_range.any() and not (missing | text).all():
+    ok = ~(skipped | missing | text | out_of_range)
+    if whole_file and not ok.any() and out_of_range.any() and not (skipped | missing | text).all():
         msg = (
             f"{file}: every coordinate lies outside the range of degrees (e.g. lon "
             f"{lon[out_of_range][0]:.0f}); the file holds projected metres, not {crs}: convert "

@@ -50,9 +50,21 @@ def _find(columns: list[str], names: tuple[str, ...], explicit: str | None, what
     raise InvalidInputError(msg)
 
 
+SPREADSHEETS = (  # file signatures of workbooks saved under a .csv name
+    (b"PK\x03\x04", "an Excel workbook (.xlsx, a zip archive)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)"),
+)
+
+
 def detect_encoding(path: Path) -> str:
     """The text encoding of ``path`` (see the module docstring), or a clear error."""
-    head = path.read_bytes()[: 4 * 1024 * 1024]
+    with path.open("rb") as fh:
+        head = fh.read(4 * 1024 * 1024)
+    for magic, what in SPREADSHEETS:
+        if head.startswith(magic):
+            msg = (f"{path.name} is {what}, not a CSV; save it from the spreadsheet as CSV UTF-8 "
+                   "(in Excel: Save As, CSV UTF-8).")  # fmt: skip
+            raise InvalidInputError(msg)
     for bom, name in BOMS:
         if head.startswith(bom):
             return name
@@ -107,11 +119,13 @@ def _reads_as_simplified_chinese(data: bytes) -> bool:
 def check_header(path: Path, encoding: str) -> None:
     """Refuse, before parsing, a header that would make the parser slow or ambiguous."""
     with path.open("rb") as fh:
-        first = fh.readline(MAX_LINE_BYTES + 1)
-    if len(first) > MAX_LINE_BYTES:
+        head = fh.read(MAX_LINE_BYTES + 1)
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    lines = text.splitlines()  # \n, \r\n and old Macs' \r alike
+    if len(head) > MAX_LINE_BYTES and len(lines) < 2:
         msg = f"{path.name}: the first line is over {MAX_LINE_BYTES // 1024} KB; is this a CSV?"
         raise InvalidInputError(msg)
-    text = first.decode(encoding, errors="replace").lstrip("\ufeff").rstrip("\r\n")
+    text = lines[0] if lines else ""
     import csv
 
     names = next(csv.reader([text]), [])
@@ -183,6 +197,16 @@ def _points(geo: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
 
 
 def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """The features of a vector file; GDAL's warnings about malformed features stay quiet
+    (those features come back as rows without coordinates and are counted as rejected)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _read_vector_quietly(path, layer)
+
+
+def _read_vector_quietly(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     if path.suffix.lower() == ".gpkg":
         import pyogrio
 
@@ -283,11 +307,38 @@ def read_inventory(
                 "row", "lon_raw", "lat_raw", "part", "reason", "detail")})  # fmt: skip
             frame, lon, lat = _points(geo)
             frame["lon_raw"], frame["lat_raw"] = lon, lat
+            if suffix in (".geojson", ".json"):
+                frame = _with_skipped_features(path, frame)
     else:
         msg = f"{path.name}: unsupported format; use CSV, GeoJSON, GeoPackage or GeoParquet."
         raise InvalidInputError(msg)
     if frame.empty:
         msg = f"{path.name} has no rows."
         raise EmptyAreaError(msg)
-    frame.insert(0, "row", np.arange(1, len(frame) + 1))
+    if "row" not in frame:
+        frame.insert(0, "row", np.arange(1, len(frame) + 1))
     return frame.reset_index(drop=True)
+
+
+def _with_skipped_features(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """GDAL skips GeoJSON features that are not Features (``{}``, a bare geometry): put them
+    back as rows without coordinates (rejected with a reason, never dropped), and number every
+    row by its feature in the file."""
+    import json
+
+    try:
+        features = json.loads(path.read_text(encoding="utf-8")).get("features")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return frame
+    if not isinstance(features, list):
+        return frame
+    valid = np.array([isinstance(f, dict) and f.get("type") == "Feature" for f in features])
+    if valid.all() or int(valid.sum()) != int((frame.get("part", 0) <= 1).sum()):
+        return frame  # nothing skipped, or parts the count cannot map: keep GDAL's numbering
+    first_parts = (frame["part"] <= 1).to_numpy() if "part" in frame else np.ones(len(frame), bool)
+    feature_row = np.flatnonzero(valid) + 1
+    frame = frame.copy()
+    frame.insert(0, "row", feature_row[np.cumsum(first_parts) - 1])
+    skipped = pd.DataFrame({"row": np.flatnonzero(~valid) + 1, "lon_raw": np.nan, "lat_raw": np.nan,
+                            "part": 0, "skipped_feature": True})  # fmt: skip
+    return pd.concat([frame, skipped], ignore_index=True).sort_values("row", kind="stable")
