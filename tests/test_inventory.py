@@ -144,7 +144,7 @@ def test_bad_rows_are_listed_never_dropped(hongkou, sites, tmp_path):
         ("", EmptyAreaError, "empty"),
         ("lat,lng\nabc,def\nghi,jkl\n", InvalidInputError, "no row has usable"),
         ("lat,lng\n3500000,400000\n", CRSMismatchError, "projected metres"),
-        ("lat,lng\n39.9,116.4\n", EmptyAreaError, "none of 1 rows lies in Hongkou"),
+        ("lat,lng\n39.9,116.4\n", EmptyAreaError, "none of its 1 rows can be used .1 outside Hongkou"),
     ],
 )
 def test_bad_files_give_clear_errors(hongkou, tmp_path, content, error, fragment):

@@ -354,10 +354,12 @@ def import_inventory(
     # a figure resting on a filled-in attribute is not measured: the layer says which were filled
     frame.attrs["filled_defaults"] = sorted(report.filled_defaults)
     if report.accepted == 0:
-        msg = (
-            f"{Path(path).name}: none of {report.rows} rows lies in {district.name} "
-            f"({report.counts()}); check the district and --crs."
-        )
+        counts = report.counts()
+        reasons = "; ".join(f"{n:,} {reason}" for reason, n in counts.items())
+        outside = sum(n for reason, n in counts.items() if reason.startswith("outside"))
+        hint = ("check the district and --crs" if outside else
+                "fix those values and import again")  # fmt: skip
+        msg = f"{Path(path).name}: none of its {report.rows:,} rows can be used ({reasons}); {hint}."
         raise EmptyAreaError(msg)
     return frame, report
 
