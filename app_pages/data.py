@@ -92,6 +92,10 @@ if upload is not None:
     cols[2].metric("Defaults filled", f"{len(report.filled_defaults)}")
     for warning in report.warnings:
         st.warning(plain(warning.replace(path.name, upload.name)))
+    confirmed = True
+    if report.datum_doubt is not None:  # the page's words, and nothing used until confirmed
+        st.warning(plain(report.datum_doubt.message(f"the sites of {upload.name}", page=True)))
+        confirmed = st.checkbox(f"Use them as {CRS_LABELS[crs]} all the same", key="datum_confirm")
     if report.filled_defaults:
         st.caption(plain(
             "Filled with defaults: "
@@ -101,7 +105,7 @@ if upload is not None:
         st.dataframe(report.rejected, hide_index=True, width="stretch")
         st.download_button("Download the rejected rows (CSV)", report.rejected_table().to_csv(index=False).encode("utf-8-sig"),
                            file_name=f"rejected_{upload.name}.csv", mime="text/csv")  # fmt: skip
-    if report.accepted and st.button(f"Use these {report.accepted:,} sites as the {LAYER_LABELS[layer].lower()}",
+    if report.accepted and confirmed and st.button(f"Use these {report.accepted:,} sites as the {LAYER_LABELS[layer].lower()}",
                                      type="primary", key="use_upload"):  # fmt: skip
         use_import(slug, layer, frame)
         st.success(f"{LAYER_LABELS[layer]} of {view.preset.label} now come from {name}.")

@@ -62,9 +62,22 @@ def test_each_crs_lands_on_the_same_sites(hongkou, sites, tmp_path, crs):
 @pytest.mark.parametrize("truth", ["gcj02", "bd09"])
 def test_a_file_declared_in_the_wrong_datum_is_flagged(hongkou, sites, tmp_path, truth):
     path = write_csv(sites, tmp_path / f"amap_{truth}.csv", truth)
-    _, report = import_inventory(hongkou, "charging", path, "wgs84")
+    _, report = import_inventory(hongkou, "charging", path, "wgs84")  # named: kept, with a doubt
     name = {"gcj02": "GCJ-02", "bd09": "BD-09"}[truth]
-    assert any(f"clearly better as {name}" in w for w in report.warnings), report.warnings
+    assert report.datum_doubt is not None and report.datum_doubt.best == truth
+    assert f"clearly better as {name}" in report.text()
+    assert f"choose {name} under Coordinates" in report.datum_doubt.message("x", page=True)
+    with pytest.raises(InvalidInputError, match=r"Nothing was imported.*--crs wgs84 explicitly"):
+        import_inventory(hongkou, "charging", path, "wgs84", confirmed=False)  # the default
+
+
+def test_crs_auto_says_when_it_cannot_tell():
+    from twin.datum import DatumFit
+
+    close = DatumFit("wgs84", {"wgs84": 300.0, "gcj02": 40.0, "bd09": 43.0}, 20)
+    assert close.best == "gcj02" and close.runner_up == "bd09" and not close.decisive
+    clear = DatumFit("wgs84", {"wgs84": 300.0, "gcj02": 20.0, "bd09": 400.0}, 20)
+    assert clear.decisive
 
 
 @pytest.mark.parametrize("truth", ["wgs84", "gcj02", "bd09"])
@@ -79,7 +92,7 @@ def test_crs_auto_picks_the_datum_the_file_is_in(hongkou, sites, tmp_path, truth
 def test_correct_wgs84_is_never_flagged(hongkou, sites, tmp_path):
     path = write_csv(sites, tmp_path / "right.csv", "wgs84")
     _, report = import_inventory(hongkou, "charging", path, "wgs84")
-    assert not any("clearly better" in w for w in report.warnings)
+    assert report.datum_doubt is None and "clearly better" not in report.text()
 
 
 def test_a_partial_5g_inventory_is_called_partial(hongkou, tmp_path):
@@ -144,7 +157,11 @@ def test_bad_rows_are_listed_never_dropped(hongkou, sites, tmp_path):
         ("", EmptyAreaError, "empty"),
         ("lat,lng\nabc,def\nghi,jkl\n", InvalidInputError, "no row has usable"),
         ("lat,lng\n3500000,400000\n", CRSMismatchError, "projected metres"),
-        ("lat,lng\n39.9,116.4\n", EmptyAreaError, "none of its 1 rows can be used .1 outside Hongkou"),
+        (
+            "lat,lng\n39.9,116.4\n",
+            EmptyAreaError,
+            "none of its 1 rows can be used .1 outside Hongkou",
+        ),
     ],
 )
 def test_bad_files_give_clear_errors(hongkou, tmp_path, content, error, fragment):
@@ -201,7 +218,7 @@ def test_datum_detection_without_the_pack(town, tmp_path, truth):
     assert report.crs == truth and report.accepted == 25
     assert np.abs(np.sort(frame.geometry.x.to_numpy()) - np.sort(lon)).max() < 1e-6
     _, declared = import_inventory(town, "lockers", path, "wgs84")
-    assert any("clearly better" in w for w in declared.warnings) == (truth != "wgs84")
+    assert (declared.datum_doubt is not None) == (truth != "wgs84")
 
 
 def test_a_file_mixing_datums_is_said_to(town, tmp_path):

@@ -265,11 +265,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         loaded,
         args.layer,
         Path(args.file),
-        args.crs,
+        args.crs or "wgs84",
         args.lat_col,
         args.lon_col,
         args.gpkg_layer,
         settings.norms,
+        confirmed=args.crs is not None,  # a doubted default datum is not stored
     )
     print(report.text())
     if args.rejected_out and len(report.rejected):
@@ -600,9 +601,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--crs",
         choices=(*DATUMS, "auto"),
-        default="wgs84",
-        help="datum of the file's coordinates (gcj02 for Amap, bd09 for Baidu; auto: the one "
-        "that fits the streets and POIs best)",
+        default=None,
+        help="datum of the file's coordinates (default wgs84; gcj02 for Amap, bd09 for Baidu; "
+        "auto: the one that fits the streets and POIs clearly best). Without --crs a file that "
+        "fits another datum clearly better is not imported",
     )
     p.add_argument("--lat-col", help="latitude column (found by common names otherwise)")
     p.add_argument("--lon-col", help="longitude column (found by common names otherwise)")

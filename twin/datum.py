@@ -65,6 +65,21 @@ class DatumFit:
         return min(finite, key=finite.__getitem__) if finite else self.declared
 
     @property
+    def runner_up(self) -> str:
+        """The datum that fits second best."""
+        finite = sorted((v, k) for k, v in self.medians_m.items() if np.isfinite(v))
+        return finite[1][1] if len(finite) > 1 else self.best
+
+    @property
+    def decisive(self) -> bool:
+        """The best datum wins by a clear margin over the runner-up (1.5× and 10 m closer):
+        GCJ-02 and BD-09 lie hundreds of metres apart, so a few metres is no evidence."""
+        if self.n_points < MIN_POINTS or self.runner_up == self.best:
+            return False
+        best, second = self.medians_m[self.best], self.medians_m[self.runner_up]
+        return second > IMPROVEMENT_RATIO * best and second - best > IMPROVEMENT_M
+
+    @property
     def declared_is_worse(self) -> bool:
         """Another datum fits clearly better than the declared one."""
         if self.n_points < MIN_POINTS or self.best == self.declared:
@@ -87,12 +102,15 @@ class DatumFit:
     def summary(self) -> str:
         return ", ".join(f"{NAMES[k]} {v:,.0f} m" for k, v in self.medians_m.items())
 
-    def message(self, what: str) -> str:
+    def message(self, what: str, page: bool = False) -> str:
+        """The doubt in one sentence, with the fix in the words of the command line or, with
+        ``page``, of the viewer's Data page."""
+        fix = (f"choose {NAMES[self.best]} under Coordinates" if page else
+               f"load them with --crs {self.best} (or --crs auto)")  # fmt: skip
         return (
             f"{what} were declared {NAMES[self.declared]} but fit the streets and POIs clearly "
             f"better as {NAMES[self.best]} (median distance: {self.summary()}); they are "
-            f"probably {NAMES[self.best]} coordinates: load them with --crs {self.best} "
-            "(or --crs auto)."
+            f"probably {NAMES[self.best]} coordinates: {fix}."
         )
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from twin._errors import CRSMismatchError, EmptyAreaError, InvalidInputError, TwinError
 from twin.context import LayerContext
 from twin.crs import CRS_NAMES, CrsName, to_wgs84
-from twin.datum import MIN_POINTS, NAMES, fit_datums
+from twin.datum import MIN_POINTS, NAMES, DatumFit, fit_datums
 from twin.layers import LAYER_COLUMNS, spec, validate_layer
 from twin.layers.contract import attribute_problems
 from twin.model import District
@@ -66,6 +66,7 @@ class ImportReport:
     filled_defaults: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     totals: dict[str, int] | None = None  # per reason, when ``rejected`` keeps only a sample
+    datum_doubt: DatumFit | None = None  # another datum fits clearly better than the declared
 
     @property
     def rejected_count(self) -> int:
@@ -111,6 +112,8 @@ class ImportReport:
             filled = ", ".join(f"{k}={v}" for k, v in self.filled_defaults.items())
             lines.append(f"  not in the file, filled with defaults: {filled}")
         lines += [f"  warning: {w}" for w in self.warnings]
+        if self.datum_doubt is not None:
+            lines.append(f"  warning: {self.datum_doubt.message(f'the sites of {self.file}')}")
         return "\n".join(lines)
 
 
@@ -184,7 +187,13 @@ def validate_inventory(
     ref_lon, ref_lat = _references(district)
     fit = fit_datums(lon[usable], lat[usable], ref_lon, ref_lat,
                      "wgs84" if crs == "auto" else crs)  # fmt: skip
+    doubt = None
     if crs == "auto":
+        if fit.n_points >= MIN_POINTS and not fit.decisive:
+            msg = (f"{file}: --crs auto cannot tell which datum these coordinates are in: "
+                   f"{NAMES[fit.best]} and {NAMES[fit.runner_up]} fit about as well (median "
+                   f"distance to streets and POIs: {fit.summary()}); name it with --crs.")  # fmt: skip
+            raise InvalidInputError(msg)
         crs = fit.best
         report_warnings.append(
             f"--crs auto read the file as {NAMES[crs]}, the datum it fits best "
@@ -195,7 +204,7 @@ def validate_inventory(
         if fit.n_points < MIN_POINTS:
             crs = "wgs84"
     elif fit.declared_is_worse:
-        report_warnings.append(fit.message(f"the sites of {file}"))
+        doubt = fit
     if len(fit.mixed) > 1:  # some rows in one datum, some in another: no single --crs is right
         counts = fit.clear_counts or {}
         parts = " and ".join(f"{counts[d]:,} fit {NAMES[d]} clearly best" for d in fit.mixed)
@@ -267,7 +276,7 @@ def validate_inventory(
     report = ImportReport(
         file=file, layer=layer, crs=crs, rows=len(frame), accepted=len(layer_frame),
         rejected=pd.concat(rejected).sort_values("row"),
-        filled_defaults=filled, warnings=report_warnings,
+        filled_defaults=filled, warnings=report_warnings, datum_doubt=doubt,
     )  # fmt: skip
     if report.accepted + len(report.rejected) != report.rows:  # nothing may be lost
         msg = (f"{file}: {report.rows} rows in, but {report.accepted} accepted and "
@@ -336,9 +345,14 @@ def import_inventory(
     lon_col: str | None = None,
     gpkg_layer: str | None = None,
     norms: Norms | None = None,
+    confirmed: bool = True,
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:
     """Read, convert and validate a real inventory for ``layer`` of ``district``; attributes
     a file does not give and radius rules follow the run's ``norms``.
+
+    When another datum fits the file clearly better than ``crs`` and the user did not name
+    ``crs`` themselves (``confirmed`` False: the command line's default), nothing is imported:
+    the error says which datum fits and how to keep the declared one.
 
     CSVs over 16 MB are read and validated in chunks of 100,000 rows: memory follows the chunk
     and the accepted sites, not the file; the report keeps every count and the first
@@ -351,6 +365,11 @@ def import_inventory(
     else:
         raw = read_inventory(path, lat_col, lon_col, gpkg_layer)
         frame, report = validate_inventory(raw, district, layer, crs, path.name, norms=norms)
+    if report.datum_doubt is not None and not confirmed:
+        fit = report.datum_doubt
+        msg = (f"{fit.message(f'the sites of {Path(path).name}')} Nothing was imported; to keep "
+               f"them as {NAMES[fit.declared]}, give --crs {fit.declared} explicitly.")  # fmt: skip
+        raise InvalidInputError(msg)
     # a figure resting on a filled-in attribute is not measured: the layer says which were filled
     frame.attrs["filled_defaults"] = sorted(report.filled_defaults)
     if report.accepted == 0:
@@ -359,7 +378,9 @@ def import_inventory(
         outside = sum(n for reason, n in counts.items() if reason.startswith("outside"))
         hint = ("check the district and --crs" if outside else
                 "fix those values and import again")  # fmt: skip
-        msg = f"{Path(path).name}: none of its {report.rows:,} rows can be used ({reasons}); {hint}."
+        msg = (
+            f"{Path(path).name}: none of its {report.rows:,} rows can be used ({reasons}); {hint}."
+        )
         raise EmptyAreaError(msg)
     return frame, report
 
@@ -378,9 +399,11 @@ def _import_in_chunks(
     rows = 0
     seen: set[tuple[float, float]] = set()
     report: ImportReport | None = None
+    first_doubt = None
     for chunk in read_csv_chunks(path, lat_col, lon_col):
         frame, report = validate_inventory(chunk, district, layer, cast(CrsName, crs), path.name,
                                            whole_file=False, norms=norms)  # fmt: skip
+        first_doubt = first_doubt or report.datum_doubt
         crs = report.crs  # --crs auto decides on the first chunk, the rest follow
         rows += report.rows
         keys = list(zip(np.round(frame.geometry.x, DUPLICATE_DECIMALS),
@@ -408,7 +431,7 @@ def _import_in_chunks(
     if distances and len(np.concatenate(distances)):
         rejected.attrs["distance_m"] = np.concatenate(distances)
     final = ImportReport(path.name, layer, crs, rows, len(accepted), rejected,
-                         report.filled_defaults, report.warnings, counts)  # fmt: skip
+                         report.filled_defaults, report.warnings, counts, first_doubt)  # fmt: skip
     if final.accepted + sum(counts.values()) != rows:  # nothing may be lost
         msg = f"{path.name}: {rows} rows in, {final.accepted} accepted, {sum(counts.values())} rejected; please report this bug."
         raise TwinError(msg)
