@@ -370,3 +370,26 @@ def test_malformed_geojson_features_are_counted_not_dropped(town, spots, tmp_pat
     assert report.counts()["not a GeoJSON Feature"] == 2
     assert sorted(report.rejected["row"]) == [1, 2, 4, 5]  # numbered by feature in the file
     assert all(line.startswith("  rejected") for line in report.reason_lines())
+
+
+@pytest.mark.parametrize("damage", ["garble", "truncate", "link"])
+def test_a_damaged_stored_inventory_is_refused_with_a_message(town, town_build, tmp_path, damage):
+    from twin.settings import Settings
+    from twin.store.inventories import imported_path, read_imported, save_imported
+
+    settings = Settings(data_dir=None, cache_dir=tmp_path / "cache", offline=True)
+    frame = town_build.layers["lockers"].assign(source="operator.csv")
+    save_imported("testville", "lockers", frame, settings)
+    assert len(read_imported("testville", "lockers", settings)) == len(frame)
+    path = imported_path("testville", "lockers", settings)
+    data = path.read_bytes()
+    if damage == "garble":
+        path.write_bytes(data[:100] + bytes(b ^ 0xFF for b in data[100:140]) + data[140:])
+    elif damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        path.unlink()
+        path.symlink_to("/dev/zero")
+    with pytest.raises(TwinError, match="damaged.*import it again") as caught:
+        read_imported("testville", "lockers", settings)
+    assert "\n" not in str(caught.value)
