@@ -390,6 +390,20 @@ def test_a_damaged_stored_inventory_is_refused_with_a_message(town, town_build, 
     else:
         path.unlink()
         path.symlink_to("/dev/zero")
-    with pytest.raises(TwinError, match="damaged.*import it again") as caught:
+    with pytest.raises(TwinError, match=r"damaged.*import it again") as caught:
         read_imported("testville", "lockers", settings)
     assert "\n" not in str(caught.value)
+
+
+def test_places_at_equal_distance_are_named_the_same_whatever_the_order():
+    """A rerun after a kill may read the data in another order: ties are broken by the name."""
+    from scipy.spatial import cKDTree
+
+    from twin.analysis.places import nearest_named
+
+    xy = np.array([[10.0, 0.0], [-10.0, 0.0], [0.0, 50.0]])
+    names = np.array(["横浜路", "丹徒路", "欧阳路"], dtype=object)
+    point = np.array([[0.0, 0.0]])
+    first = nearest_named(cKDTree(xy), names, point)[1][0]
+    flipped = nearest_named(cKDTree(xy[::-1]), names[::-1], point)[1][0]
+    assert names[first] == names[::-1][flipped] == min("横浜路", "丹徒路")

@@ -131,7 +131,7 @@ class PlaceNamer:
         if tree is None:
             return [""] * len(np.atleast_1d(lon))
         xy = self.ctx.xy_of(np.atleast_1d(lon), np.atleast_1d(lat))
-        distance, index = tree.query(xy)
+        distance, index = nearest_named(tree, names, xy)
         return [
             str(names[i]) if d <= TOWNSHIP_REACH_M else ""
             for d, i in zip(distance, index, strict=True)
@@ -166,11 +166,30 @@ class PlaceNamer:
         for (tree, names), bias in sources:
             if tree is None:
                 continue
-            distance, index = tree.query(xy)
+            distance, index = nearest_named(tree, names, xy)
             for i in np.flatnonzero(distance + bias < best):
                 best[i] = distance[i] + bias
                 out[i] = f"{names[index[i]]} ({distance[i]:,.0f} m)"
         return out
+
+
+TIE_M = 0.01  # names this much apart in distance are a tie, broken by the name itself
+
+
+def nearest_named(
+    tree: cKDTree, names: NDArray[np.object_], xy: NDArray[np.float64], k: int = 8
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The nearest named point to each of ``xy``; among points at the same distance (within
+    :data:`TIE_M`) the smallest name, so a rerun names a place the same whatever order the data
+    arrived in."""
+    k = min(k, tree.n)
+    distance, index = tree.query(xy, k=k)
+    distance, index = distance.reshape(len(xy), k), index.reshape(len(xy), k)
+    tied = distance <= distance[:, :1] + TIE_M
+    label = np.where(tied, names[np.clip(index, 0, tree.n - 1)].astype(str), "\uffff")
+    pick = np.argmin(label, axis=1) if k > 1 else np.zeros(len(xy), dtype=np.int64)
+    rows = np.arange(len(xy))
+    return distance[rows, pick], index[rows, pick]
 
 
 @dataclass(frozen=True)
