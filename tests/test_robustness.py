@@ -407,3 +407,53 @@ def test_places_at_equal_distance_are_named_the_same_whatever_the_order():
     first = nearest_named(cKDTree(xy), names, point)[1][0]
     flipped = nearest_named(cKDTree(xy[::-1]), names[::-1], point)[1][0]
     assert names[first] == names[::-1][flipped] == min("横浜路", "丹徒路")
+
+
+def _grid_osm(first_id: int = 1, extra_tags: int = 0, doctype: str = "") -> str:
+    """A 4 × 4 street grid in Testville's frame of reference (WGS-84 near 121.48, 31.265)."""
+    nodes, ways = [], []
+    ids = {}
+    for i in range(4):
+        for j in range(4):
+            ids[i, j] = first_id + 4 * i + j
+            nodes.append(
+                f'<node id="{ids[i, j]}" lat="{31.265 + 0.002 * j}" lon="{121.48 + 0.002 * i}"/>'
+            )
+    tags = "".join(f'<tag k="k{t}" v="v"/>' for t in range(extra_tags))
+    for i in range(4):
+        refs = "".join(f'<nd ref="{ids[i, j]}"/>' for j in range(4))
+        ways.append(f'<way id="{100 + i}">{refs}<tag k="highway" v="residential"/>{tags}</way>')
+        refs = "".join(f'<nd ref="{ids[j, i]}"/>' for j in range(4))
+        ways.append(f'<way id="{200 + i}">{refs}<tag k="highway" v="residential"/></way>')
+    return f'<?xml version="1.0"?>{doctype}<osm version="0.6">{"".join(nodes + ways)}</osm>'
+
+
+@pytest.mark.parametrize(
+    ("case", "expect"),
+    [("huge ids", None), ("many tags", "more than 1,000 tags"), ("dtd", "declares a DTD"),
+     ("cut off", "not well-formed XML")],
+)  # fmt: skip
+def test_hostile_street_files_are_bounded(tmp_path, settings, case, expect):
+    from twin import InvalidInputError
+    from twin.sources.osm import graph_from_file
+
+    text = {
+        "huge ids": _grid_osm(first_id=2**70),
+        "many tags": _grid_osm(extra_tags=1_500),
+        "dtd": _grid_osm(doctype='<!DOCTYPE osm [<!ENTITY a "aaaa">]>'),
+        "cut off": _grid_osm()[:-200],
+    }[case]
+    path = tmp_path / "streets.osm"
+    path.write_text(text, encoding="utf-8")
+    if expect is None:  # ids beyond 64 bits only join edges to nodes: read as any other
+        from pyproj import CRS
+
+        from twin.streets import Streets
+
+        graph = graph_from_file(path, settings)
+        streets = Streets.from_graph(graph, CRS.from_epsg(32651))
+        assert streets.n_nodes >= 9 and (streets.edges[["u", "v"]].to_numpy() >= 0).all()
+        return
+    with pytest.raises(InvalidInputError, match=expect) as caught:
+        graph_from_file(path, settings)
+    assert "\n" not in str(caught.value)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
@@ -64,17 +65,15 @@ class Streets:
         import osmnx as ox
 
         nodes, frame = ox.graph_to_gdfs(graph, nodes=True, fill_edge_geometry=True)
-        ids = nodes.index.to_numpy(dtype=np.int64)
-        order = np.argsort(ids)
-        u_ids = frame.index.get_level_values("u").to_numpy(dtype=np.int64)
-        v_ids = frame.index.get_level_values("v").to_numpy(dtype=np.int64)
+        # node ids only join edges to nodes: positions, so ids beyond 64 bits do no harm
+        ids = pd.Index(nodes.index)
         edges = gpd.GeoDataFrame(
             {
                 "name": [first_name(n) for n in frame.get("name", [""] * len(frame))],
                 "highway": [first_name(h) for h in frame.get("highway", [""] * len(frame))],
                 "length": frame["length"].to_numpy(dtype=float),
-                "u": order[np.searchsorted(ids, u_ids, sorter=order)],
-                "v": order[np.searchsorted(ids, v_ids, sorter=order)],
+                "u": ids.get_indexer(frame.index.get_level_values("u")),
+                "v": ids.get_indexer(frame.index.get_level_values("v")),
             },
             geometry=frame.geometry.to_numpy(),
             crs=4326,

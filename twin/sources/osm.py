@@ -62,6 +62,62 @@ def check_bz2(path: Path, floor_bytes: int = BZ2_FLOOR_BYTES) -> None:
         raise InvalidInputError(msg) from None
 
 
+MAX_TAGS_PER_ELEMENT = 1_000  # real OSM elements carry tens of tags
+MAX_TAG_CHARS = 10_000  # a tag's key or value (OSM allows 255)
+
+
+def check_osm_xml(path: Path) -> None:
+    """Refuse, in one streaming pass before any parser builds objects, an OSM XML file with an
+    element of more than :data:`MAX_TAGS_PER_ELEMENT` tags, a key or value over
+    :data:`MAX_TAG_CHARS` characters, or a DTD (OSM files have none; a DTD can expand entities
+    without end); and one that is not well-formed XML."""
+    from xml.parsers import expat
+
+    name = Path(path).name
+    parser = expat.ParserCreate()
+    element = ["the file"]
+    tags = [0]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag in ("node", "way", "relation"):
+            element[0], tags[0] = f"{tag} {attrs.get('id', '?')[:30]}", 0
+        elif tag == "tag":
+            tags[0] += 1
+            if tags[0] > MAX_TAGS_PER_ELEMENT:
+                msg = (f"{name}: {element[0]} has more than {MAX_TAGS_PER_ELEMENT:,} tags; "
+                       "refused as not a real OSM element.")  # fmt: skip
+                raise InvalidInputError(msg)
+            if max(len(attrs.get("k", "")), len(attrs.get("v", ""))) > MAX_TAG_CHARS:
+                msg = (f"{name}: a tag of {element[0]} is over {MAX_TAG_CHARS:,} characters; "
+                       "refused as not a real OSM tag.")  # fmt: skip
+                raise InvalidInputError(msg)
+
+    def doctype(*_: object) -> None:
+        msg = f"{name} declares a DTD, which OSM files never do; refused (entities could expand without end)."
+        raise InvalidInputError(msg)
+
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    opener = bz2_open if str(path).lower().endswith(".bz2") else open
+    try:
+        with opener(path, "rb") as stream:
+            parser.ParseFile(stream)
+    except expat.ExpatError as exc:
+        msg = (
+            f"{name} is not well-formed XML ({expat.errors.messages[exc.code]}, line {exc.lineno})."
+        )
+        raise InvalidInputError(msg) from None
+    except (OSError, EOFError) as exc:
+        msg = f"{name} cannot be read ({exc})."
+        raise InvalidInputError(msg) from None
+
+
+def bz2_open(path: Path, mode: str = "rb"):
+    import bz2
+
+    return bz2.open(path, mode)
+
+
 @contextlib.contextmanager
 def osmnx_settings(**values: object) -> Iterator[None]:
     """Temporarily set ``ox.settings`` values (osmnx reads them as module globals)."""
@@ -162,6 +218,8 @@ def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
         msg = f"{path.name} is not a street file twin reads; use one of {', '.join(OSM_SUFFIXES)}."
         raise InvalidInputError(msg)
     check_bz2(path)
+    if not name.endswith((".graphml", ".pbf")):
+        check_osm_xml(path)
     try:
         if name.endswith(".graphml"):
             graph = ox.load_graphml(path)

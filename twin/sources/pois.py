@@ -181,6 +181,10 @@ def pois_from_osm_file(path: Path, area: BaseGeometry) -> tuple[gpd.GeoDataFrame
     """OSM POIs of a local ``.osm`` file inside ``area``."""
     import osmnx as ox
 
+    from twin.sources.osm import check_osm_xml
+
+    if not str(path).lower().endswith((".graphml", ".pbf")):
+        check_osm_xml(Path(path))
     try:
         features = ox.features_from_xml(path, polygon=area, tags=OSM_TAGS)
     except ox._errors.InsufficientResponseError:
