@@ -430,8 +430,8 @@ def _grid_osm(first_id: int = 1, extra_tags: int = 0, doctype: str = "") -> str:
 
 @pytest.mark.parametrize(
     ("case", "expect"),
-    [("huge ids", None), ("many tags", "more than 1,000 tags"), ("dtd", "declares a DTD"),
-     ("cut off", "not well-formed XML")],
+    [("huge ids", None), ("clipped", None), ("many tags", "more than 1,000 tags"),
+     ("dtd", "declares a DTD"), ("cut off", "not well-formed XML")],
 )  # fmt: skip
 def test_hostile_street_files_are_bounded(tmp_path, settings, case, expect):
     from twin import InvalidInputError
@@ -439,6 +439,10 @@ def test_hostile_street_files_are_bounded(tmp_path, settings, case, expect):
 
     text = {
         "huge ids": _grid_osm(first_id=2**70),
+        "clipped": _grid_osm().replace(
+            "</osm>",
+            '<way id="9"><nd ref="1"/><nd ref="777"/><tag k="highway" v="primary"/></way></osm>',
+        ),
         "many tags": _grid_osm(extra_tags=1_500),
         "dtd": _grid_osm(doctype='<!DOCTYPE osm [<!ENTITY a "aaaa">]>'),
         "cut off": _grid_osm()[:-200],
@@ -453,6 +457,8 @@ def test_hostile_street_files_are_bounded(tmp_path, settings, case, expect):
         graph = graph_from_file(path, settings)
         streets = Streets.from_graph(graph, CRS.from_epsg(32651))
         assert streets.n_nodes >= 9 and (streets.edges[["u", "v"]].to_numpy() >= 0).all()
+        if case == "clipped":  # the valid streets stay, the broken way is counted
+            assert "1 way(s) refer to nodes the file does not hold" in graph.graph["twin_note"]
         return
     with pytest.raises(InvalidInputError, match=expect) as caught:
         graph_from_file(path, settings)

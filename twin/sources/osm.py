@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import math
 import socket
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -220,6 +221,7 @@ def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
     check_bz2(path)
     if not name.endswith((".graphml", ".pbf")):
         check_osm_xml(path)
+    clipped = 0
     try:
         if name.endswith(".graphml"):
             graph = ox.load_graphml(path)
@@ -227,19 +229,50 @@ def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
             xml_path = _pbf_to_xml(path, settings) if name.endswith(".pbf") else path
             tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
             with osmnx_settings(useful_tags_way=list(tags)):
-                graph = ox.graph_from_xml(xml_path, bidirectional=True, retain_all=True)
+                try:
+                    graph = ox.graph_from_xml(xml_path, bidirectional=True, retain_all=True)
+                except ValueError as exc:
+                    if "missing nodes" not in str(exc):
+                        raise
+                    with tempfile.TemporaryDirectory() as tmp:  # a clipped extract
+                        kept, clipped = without_broken_ways(xml_path, Path(tmp) / "kept.osm")
+                        graph = ox.graph_from_xml(kept, bidirectional=True, retain_all=True)
     except (ET.ParseError, ValueError, KeyError, OSError) as exc:
         msg = f"{path} is not a valid OSM street file ({type(exc).__name__}: {exc})."
         raise InvalidInputError(msg) from None
+    notes = []
+    if clipped:
+        notes.append(f"{path.name}: {clipped:,} way(s) refer to nodes the file does not hold (a "
+                     "clipped extract) and were left out; the other streets stay")  # fmt: skip
     dropped = drop_impossible_nodes(graph)
     if graph.number_of_nodes() == 0:
         msg = f"{path} contains no streets; check that it is an OSM extract with highway ways."
         raise InvalidInputError(msg)
     graph = walkable_graph(graph)
     if dropped:  # the valid streets stay; the district's notes say what was left out
-        graph.graph["twin_note"] = (f"{path.name}: {dropped:,} street node(s) with a missing, "
-                                    "non-finite or impossible coordinate were left out")  # fmt: skip
+        notes.append(f"{path.name}: {dropped:,} street node(s) with a missing, non-finite or "
+                     "impossible coordinate were left out")  # fmt: skip
+    if notes:
+        graph.graph["twin_note"] = "; ".join(notes)
     return graph
+
+
+def without_broken_ways(path: Path, out: Path) -> tuple[Path, int]:
+    """A copy of OSM XML ``path`` at ``out`` without the ways that refer to nodes it does not
+    hold (what clipping an extract leaves), and how many were left out. The file has passed
+    :func:`check_osm_xml`, so it is well-formed and has no DTD."""
+    opener = bz2_open if str(path).lower().endswith(".bz2") else open
+    with opener(path, "rb") as stream:
+        tree = ET.parse(stream)
+    root = tree.getroot()
+    nodes = {n.get("id") for n in root.iter("node")}
+    broken = [
+        w for w in root.findall("way") if any(nd.get("ref") not in nodes for nd in w.iter("nd"))
+    ]
+    for way in broken:
+        root.remove(way)
+    tree.write(out, encoding="utf-8", xml_declaration=True)
+    return out, len(broken)
 
 
 def drop_impossible_nodes(graph: nx.MultiDiGraph) -> int:
