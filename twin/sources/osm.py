@@ -105,7 +105,8 @@ def check_osm_xml(path: Path) -> None:
             parser.ParseFile(stream)
     except expat.ExpatError as exc:
         msg = (
-            f"{name} is not well-formed XML ({expat.errors.messages[exc.code]}, line {exc.lineno})."
+            f"{name} is not a valid OSM street file: not well-formed XML "
+            f"({expat.errors.messages[exc.code]}, line {exc.lineno})."
         )
         raise InvalidInputError(msg) from None
     except (OSError, EOFError) as exc:
