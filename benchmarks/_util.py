@@ -51,7 +51,18 @@ def peak_rss_mib(func: Callable[[], object]) -> float:
     return max(added, 0.0)
 
 
+def conditions() -> str:
+    """Under which conditions a table was taken: the load average and the usable cores."""
+    import os
+
+    one, five, _ = os.getloadavg()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"conditions: load average {one:.2f} (1 min) / {five:.2f} (5 min), {cores} usable cores"
+
+
 def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    """An aligned table, headed by the conditions it was taken under (:func:`conditions`)."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
-    return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])
+    body = [line(header), line(tuple("-" * w for w in widths)), *map(line, rows)]
+    return "\n".join([conditions(), *body])

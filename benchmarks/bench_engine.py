@@ -207,6 +207,41 @@ def fiveg_model() -> tuple[str, ...]:
     )  # fmt: skip
 
 
+def hongkou_life_circle() -> list[tuple[str, ...]]:
+    """Hongkou's life circle, per category, against a bare scipy Dijkstra on twin's own CSR (one
+    multi-source run from the category's POIs' nearest nodes): what the reach rule costs."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from twin.analysis.engine import CoverageParams
+    from twin.categories import CATEGORIES
+    from twin.context import LayerContext
+    from twin.grid import hex_grid
+    from twin.network import nearest_each
+    from twin.settings import Settings
+    from twin.store.district import load_district
+
+    settings = Settings.from_env()
+    if settings.data_dir is None:
+        return [("Hongkou life circle", "skipped: no TWIN_DATA_DIR", "—", "—")]
+    hongkou = load_district("hongkou", settings)
+    network = hongkou.streets.network
+    ctx = LayerContext(hongkou)
+    cells = hex_grid(hongkou.boundary, 10, hongkou.metric_crs)
+    origins = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+    sets = [ctx.pois_xy({c}) for c in CATEGORIES if (hongkou.pois["category"] == c).any()]
+    rule = CoverageParams().reach
+    ours = median_seconds(lambda: nearest_each(network, origins, sets, rule, workers=1)) / len(sets)
+    nodes = [np.unique(network.tree.query(xy)[1]) for xy in sets]
+    bare = median_seconds(
+        lambda: [dijkstra(network.csr, directed=False, indices=n, min_only=True) for n in nodes]
+    ) / len(sets)
+    return [(
+        f"Hongkou life circle, per category ({len(cells):,} res-10 cells, {network.n_nodes:,} "
+        f"nodes, {len(sets)} categories; target ≤ 1.5×)",
+        f"{1000 * ours:.1f} ms", f"{1000 * bare:.1f} ms", f"{ours / bare:.1f}× bare scipy",
+    )]  # fmt: skip
+
+
 def _peak_rss_mib() -> float:
     """Peak resident set size of this process and of its (forked) workers, MiB."""
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -273,7 +308,8 @@ def whole_shanghai() -> list[tuple[str, ...]]:
 
 
 def run() -> str:
-    rows = [*accessibility(), *h3_indexing(), hongkou_pipeline(), fiveg_model()]
+    rows = [*accessibility(), *h3_indexing(), *hongkou_life_circle(), hongkou_pipeline(),
+            fiveg_model()]  # fmt: skip
     if os.environ.get("TWIN_BENCH_SCALE", "1") != "0":
         rows.extend(whole_shanghai())
     header = ("coverage engine", "twin s", "baseline s", "ratio / note")
