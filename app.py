@@ -43,6 +43,7 @@ params["elderly"] = "1" if st.session_state["elderly"] else "0"
 # no page icons: a Material icon becomes the tab's favicon, fetched from Google's font server
 pages = [
     st.Page("app_pages/overview.py", title="Overview", default=True),
+    st.Page("app_pages/city.py", title="Whole city", url_path="city"),
     st.Page("app_pages/coverage.py", title="Coverage map", url_path="coverage"),
     st.Page("app_pages/life_circle.py", title="Life circle",
             url_path="life-circle"),

@@ -223,6 +223,23 @@ def programme_pdf_bytes(
 
 
 @st.cache_resource(show_spinner=False)
+def city_boundaries() -> gpd.GeoDataFrame:
+    """The sixteen districts' outlines (WGS-84) with their slug and label, from the data pack
+    (empty without one): the city page's map."""
+    from twin.districts import load_presets
+    from twin.sources.boundary import pack_district_boundaries
+
+    frame = pack_district_boundaries(run_settings())
+    presets = {p.adcode: p for p in load_presets()}
+    known = frame["adcode"].astype(str).isin(presets)
+    frame = frame[known].copy()
+    frame["slug"] = [presets[str(a)].slug for a in frame["adcode"]]
+    frame["label"] = [presets[str(a)].label for a in frame["adcode"]]
+    frame["geometry"] = frame.geometry.simplify(0.0005)
+    return frame[["slug", "label", "geometry"]]
+
+
+@st.cache_resource(show_spinner=False)
 def street_lines(slug: str) -> gpd.GeoSeries | None:
     """The street network's edges as lines (None without streets)."""
     loaded = load(slug)

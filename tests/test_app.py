@@ -260,3 +260,30 @@ def test_programme_page_shows_the_figures_twin_programme_gives(env, settings):
     app.select_slider(key="programme_year").set_value(plan["years"][0]["year"]).run()
     assert not app.exception, app.exception
     assert len(app.dataframe[0].value) == 1  # only the first year
+
+
+def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path):
+    """The whole city from `twin batch` results: each district's figures as its own report
+    states them, read from the stored table (no district measured on the page)."""
+    from twin.analysis.build import build
+    from twin.analysis.report import value_text
+    from twin.batch import build_district
+    from twin.store.district import load_district
+
+    results = [build_district(s, settings, None, str(tmp_path)) for s in ("hongkou", "jingan")]
+    pd.DataFrame([r.row | {"error": r.error} for r in results]).to_csv(
+        tmp_path / "city_summary.csv", index=False
+    )
+    app = page("app_pages/city.py")
+    app.text_input(key="city_folder").set_value(str(tmp_path)).run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    assert list(table["name"]) == ["Hongkou", "Jing'an"]
+    report = build(load_district("hongkou", settings), settings).report
+    f15 = next(r for r in report["rows"] if r["key"] == "life_circle_f15")
+    assert table.loc[0, "15-minute life circle (F15)"] == value_text(f15["measured"], f15["unit"])
+    app.selectbox(key="city_figure").set_value("life_circle_f15").run()
+    assert app.dataframe[0].value.loc[0, "status"] == f15["status"]
+    empty = page("app_pages/city.py")
+    empty.text_input(key="city_folder").set_value(str(tmp_path / "nothing")).run()
+    assert any("twin batch --all" in i.value for i in empty.info)

@@ -190,7 +190,16 @@ def test_upload_on_the_data_page(server, browser, hongkou, tmp_path):
 
 def test_pages_render_without_exceptions(server, browser):
     """Every page loads in the browser, with a screenshot of each kept as an artifact."""
-    for path in ("", "/life-circle", "/gaps", "/what-if", "/programme", "/export", "/sources"):
+    for path in (
+        "",
+        "/city",
+        "/life-circle",
+        "/gaps",
+        "/what-if",
+        "/programme",
+        "/export",
+        "/sources",
+    ):
         page = open_page(browser, server + path)
         wait_idle(page)
         assert page.locator('[data-testid="stException"]').count() == 0, path

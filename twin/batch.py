@@ -62,6 +62,10 @@ def build_district(
             row[f"{r['key']}"] = r["measured"]
             row[f"{r['key']}_target"] = r["target"]
             row[f"{r['key']}_status"] = r["status"]
+            row[f"{r['key']}_basis"] = r["basis"]
+            row[f"{r['key']}_unit"] = r["unit"]
+            low, high = r["range"] if r.get("range") else (None, None)
+            row[f"{r['key']}_low"], row[f"{r['key']}_high"] = low, high
         for q in QUESTIONS.values():  # the counts behind each share, for the city's sums
             if q.served in cells:
                 stated = row_for(report, q.key)

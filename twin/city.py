@@ -1,0 +1,79 @@
+"""The whole city on one screen: the sixteen districts' figures as ``twin batch`` stored them.
+
+``twin batch --all --out DIR`` writes ``DIR/city_summary.csv``: a row per district with each
+report row's figure, plan number, status, basis and range (:func:`twin.batch.build_district`).
+:func:`read_city` reads it back and :func:`city_table` words each district's figures as every
+face words them (``value_text``, ``range_text``); nothing here measures a district again.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from twin._errors import DataNotFoundError, InvalidInputError
+from twin.analysis.report import range_text, value_text
+
+CITY_FIGURES = {  # report row: (column label, unit)
+    "coverage_5g": ("5G (plan's measure)", ""),
+    "charging_coverage": ("EV charging", "share of residents"),
+    "lockers_coverage": ("Smart lockers", "share of residents"),
+    "life_circle_f15": ("15-minute life circle (F15)", "share of residents"),
+}
+SUMMARY = "city_summary.csv"
+
+
+def read_city(folder: Path) -> pd.DataFrame:
+    """The stored city table of ``folder`` (a ``twin batch`` output), or a clear error."""
+    path = Path(folder) / SUMMARY
+    if not path.is_file():
+        msg = (f"no city results in {folder}: run 'twin batch --all --out {folder}' first "
+               "(it measures all sixteen districts on Dask).")  # fmt: skip
+        raise DataNotFoundError(msg)
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        msg = f"{path} is not a readable city table ({type(exc).__name__}); run twin batch again."
+        raise InvalidInputError(msg) from None
+    if "district" not in table.columns:
+        msg = f"{path} has no district column; it is not a twin batch city table."
+        raise InvalidInputError(msg)
+    return table
+
+
+def _cell(row: pd.Series, key: str) -> dict[str, Any]:
+    def value(name: str) -> Any:
+        v = row.get(name)
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+    unit = str(value(f"{key}_unit") or "") or CITY_FIGURES[key][1] or "share"
+    measured, low, high = value(key), value(f"{key}_low"), value(f"{key}_high")
+    fact = {"measured": measured, "unit": unit, "range": None if low is None else [low, high]}
+    return {
+        "figure": value_text(measured, unit),
+        "value": measured,
+        "status": str(value(f"{key}_status") or "no figure"),
+        "basis": str(value(f"{key}_basis") or ""),
+        "range": range_text(fact),
+    }
+
+
+def city_table(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per district (in the table's order): its name, residents and, per figure of
+    :data:`CITY_FIGURES`, the figure as text, its value, status, basis and range; ``error``
+    for a district the batch could not measure."""
+    out = []
+    for _, row in table.iterrows():
+        error = row.get("error")
+        entry: dict[str, Any] = {
+            "district": str(row["district"]), "name": str(row.get("name") or row["district"]),
+            "residents": row.get("residents"),
+            "error": "" if error is None or (isinstance(error, float) and math.isnan(error)) else str(error),
+        }  # fmt: skip
+        for key in CITY_FIGURES:
+            entry[key] = _cell(row, key)
+        out.append(entry)
+    return out
