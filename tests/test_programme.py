@@ -156,3 +156,13 @@ def test_the_pdf_section_prints_the_programmes_figures(hongkou, hongkou_build):
         assert f"{100 * year['covered_share']:.1f} %" in texts
         assert f"{100 * year['capacity_share']:.1f} %" in texts
         assert str(len(year["sites"])) in texts
+
+
+def test_relocation_moves_only_what_stands_and_serves_more(hongkou_build):
+    kept = programme(hongkou_build, ["lockers"], until=2021, budget=0)
+    moved = programme(hongkou_build, ["lockers"], until=2021, budget=0, relocate=3)
+    assert kept["years"][0]["moves"] == [] and len(moved["years"][0]["moves"]) <= 3
+    assert moved["years"][0]["sites"] == []  # no site added, none removed: only moved
+    assert moved["years"][0]["capacity_share"] >= kept["years"][0]["capacity_share"]
+    if moved["years"][0]["moves"]:  # each move serves more than the site it replaces
+        assert moved["years"][0]["capacity_share"] > kept["years"][0]["capacity_share"]

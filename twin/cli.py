@@ -328,7 +328,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
 
     result = _build(args)
     plan = programme(result, layers, args.start, args.until, args.budget, progress=_progress,
-                     target_share=args.target_share)  # fmt: skip
+                     target_share=args.target_share, relocate=args.relocate)  # fmt: skip
     if args.out:
         from twin.exports import metadata, to_geojson
         from twin.programme import programme_sites
@@ -378,6 +378,11 @@ def format_programme(plan: dict) -> str:
                          f"{f['covered_share']:>14.1%}{cap:>17}{f['newly_served']:>14,}  {met}")  # fmt: skip
     if plan["shared_sites"]:
         lines.append(f"{plan['shared_sites']} shared sites host two layers at one place")
+    for entry in plan["years"]:
+        for move in entry.get("moves", []):
+            lines.append(f"{entry['year']}: move a {REGISTRY[move['layer']].site_label.lower()} "
+                         f"from {move['from'][0]:.5f}, {move['from'][1]:.5f} to "
+                         f"{move['to'][0]:.5f}, {move['to'][1]:.5f} ({move['kind']})")  # fmt: skip
     for layer, bound in plan["bound"].items():
         lines.append(f"{REGISTRY[layer].label}: {bound['served']:,.0f} {UNITS[layer]} served; at most "
                      f"{bound['upper_bound']:,.0f} with as many sites ({bound['bound_kind']} bound, "
@@ -655,6 +660,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=int, help="sites a year per layer (default: the plan's pace)")
     p.add_argument("--target-share", type=float,
                    help="stop a layer once this share of its demand is served, e.g. 0.95")  # fmt: skip
+    p.add_argument("--relocate", type=int, default=0,
+                   help="standing sites a year each walking layer may move (default 0: kept)")  # fmt: skip
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="write the programme's sites as GeoJSON")
     p.add_argument("--pdf", help="write the report with the programme as its last section")

@@ -422,13 +422,20 @@ def capacity_served(
 ) -> NDArray[np.float64]:
     """Each demand's amount served within reach of an open site *and* within the sites'
     capacities: the maximum flow source → open sites (capacity) → demand in reach → sink."""
+    return capacity_flows(a, demand, capacity, open_)[0]
+
+
+def capacity_flows(
+    a: csc_array, demand: NDArray, capacity: NDArray, open_: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`capacity_served` and each site's load in that maximum flow (what it serves)."""
     a = csr_array(a, dtype=float)
     n, m = a.shape
     d = np.round(np.asarray(demand, dtype=float) * FLOW_UNITS).astype(np.int64)
     cap = np.round(np.asarray(capacity, dtype=float) * FLOW_UNITS).astype(np.int64)
     cap = np.where(open_, cap, 0)
     if d.sum() == 0 or cap.sum() == 0:
-        return np.zeros(n)
+        return np.zeros(n), np.zeros(m)
     limit = np.iinfo(np.int32).max // 4
     if d.sum() > limit or cap.sum() > limit:  # keep int32 flow: coarser units
         scale = max(d.sum(), cap.sum()) / limit
@@ -445,7 +452,9 @@ def capacity_served(
     graph = csr_array((caps, (tails, heads)), shape=(sink + 1, sink + 1))
     flow = maximum_flow(graph, source, sink).flow
     into_sink = np.asarray(flow[cell, np.full(n, sink)]).ravel()
-    return np.clip(into_sink, 0, None) * scale / FLOW_UNITS
+    load = np.asarray(flow[np.zeros(m, dtype=np.int64), site]).ravel()
+    unit = scale / FLOW_UNITS
+    return np.clip(into_sink, 0, None) * unit, np.clip(load, 0, None) * unit
 
 
 def capacitated_covering(

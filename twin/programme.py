@@ -47,7 +47,7 @@ from twin._errors import InvalidInputError
 from twin.analysis.build import Build
 from twin.capacity import CAPACITY_LAYERS, UNITS, demand_per_resident, reach_matrix, site_capacity
 from twin.context import LayerContext
-from twin.location import capacitated_bound, capacity_served
+from twin.location import capacitated_bound, capacity_flows, capacity_served
 from twin.siting import thin, walking_radius
 
 PROGRAMME_LAYERS = ("charging", "lockers", "base_stations")
@@ -80,6 +80,27 @@ class _Track:
         within = np.asarray(self.a.T @ self.residual, dtype=float).ravel()
         return np.where(self.open, 0.0, np.minimum(self.capacity, within))
 
+    def relocate_one(self) -> tuple[int, int] | None:
+        """Move the standing site serving least (in the exact maximum flow) to the candidate
+        that would serve more without it: (from, to) positions, or None when no move helps."""
+        _, load = capacity_flows(self.a, self.demand, self.capacity, self.open)
+        standing = np.flatnonzero(self.open & self.fixed)
+        if not len(standing):
+            return None
+        weakest = int(standing[np.argmin(load[standing])])
+        without = self.open.copy()
+        without[weakest] = False
+        residual = self.demand - capacity_served(self.a, self.demand, self.capacity, without)
+        within = np.asarray(self.a.T @ residual, dtype=float).ravel()
+        gains = np.where(without | self.fixed, 0.0, np.minimum(self.capacity, within))
+        best = int(np.argmax(gains))
+        if gains[best] <= load[weakest] + 1e-9:
+            return None
+        self.open[weakest], self.open[best] = False, True
+        self.residual = residual
+        self.take_capacity(best)
+        return weakest, best
+
     def served_share(self) -> float:
         """The share of demand served so far (the greedy's allocation: at most the exact)."""
         total = self.demand.sum()
@@ -88,6 +109,10 @@ class _Track:
     def take(self, j: int) -> None:
         """Open candidate ``j`` and give its capacity to the unserved demand within its reach."""
         self.open[j] = True
+        self.take_capacity(j)
+
+    def take_capacity(self, j: int) -> None:
+        """Give open site ``j``'s capacity to the unserved demand within its reach."""
         rows = self.a.indices[self.a.indptr[j] : self.a.indptr[j + 1]]
         left = self.capacity[j]
         for i in rows[np.argsort(-self.residual[rows], kind="stable")]:
@@ -219,11 +244,14 @@ def programme(
     max_candidates: int = 4000,
     progress: Callable[[str], None] = lambda _: None,
     target_share: float | None = None,
+    relocate: int = 0,
 ) -> dict[str, Any]:
     """The year-by-year programme of ``layers`` for a built district (see the module docstring).
 
     ``target_share``: a walking layer stops adding sites once that share of its demand is served
-    within reach and capacity (otherwise every year uses its budget while a site still helps)."""
+    within reach and capacity (otherwise every year uses its budget while a site still helps).
+    ``relocate``: each year, up to that many standing sites of each walking layer may move
+    (the one serving least, to the candidate that would serve more; never otherwise removed)."""
     for layer in layers:
         if layer not in PROGRAMME_LAYERS:
             msg = f"the programme plans {', '.join(PROGRAMME_LAYERS)}, not {layer!r}."
@@ -233,6 +261,9 @@ def programme(
             raise InvalidInputError(msg)
     if target_share is not None and not 0 < target_share <= 1:
         msg = f"the target share must lie in (0, 1], not {target_share}."
+        raise InvalidInputError(msg)
+    if relocate < 0:
+        msg = f"--relocate must be a number of sites a year (0 or more), not {relocate}."
         raise InvalidInputError(msg)
     if budget is not None and budget < 0:
         msg = f"--budget must be a number of sites a year (0 or more), not {budget}."
@@ -308,6 +339,16 @@ def programme(
                         "shared": len(hosted) > 1,
                     }
                 )
+        moves: list[dict[str, Any]] = []
+        for t in tracks:
+            for _ in range(relocate):
+                moved = t.relocate_one()
+                if moved is None:
+                    break
+                (flon, flat), (tlon, tlat) = (ctx.lonlat(t.xy[[k]]) for k in moved)
+                moves.append({"layer": t.layer, "from": [round(float(flon[0]), 6), round(float(flat[0]), 6)],
+                              "to": [round(float(tlon[0]), 6), round(float(tlat[0]), 6)],
+                              "kind": str(t.kind[moved[1]])})  # fmt: skip
         by_layer: dict[str, dict[str, Any]] = {}
         for t in tracks:
             covered, cap_share = t.figures(residents)
@@ -342,7 +383,9 @@ def programme(
                 "capacity_share": None,
                 "sites_added": 0,
             }
-        entry: dict[str, Any] = {"year": year, "sites": sites, "by_layer": by_layer}
+        for t in tracks:
+            by_layer[t.layer]["sites_moved"] = sum(m["layer"] == t.layer for m in moves)
+        entry: dict[str, Any] = {"year": year, "sites": sites, "moves": moves, "by_layer": by_layer}
         out_years.append(entry)
     _newly_served(out_years, start_figures, residents, layers)
     _targets_met(out_years, result, layers, tracks, added_total)
@@ -355,7 +398,10 @@ def programme(
     for t in tracks:
         added = int((t.open & ~t.fixed).sum())
         value = float(capacity_served(t.a, t.demand, t.capacity, t.open).sum())
-        upper, kind = capacitated_bound(t.a, t.demand, t.capacity, added, t.fixed)
+        if (t.fixed & ~t.open).any():  # sites moved: any set of as many sites is the bound's
+            upper, kind = capacitated_bound(t.a, t.demand, t.capacity, int(t.open.sum()))
+        else:
+            upper, kind = capacitated_bound(t.a, t.demand, t.capacity, added, t.fixed)
         bounds[t.layer] = {
             "served": round(value, 2),
             "upper_bound": round(upper, 2),
