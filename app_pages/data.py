@@ -107,7 +107,7 @@ if upload is not None:
                            file_name=f"rejected_{upload.name}.csv", mime="text/csv")  # fmt: skip
     if report.accepted and confirmed and st.button(f"Use these {report.accepted:,} sites as the {LAYER_LABELS[layer].lower()}",
                                      type="primary", key="use_upload"):  # fmt: skip
-        use_import(slug, layer, frame)
+        use_import(slug, layer, frame.assign(source=upload.name[:120]))  # its own name
         st.success(f"{LAYER_LABELS[layer]} of {view.preset.label} now come from {name}.")
         st.rerun()
     if counts:
