@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -105,6 +106,30 @@ def _solve(c, constraints, integrality, bounds, time_limit: float):
     return result, result.status == 0
 
 
+def _solve_sites(
+    obj: NDArray,
+    constraints: list[LinearConstraint],
+    m: int,
+    fixed: NDArray[np.bool_],
+    p: int,
+    relocate: int,
+    upper_rest: NDArray,
+    time_limit: float,
+) -> tuple[NDArray[np.bool_], Any, bool]:
+    """Solve a model whose first ``m`` variables open sites (binary; the rest continuous with
+    upper bounds ``upper_rest``): |fixed| + ``p`` open, what stands kept unless ``relocate``."""
+    rest = len(upper_rest)
+    lower = np.concatenate([np.where(fixed & (relocate == 0), 1.0, 0.0), np.zeros(rest)])
+    result, proven = _solve(
+        obj,
+        [*constraints, *_count_constraints(m, rest, fixed, p, relocate)],
+        np.concatenate([np.ones(m), np.zeros(rest)]),
+        Bounds(lower, np.concatenate([np.ones(m), upper_rest])),
+        time_limit,
+    )
+    return result.x[:m] > 0.5, result, proven
+
+
 # ------------------------------------------------------------------ maximal covering
 
 
@@ -124,19 +149,8 @@ def maximal_covering(
     # variables: x (m), y (n); y_i <= sum_j a_ij x_j
     c = np.concatenate([np.zeros(m), -w])
     cover = hstack([-a, csr_array(np.eye(n)) if n < 2 else _identity(n)]).tocsr()
-    constraints = [
-        LinearConstraint(cover, -np.inf, 0.0),
-        *_count_constraints(m, n, fixed, p, relocate),
-    ]
-    lower = np.concatenate([np.where(fixed & (relocate == 0), 1.0, 0.0), np.zeros(n)])
-    result, proven = _solve(
-        c,
-        constraints,
-        np.concatenate([np.ones(m), np.zeros(n)]),
-        Bounds(lower, np.ones(m + n)),
-        time_limit,
-    )
-    chosen = result.x[:m] > 0.5
+    constraints = [LinearConstraint(cover, -np.inf, 0.0)]
+    chosen, _, proven = _solve_sites(c, constraints, m, fixed, p, relocate, np.ones(n), time_limit)
     return Solution(chosen, covered_weight(a, w, chosen), proven, "milp")
 
 
@@ -256,17 +270,10 @@ def p_median(
     constraints = [
         LinearConstraint(assign.tocsr(), 1.0, 1.0),
         LinearConstraint(link.tocsr(), -np.inf, 0.0),
-        *_count_constraints(m, k, fixed, p, relocate),
     ]
-    lower = np.concatenate([np.where(fixed & (relocate == 0), 1.0, 0.0), np.zeros(k)])
-    result, proven = _solve(
-        obj,
-        constraints,
-        np.concatenate([np.ones(m), np.zeros(k)]),
-        Bounds(lower, np.ones(m + k)),
-        time_limit,
+    chosen, _, proven = _solve_sites(
+        obj, constraints, m, fixed, p, relocate, np.ones(k), time_limit
     )
-    chosen = result.x[:m] > 0.5
     return Solution(chosen, median_cost(c, w, chosen), proven, "milp")
 
 
@@ -365,18 +372,9 @@ def p_center(
         LinearConstraint(assign.tocsr(), 1.0, 1.0),
         LinearConstraint(link.tocsr(), -np.inf, 0.0),
         LinearConstraint(radius.tocsr(), -np.inf, 0.0),
-        *_count_constraints(m, k + 1, fixed, p, relocate),
     ]
-    lower = np.concatenate([np.where(fixed & (relocate == 0), 1.0, 0.0), np.zeros(k + 1)])
-    upper = np.concatenate([np.ones(m + k), [np.inf]])
-    result, proven = _solve(
-        obj,
-        constraints,
-        np.concatenate([np.ones(m), np.zeros(k + 1)]),
-        Bounds(lower, upper),
-        time_limit,
-    )
-    chosen = result.x[:m] > 0.5
+    upper = np.concatenate([np.ones(k), [np.inf]])
+    chosen, _, proven = _solve_sites(obj, constraints, m, fixed, p, relocate, upper, time_limit)
     return Solution(chosen, center_cost(c, w, chosen), proven, "milp")
 
 
@@ -487,18 +485,9 @@ def capacitated_covering(
     constraints = [
         LinearConstraint(per_demand.tocsr(), -np.inf, d),
         LinearConstraint(per_site.tocsr(), -np.inf, 0.0),
-        *_count_constraints(m, k, fixed, p, relocate),
     ]
-    lower = np.concatenate([np.where(fixed & (relocate == 0), 1.0, 0.0), np.zeros(k)])
-    upper = np.concatenate([np.ones(m), d[pairs.row]])
-    result, proven = _solve(
-        obj,
-        constraints,
-        np.concatenate([np.ones(m), np.zeros(k)]),
-        Bounds(lower, upper),
-        time_limit,
-    )
-    chosen = result.x[:m] > 0.5
+    chosen, result, proven = _solve_sites(obj, constraints, m, fixed, p, relocate, d[pairs.row],
+                                          time_limit)  # fmt: skip
     value = float(capacity_served(a, d, cap, chosen).sum())
     return Solution(
         chosen,

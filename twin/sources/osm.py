@@ -334,19 +334,22 @@ def features_from_overpass(
 
 
 def graph_from_osm(polygon: BaseGeometry, settings: Settings) -> nx.MultiDiGraph:
-    """Download the walking network inside ``polygon`` (WGS-84) from Overpass, cached as GraphML."""
-    import osmnx as ox
+    """Download the walking network inside ``polygon`` (WGS-84) from Overpass, cached as GraphML.
 
+    Offline with nothing cached, it says so before importing osmnx (seconds of imports, and
+    scikit-learn, only to learn there is nothing to download)."""
     key = cache_key("walk-graph", polygon.wkb_hex, settings.overpass_url)
     cached = settings.cache_dir / "osm" / f"walk-{key}.graphml"
-    if cached.exists():
-        return ox.load_graphml(cached)
-    if settings.offline:
+    if settings.offline and not cached.exists():
         msg = (
             "the street network is not cached and twin is offline; run "
             "'twin fetch DISTRICT' with internet access, or pass --osm-file FILE."
         )
         raise NetworkAccessError(msg)
+    import osmnx as ox
+
+    if cached.exists():
+        return ox.load_graphml(cached)
     ensure_reachable(settings.overpass_url)
     tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
     with osmnx_settings(
