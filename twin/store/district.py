@@ -13,7 +13,6 @@ renamed into place, so an interrupted fetch leaves no half-written entry.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -29,6 +28,7 @@ from twin.model import District, Progress, district_from_sources
 from twin.settings import Settings
 from twin.sources.record import SourceRecord
 from twin.store.atomic import atomic_write, cache_key, file_fingerprint
+from twin.store.digest import file_sha256
 from twin.streets import Streets
 
 FORMAT_VERSION = 4  # 2: POIs with GB 50180 types; 3: checksums; 4: edges + CSR arrays, no GraphML
@@ -48,14 +48,6 @@ def district_key(slug: str, settings: Settings, **inputs: Path | str | None) -> 
 
 def entry_dir(slug: str, key: str, settings: Settings) -> Path:
     return settings.cache_dir / "districts" / f"{slug}-{key}"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sweep_stale(parent: Path, older_than_s: float = STALE_AFTER_S) -> int:
@@ -102,7 +94,7 @@ def save_district(district: District, folder: Path) -> Path:
             "sources": [s.as_dict() for s in district.sources],
             "notes": district.notes,
             "poi_summary": district.poi_summary,
-            "checksums": {name: _sha256(tmp / name) for name in files},
+            "checksums": {name: file_sha256(tmp / name) for name in files},
         }
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
         if folder.exists():
@@ -132,7 +124,7 @@ def read_district(folder: Path) -> District | None:
         return None
     try:
         for name, expected in meta["checksums"].items():
-            if _sha256(folder / name) != expected:
+            if file_sha256(folder / name) != expected:
                 raise DamagedEntryError(f"{name} fails its checksum")
         study = meta["study_area_wkb"]
         return District(

@@ -8,7 +8,6 @@ is its only source): the message says to import it again or forget it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from twin._errors import InvalidInputError, TwinError
 from twin.layers import validate_layer
 from twin.settings import Settings
 from twin.store.atomic import atomic_write
+from twin.store.digest import file_sha256
 
 
 def inventories_folder(slug: str, settings: Settings) -> Path:
@@ -38,14 +38,6 @@ def checksum_path(slug: str, layer: str, settings: Settings) -> Path:
     return inventories_folder(slug, settings) / f"{layer}.sha256.json"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def save_imported(slug: str, layer: str, frame: gpd.GeoDataFrame, settings: Settings) -> Path:
     """Keep an imported inventory so that every later step uses it in place of the generator
     (its ``attrs``, e.g. the attributes filled by defaults, in a JSON sidecar)."""
@@ -53,7 +45,7 @@ def save_imported(slug: str, layer: str, frame: gpd.GeoDataFrame, settings: Sett
     text = json.dumps(frame.attrs, ensure_ascii=False, default=str)
     atomic_write(attrs_path(slug, layer, settings), lambda tmp: tmp.write_text(text, "utf-8"))
     saved = atomic_write(imported_path(slug, layer, settings), frame.to_parquet)
-    stamp = json.dumps({"bytes": saved.stat().st_size, "sha256": _sha256(saved)})
+    stamp = json.dumps({"bytes": saved.stat().st_size, "sha256": file_sha256(saved)})
     atomic_write(checksum_path(slug, layer, settings), lambda tmp: tmp.write_text(stamp, "utf-8"))
     return saved
 
@@ -95,7 +87,7 @@ def _check(slug: str, layer: str, path: Path, settings: Settings) -> None:
         raise _damaged(slug, layer, "its checksum record is unreadable") from None
     if path.stat().st_size != size:
         raise _damaged(slug, layer, f"{path.stat().st_size:,} bytes where {size:,} were stored")
-    if _sha256(path) != digest:
+    if file_sha256(path) != digest:
         raise _damaged(slug, layer, "it fails its checksum")
 
 
