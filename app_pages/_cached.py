@@ -26,6 +26,7 @@ from twin.analysis.build import Build, build
 from twin.analysis.engine import LAYERS, CoverageParams
 from twin.analysis.places import PlaceNamer
 from twin.analysis.report import worst_gaps
+from twin.exports import EXTENSIONS, csv_metadata, export_bytes, metadata
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.programme import programme
@@ -220,6 +221,28 @@ def programme_pdf_bytes(
 ) -> bytes:
     """The district report with the programme as its last section (``twin programme --pdf``)."""
     return _programme_pdf(slug, layers, budget, until, elderly, inputs_token(slug))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _export_file(
+    slug: str, key: str, fmt: str, resolution: int, elderly: bool, token: str
+) -> tuple[bytes, bytes | None]:
+    cells, report, _ = district_coverage(slug, resolution, elderly)
+    frame = cells if key == "hexagons" else current_layers(slug)[key]
+    meta = metadata(report["attribution"], report["parameters"] | {
+        "district": slug, "resolution": resolution,
+        "base_resolution": report["base_resolution"], "elderly": elderly})  # fmt: skip
+    data = export_bytes(frame, fmt, meta, layer=key)
+    name = f"twin_{slug}_{key}{EXTENSIONS[fmt]}"
+    return data, (csv_metadata(frame, meta, name) if fmt == "csv" else None)
+
+
+def export_file(
+    slug: str, key: str, fmt: str, resolution: int, elderly: bool
+) -> tuple[bytes, bytes | None]:
+    """A download of the Export page (``key``: hexagons or a layer) in ``fmt``, and its CSVW
+    sidecar for CSV: built once per build and format, not on every rerun."""
+    return _export_file(slug, key, fmt, resolution, elderly, inputs_token(slug))
 
 
 @st.cache_resource(show_spinner=False)

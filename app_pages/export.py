@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._cached import current_layers
+from app_pages._cached import current_layers, export_file
 from app_pages._state import current_view, loaded_coverage
-from twin.exports import EXTENSIONS, csv_metadata, export_bytes, metadata
+from twin.exports import EXTENSIONS
 
 FORMATS = {"geojson": ("GeoJSON (RFC 7946)", "application/geo+json"),
            "parquet": ("GeoParquet", "application/vnd.apache.parquet"),
@@ -21,9 +21,6 @@ st.caption(
     "CSV has a plain header (pandas and kepler.gl read it as it is; hexagons by `hex_id`) and its "
     "attribution and parameters in a CSVW sidecar (`…csv-metadata.json`), offered beside it."
 )
-meta = metadata(report["attribution"], report["parameters"] | {
-    "district": view.preset.slug, "resolution": view.resolution,
-    "base_resolution": report["base_resolution"], "elderly": view.elderly})  # fmt: skip
 items = {"hexagons": (f"Hexagon metrics (res {view.resolution}, summed from the res-"
                       f"{report['base_resolution']} measurement)", cells)}  # fmt: skip
 for name, frame in current_layers(view.preset.slug).items():
@@ -42,14 +39,14 @@ fmt = st.radio(
 for key, (label, frame) in items.items():
     c1, c2 = st.columns([3, 1])
     c1.write(f"**{label}** · {len(frame):,} features")
-    data = export_bytes(frame, fmt, meta, layer=key)
+    data, sidecar = export_file(view.preset.slug, key, fmt, view.resolution, view.elderly)
     name = f"twin_{view.preset.slug}_{key}{EXTENSIONS[fmt]}"
     c2.download_button(
         f"Download {FORMATS[fmt][0]}", data, file_name=name, mime=FORMATS[fmt][1],
         key=f"download_{key}_{fmt}",
     )  # fmt: skip
-    if fmt == "csv":  # the attribution travels in the CSVW sidecar
+    if sidecar is not None:  # the attribution travels in the CSVW sidecar
         c2.download_button(
-            "Its metadata (CSVW)", csv_metadata(frame, meta, name),
+            "Its metadata (CSVW)", sidecar,
             file_name=f"{name}-metadata.json", mime="application/json", key=f"csvw_{key}",
         )  # fmt: skip

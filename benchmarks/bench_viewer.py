@@ -166,9 +166,43 @@ def payload_bytes_per_hexagon() -> str:
             f"of which the streets ({streets / 1e6:.2f} MB) go once per canvas")  # fmt: skip
 
 
+PAGES = ("overview", "city", "coverage", "life_circle", "gaps", "whatif", "programme", "data",
+         "export", "district")  # fmt: skip
+
+
+def server_reruns(repeat: int = 3) -> str:
+    """Every page's rerun on the server (Streamlit's AppTest, warm: each page run once first),
+    median of ``repeat`` (target ≤ 0.3 s): what a click costs before the browser draws."""
+    if not os.environ.get("TWIN_DATA_DIR"):
+        return "server reruns skipped: needs TWIN_DATA_DIR"
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=900)
+    app.run()
+    rows = []
+    for name in PAGES:
+        if name != "overview":
+            app.switch_page(f"app_pages/{name}.py").run()
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            app.run()
+            times.append(time.perf_counter() - start)
+        rows.append(
+            (
+                name,
+                f"{statistics.median(times):.3f}",
+                "yes" if statistics.median(times) <= 0.3 else "no",
+            )
+        )
+    return "every page's rerun on the server (AppTest, warm), median s\n" + table(
+        rows, ("page", "rerun s", "≤ 0.3 s")
+    )
+
+
 def run() -> str:
     if not Path(CHROMIUM).exists() or not os.environ.get("TWIN_DATA_DIR"):
-        return "viewer benchmark skipped: needs Chromium and TWIN_DATA_DIR"
+        return "viewer benchmark skipped: needs Chromium and TWIN_DATA_DIR\n" + server_reruns()
     from playwright.sync_api import sync_playwright
 
     results: dict[str, dict[str, list[float]]] = {}
@@ -194,7 +228,7 @@ def run() -> str:
             for key, v in results.items()]  # fmt: skip
     return ("viewer in Chromium (software WebGL), median s of 2 server starts each\n"
             + table(rows, ("step", "cold s", "warm s (after twin prepare)"))
-            + "\n" + payload_bytes_per_hexagon())  # fmt: skip
+            + "\n" + payload_bytes_per_hexagon() + "\n" + server_reruns())  # fmt: skip
 
 
 if __name__ == "__main__":
