@@ -58,7 +58,6 @@ def site_capacity(layer: str, sites: gpd.GeoDataFrame, norms: Norms) -> NDArray[
 
 
 def reach_matrix(
-    ctx: LayerContext,
     cells_xy: NDArray[np.float64],
     sites_xy: NDArray[np.float64],
     radii: NDArray[np.float64],
@@ -67,7 +66,6 @@ def reach_matrix(
 ) -> csc_array:
     """Cells × sites, True where the site lies within its own radius of the cell (the engine's
     reach rule: the same pairs the engine counts as served)."""
-    del ctx  # positions are already metres in the district's CRS
     pairs = within_radius(network, sites_xy, cells_xy, radii, rule)
     return csc_array(pairs.T.tocsc().astype(bool))
 
@@ -121,7 +119,7 @@ def capacity_view(
         )
     cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     radii = layer_registry.site_radii(layer, ctx, sites)
-    a = reach_matrix(ctx, cells_xy, ctx.xy(sites), radii, network, rule)
+    a = reach_matrix(cells_xy, ctx.xy(sites), radii, network, rule)
     served = capacity_served(a, demand, capacity, np.ones(len(sites), dtype=bool))
     reached = np.asarray(a.sum(axis=1)).ravel() > 0
     return CapacityView(layer, demand, served, reached, capacity)

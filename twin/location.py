@@ -148,7 +148,7 @@ def maximal_covering(
     w = np.asarray(w, dtype=float)
     # variables: x (m), y (n); y_i <= sum_j a_ij x_j
     c = np.concatenate([np.zeros(m), -w])
-    cover = hstack([-a, csr_array(np.eye(n)) if n < 2 else _identity(n)]).tocsr()
+    cover = hstack([-a, _identity(n)]).tocsr()
     constraints = [LinearConstraint(cover, -np.inf, 0.0)]
     chosen, _, proven = _solve_sites(c, constraints, m, fixed, p, relocate, np.ones(n), time_limit)
     return Solution(chosen, covered_weight(a, w, chosen), proven, "milp")
@@ -165,35 +165,77 @@ def covered_weight(a, w: NDArray, open_: NDArray[np.bool_]) -> float:
     return float(np.asarray(w, dtype=float)[reached].sum())
 
 
-def greedy_covering(a: csc_array, w: NDArray, p: int, fixed: NDArray | None = None) -> Solution:
-    """Lazy greedy MCLP (Minoux): ≥ 1 − 1/e of the optimum, with the submodular bound."""
-    a = csc_array(a, dtype=float)
-    _n, m = a.shape
-    fixed = _check(m, fixed, p, 0)
-    w = np.asarray(w, dtype=float)
-    covered = (a @ fixed.astype(float)) > 0
-    open_ = fixed.copy()
-    gains = _column_sums(a, np.where(covered, 0.0, w))
-    heap = [(-g, j) for j, g in enumerate(gains) if g > 0 and not open_[j]]
+@dataclass(frozen=True)
+class Problem:
+    """A covering instance: cells × candidates coverage, cell weights, what is served today.
+
+    ``coverage`` is boolean (a candidate serves a cell or not) or holds levels in [0, 1] (the
+    share of a cell a candidate alone would serve, e.g. a coverage probability); ``served`` is
+    likewise boolean or today's level. A cell's level after a choice is the largest of today's
+    and its chosen candidates' levels (weighted maximum coverage; boolean: plain MCLP).
+    """
+
+    coverage: csc_array  # shape (cells, candidates)
+    weights: NDArray[np.float64]  # residents (or area) per cell
+    served: NDArray  # bool or float in [0, 1]: today's level per cell
+
+
+@dataclass(frozen=True)
+class Choice:
+    order: NDArray[np.int64]  # candidate indices in the order chosen
+    gains: NDArray[np.float64]  # newly served weight per pick
+    covered: NDArray[np.bool_]  # cells fully served after all picks (incl. today's)
+    levels: NDArray[np.float64] | None = None  # each cell's level after all picks
+
+
+def lazy_greedy(
+    problem: Problem, k: int | None = None, target_share: float | None = None
+) -> Choice:
+    """Pick up to ``k`` candidates, or until ``target_share`` of the weight is served."""
+    a = problem.coverage.tocsc().astype(float)
+    level = problem.served.astype(float).copy()
+    weights = problem.weights
+    total = float(weights.sum())
+    column = np.repeat(np.arange(a.shape[1]), np.diff(a.indptr))
+    lift = np.maximum(a.data - level[a.indices], 0.0) * weights[a.indices]
+    gains0 = np.bincount(column, weights=lift, minlength=a.shape[1])
+    heap = [(-g, j) for j, g in enumerate(gains0) if g > 0]
     heapq.heapify(heap)
     order: list[int] = []
-    while heap and len(order) < p:
+    gains: list[float] = []
+    limit = k if k is not None else a.shape[1]
+    while heap and len(order) < limit:
+        if target_share is not None and total and (weights * level).sum() / total >= target_share:
+            break
         _, j = heapq.heappop(heap)
         rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
-        gain = float(w[rows][~covered[rows]].sum())
+        values = a.data[a.indptr[j] : a.indptr[j + 1]]
+        gain = float((weights[rows] * np.maximum(values - level[rows], 0.0)).sum())
         if heap and gain < -heap[0][0] - 1e-9:
-            heapq.heappush(heap, (-gain, j))
+            if gain > 0:
+                heapq.heappush(heap, (-gain, j))
             continue
         if gain <= 0:
             break
         order.append(j)
-        open_[j] = True
-        covered[rows] = True
-    value = float(w[covered].sum())
-    left = np.sort(_column_sums(a, np.where(covered, 0.0, w))[~open_])[::-1][:p]
-    return Solution(
-        open_, value, False, "greedy", value + float(left.sum()), np.array(order, dtype=np.int64)
-    )
+        gains.append(gain)
+        level[rows] = np.maximum(level[rows], values)
+    return Choice(np.array(order, dtype=np.int64), np.array(gains), level >= 1.0 - 1e-12, level)
+
+
+def greedy_covering(a: csc_array, w: NDArray, p: int, fixed: NDArray | None = None) -> Solution:
+    """Lazy greedy MCLP (Minoux, :func:`lazy_greedy`): ≥ 1 − 1/e of the optimum, with the
+    submodular bound (the value plus the ``p`` largest marginal gains left)."""
+    a = csc_array(a, dtype=float)
+    _n, m = a.shape
+    fixed = _check(m, fixed, p, 0)
+    w = np.asarray(w, dtype=float)
+    choice = lazy_greedy(Problem(a, w, (a @ fixed.astype(float)) > 0), p)
+    open_ = fixed.copy()
+    open_[choice.order] = True
+    value = float(w[choice.covered].sum())
+    left = np.sort(_column_sums(a, np.where(choice.covered, 0.0, w))[~open_])[::-1][:p]
+    return Solution(open_, value, False, "greedy", value + float(left.sum()), choice.order)
 
 
 def _column_sums(a: csc_array, values: NDArray) -> NDArray[np.float64]:
@@ -239,7 +281,7 @@ def greedy_set_covering(a: csc_array, fixed: NDArray | None = None) -> Solution:
 # ------------------------------------------------------------------ p-median and p-center
 
 
-def _assignment(c: NDArray, w: NDArray, m: int):
+def _assignment(c: NDArray) -> tuple[NDArray, NDArray, NDArray]:
     """Sparse assignment variables z_ij for the finite costs: (rows, cols, costs)."""
     finite = np.isfinite(c)
     rows, cols = np.nonzero(finite)
@@ -261,7 +303,7 @@ def p_median(
     fixed = _check(m, fixed, p, relocate)
     w = np.asarray(w, dtype=float)
     served = np.isfinite(c).any(axis=1)
-    rows, cols, cost = _assignment(c[served], w, m)
+    rows, cols, cost = _assignment(c[served])
     k = len(rows)
     weights = w[served][rows]
     obj = np.concatenate([np.zeros(m), weights * cost])
@@ -349,7 +391,7 @@ def p_center(
     _n, m = c.shape
     fixed = _check(m, fixed, p, relocate)
     keep = (np.asarray(w, dtype=float) > 0) & np.isfinite(c).any(axis=1)
-    rows, cols, cost = _assignment(c[keep], w, m)
+    rows, cols, cost = _assignment(c[keep])
     k, n_keep = len(rows), int(keep.sum())
     # variables: x (m), z (k), D; min D; sum_j z_ij = 1; z_ij <= x_j; sum_j c_ij z_ij <= D
     obj = np.concatenate([np.zeros(m + k), [1.0]])
@@ -455,6 +497,38 @@ def capacity_flows(
     return np.clip(into_sink, 0, None) * unit, np.clip(load, 0, None) * unit
 
 
+def _flow_rows(a: csr_array, cap: NDArray) -> tuple[Any, coo_array, Any]:
+    """The capacitated model's rows over [x (m), f (pairs)]: each demand's flows (≤ d_i) and
+    each site's flows less its capacity when open (≤ 0); the reachable pairs they run on."""
+    n, m = a.shape
+    pairs = a.tocoo()
+    k = len(pairs.row)
+    per_demand = coo_array((np.ones(k), (pairs.row, m + np.arange(k))), shape=(n, m + k))
+    per_site = hstack([-coo_array((cap, (np.arange(m), np.arange(m))), shape=(m, m)),
+                       coo_array((np.ones(k), (pairs.col, np.arange(k))), shape=(m, k))])  # fmt: skip
+    return pairs, per_demand, per_site
+
+
+def capacity_gains(a: csc_array, capacity: NDArray, residual: NDArray) -> NDArray[np.float64]:
+    """What each site would serve of the demand left unserved within its reach, up to its
+    capacity (an upper bound on its gain is its capacity; this is the greedy's estimate)."""
+    within = np.asarray(a.T @ residual, dtype=float).ravel()
+    return np.minimum(np.asarray(capacity, dtype=float), within)
+
+
+def give_capacity(a: csc_array, j: int, capacity: float, residual: NDArray) -> None:
+    """Give site ``j``'s ``capacity`` to the unserved demand within its reach (largest first),
+    lowering ``residual`` in place: the greedy's allocation (the exact one is a maximum flow)."""
+    rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
+    left = capacity
+    for i in rows[np.argsort(-residual[rows], kind="stable")]:
+        amount = min(left, residual[i])
+        residual[i] -= amount
+        left -= amount
+        if left <= 0:
+            break
+
+
 def capacitated_covering(
     a: csc_array,
     demand: NDArray,
@@ -468,20 +542,13 @@ def capacitated_covering(
     within reach and capacity (flows f_ij ≥ 0 on reachable pairs, Σ_j f_ij ≤ d_i,
     Σ_i f_ij ≤ cap_j x_j)."""
     a = csr_array(a, dtype=float)
-    n, m = a.shape
+    _n, m = a.shape
     fixed = _check(m, fixed, p, relocate)
     d = np.asarray(demand, dtype=float)
     cap = np.asarray(capacity, dtype=float)
-    pairs = a.tocoo()
+    pairs, per_demand, per_site = _flow_rows(a, cap)
     k = len(pairs.row)
     obj = np.concatenate([np.zeros(m), -np.ones(k)])
-    per_demand = coo_array((np.ones(k), (pairs.row, m + np.arange(k))), shape=(n, m + k))
-    per_site = hstack(
-        [
-            -coo_array((cap, (np.arange(m), np.arange(m))), shape=(m, m)),
-            coo_array((np.ones(k), (pairs.col, np.arange(k))), shape=(m, k)),
-        ]
-    )
     constraints = [
         LinearConstraint(per_demand.tocsr(), -np.inf, d),
         LinearConstraint(per_site.tocsr(), -np.inf, 0.0),
@@ -525,21 +592,14 @@ def capacitated_lp_bound(
     """The LP relaxation of :func:`capacitated_covering` (sites may open fractionally): an upper
     bound on what any |fixed| + ``p`` sites serve; None when the instance is too large."""
     a = csr_array(a, dtype=float)
-    n, m = a.shape
+    _n, m = a.shape
     fixed = _check(m, fixed, p, 0)
     if a.nnz > LP_BOUND_MAX_PAIRS:
         return None
     d, cap = np.asarray(demand, dtype=float), np.asarray(capacity, dtype=float)
-    pairs = a.tocoo()
+    pairs, per_demand, per_site = _flow_rows(a, cap)
     k = len(pairs.row)
     obj = np.concatenate([np.zeros(m), -np.ones(k)])
-    per_demand = coo_array((np.ones(k), (pairs.row, m + np.arange(k))), shape=(n, m + k))
-    per_site = hstack(
-        [
-            -coo_array((cap, (np.arange(m), np.arange(m))), shape=(m, m)),
-            coo_array((np.ones(k), (pairs.col, np.arange(k))), shape=(m, k)),
-        ]
-    )
     count = csr_array(np.concatenate([np.ones(m), np.zeros(k)])[None, :])
     a_ub = vstack([per_demand, per_site]).tocsr()
     b_ub = np.concatenate([d, np.zeros(m)])
@@ -569,7 +629,8 @@ def greedy_capacitated(
     """Greedy capacitated MCLP: each step opens the site serving the most demand still unserved
     within its reach, up to its capacity (lazy evaluation: gains only shrink); the value is the
     exact maximum flow of the chosen set. Stops at ``p`` sites or when ``target`` (a share of all
-    demand) is served. ``bound``: the LP relaxation where it fits, else the submodular bound."""
+    demand) is served. ``bound``: :func:`capacitated_bound` (the LP relaxation where it fits,
+    else the capacity bound)."""
     a = csc_array(a, dtype=float)
     _n, m = a.shape
     fixed = _check(m, fixed, p, 0)
@@ -577,22 +638,17 @@ def greedy_capacitated(
     cap = np.asarray(capacity, dtype=float)
     total = float(d.sum()) or 1.0
     open_ = fixed.copy()
-    served = capacity_served(a, d, cap, open_)
-    residual = d - served
-
-    def gain(j: int) -> float:
-        rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
-        return float(min(cap[j], residual[rows].sum()))
-
-    heap = [(-gain(j), j) for j in range(m) if not open_[j]]
-    heap = [h for h in heap if h[0] < 0]
+    residual = d - capacity_served(a, d, cap, open_)
+    gains = np.where(open_, 0.0, capacity_gains(a, cap, residual))
+    heap = [(-g, j) for j, g in enumerate(gains) if g > 0]
     heapq.heapify(heap)
     order: list[int] = []
     while heap and len(order) < p:
-        if target is not None and served.sum() / total >= target - 1e-12:
+        if target is not None and 1.0 - residual.sum() / total >= target - 1e-12:
             break
         _, j = heapq.heappop(heap)
-        g = gain(j)
+        rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
+        g = float(min(cap[j], residual[rows].sum()))
         if heap and g < -heap[0][0] - 1e-9:
             if g > 0:
                 heapq.heappush(heap, (-g, j))
@@ -601,15 +657,7 @@ def greedy_capacitated(
             break
         open_[j] = True
         order.append(j)
-        rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
-        left = cap[j]  # allocate its capacity to the residual demand within its reach
-        for i in rows[np.argsort(-residual[rows], kind="stable")]:
-            take = min(left, residual[i])
-            residual[i] -= take
-            served[i] += take
-            left -= take
-            if left <= 0:
-                break
+        give_capacity(a, j, cap[j], residual)
     value = float(capacity_served(a, d, cap, open_).sum())
     upper = capacitated_bound(a, d, cap, len(order), fixed)[0] if bound else None
     return Solution(open_, value, False, "greedy", upper, np.array(order, dtype=np.int64))

@@ -47,7 +47,13 @@ from twin._errors import InvalidInputError
 from twin.analysis.build import Build
 from twin.capacity import CAPACITY_LAYERS, UNITS, demand_per_resident, reach_matrix, site_capacity
 from twin.context import LayerContext
-from twin.location import capacitated_bound, capacity_flows, capacity_served
+from twin.location import (
+    capacitated_bound,
+    capacity_flows,
+    capacity_gains,
+    capacity_served,
+    give_capacity,
+)
 from twin.siting import thin, walking_radius
 
 PROGRAMME_LAYERS = ("charging", "lockers", "base_stations")
@@ -77,8 +83,7 @@ class _Track:
 
     def gains(self) -> NDArray[np.float64]:
         """Demand each closed candidate would serve from what is unserved within its reach."""
-        within = np.asarray(self.a.T @ self.residual, dtype=float).ravel()
-        return np.where(self.open, 0.0, np.minimum(self.capacity, within))
+        return np.where(self.open, 0.0, capacity_gains(self.a, self.capacity, self.residual))
 
     def relocate_one(self) -> tuple[int, int] | None:
         """Move the standing site serving least (in the exact maximum flow) to the candidate
@@ -91,14 +96,13 @@ class _Track:
         without = self.open.copy()
         without[weakest] = False
         residual = self.demand - capacity_served(self.a, self.demand, self.capacity, without)
-        within = np.asarray(self.a.T @ residual, dtype=float).ravel()
-        gains = np.where(without | self.fixed, 0.0, np.minimum(self.capacity, within))
+        gains = np.where(without | self.fixed, 0.0, capacity_gains(self.a, self.capacity, residual))
         best = int(np.argmax(gains))
         if gains[best] <= load[weakest] + 1e-9:
             return None
         self.open[weakest], self.open[best] = False, True
         self.residual = residual
-        self.take_capacity(best)
+        give_capacity(self.a, best, self.capacity[best], self.residual)
         return weakest, best
 
     def served_share(self) -> float:
@@ -109,18 +113,7 @@ class _Track:
     def take(self, j: int) -> None:
         """Open candidate ``j`` and give its capacity to the unserved demand within its reach."""
         self.open[j] = True
-        self.take_capacity(j)
-
-    def take_capacity(self, j: int) -> None:
-        """Give open site ``j``'s capacity to the unserved demand within its reach."""
-        rows = self.a.indices[self.a.indptr[j] : self.a.indptr[j + 1]]
-        left = self.capacity[j]
-        for i in rows[np.argsort(-self.residual[rows], kind="stable")]:
-            amount = min(left, self.residual[i])
-            self.residual[i] -= amount
-            left -= amount
-            if left <= 0:
-                break
+        give_capacity(self.a, j, self.capacity[j], self.residual)
 
     def figures(self, residents: NDArray) -> tuple[float, float]:
         """(covered share of residents, capacity share of demand), exact for what is open."""
@@ -160,7 +153,7 @@ def _track(result: Build, layer: str, max_candidates: int) -> _Track:
     )
     cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     network = district.streets.network if district.has_streets and district.streets else None
-    a = reach_matrix(ctx, cells_xy, xy, radii, network, params.reach)
+    a = reach_matrix(cells_xy, xy, radii, network, params.reach)
     norms = params.norms
     standing = site_capacity(layer, sites, norms)
     new_site = float(np.median(standing)) if len(standing) else _default_capacity(layer, norms)
@@ -277,7 +270,7 @@ def programme(
     for layer in walking:
         progress(f"{layer}: candidates and reach")
         tracks.append(_track(result, layer, max_candidates))
-    _link_places(tracks)
+    n_places = _link_places(tracks)
     paces: dict[str, int] = {}
     why: dict[str, str] = {}
     for t in tracks:
@@ -301,7 +294,6 @@ def programme(
         start_figures["base_stations"] = (scenario.share_before(), float("nan"))
     out_years: list[dict[str, Any]] = []
     ctx = LayerContext(result.district, result.coverage.params.norms)
-    added_total = {layer: 0 for layer in layers}
     for year in years:
         progress(f"{year}")
         sites: list[dict[str, Any]] = []
@@ -313,7 +305,6 @@ def programme(
             gains = [(t, t.gains() / (t.demand.sum() or 1.0)) for t in tracks if left[t.layer] > 0]
             if not gains:
                 break
-            n_places = max(int(t.place.max()) + 1 for t in tracks)
             score = np.zeros(n_places)
             for t, g in gains:
                 np.add.at(score, t.place, g)
@@ -326,7 +317,6 @@ def programme(
                 if len(here):
                     t.take(int(here[0]))
                     left[t.layer] -= 1
-                    added_total[t.layer] += 1
                     hosted.append((t, int(here[0])))
             for t, pick in hosted:
                 lon, lat = ctx.lonlat(t.xy[[pick]])
@@ -357,38 +347,27 @@ def programme(
                 "capacity_share": round(cap_share, 4),
                 "sites_added": sum(s["layer"] == t.layer for s in sites),
             }
-        if scenario is not None and paces["base_stations"] > 0:
-            recommended, _ = scenario.recommend(paces["base_stations"], measure_ranks=False)
-            if len(recommended):
-                scenario.accept(recommended)
-                added_total["base_stations"] += len(recommended)
-                for row in recommended.itertuples():
-                    sites.append(
-                        {
-                            "layer": "base_stations",
-                            "kind": str(row.candidate_kind),
-                            "lon": round(float(row.geometry.x), 6),
-                            "lat": round(float(row.geometry.y), 6),
-                            "shared": False,
-                        }
-                    )
-            by_layer["base_stations"] = {
-                "covered_share": round(scenario.share_after(), 4),
-                "capacity_share": None,
-                "sites_added": len(recommended),
-            }
-        elif scenario is not None:
-            by_layer["base_stations"] = {
-                "covered_share": round(scenario.share_after(), 4),
-                "capacity_share": None,
-                "sites_added": 0,
-            }
+        if scenario is not None:  # 5G: the year's sites on the radio model, measured by What-if
+            added = 0
+            if paces["base_stations"] > 0:
+                recommended, _ = scenario.recommend(paces["base_stations"], measure_ranks=False)
+                if len(recommended):
+                    scenario.accept(recommended)
+                added = len(recommended)
+                sites += [
+                    {"layer": "base_stations", "kind": str(row.candidate_kind),
+                     "lon": round(float(row.geometry.x), 6), "lat": round(float(row.geometry.y), 6),
+                     "shared": False}
+                    for row in recommended.itertuples()
+                ]  # fmt: skip
+            by_layer["base_stations"] = {"covered_share": round(scenario.share_after(), 4),
+                                         "capacity_share": None, "sites_added": added}  # fmt: skip
         for t in tracks:
             by_layer[t.layer]["sites_moved"] = sum(m["layer"] == t.layer for m in moves)
         entry: dict[str, Any] = {"year": year, "sites": sites, "moves": moves, "by_layer": by_layer}
         out_years.append(entry)
     _newly_served(out_years, start_figures, residents, layers)
-    _targets_met(out_years, result, layers, tracks, added_total)
+    _targets_met(out_years, result, layers, tracks)
     if len(layers) == 1:  # one layer: its figures at the top of each year
         for entry in out_years:
             entry.update(
@@ -455,10 +434,9 @@ SHARE_TARGETS = {
 COUNT_TARGETS = {"lockers": "lockers_new", "base_stations": "base_stations_5g"}
 
 
-def _targets_met(years, result: Build, layers, tracks, added_total) -> None:
+def _targets_met(years, result: Build, layers, tracks) -> None:
     """The plan targets each year meets first: a share by the year's figure, a count of new
     locker groups by the groups added, a count of 5G sites by all that stand."""
-    del added_total
     preset = result.district.preset
     standing = {t.layer: int(t.fixed.sum()) for t in tracks}
     if "base_stations" in layers:

@@ -19,7 +19,6 @@ within a few percent.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +26,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.sparse import csc_matrix
 
 from twin import layers as layer_registry
 from twin import siting_fiveg
@@ -35,68 +33,11 @@ from twin._errors import EmptyAreaError, InvalidInputError
 from twin.analysis.engine import DISTANCE_COLUMNS, CoverageParams
 from twin.analysis.served import QUESTIONS, district_share
 from twin.context import LayerContext
+from twin.location import Problem, lazy_greedy
 from twin.network import StreetNetwork, within_radius
 
 SITING_LAYERS = layer_registry.LAYER_NAMES
 MAX_CANDIDATES = 6000
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A covering instance: cells × candidates coverage, cell weights, what is served today.
-
-    ``coverage`` is boolean (a candidate serves a cell or not) or holds levels in [0, 1] (the
-    share of a cell a candidate alone would serve, e.g. a coverage probability); ``served`` is
-    likewise boolean or today's level. A cell's level after a choice is the largest of today's
-    and its chosen candidates' levels (weighted maximum coverage; boolean: plain MCLP).
-    """
-
-    coverage: csc_matrix  # shape (cells, candidates)
-    weights: NDArray[np.float64]  # residents (or area) per cell
-    served: NDArray  # bool or float in [0, 1]: today's level per cell
-
-
-@dataclass(frozen=True)
-class Choice:
-    order: NDArray[np.int64]  # candidate indices in the order chosen
-    gains: NDArray[np.float64]  # newly served weight per pick
-    covered: NDArray[np.bool_]  # cells fully served after all picks (incl. today's)
-    levels: NDArray[np.float64] | None = None  # each cell's level after all picks
-
-
-def lazy_greedy(
-    problem: Problem, k: int | None = None, target_share: float | None = None
-) -> Choice:
-    """Pick up to ``k`` candidates, or until ``target_share`` of the weight is served."""
-    a = problem.coverage.tocsc().astype(float)
-    level = problem.served.astype(float).copy()
-    weights = problem.weights
-    total = float(weights.sum())
-    column = np.repeat(np.arange(a.shape[1]), np.diff(a.indptr))
-    lift = np.maximum(a.data - level[a.indices], 0.0) * weights[a.indices]
-    gains0 = np.bincount(column, weights=lift, minlength=a.shape[1])
-    heap = [(-g, j) for j, g in enumerate(gains0) if g > 0]
-    heapq.heapify(heap)
-    order: list[int] = []
-    gains: list[float] = []
-    limit = k if k is not None else a.shape[1]
-    while heap and len(order) < limit:
-        if target_share is not None and total and (weights * level).sum() / total >= target_share:
-            break
-        _, j = heapq.heappop(heap)
-        rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
-        values = a.data[a.indptr[j] : a.indptr[j + 1]]
-        gain = float((weights[rows] * np.maximum(values - level[rows], 0.0)).sum())
-        if heap and gain < -heap[0][0] - 1e-9:
-            if gain > 0:
-                heapq.heappush(heap, (-gain, j))
-            continue
-        if gain <= 0:
-            break
-        order.append(j)
-        gains.append(gain)
-        level[rows] = np.maximum(level[rows], values)
-    return Choice(np.array(order, dtype=np.int64), np.array(gains), level >= 1.0 - 1e-12, level)
 
 
 @dataclass(frozen=True)
