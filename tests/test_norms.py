@@ -46,7 +46,7 @@ def test_a_norms_file_overrides_only_what_it_names(tmp_path, monkeypatch):
 def test_a_broken_norms_file_is_one_clear_error(tmp_path):
     path = tmp_path / "norms.toml"
     path.write_text("[lockers]\nradius = 150\n")
-    with pytest.raises(InvalidInputError, match="unknown keys"):
+    with pytest.raises(InvalidInputError, match=r"unknown key 'radius'.*service_radius_m"):
         load_norms(path)
     path.write_text("[lockers\n")
     with pytest.raises(InvalidInputError, match="not valid"):
@@ -149,10 +149,15 @@ def test_a_norms_file_in_settings_reaches_every_step(town, offline_settings, tmp
     [
         ("[walking]\nspeed_kmh = true\n", "not a number"),
         ('[walking]\nspeed_kmh = "4.5"\n', "not a number"),
-        ("[walking]\nspeed_kmh = 0\n", "must be positive"),
-        ("[lockers]\nservice_radius_m = -300.0\n", "must be positive"),
-        ("[charging]\nstations_per_km2_inside = 1e9\n", "implausible"),
-        ("[charging]\nfast_share_min = 1.5\n", "0–1"),
+        ("[walking]\nspeed_kmh = 0\n", "from 0.5 to 10"),
+        ("[lockers]\nservice_radius_m = -300.0\n", "above 0"),
+        ("[charging]\nstations_per_km2_inside = 1e9\n", "at most 1000"),
+        ("[charging]\nfast_share_min = 1.5\n", "from 0 to 1"),
+        ('[charging.site_preference]\n"mall" = true\n', "not a number"),
+        ("[fiveg.model]\nneighbours = 2.5\n", "whole number"),
+        ("[fiveg.model]\nsector_pattern = 1\n", "true or false"),
+        ("[walking]\nsped_kmh = 4.0\n", "unknown key 'sped_kmh'.*speed_kmh"),
+        ("[lockers.compartments_low]\nresidential = 500.0\n", "low must not exceed high"),
         ("[reach]\ndetour_factor_range = [1.2, nan]\n", "not a number"),
     ],
 )
@@ -192,3 +197,44 @@ def test_a_detour_range_must_bracket_the_detour_factor(tmp_path):
     path.write_text("[reach]\ndetour_factor_range = [1.6, 1.15]\n")
     with pytest.raises(InvalidInputError, match="detour_factor_range"):
         load_norms(path)
+
+
+def test_every_norm_has_a_rule_and_every_rule_a_norm():
+    import tomllib
+
+    from twin.norms_schema import RULES, _walk, rule_for
+
+    leaves = _walk(tomllib.loads(NORMS_FILE.read_text(encoding="utf-8")), "")
+    assert all(rule_for(path) is not None for path, _ in leaves)
+    used = {p for p in RULES for path, _ in leaves if rule_for(path) is RULES[p]}
+    assert used == set(RULES)
+
+
+def _numeric_keys():
+    import tomllib
+
+    from twin.norms_schema import _walk, rule_for
+
+    doc = tomllib.loads(NORMS_FILE.read_text(encoding="utf-8"))
+    return [(path, rule_for(path)) for path, _ in _walk(doc, "")
+            if "[]" not in path and rule_for(path).kind in ("number", "whole")]  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", ["true", '"1"', "nan", "below", "above"])
+def test_every_numeric_norm_refuses_what_its_rule_forbids(tmp_path, bad):
+    """Each numeric key, one at a time: the refusal names the key, the value and the range."""
+    import math
+
+    for path, rule in _numeric_keys():
+        section, _, key = path.rpartition(".")
+        value = {"below": rule.low - 1, "above": rule.high + abs(rule.high) + 1}.get(bad, bad)
+        if isinstance(value, float) and math.isinf(value):
+            continue
+        name = f'"{key}"' if " " in key else key
+        norms = tmp_path / "norms.toml"
+        norms.write_text(f"[{section}]\n{name} = {value}\n", encoding="utf-8")
+        load_norms.cache_clear()
+        with pytest.raises(InvalidInputError, match="it takes") as caught:
+            load_norms(norms)
+        assert f"[{section}] {key} = " in str(caught.value), path
+    load_norms.cache_clear()

@@ -8,7 +8,6 @@ user copy; keys it leaves out keep the packaged defaults.
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
@@ -17,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from twin._errors import InvalidInputError
+from twin.norms_schema import validate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NORMS_FILE = PROJECT_ROOT / "data" / "norms.toml"
@@ -174,43 +174,12 @@ def _read(path: Path) -> dict[str, Any]:
         raise InvalidInputError(msg) from None
 
 
-SIGNED = ("dbm", "_db", "gain", "tilt")  # norms that may be zero or negative (levels, angles)
-DENSITY_MAX = 10_000.0  # sites per km²: beyond it a density is a typo that would exhaust memory
-
-
-def _check_number(
-    section: str, key: str, annotation: object, value: Any, share: bool | None = None
-) -> None:
-    """A float norm must be a finite number (not a string or a boolean), positive unless it is
-    a level or an angle, shares and fractions in [0, 1] (``share``; by default told by the
-    key's name), site densities at most 10,000 per km²."""
-    kind = str(annotation)
-    values = value if isinstance(value, list) and kind.startswith("tuple[float") else [value]
-    if not (kind == "float" or kind.startswith("tuple[float")):
-        return
-    for v in values:
-        where = f"[{section}] {key} = {v!r}"
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise InvalidInputError(f"{where} is not a number; write e.g. {key} = 1.0.")
-        signed = any(part in key for part in SIGNED)
-        if share is None:
-            share = "share" in key or "fraction" in key or "reliability" in key
-        if share and not 0 <= v <= 1:
-            raise InvalidInputError(f"{where} is a share: it must lie in 0–1.")
-        if not signed and not share and v <= 0:
-            raise InvalidInputError(f"{where} must be positive.")
-        if key.startswith(("stations_per_km2", "sites_per_km2")) and v > DENSITY_MAX:
-            raise InvalidInputError(f"{where} is implausible: at most {DENSITY_MAX:,.0f} per km².")
-
-
 def _section(cls: type, raw: dict[str, Any], name: str) -> Any:
     fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         msg = f"[{name}] has unknown keys {unknown}; known keys are {sorted(fields)}."
         raise InvalidInputError(msg)
-    for key, value in raw.items():
-        _check_number(name, key, fields[key].type, value)
     try:
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in fields}
         return cls(**values)
@@ -219,11 +188,8 @@ def _section(cls: type, raw: dict[str, Any], name: str) -> Any:
         raise InvalidInputError(msg) from None
 
 
-def _numbers(section: str, table: dict[str, Any], share: bool = False) -> dict[str, float]:
-    """A table of numbers, each checked as :func:`_check_number` checks a float norm (``share``:
-    each in 0–1)."""
-    for key, value in table.items():
-        _check_number(section, key, "float", value, share)
+def _numbers(table: dict[str, Any]) -> dict[str, float]:
+    """A table of numbers (already checked by :func:`twin.norms_schema.validate`) as floats."""
     return {k: float(v) for k, v in table.items()}
 
 
@@ -231,10 +197,8 @@ def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
     raw = dict(raw)
     macro, micro = raw.pop("macro", {}), raw.pop("micro", {})
     model = MappingProxyType(dict(raw.pop("model", {})))
-    layer = MappingProxyType(_numbers("fiveg.layer", raw.pop("layer", {})))
-    subscribers = MappingProxyType(
-        _numbers("fiveg.subscriber_share", raw.pop("subscriber_share", {}), share=True)
-    )
+    layer = MappingProxyType(_numbers(raw.pop("layer", {})))
+    subscribers = MappingProxyType(_numbers(raw.pop("subscriber_share", {})))
     bands = {
         name: _section(BandSpec, spec, f"fiveg.bands.{name}")
         for name, spec in raw.pop("bands", {}).items()
@@ -243,10 +207,8 @@ def _fiveg(raw: dict[str, Any]) -> FiveGNorms:
     if not bands or abs(total - 1.0) > 1e-6:
         msg = f"[fiveg.bands] shares add up to {total:g}, not 1; fix the band shares."
         raise InvalidInputError(msg)
-    spacing = MappingProxyType(_numbers("fiveg.site_spacing_m", raw.pop("site_spacing_m", {})))
-    micro_share = MappingProxyType(
-        _numbers("fiveg.micro_share", raw.pop("micro_share", {}), share=True)
-    )
+    spacing = MappingProxyType(_numbers(raw.pop("site_spacing_m", {})))
+    micro_share = MappingProxyType(_numbers(raw.pop("micro_share", {})))
     raw |= {
         "macro_height_m": macro.get("height_m"),
         "micro_height_m": micro.get("height_m"),
@@ -282,23 +244,31 @@ def _walking(doc: dict[str, Any]) -> WalkingNorms:
 
 
 def norms_from_dict(doc: dict[str, Any], source: str = "<dict>") -> Norms:
-    """Norms from a parsed TOML document (complete, i.e. merged over the defaults)."""
+    """Norms from a parsed TOML document (complete, i.e. merged over the defaults), every key
+    checked against :mod:`twin.norms_schema` first."""
+    validate(doc)
     reach: ReachNorms = _section(ReachNorms, doc["reach"], "reach")
     low, high = reach.detour_factor_range
     if not low <= reach.detour_factor <= high or low >= high:
         msg = (f"[reach] detour_factor_range {[low, high]} must run from low to high around "
                f"detour_factor {reach.detour_factor:g}; fix the norms.")  # fmt: skip
         raise InvalidInputError(msg)
+    lockers: LockerNorms = _section(LockerNorms, _tables(doc["lockers"]), "lockers")
+    for kind, low in lockers.compartments_low.items():
+        if low > lockers.compartments_high.get(kind, low):
+            msg = (f"[lockers] compartments_low {kind!r} = {low:g} exceeds compartments_high "
+                   f"{lockers.compartments_high[kind]:g}; low must not exceed high.")  # fmt: skip
+            raise InvalidInputError(msg)
     return Norms(
         walking=_walking(doc),
         reach=reach,
         residents=_section(ResidentNorms, doc["residents"], "residents"),
         charging=_section(ChargingNorms, _tables(doc["charging"]), "charging"),
-        lockers=_section(LockerNorms, _tables(doc["lockers"]), "lockers"),
+        lockers=lockers,
         fiveg=_fiveg(doc["fiveg"]),
         transit=_section(TransitNorms, doc["transit"], "transit"),
         capacity=_section(CapacityNorms, doc["capacity"], "capacity"),
-        programme=MappingProxyType(_numbers("programme", doc["programme"])),
+        programme=MappingProxyType(_numbers(doc["programme"])),
         source=source,
     )
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from twin._errors import InvalidInputError
 from twin.norms import PROJECT_ROOT, Norms, load_norms
+from twin.norms_schema import RULES
 
 DEFAULT_OVERPASS_URL = "https://overpass-api.de/api"
 _TRUE = {"1", "true", "yes", "on"}
@@ -74,7 +75,8 @@ class Settings:
             msg = f"H3 resolution {self.h3_resolution} is outside 7-10; choose 10 (~0.015 km²)."
             raise InvalidInputError(msg)
         if not 0.5 <= float(self.walk_speed_kmh) <= 10:  # type: ignore[arg-type]
-            msg = f"walking speed {self.walk_speed_kmh} km/h is implausible; use 3.6-4.5 km/h."
+            msg = (f"walking speed {self.walk_speed_kmh} km/h is out of range; it takes "
+                   f"{RULES['walking.speed_kmh'].allowed()} (3.6–4.5 km/h is usual).")  # fmt: skip
             raise InvalidInputError(msg)
 
     @classmethod
