@@ -463,3 +463,47 @@ def test_hostile_street_files_are_bounded(tmp_path, settings, case, expect):
     with pytest.raises(InvalidInputError, match=expect) as caught:
         graph_from_file(path, settings)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["export", "hongkou", "--layer", "charging", "--format", "csv", "-o", "/dev/null"],
+         "device or special file"),
+        (["map", "hongkou", "--metric", "base_stations", "-o", "{tmp}"], "is a folder"),
+        (["report", "hongkou", "--pdf", "{tmp}/missing/r.pdf"], "does not exist"),
+        (["export", "hongkou", "--layer", "charging", "--format", "csv", "-o", "{tmp}/link.csv"],
+         "is a link"),
+        (["import", "hongkou", "--layer", "lockers", "{tmp}/in.csv", "--rejected-out",
+          "{tmp}/../{name}/in.csv"], "one of this command's inputs"),
+        (["build", "hongkou", "--out", "{tmp}/in.csv"], "not a folder"),
+        (["report", "hongkou", "--pdf", "-"], "standard output"),
+    ],
+)  # fmt: skip
+def test_outputs_are_checked_before_any_work(monkeypatch, capsys, tmp_path, argv, complaint):
+    """Nothing is written and no device, folder, link or input is replaced: one sentence."""
+    source = tmp_path / "in.csv"
+    source.write_text("lon,lat\n121.49,31.26\n", encoding="utf-8")
+    (tmp_path / "link.csv").symlink_to(source)
+    before = {
+        p.name: (p.lstat().st_mtime_ns, p.read_bytes()) for p in (source, tmp_path / "link.csv")
+    }
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    monkeypatch.setenv("TWIN_DATA_DIR", str(tmp_path / "no-pack"))  # no work may start
+    argv = [a.format(tmp=tmp_path, name=tmp_path.name) for a in argv]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and complaint in err and err.count("\n") == 1, err
+    assert {p.name: (p.lstat().st_mtime_ns, p.read_bytes())
+            for p in (source, tmp_path / "link.csv")} == before  # fmt: skip
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "link.csv"]
+
+
+def test_an_export_may_go_to_standard_output(monkeypatch, capsysbinary, settings):
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(settings.cache_dir))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    assert main(["export", "hongkou", "--layer", "lockers", "--format", "geojson", "-o", "-"]) == 0
+    document = json.loads(capsysbinary.readouterr().out)
+    assert document["type"] == "FeatureCollection" and len(document["features"]) > 10

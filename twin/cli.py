@@ -22,6 +22,7 @@ from twin._errors import (
 )
 from twin.districts import TARGET_KEYS, load_presets
 from twin.keys import DATUMS, EXPORT_FORMATS, LAYER_NAMES, MAP_METRICS
+from twin.outputs import STDOUT
 from twin.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -257,9 +258,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     from twin.store.inventories import save_imported
 
     settings = _settings(args)
-    if args.rejected_out and Path(args.rejected_out).resolve() == Path(args.file).resolve():
-        msg = f"--rejected-out {args.rejected_out} is the input file; name another file."
-        raise InvalidInputError(msg)
     loaded = _load(args)
     frame, report = import_inventory(
         loaded,
@@ -274,7 +272,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     print(report.text())
     if args.rejected_out and len(report.rejected):
-        report.rejected_table().to_csv(args.rejected_out, index=False)
+        from twin.store.atomic import atomic_write_bytes
+
+        rejected = report.rejected_table().to_csv(index=False, lineterminator="\n")
+        atomic_write_bytes(Path(args.rejected_out), rejected.encode("utf-8"))
         shown = len(report.rejected)
         total = report.rejected_count
         print(f"rejected rows written to {args.rejected_out}" + (
@@ -453,8 +454,12 @@ def cmd_map(args: argparse.Namespace) -> int:
                   _street_lines(district), result.layers.get(metric.sites_layer or ""), args.unserved_only,
                   f"{district.preset.label}: {metric.label}",
                   " · ".join(dict.fromkeys(result.report["attribution"])), norms)  # fmt: skip
-    atomic_write_bytes(Path(args.output), png)
-    print(f"{metric.label} of {district.name} → {args.output} ({len(png):,} bytes)")
+    if args.output == STDOUT:
+        sys.stdout.buffer.write(png)
+    else:
+        atomic_write_bytes(Path(args.output), png)
+    print(f"{metric.label} of {district.name} → {args.output} ({len(png):,} bytes)",
+          file=sys.stderr if args.output == STDOUT else sys.stdout)  # fmt: skip
     return EXIT_OK
 
 
@@ -500,7 +505,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a layer or the hexagon metrics as GeoJSON, GeoParquet, CSV, GeoPackage or GeoTIFF."""
-    from twin.exports import metadata, write_export
+    from twin.exports import export_bytes, metadata, write_export
 
     if args.format == "gtiff" and (args.layer != "hexagons" or not args.metric):
         msg = "a GeoTIFF holds a hexagon metric: use --layer hexagons --metric COLUMN."
@@ -512,6 +517,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     frame = result.cells(shown) if args.layer == "hexagons" else result.layers[args.layer]
     meta = metadata(result.report["attribution"], result.report["parameters"] | {
         "district": result.district.preset.slug, "layer": args.layer, "datum": args.datum})  # fmt: skip
+    if args.output == STDOUT:  # the data alone: a CSV's CSVW sidecar needs a file name
+        data = export_bytes(frame, args.format, meta, args.layer, args.datum, args.metric,
+                            result.district.metric_crs)  # fmt: skip
+        sys.stdout.buffer.write(data)
+        print(f"{args.layer} of {result.district.name} → standard output, {len(data):,} bytes",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_OK
     written = write_export(Path(args.output), frame, args.format, meta, args.layer, args.datum,
                            args.metric, result.district.metric_crs)  # fmt: skip
     sizes = ", ".join(f"{p.name} {p.stat().st_size:,} bytes" for p in written)
@@ -688,6 +700,40 @@ USAGE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+FILE_OUTPUTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "export": (("-o", "output"),),
+    "map": (("-o", "output"),),
+    "report": (("--pdf", "pdf"),),
+    "import": (("--rejected-out", "rejected_out"),),
+    "site": (("--out", "out"),),
+    "programme": (("--out", "out"), ("--pdf", "pdf")),
+}
+FOLDER_OUTPUTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "build": (("--out", "out"),),
+    "batch": (("--out", "out"),),
+    "programme": (("--out-dir", "out_dir"),),
+}
+STDOUT_COMMANDS = ("export", "map")  # binary output that may go to a pipe
+INPUT_OPTIONS = ("file", "osm_file", "boundary_file", "population", "candidates")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every path the command will write, checked before any work (:mod:`twin.outputs`)."""
+    from twin.outputs import check_file_output, check_folder_output
+
+    command = args.func.__name__.removeprefix("cmd_")
+    inputs = [Path(v) for v in (getattr(args, o, None) for o in INPUT_OPTIONS) if v]
+    if FILE_OUTPUTS.get(command) or FOLDER_OUTPUTS.get(command):
+        norms_file = _settings(args).norms_file
+        inputs += [norms_file] if norms_file else []
+    for option, name in FILE_OUTPUTS.get(command, ()):
+        if getattr(args, name, None):
+            check_file_output(option, getattr(args, name), inputs, command in STDOUT_COMMANDS)
+    for option, name in FOLDER_OUTPUTS.get(command, ()):
+        if getattr(args, name, None):
+            check_folder_output(option, getattr(args, name), inputs)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -696,6 +742,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        _check_outputs(args)
         return func(args)
     except USAGE_ERRORS as exc:
         print(f"twin: error: {exc}", file=sys.stderr)
