@@ -304,3 +304,39 @@ def test_the_report_says_where_capacity_not_distance_is_the_gap(town, town_build
     quarter = {r["key"]: r for r in plan_report(town, town_build.coverage, layers)["rows"]}
     assert quarter["lockers_capacity"]["measured"] < full["measured"]
     assert quarter["lockers_coverage"]["measured"] == rows["lockers_coverage"]["measured"]
+
+
+def test_the_stored_report_key_follows_every_input(tmp_path):
+    """A new inventory, measurement, norm, option or data file is a new key; a damaged entry is
+    no answer."""
+    from twin.settings import Settings
+    from twin.store.reports import load_report, report_key, save_report
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    settings = Settings(data_dir=pack, cache_dir=tmp_path / "cache", offline=True)
+    key = report_key("hongkou", "d1", settings, res=None, elderly=False)
+    assert report_key("hongkou", "d1", settings, res=None, elderly=False) == key
+    norms = tmp_path / "norms.toml"
+    norms.write_text("[fiveg]\ncovered_rsrp_dbm = -100.0\n", encoding="utf-8")
+    changed = [
+        report_key("hongkou", "d2", settings, res=None, elderly=False),
+        report_key("hongkou", "d1", settings, res=9, elderly=False),
+        report_key("hongkou", "d1", settings, res=None, elderly=True),
+        report_key("hongkou", "d1", settings.replace(norms_file=norms), res=None, elderly=False),
+        report_key("hongkou", "d1", settings.replace(walk_speed_kmh=3.6), res=None, elderly=False),
+    ]
+    for kind in ("inventories", "measurements"):
+        folder = settings.cache_dir / kind / "hongkou"
+        folder.mkdir(parents=True)
+        (folder / "lockers.parquet").write_bytes(b"x")
+        changed.append(report_key("hongkou", "d1", settings, res=None, elderly=False))
+    (pack / "pois.csv").write_text("x\n", encoding="utf-8")
+    changed.append(report_key("hongkou", "d1", settings, res=None, elderly=False))
+    assert len({key, *changed}) == len(changed) + 1
+
+    save_report("hongkou", key, {"name": "Hongkou", "rows": []}, settings)
+    assert load_report("hongkou", key, settings) == {"name": "Hongkou", "rows": []}
+    stored = settings.cache_dir / "reports" / f"hongkou-{key}.json"
+    stored.write_text(stored.read_text(encoding="utf-8").replace("Hongkou", "Hongk0u"))
+    assert load_report("hongkou", key, settings) is None

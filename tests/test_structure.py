@@ -2,6 +2,7 @@
 package name of our own, a quick command line and one error tree."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -226,3 +227,26 @@ def test_one_store_package_holds_everything_kept_on_disk():
                               "save_measurements", "save_calibration"}, name  # fmt: skip
     names = [n.rsplit(".", 1)[-1] for n in MODULES]
     assert names.count("inventory") <= 1, "two modules are called inventory"
+
+
+def test_a_warm_report_needs_neither_geopandas_nor_scipy_spatial(settings, monkeypatch, capsys):
+    """The same bytes as the build's report, from the store, with the light libraries only."""
+    from twin.cli import main
+
+    env = {"TWIN_DATA_DIR": str(settings.data_dir), "TWIN_CACHE_DIR": str(settings.cache_dir),
+           "TWIN_OFFLINE": "1"}  # fmt: skip
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert main(["report", "hongkou", "--json"]) == 0
+    built = capsys.readouterr().out
+    probe = (
+        "import sys\n"
+        "from twin.cli import main\n"
+        "main(['report', 'hongkou', '--json'])\n"
+        "heavy = [m for m in ('geopandas', 'scipy.spatial', 'shapely', 'pandas') if m in sys.modules]\n"
+        "print(heavy, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, env=os.environ | env)  # fmt: skip
+    assert out.stdout == built
+    assert "report: from the store" in out.stderr and out.stderr.strip().endswith("[]")

@@ -409,11 +409,18 @@ def _programme_city(args: argparse.Namespace, layers: tuple[str, ...]) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """The plan report: each target next to the measured value."""
-    from twin.analysis.report import format_report
+    """The plan report: each target next to the measured value (a warm report from the store)."""
+    from twin.analysis.report_text import format_report
+    from twin.store.reports import load_report, save_report
 
-    result = _build(args)
-    report = result.report
+    slug, key = _report_key(args)
+    report = None if args.pdf else load_report(slug, key, _settings(args))
+    if report is not None:
+        _progress("report: from the store (every input unchanged)")
+    else:
+        result = _build(args)
+        report = result.report
+        save_report(slug, key, report, _settings(args))
     if args.pdf:
         from twin.render.static import report_pdf
         from twin.store.atomic import atomic_write_bytes
@@ -430,6 +437,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     return EXIT_OK
+
+
+def _report_key(args: argparse.Namespace) -> tuple[str, str]:
+    """The district's slug and the key of its report under this command's inputs."""
+    from twin.store.district_key import district_inputs
+    from twin.store.reports import report_key
+
+    settings = _settings(args)
+    optional = {name: Path(getattr(args, option)) if getattr(args, option, None) else None
+                for name, option in (("osm_file", "osm_file"), ("boundary_file", "boundary_file"),
+                                     ("demand_raster", "population"))}  # fmt: skip
+    slug, district_key, _ = district_inputs(args.district, settings,
+                                            boundary_crs=args.boundary_crs, **optional)  # fmt: skip
+    options = {"res": _display_res(args, settings), "elderly": bool(args.elderly)}
+    return slug, report_key(slug, district_key, settings, **options)
 
 
 def _street_lines(district):

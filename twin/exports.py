@@ -116,6 +116,8 @@ def to_parquet(frame: gpd.GeoDataFrame, meta: dict[str, Any]) -> bytes:
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_NOTE = ("Text cells that begin with =, +, -, @, a tab or a carriage return are prefixed "
+                "with ' so that a spreadsheet shows them instead of running them as formulas.")  # fmt: skip
 
 
 def without_formulas(table: pd.DataFrame) -> pd.DataFrame:
@@ -157,6 +159,7 @@ def csv_metadata(frame: gpd.GeoDataFrame, meta: dict[str, Any], file_name: str) 
         "@context": "http://www.w3.org/ns/csvw", "url": file_name,
         "dc:source": meta["attribution"], "dc:creator": "twin",
         "twin:parameters": meta["parameters"],
+        "rdfs:comment": FORMULA_NOTE,
         "tableSchema": {"columns": [{"name": str(c), "titles": str(c)} for c in table.columns]},
     }  # fmt: skip
     text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1, default=_json_default)

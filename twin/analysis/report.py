@@ -24,6 +24,16 @@ import numpy as np
 from twin import layers as layer_registry
 from twin.analysis.engine import DISTANCE_COLUMNS, Coverage, covered_share
 from twin.analysis.places import PlaceNamer
+from twin.analysis.report_text import (  # noqa: F401  (the report's words, re-exported)
+    format_report,
+    percent_text,
+    plan_text,
+    range_text,
+    row_for,
+    row_of,
+    share_text,
+    value_text,
+)
 from twin.analysis.served import QUESTIONS
 from twin.categories import CATEGORIES
 from twin.districts import TARGET_KEYS
@@ -562,133 +572,3 @@ def _jsonable_standard(coverage: Coverage) -> dict[str, Any]:
         "estimated_share": _plain(est),
         "basis": "estimated" if est > ESTIMATED_MAJORITY else "measured",
     }
-
-
-def share_text(row: dict[str, Any] | None, name: str) -> str:
-    """A report row's share as every face words it.
-
-    >>> share_text({"measured": 0.8394, "unit": "share of area"}, "5G")
-    '5G 83.9 % of area'
-    >>> share_text(None, "F15")
-    'F15: not measured'
-    """
-    if row is None or row.get("measured") is None:
-        return f"{name}: not measured"
-    unit = str(row["unit"]).removeprefix("share of ")
-    return f"{name} {percent_text(row)} of {unit}"
-
-
-def percent_text(row: dict[str, Any] | None) -> str:
-    """A report row's share as a short percentage (``42.8 %``; ``—`` when not measured)."""
-    if row is None or row.get("measured") is None:
-        return "—"
-    return f"{100 * row['measured']:.1f} %"
-
-
-def row_of(report: dict[str, Any], key: str) -> dict[str, Any] | None:
-    """The report row ``key`` (None when the report has none)."""
-    return next((r for r in report["rows"] if r["key"] == key), None)
-
-
-def row_for(report: dict[str, Any], question: str) -> dict[str, Any] | None:
-    """The report row stating question ``question``'s district figure (the plan's row where the
-    plan words its target in that measure): the figure the question's map and card show."""
-    return next((r for r in report["rows"] if r.get("question") == question), None)
-
-
-def value_text(value: Any, unit: str) -> str:
-    """A figure with its unit as every face prints it (shares as percentages, "—" for none).
-
-    >>> value_text(0.9054, "share of residents"), value_text(1500.0, "sites"), value_text(None, "x")
-    ('90.5%', '1,500 sites', '—')
-    """
-    if value is None or (isinstance(value, float | np.floating) and not np.isfinite(value)):
-        return "—"
-    if "share" in unit:
-        return f"{value:.2%}" if 0.999 <= value < 1 else f"{value:.1%}"
-    integral = abs(value) >= 10 or float(value).is_integer()
-    return f"{value:,.0f} {unit}" if integral else f"{value:.2f} {unit}"
-
-
-def plan_text(row: dict[str, Any]) -> str:
-    """The plan column of a row: its number, marked when it is a baseline, not a target."""
-    text = value_text(row["target"], row["unit"])
-    return (
-        f"{text} (baseline)"
-        if row.get("plan_kind") == "baseline" and row["target"] is not None
-        else text
-    )
-
-
-def range_text(row: dict[str, Any]) -> str:
-    """The row's range, or "" when it has none."""
-    if not row.get("range"):
-        return ""
-    low, high = row["range"]
-    if low == high:
-        return f"{value_text(low, row['unit'])} (no spread)"
-    return f"{value_text(low, row['unit'])} – {value_text(high, row['unit'])}"
-
-
-def format_report(report: dict[str, Any]) -> str:
-    """The report as aligned text for the terminal."""
-    show = value_text
-
-    lines = [
-        f"{report['name']} — {report['plan']}",
-        f"measured at H3 res {report['base_resolution']}: {report['cells']:,} cells, {report['area_km2']} km², "
-        f"{report['residents']:,.0f} residents; street study area {report['study_area_share']:.0%}",
-        "",
-        f"{'target':34} {'measured':>16} {'plan':>16}  status",
-    ]
-    for row in report["rows"]:
-        plan = plan_text(row)
-        lines.append(
-            f"{row['label'][:34]:34} {show(row['measured'], row['unit']):>16} {plan:>16}  "
-            f"{row['status']}"
-        )
-        if row["detail"]:
-            lines.append(f"{'':36}{row['detail']}")
-        if row.get("range"):
-            lines.append(f"{'':36}range {range_text(row)}")
-        if row.get("settle"):
-            lines.append(f"{'':36}to settle it: {row['settle']}")
-    generated = sorted(
-        {r["key"] for r in report["rows"] if r["status"] == "calibrated, not measured"}
-    )
-    if generated:
-        lines += ["", "calibrated, not measured: these figures stand on generated layers that "
-                  "restate the plan; load real inventories with 'twin import' to measure them: "
-                  + ", ".join(generated)]  # fmt: skip
-    fiveg = report.get("fiveg")
-    if fiveg:
-        lines += ["", f"5G: {fiveg['covered_share_residents']:.1%} of residents covered outdoors, "
-                  f"{fiveg['deep_share_residents']:.1%} indoors; median RSRP "
-                  f"{fiveg['median_rsrp_dbm']:.0f} dBm, SINR {fiveg['median_sinr_db']:.1f} dB"]  # fmt: skip
-    lc = report["life_circle"]
-    lines += ["", f"15-minute life circle: F15 {lc['f15']:.1%}, mean {lc['mean_time_min']:.1f} min, "
-              f"Gini {lc['gini']:.2f} at {lc['speed_kmh']} km/h"]  # fmt: skip
-    standard = report.get("standard")
-    if standard and standard["facilities"]:
-        basis = " (estimated: most residents on straight-line distances)" if (
-            standard["basis"] == "estimated") else ""  # fmt: skip
-        lines += ["", f"GB 50180 checklist{basis}: "
-                  f"{standard['share_all_met']:.1%} of residents have every measured facility"]  # fmt: skip
-        for row in standard["facilities"]:
-            lines.append(f"  {row['level_min']:>2.0f} min ≤ {row['distance_m']:>5,.0f} m  "
-                         f"{row['share_met']:>6.1%}  {row['label']}")  # fmt: skip
-        if standard["unmeasured"]:
-            lines.append(
-                "  not measurable with the data loaded: " + ", ".join(standard["unmeasured"])
-            )
-    for key, cells in report["gaps"].items():
-        if cells:
-            worst = cells[0]
-            near = f" near {worst['near']}" if worst.get("near") else ""
-            near += f", {worst['township']}" if worst.get("township") else ""
-            lines.append(f"worst {key} gap{near}: {worst['unserved']:,.0f} of "
-                         f"{worst['residents']:,.0f} residents unserved; {worst['shortfall']} "
-                         f"({worst['h3']})")  # fmt: skip
-    if report.get("notes"):  # the same notes as the JSON and the PDF
-        lines += ["", "notes:"] + [f"  - {note}" for note in report["notes"]]
-    return "\n".join(lines)

@@ -27,23 +27,18 @@ from twin.districts import resolve
 from twin.model import District, Progress, district_from_sources
 from twin.settings import Settings
 from twin.sources.record import SourceRecord
-from twin.store.atomic import atomic_write, cache_key, file_fingerprint
 from twin.store.digest import file_sha256
+from twin.store.district_key import (  # noqa: F401  (re-exported: the store's public names)
+    FORMAT_VERSION,
+    district_inputs,
+    district_key,
+    remember_street_file,
+    remembered_street_file,
+)
 from twin.streets import Streets
 
-FORMAT_VERSION = 4  # 2: POIs with GB 50180 types; 3: checksums; 4: edges + CSR arrays, no GraphML
 BUILDINGS_FILE = "buildings.parquet"
 STALE_AFTER_S = 3600.0  # temporary files older than this are left-overs of killed runs
-
-
-def district_key(slug: str, settings: Settings, **inputs: Path | str | None) -> str:
-    parts: dict[str, object] = {"v": FORMAT_VERSION, "slug": slug, "data": str(settings.data_dir)}
-    for name, value in sorted(inputs.items()):
-        if isinstance(value, Path) and value.exists():
-            parts[name] = file_fingerprint(value)
-        else:
-            parts[name] = None if value is None else str(value)
-    return cache_key(parts)
 
 
 def entry_dir(slug: str, key: str, settings: Settings) -> Path:
@@ -151,30 +146,6 @@ def _quiet(_: str) -> None:
     return None
 
 
-def _choice_path(slug: str, settings: Settings) -> Path:
-    return settings.cache_dir / "choices" / f"{slug}.json"
-
-
-def remember_street_file(slug: str, osm_file: Path | None, settings: Settings) -> None:
-    """Record the street file ``twin fetch`` chose (None: the default sources again)."""
-    path = _choice_path(slug, settings)
-    if osm_file is None:
-        path.unlink(missing_ok=True)
-        return
-    text = json.dumps({"osm_file": str(Path(osm_file).resolve())})
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def remembered_street_file(slug: str, settings: Settings) -> Path | None:
-    """The street file a previous ``twin fetch`` chose for ``slug``, if it still exists."""
-    path = _choice_path(slug, settings)
-    try:
-        chosen = Path(json.loads(path.read_text(encoding="utf-8"))["osm_file"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return chosen if chosen.exists() else None
-
-
 def load_district(
     name: str,
     settings: Settings,
@@ -199,16 +170,12 @@ def load_district(
     >>> hongkou.summary()["study_area_share"]  # doctest: +SKIP
     0.53
     """
-    slug = resolve(name).slug
-    if osm_file is None:
-        osm_file = remembered_street_file(slug, settings)
-        if osm_file is not None:
-            progress(f"streets: {osm_file} (chosen by an earlier 'twin fetch --osm-file')")
-    inputs = {"osm_file": osm_file, "boundary_file": boundary_file,
-              "boundary_crs": boundary_crs, "demand_raster": demand_raster}  # fmt: skip
+    slug, key, inputs = district_inputs(name, settings, osm_file, boundary_file, boundary_crs,
+                                        demand_raster)  # fmt: skip
+    if inputs["osm_file"] is not None and osm_file is None:
+        progress(f"streets: {inputs['osm_file']} (chosen by an earlier 'twin fetch --osm-file')")
     if not cache:
         return district_from_sources(name, settings, progress=progress, **inputs)  # type: ignore[arg-type]
-    key = district_key(slug, settings, **inputs, offline=str(settings.offline))
     folder = entry_dir(slug, key, settings)
     if not refresh:
         try:

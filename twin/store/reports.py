@@ -1,0 +1,95 @@
+"""Stored reports: a warm ``twin report`` answers from disk without loading a district.
+
+The report is the one pipeline's output (:func:`twin.analysis.build.build`); this store only
+remembers it under a key over everything it depends on, computed from file identities alone
+(no geopandas, no scipy): the district's cache key, the run's settings and norms, the
+district's imported inventories, measurements and calibration, the data pack's files and
+twin's own code. Any change is a new key; an entry whose checksum does not match is ignored
+and the report is computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from twin.norms import PROJECT_ROOT
+from twin.settings import Settings
+from twin.store.atomic import atomic_write_bytes, cache_key
+
+MAX_REPORT_BYTES = 64 << 20  # a report is tens of kB; a larger entry is not read
+
+
+def _tree_fingerprint(root: Path, suffixes: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
+    """(relative path, size, mtime) of every file under ``root`` (with one of ``suffixes``)."""
+    found: list[tuple[str, int, int]] = []
+    if not root.is_dir():
+        return found
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__", "cache")))
+        for name in sorted(files):
+            if suffixes and not name.endswith(suffixes):
+                continue
+            path = Path(folder) / name
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            found.append((str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns))
+    return found
+
+
+def code_fingerprint() -> list[tuple[str, int, int]]:
+    """twin's code and packaged tables: a change to either is a new report."""
+    return (_tree_fingerprint(PROJECT_ROOT / "twin", (".py",))
+            + _tree_fingerprint(PROJECT_ROOT / "layers", (".py",))
+            + _tree_fingerprint(PROJECT_ROOT / "data", (".toml",)))  # fmt: skip
+
+
+def report_key(slug: str, district_key: str, settings: Settings, **options: object) -> str:
+    """A key over every input of ``slug``'s report (``options``: the command's own, such as the
+    walking profile and the resolution gaps are listed at)."""
+    cache = settings.cache_dir
+    parts = {
+        "district": district_key,
+        "settings": [settings.h3_resolution, settings.speed_kmh, str(settings.data_dir)],
+        "norms": repr(settings.norms),
+        "options": options,
+        "own": [_tree_fingerprint(cache / kind / slug) for kind in ("inventories", "measurements")],
+        "pack": _tree_fingerprint(settings.data_dir) if settings.data_dir else None,
+        "code": code_fingerprint(),
+    }
+    return cache_key(parts)
+
+
+def _path(slug: str, key: str, settings: Settings) -> Path:
+    return settings.cache_dir / "reports" / f"{slug}-{key}.json"
+
+
+def load_report(slug: str, key: str, settings: Settings) -> dict[str, Any] | None:
+    """The stored report for ``key``, or None (missing, oversized or damaged)."""
+    path = _path(slug, key, settings)
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_REPORT_BYTES:
+            return None
+        stored = json.loads(path.read_bytes())
+        text = stored["report"]
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != stored["sha256"]:
+            return None
+        report = json.loads(text)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def save_report(slug: str, key: str, report: dict[str, Any], settings: Settings) -> None:
+    """Store ``report`` under ``key`` with its checksum (a read-only cache is no error)."""
+    text = json.dumps(report, ensure_ascii=False, allow_nan=False)
+    document = {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "report": text}
+    try:
+        atomic_write_bytes(_path(slug, key, settings), json.dumps(document).encode("utf-8"))
+    except OSError:
+        return
