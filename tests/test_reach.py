@@ -144,3 +144,63 @@ def test_a_daemon_process_measures_in_process(town, monkeypatch):
     child.start()
     assert queue.get(timeout=60) == 1
     child.join()
+
+
+def _islands(n_islands: int, seed: int = 0) -> StreetNetwork:
+    """``n_islands`` 3 × 3 street grids of 100 m blocks, 400 m apart: as many components."""
+    xy, u, v = [], [], []
+    for k in range(n_islands):
+        ox, oy = 600.0 * (k % 4), 600.0 * (k // 4)
+        base = len(xy)
+        xy += [(ox + 100 * i, oy + 100 * j) for i in range(3) for j in range(3)]
+        for i in range(3):
+            for j in range(3):
+                if i < 2:
+                    u.append(base + 3 * i + j), v.append(base + 3 * (i + 1) + j)
+                if j < 2:
+                    u.append(base + 3 * i + j), v.append(base + 3 * i + j + 1)
+    xy_a, u_a, v_a = np.array(xy), np.array(u), np.array(v)
+    length = np.hypot(*(xy_a[u_a] - xy_a[v_a]).T)
+    return StreetNetwork.from_arrays(xy_a, u_a, v_a, length)
+
+
+def _by_every_pair(net, origins, facilities, rule):
+    """The rule of the module docstring, pair by pair: an all-pairs Dijkstra, no shortcuts."""
+    from scipy.sparse.csgraph import dijkstra
+
+    nodes = dijkstra(net.csr, directed=False)
+    o, f = net.snap(origins, rule.max_snap_m), net.snap(facilities, rule.max_snap_m)
+    best = np.full(len(origins), np.inf)
+    for i in range(len(origins)):
+        for j in range(len(facilities)):
+            pair = rule.detour_factor * math.dist(origins[i], facilities[j])
+            if o.on[i] and f.on[j] and o.component[i] == f.component[j]:
+                walk = min(o.offset[i] + oe + nodes[on, fn] + fe + f.offset[j]
+                           for on, oe in ((o.u[i], o.a[i]), (o.v[i], o.b[i]))
+                           for fn, fe in ((f.u[j], f.a[j]), (f.v[j], f.b[j])))  # fmt: skip
+                if (o.u[i], o.v[i]) == (f.u[j], f.v[j]):
+                    walk = min(walk, o.offset[i] + abs(o.a[i] - f.a[j]) + f.offset[j])
+                pair = walk
+            best[i] = min(best[i], pair)
+    return best
+
+
+@pytest.mark.parametrize(("islands", "few", "neighbours"), [(3, 8, 16), (12, 8, 2), (12, 0, 2)])
+def test_nearest_equals_the_rule_pair_by_pair(monkeypatch, islands, few, neighbours):
+    """Per-component trees (few components), the k-nearest search and its fallback (many) all
+    give the pair-by-pair minimum, with facilities on, off and between the islands."""
+    import twin.network as network
+
+    monkeypatch.setattr(network, "FEW_COMPONENTS", few)
+    monkeypatch.setattr(network, "NEIGHBOURS", neighbours)
+    net = _islands(islands)
+    rng = np.random.default_rng(islands)
+    span = net.xy.max(axis=0) + 200
+    origins = rng.uniform(-100, span, (60, 2))
+    on_streets = net.xy[rng.choice(net.n_nodes, 22)] + rng.uniform(-20, 20, (22, 2))
+    facilities = np.vstack([on_streets, rng.uniform(-100, span, (3, 2))])
+    got = nearest(net, origins, facilities, RULE).metres
+    np.testing.assert_allclose(got, _by_every_pair(net, origins, facilities, RULE), rtol=1e-9)
+    each = nearest_each(net, origins, [facilities, facilities[:5]], RULE, workers=1)
+    np.testing.assert_array_equal(each[0].metres, got)
+    np.testing.assert_allclose(each[1].metres, _by_every_pair(net, origins, facilities[:5], RULE))

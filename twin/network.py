@@ -43,6 +43,7 @@ from twin.settings import usable_cores
 _ZERO = 1e-6  # csgraph treats explicit zeros as missing edges
 CHUNK = 256  # sources per Dijkstra batch in within_radius
 NEIGHBOURS = 16  # nearest facilities examined for one in another component
+FEW_COMPONENTS = 8  # up to this many origin components, one KD-tree each of the others
 PARALLEL_MIN_NODES = 100_000  # below this, forking costs more than the Dijkstras it spreads
 
 
@@ -85,7 +86,7 @@ class Snapped:
         """One integer per undirected edge (u ≤ v)."""
         return self.u * np.int64(n_nodes) + self.v
 
-    def subset(self, mask: NDArray[np.bool_]) -> Snapped:
+    def subset(self, mask: NDArray[np.bool_] | slice) -> Snapped:
         return Snapped(self.u[mask], self.v[mask], self.a[mask], self.b[mask], self.offset[mask],
                        self.on[mask], self.component[mask])  # fmt: skip
 
@@ -236,29 +237,43 @@ def straight_line(origins_xy: NDArray, facilities_xy: NDArray) -> NDArray[np.flo
 
 
 def _nearest_unconnected(
-    origins_xy: NDArray, origin: Snapped, facilities_xy: NDArray, facility: Snapped
+    origins_xy: NDArray,
+    origin_component: NDArray[np.int64],
+    facilities_xy: NDArray,
+    facility: Snapped,
+    tree: cKDTree,
 ) -> NDArray[np.float64]:
-    """Straight line from each on-network origin to its nearest facility it is not connected to.
+    """Straight line from each on-network origin to its nearest facility it is not connected
+    to: one off the network, or on it in another component.
 
-    Off-network facilities always count; on-network ones count when they lie in another component.
+    Where the origins lie in a few components (a district's network), one KD-tree per
+    component over the facilities "other" to it, queried once; otherwise one query of the
+    facilities' own tree for the ``NEIGHBOURS`` nearest, the first "other" winning, and a
+    search of the rest only for origins whose neighbours are all connected to them.
     """
-    result = straight_line(origins_xy, facilities_xy[~facility.on])
-    on_xy, on_comp = facilities_xy[facility.on], facility.component[facility.on]
-    if not len(on_xy) or len(np.unique(np.append(on_comp, origin.component[origin.on]))) < 2:
+    n, n_f = len(origins_xy), len(facilities_xy)
+    result = np.full(n, np.inf)
+    if not n or not n_f:
         return result
-    k = min(NEIGHBOURS, len(on_xy))
-    distance, index = cKDTree(on_xy).query(origins_xy, k=k)
-    distance, index = distance.reshape(len(origins_xy), k), index.reshape(len(origins_xy), k)
-    other = on_comp[index] != origin.component[:, None]
-    first = np.where(
-        other.any(axis=1), distance[np.arange(len(index)), other.argmax(axis=1)], np.inf
-    )
-    result = np.minimum(result, first)
-    unresolved = np.flatnonzero(~other.any(axis=1) & (k < len(on_xy)))
-    for comp in np.unique(origin.component[unresolved]):  # rare: all k neighbours share it
-        rows = unresolved[origin.component[unresolved] == comp]
-        rest = on_xy[on_comp != comp]
-        result[rows] = np.minimum(result[rows], straight_line(origins_xy[rows], rest))
+    comps = np.unique(origin_component)
+    if len(comps) <= FEW_COMPONENTS:
+        for comp in comps:
+            rows = np.flatnonzero(origin_component == comp)
+            result[rows] = straight_line(
+                origins_xy[rows], facilities_xy[~facility.on | (facility.component != comp)]
+            )
+        return result
+    k = min(NEIGHBOURS, n_f)
+    distance, index = tree.query(origins_xy, k=k)
+    distance, index = distance.reshape(n, k), index.reshape(n, k)
+    other = ~facility.on[index] | (facility.component[index] != origin_component[:, None])
+    found = other.any(axis=1)
+    result[found] = distance[found, other[found].argmax(axis=1)]
+    unresolved = np.flatnonzero(~found & (k < n_f))
+    for comp in np.unique(origin_component[unresolved]):  # rare: all k neighbours share it
+        rows = unresolved[origin_component[unresolved] == comp]
+        rest = facilities_xy[~facility.on | (facility.component != comp)]
+        result[rows] = straight_line(origins_xy[rows], rest)
     return result
 
 
@@ -306,28 +321,37 @@ def nearest(
     facilities_xy: NDArray[np.float64],
     rule: ReachRule | None = None,
     origin: Snapped | None = None,
+    facility: Snapped | None = None,
 ) -> Distances:
     """Each origin's distance to its nearest facility under the reach rule (module docstring).
 
     ``origin`` is the origins' :meth:`StreetNetwork.snap` under ``rule``, when the caller
-    measures the same origins against several facility sets (snapped once, not per set).
+    measures the same origins against several facility sets (snapped once, not per set);
+    ``facility`` likewise the facilities' snap (:func:`nearest_each` snaps every set at once).
     """
     rule = rule or ReachRule.from_norms()
     n = len(origins_xy)
-    estimate_all = rule.detour_factor * straight_line(origins_xy, facilities_xy)
-    if network is None or network.n_nodes == 0 or not len(facilities_xy):
+    if not len(facilities_xy):
+        return Distances(np.full(n, np.inf), np.ones(n, dtype=bool))
+    tree = cKDTree(facilities_xy)  # one tree for both straight-line fallbacks
+    estimate_all = rule.detour_factor * tree.query(origins_xy)[0]
+    if network is None or network.n_nodes == 0:
         return Distances(estimate_all, np.ones(n, dtype=bool))
-    facility = network.snap(facilities_xy, rule.max_snap_m)
+    if facility is None:
+        facility = network.snap(facilities_xy, rule.max_snap_m)
     if origin is None:
         origin = network.snap(origins_xy, rule.max_snap_m)
     at_nodes = network.node_distances(*_sources(facility))
     walked = np.where(origin.on, _via_nodes(origin, at_nodes), np.inf)
     walked = np.minimum(walked, _same_edge(origin, facility.subset(facility.on), network.n_nodes))
-    estimate = np.where(
-        origin.on,
-        rule.detour_factor * _nearest_unconnected(origins_xy, origin, facilities_xy, facility),
-        estimate_all,
-    )
+    # an on-network origin's estimate is the straight line to a facility it is not connected
+    # to, never shorter than to the nearest of all: only where the walk is longer than that
+    # bound can the estimate win, so only those origins are searched (same result, exactly)
+    estimate = np.where(origin.on, np.inf, estimate_all)
+    need = np.flatnonzero(origin.on & (walked > estimate_all))
+    if len(need):
+        estimate[need] = rule.detour_factor * _nearest_unconnected(
+            origins_xy[need], origin.component[need], facilities_xy, facility, tree)  # fmt: skip
     metres = np.minimum(walked, estimate)
     return Distances(metres, ~(walked <= estimate))
 
@@ -348,6 +372,21 @@ def workers_for(
     if multiprocessing.current_process().daemon:  # a Dask worker, say: it may not have children
         return 1
     return max(1, min(limit or usable_cores(), tasks))
+
+
+def _snap_each(
+    network: StreetNetwork | None, facility_sets: Sequence[NDArray[np.float64]], rule: ReachRule
+) -> list[Snapped | None]:
+    """Every facility set snapped in one call (one KD-tree query for all), split by set."""
+    if network is None or network.n_nodes == 0 or not facility_sets:
+        return [None] * len(facility_sets)
+    sizes = [len(f) for f in facility_sets]
+    everything = network.snap(np.concatenate([np.reshape(f, (-1, 2)) for f in facility_sets]),
+                              rule.max_snap_m)  # fmt: skip
+    bounds = np.cumsum([0, *sizes])
+    return [
+        everything.subset(slice(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
 
 
 _SHARED: tuple | None = None  # (network, origins_xy, rule, origin) inherited by forked workers
@@ -379,7 +418,9 @@ def nearest_each(
         origin = network.snap(origins_xy, rule.max_snap_m)
     workers = workers_for(network, len(facility_sets), min_nodes, workers)
     if workers == 1:
-        return [nearest(network, origins_xy, f, rule, origin) for f in facility_sets]
+        snapped = _snap_each(network, facility_sets, rule)
+        return [nearest(network, origins_xy, f, rule, origin, s)
+                for f, s in zip(facility_sets, snapped, strict=True)]  # fmt: skip
     _ = network.components  # type: ignore[union-attr]  # computed once, before the fork
     _SHARED = (network, origins_xy, rule, origin)
     try:
