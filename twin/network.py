@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -385,7 +386,7 @@ def _snap_each(
                               rule.max_snap_m)  # fmt: skip
     bounds = np.cumsum([0, *sizes])
     return [
-        everything.subset(slice(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        everything.subset(slice(lo, hi)) for lo, hi in pairwise(bounds)
     ]
 
 
