@@ -385,9 +385,7 @@ def _snap_each(
     everything = network.snap(np.concatenate([np.reshape(f, (-1, 2)) for f in facility_sets]),
                               rule.max_snap_m)  # fmt: skip
     bounds = np.cumsum([0, *sizes])
-    return [
-        everything.subset(slice(lo, hi)) for lo, hi in pairwise(bounds)
-    ]
+    return [everything.subset(slice(lo, hi)) for lo, hi in pairwise(bounds)]
 
 
 _SHARED: tuple | None = None  # (network, origins_xy, rule, origin) inherited by forked workers
