@@ -180,9 +180,10 @@ def path_loss_db(
     """Median path loss (dB) of TR 38.901 UMa, or UMi street canyon where ``micro``."""
     d = np.maximum(np.asarray(d3d, dtype=float), 1.0)
     f = np.asarray(fc_ghz, dtype=float)
-    los = np.where(micro, 32.4 + 21.0 * np.log10(d), 28.0 + 22.0 * np.log10(d)) + 20 * np.log10(f)
-    nlos_uma = 13.54 + 39.08 * np.log10(d) + 20 * np.log10(f) - 0.6 * (ue_height_m - 1.5)
-    nlos_umi = 22.4 + 35.3 * np.log10(d) + 21.3 * np.log10(f) - 0.3 * (ue_height_m - 1.5)
+    log_d, log_f = np.log10(d), np.log10(f)  # once each: the same values in every formula
+    los = np.where(micro, 32.4 + 21.0 * log_d, 28.0 + 22.0 * log_d) + 20 * log_f
+    nlos_uma = 13.54 + 39.08 * log_d + 20 * log_f - 0.6 * (ue_height_m - 1.5)
+    nlos_umi = 22.4 + 35.3 * log_d + 21.3 * log_f - 0.3 * (ue_height_m - 1.5)
     nlos = np.maximum(los, np.where(micro, nlos_umi, nlos_uma))
     if los_model == "los":
         return los
@@ -226,11 +227,15 @@ def resource_elements(bandwidth_mhz: NDArray, fc_ghz: NDArray) -> NDArray[np.flo
 def horizontal_gain_db(
     bearing_deg: NDArray, azimuths_deg: NDArray, params: RadioParams
 ) -> NDArray[np.float64]:
-    """TR 38.901 horizontal pattern towards ``bearing`` for the best of the site's sectors."""
+    """TR 38.901 horizontal pattern towards ``bearing`` for the best of the site's sectors.
+
+    The pattern falls with the angle off boresight, so the best sector is the nearest one: the
+    pattern is evaluated once, at the smallest angle (the same value as the maximum over
+    sectors, to the bit)."""
     diff = (np.asarray(bearing_deg)[..., None] - azimuths_deg + 180.0) % 360.0 - 180.0
-    pattern = -np.minimum(12.0 * (diff / params.horizontal_beamwidth_deg) ** 2,
-                          params.max_attenuation_db)  # fmt: skip
-    return np.max(pattern, axis=-1)
+    nearest = np.min(np.abs(diff), axis=-1)
+    return -np.minimum(12.0 * (nearest / params.horizontal_beamwidth_deg) ** 2,
+                       params.max_attenuation_db)  # fmt: skip
 
 
 def vertical_gain_db(
@@ -410,6 +415,41 @@ def subscriber_view(
     return BestServer(rsrp, lead_view.site_index, lead_view.distance_m, sinr, p, rate, deep)
 
 
+BLOCK_POINTS = 8192  # points per block: a block's (points × neighbours) arrays stay in cache
+
+
+@dataclass(frozen=True)
+class _SiteArrays:
+    """Per-site columns of one network, read from the frame once (gathered per block)."""
+
+    xy: NDArray[np.float64]
+    height: NDArray[np.float64]
+    fc: NDArray[np.float64]
+    micro: NDArray[np.bool_]
+    azimuths: NDArray[np.float64]
+    tilt: NDArray[np.float64]
+    bandwidth: NDArray[np.float64]
+    n_re: NDArray[np.float64]
+    tx_power: NDArray[np.float64]
+    gain: NDArray[np.float64]
+    band: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, sites_xy: NDArray[np.float64], sites: pd.DataFrame, params: RadioParams):
+        fc = sites["frequency_ghz"].to_numpy(dtype=float)
+        bandwidth = sites["bandwidth_mhz"].to_numpy(dtype=float)
+        return cls(
+            xy=np.asarray(sites_xy, dtype=float), height=sites["height_m"].to_numpy(dtype=float),
+            fc=fc, micro=sites["cell_type"].astype(str).to_numpy() == "UMi",
+            azimuths=sites[["azimuth_1", "azimuth_2", "azimuth_3"]].to_numpy(dtype=float),
+            tilt=site_tilts(sites, params), bandwidth=bandwidth,
+            n_re=resource_elements(bandwidth, fc),
+            tx_power=sites["tx_power_dbm"].to_numpy(dtype=float),
+            gain=sites["antenna_gain_dbi"].to_numpy(dtype=float),
+            band=pd.factorize(sites["band"].astype(str))[0].astype(np.int64),
+        )  # fmt: skip
+
+
 def best_server(
     points_xy: NDArray[np.float64],
     sites_xy: NDArray[np.float64],
@@ -417,43 +457,50 @@ def best_server(
     params: RadioParams | None = None,
 ) -> BestServer:
     """Best server, RSRP, SINR, coverage probability and throughput at each point (metres),
-    among all ``sites`` (one network)."""
+    among all ``sites`` (one network): each point's ``params.neighbours`` nearest sites within
+    ``max_distance_m`` serve or interfere. Evaluated in blocks of points (each point is
+    independent), so the arrays of a block stay in the processor's cache."""
     params = params or RadioParams()
     n = len(points_xy)
     if not len(sites_xy):
         empty = np.full(n, -np.inf)
         return BestServer(empty, np.full(n, -1), np.full(n, np.inf), empty.copy(),
                           np.zeros(n), np.zeros(n), np.zeros(n))  # fmt: skip
-    k = min(params.neighbours, len(sites_xy))
-    d2d, idx = cKDTree(sites_xy).query(points_xy, k=k, distance_upper_bound=params.max_distance_m)
+    site = _SiteArrays.of(sites_xy, sites, params)
+    tree = cKDTree(site.xy)
+    blocks = [_best_server_block(points_xy[lo : lo + BLOCK_POINTS], tree, site, params)
+              for lo in range(0, n, BLOCK_POINTS)]  # fmt: skip
+    return BestServer(*(np.concatenate([getattr(b, f.name) for b in blocks])
+                        for f in fields(BestServer)))  # fmt: skip
+
+
+def _best_server_block(
+    points_xy: NDArray[np.float64], tree: cKDTree, site: _SiteArrays, params: RadioParams
+) -> BestServer:
+    n = len(points_xy)
+    k = min(params.neighbours, len(site.xy))
+    d2d, idx = tree.query(points_xy, k=k, distance_upper_bound=params.max_distance_m)
     d2d, idx = d2d.reshape(n, k), idx.reshape(n, k)
     valid = np.isfinite(d2d)
     idx_safe = np.where(valid, idx, 0)
-    height = sites["height_m"].to_numpy(dtype=float)[idx_safe]
-    fc = sites["frequency_ghz"].to_numpy(dtype=float)[idx_safe]
-    micro = (sites["cell_type"].astype(str).to_numpy() == "UMi")[idx_safe]
+    height, fc, micro = site.height[idx_safe], site.fc[idx_safe], site.micro[idx_safe]
     d2d_safe = np.maximum(np.where(valid, d2d, 1.0), 1.0)
-    delta = points_xy[:, None, :] - sites_xy[idx_safe]
-    bearing = np.degrees(np.arctan2(delta[..., 0], delta[..., 1])) % 360.0  # from north
+    to_site = site.xy[idx_safe]
+    dx, dy = points_xy[:, None, 0] - to_site[..., 0], points_xy[:, None, 1] - to_site[..., 1]
+    bearing = np.degrees(np.arctan2(dx, dy)) % 360.0  # from north
     depression = np.degrees(np.arctan2(height - params.ue_height_m, d2d_safe))
-    azimuths = sites[["azimuth_1", "azimuth_2", "azimuth_3"]].to_numpy(dtype=float)[idx_safe]
-    pattern = antenna_gain_db(bearing, depression, azimuths, site_tilts(sites, params)[idx_safe],
+    pattern = antenna_gain_db(bearing, depression, site.azimuths[idx_safe], site.tilt[idx_safe],
                               params)  # fmt: skip
-    bandwidth_sites = sites["bandwidth_mhz"].to_numpy(dtype=float)
-    n_re = resource_elements(
-        bandwidth_sites, sites["frequency_ghz"].to_numpy(dtype=float)
-    )  # per site
     rsrp = link_rsrp_dbm(
-        d2d_safe, height, fc, sites["tx_power_dbm"].to_numpy(dtype=float)[idx_safe],
-        bandwidth_sites[idx_safe], sites["antenna_gain_dbi"].to_numpy(dtype=float)[idx_safe],
-        micro, params, pattern, n_re[idx_safe],
+        d2d_safe, height, fc, site.tx_power[idx_safe], site.bandwidth[idx_safe],
+        site.gain[idx_safe], micro, params, pattern, site.n_re[idx_safe],
     )  # fmt: skip
     rsrp = np.where(valid, rsrp, -np.inf)
     best = np.argmax(rsrp, axis=1)
     rows = np.arange(n)
     found = valid[rows, best]
     best_rsrp = np.where(found, rsrp[rows, best], -np.inf)
-    band = sites["band"].astype(str).to_numpy()[idx_safe]
+    band = site.band[idx_safe]
     co_channel = valid & (band == band[rows, best][:, None])
     co_channel[rows, best] = False
     interference_mw = params.neighbour_load * np.where(co_channel, 10 ** (rsrp / 10), 0.0).sum(1)
@@ -468,7 +515,7 @@ def best_server(
     p_deep = np.where(
         found, coverage_probability(deep_rsrp, params.covered_rsrp_dbm, deep_sigma), 0.0
     )
-    bandwidth = sites["bandwidth_mhz"].to_numpy(dtype=float)[idx_safe][rows, best]
+    bandwidth = site.bandwidth[idx_safe][rows, best]
     return BestServer(
         rsrp_dbm=best_rsrp,
         site_index=np.where(found, idx[rows, best], -1).astype(np.int64),
