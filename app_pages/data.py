@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages._cached import load, run_settings, session_imports, use_import
 from app_pages._state import current_view
 from twin._errors import TwinError
+from twin.exports import csv_bytes
 from twin.inventory import import_inventory
 from twin.layers import REGISTRY
 
@@ -103,7 +104,7 @@ if upload is not None:
         ))  # fmt: skip
     if len(report.rejected):
         st.dataframe(report.rejected, hide_index=True, width="stretch")
-        st.download_button("Download the rejected rows (CSV)", report.rejected_table().to_csv(index=False).encode("utf-8-sig"),
+        st.download_button("Download the rejected rows (CSV)", csv_bytes(report.rejected_table(), bom=True),
                            file_name=f"rejected_{upload.name}.csv", mime="text/csv")  # fmt: skip
     if report.accepted and confirmed and st.button(f"Use these {report.accepted:,} sites as the {LAYER_LABELS[layer].lower()}",
                                      type="primary", key="use_upload"):  # fmt: skip

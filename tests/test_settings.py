@@ -28,9 +28,10 @@ def test_defaults_and_environment():
     ("env", "fragment"),
     [
         ({"TWIN_OFFLINE": "maybe"}, "yes/no"),
-        ({"TWIN_H3_RES": "nine"}, "not a number"),
+        ({"TWIN_H3_RES": "nine"}, "not a whole number"),
+        ({"TWIN_H3_RES": "9.5"}, "not a whole number"),
         ({"TWIN_H3_RES": "15"}, "outside 7-10"),
-        ({"TWIN_WALK_SPEED_KMH": "40"}, "implausible"),
+        ({"TWIN_WALK_SPEED_KMH": "40"}, "out of range"),
     ],
 )
 def test_bad_values_say_what_to_do(env, fragment):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.settings import Settings
-from twin.store.atomic import atomic_write
+from twin.store.atomic import atomic_write, atomic_write_bytes
 
 # the city's shares, one per service question (5G outdoor and deep apart: the plans differ)
 SHARE_KEYS = ("coverage_5g_outdoor", "coverage_5g_deep", "charging_coverage", "lockers_coverage",
@@ -158,7 +158,9 @@ def run_batch(
     results = run_tasks(build_district, districts, (settings, resolution, str(out_dir)), scheduler,
                         workers, progress)  # fmt: skip
     table = pd.DataFrame([r.row | {"error": r.error} for r in results])
-    atomic_write(out_dir / "city_summary.csv", lambda tmp: table.to_csv(tmp, index=False))
+    from twin.exports import csv_bytes
+
+    atomic_write_bytes(out_dir / "city_summary.csv", csv_bytes(table))
     summary = city_summary(results)
     text = json.dumps(summary, ensure_ascii=False, indent=1)
     atomic_write(out_dir / "city_summary.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -220,5 +222,7 @@ def run_programmes(
                "newly_served"]  # fmt: skip
     table = pd.DataFrame(rows, columns=columns)
     path = out_dir / "city_programme.csv"
-    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+    from twin.exports import csv_bytes
+
+    atomic_write_bytes(path, csv_bytes(table))
     return results, path

@@ -272,10 +272,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     print(report.text())
     if args.rejected_out and len(report.rejected):
+        from twin.exports import csv_bytes
         from twin.store.atomic import atomic_write_bytes
 
-        rejected = report.rejected_table().to_csv(index=False, lineterminator="\n")
-        atomic_write_bytes(Path(args.rejected_out), rejected.encode("utf-8"))
+        atomic_write_bytes(Path(args.rejected_out), csv_bytes(report.rejected_table()))
         shown = len(report.rejected)
         total = report.rejected_count
         print(f"rejected rows written to {args.rejected_out}" + (
@@ -744,16 +744,19 @@ def _check_outputs(args: argparse.Namespace) -> None:
     from twin.outputs import check_file_output, check_folder_output
 
     command = args.func.__name__.removeprefix("cmd_")
+    if not (FILE_OUTPUTS.get(command) or FOLDER_OUTPUTS.get(command)):
+        return
     inputs = [Path(v) for v in (getattr(args, o, None) for o in INPUT_OPTIONS) if v]
-    if FILE_OUTPUTS.get(command) or FOLDER_OUTPUTS.get(command):
-        norms_file = _settings(args).norms_file
-        inputs += [norms_file] if norms_file else []
+    settings = _settings(args)
+    inputs += [settings.norms_file] if settings.norms_file else []
+    cache = settings.cache_dir
     for option, name in FILE_OUTPUTS.get(command, ()):
-        if getattr(args, name, None):
-            check_file_output(option, getattr(args, name), inputs, command in STDOUT_COMMANDS)
+        if getattr(args, name, None) is not None:
+            check_file_output(option, getattr(args, name), inputs, command in STDOUT_COMMANDS,
+                              cache)  # fmt: skip
     for option, name in FOLDER_OUTPUTS.get(command, ()):
-        if getattr(args, name, None):
-            check_folder_output(option, getattr(args, name), inputs)
+        if getattr(args, name, None) is not None:
+            check_folder_output(option, getattr(args, name), inputs, cache)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -120,17 +120,31 @@ FORMULA_NOTE = ("Text cells that begin with =, +, -, @, a tab or a carriage retu
                 "with ' so that a spreadsheet shows them instead of running them as formulas.")  # fmt: skip
 
 
+def _neutral(value: object) -> object:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def without_formulas(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with every text cell a spreadsheet would evaluate (``=HYPERLINK(…)``,
-    ``+cmd|…``, ``@SUM(…)``) quoted by a leading ``'`` (OWASP's CSV-injection rule)."""
-    out = table.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
-            values = out[column]
+    """``table`` with every text cell and column name a spreadsheet would evaluate
+    (``=HYPERLINK(…)``, ``+cmd|…``, ``@SUM(…)``) quoted by a leading ``'`` (OWASP's
+    CSV-injection rule)."""
+    out = table.rename(columns={c: _neutral(c) for c in table.columns if isinstance(c, str)})
+    for position in range(out.shape[1]):
+        values = out.iloc[:, position]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
             if risky.any():
-                out.loc[risky, column] = "'" + values[risky].astype(str)
+                out.iloc[risky.to_numpy(), position] = "'" + values[risky].astype(str)
     return out
+
+
+def csv_bytes(table: pd.DataFrame, float_format: str | None = None, bom: bool = False) -> bytes:
+    """``table`` as CSV the way every CSV twin writes is written: formulas neutralised, rows
+    ended by CRLF (RFC 4180), so a carriage return inside a text cell is quoted with it and
+    cannot start a row of its own; ``bom`` for spreadsheets that need it to read UTF-8."""
+    text = without_formulas(table).to_csv(index=False, float_format=float_format,
+                                          lineterminator="\r\n")  # fmt: skip
+    return text.encode("utf-8-sig" if bom else "utf-8")
 
 
 def csv_table(frame: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -142,19 +156,18 @@ def csv_table(frame: gpd.GeoDataFrame) -> pd.DataFrame:
         points = frame.to_crs(4326).geometry
         table.insert(0, "lat", points.y.round(COORD_DECIMALS))
         table.insert(0, "lon", points.x.round(COORD_DECIMALS))
-    return without_formulas(table.drop(columns=[c for c in ("cell",) if c in table.columns]))
+    return table.drop(columns=[c for c in ("cell",) if c in table.columns])
 
 
 def to_csv(frame: gpd.GeoDataFrame, meta: dict[str, Any]) -> bytes:
     """CSV bytes with a plain header (see :func:`csv_metadata` for the attribution)."""
-    table = csv_table(frame)
-    return table.to_csv(index=False, float_format="%.6g", lineterminator="\n").encode()
+    return csv_bytes(csv_table(frame), float_format="%.6g")
 
 
 def csv_metadata(frame: gpd.GeoDataFrame, meta: dict[str, Any], file_name: str) -> bytes:
     """The CSVW sidecar of a CSV export (``<file>.csv-metadata.json``): its columns, the
     attribution of every source and the parameters that produced it."""
-    table = csv_table(frame.iloc[:0])
+    table = without_formulas(csv_table(frame.iloc[:0]))
     document = {
         "@context": "http://www.w3.org/ns/csvw", "url": file_name,
         "dc:source": meta["attribution"], "dc:creator": "twin",

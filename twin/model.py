@@ -238,6 +238,7 @@ def _load_pois(
     osm_file: Path | None,
     notes: list[str],
     progress: Progress,
+    readable: Path | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict, list[SourceRecord]]:
     area = _buffer(boundary, POI_MARGIN_M, crs)
     frames, summary, records = [], {}, []
@@ -248,7 +249,7 @@ def _load_pois(
         records.append(poi_source.pack_poi_record(settings))
     if osm_file is not None and not str(osm_file).endswith(".graphml"):
         progress(f"POIs: OSM tags in {osm_file}")
-        osm, summary["osm"] = poi_source.pois_from_osm_file(osm_file, area)
+        osm, summary["osm"] = poi_source.pois_from_osm_file(readable or osm_file, area)
         frames.append(osm)
         records.append(poi_source.osm_poi_record(str(osm_file)))
     elif not settings.offline:
@@ -344,12 +345,17 @@ def district_from_sources(
         del graph  # from here on twin needs no networkx graph
         progress("study area: land within a short walk of the streets")
         study_area = study_area_of(streets, boundary, crs, settings.norms.reach.study_area_buffer_m)
-    pois, poi_summary, poi_records = _load_pois(boundary, crs, settings, osm_file, notes, progress)
+    readable = None  # the street file as OSM XML osmnx reads (a PBF converted, a clipped file kept)
+    if osm_file is not None and not str(osm_file).lower().endswith(".graphml"):
+        readable = osm_source.readable_xml(osm_file, settings)[0]
+    pois, poi_summary, poi_records = _load_pois(boundary, crs, settings, osm_file, notes, progress,
+                                                readable)  # fmt: skip
     features, buildings, origin = None, None, None
     building_records: list[SourceRecord] = []
     if osm_file is not None and not str(osm_file).endswith(".graphml"):
         progress(f"buildings: footprints and heights in {osm_file}")
-        features, origin = demand_source.buildings_from_osm_file(osm_file, boundary), str(osm_file)
+        features = demand_source.buildings_from_osm_file(readable or osm_file, boundary)
+        origin = str(osm_file)
     elif not settings.offline:
         try:
             progress("buildings: OpenStreetMap download")

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from twin._errors import InvalidInputError
-from twin.norms_schema import validate
+from twin.norms_schema import check_consistency, validate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NORMS_FILE = PROJECT_ROOT / "data" / "norms.toml"
@@ -247,6 +247,7 @@ def norms_from_dict(doc: dict[str, Any], source: str = "<dict>") -> Norms:
     """Norms from a parsed TOML document (complete, i.e. merged over the defaults), every key
     checked against :mod:`twin.norms_schema` first."""
     validate(doc)
+    check_consistency(doc)
     reach: ReachNorms = _section(ReachNorms, doc["reach"], "reach")
     low, high = reach.detour_factor_range
     if not low <= reach.detour_factor <= high or low >= high:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from itertools import pairwise
 from typing import Any
 
 from twin._errors import InvalidInputError
@@ -248,6 +249,10 @@ def validate(doc: dict[str, Any]) -> None:
     """Check every key of a norms document against :data:`RULES` (unknown keys included)."""
     for path, value in _walk(doc, ""):
         rule = rule_for(path)
+        if rule is None and path + "[]" in {p.partition("[]")[0] + "[]" for p in RULES}:
+            msg = (f"{path.replace('.', '] ', 1) if '.' in path else path} = {_toml(value)} must "
+                   f"be an array of tables, written [[{path}]] as data/norms.toml does.")  # fmt: skip
+            raise InvalidInputError("[" + msg if "." in path else msg)
         if rule is None:
             section, _, key = path.rpartition(".")
             if not section:
@@ -266,3 +271,48 @@ def validate(doc: dict[str, Any]) -> None:
             )
             raise InvalidInputError(msg)
         check_value(path, value, rule)
+
+
+def _fail(message: str) -> None:
+    raise InvalidInputError(message)
+
+
+def check_consistency(doc: dict[str, Any]) -> None:
+    """What no single key's range can say: orders, pairs and sums across keys (run after
+    :func:`validate`, on the merged document)."""
+    from twin.categories import AMAP_FACILITY_RULES, OSM_FACILITY_RULES
+
+    walking = doc.get("walking", {})
+    rings, rings_m = list(walking.get("rings_min", [])), list(walking.get("rings_m", []))
+    limit = walking.get("life_circle_min")
+    if rings != [5, 10, 15] or limit != 15:
+        _fail(f"[walking] rings_min = {_toml(rings)} and life_circle_min = {_toml(limit)}: the "
+              "15-minute life circle is defined by its 5-, 10- and 15-minute rings (the plans' "
+              "and GB 50180's), which every face names; keep rings_min = [5, 10, 15] and "
+              "life_circle_min = 15.")  # fmt: skip
+    if len(rings_m) != len(rings) or any(b <= a for a, b in pairwise(rings_m)):
+        _fail(f"[walking] rings_m = {_toml(rings_m)} must give one distance per ring of "
+              "rings_min, each longer than the one before.")  # fmt: skip
+    speed, elderly = walking.get("speed_kmh"), walking.get("elderly_speed_kmh")
+    if speed is not None and elderly is not None and elderly > speed:
+        _fail(f"[walking] elderly_speed_kmh = {elderly:g} is faster than speed_kmh = {speed:g}; "
+              "the elderly profile walks at most as fast as the default.")  # fmt: skip
+    for section, key in (("charging", "fast_share_range"), ("reach", "detour_factor_range")):
+        pair = doc.get(section, {}).get(key)
+        if isinstance(pair, list) and len(pair) == 2 and pair[0] > pair[1]:
+            _fail(f"[{section}] {key} = {_toml(pair)} must run from low to high.")
+    fiveg = doc.get("fiveg", {})
+    classes = list(fiveg.get("classes_dbm", []))
+    if any(b >= a for a, b in pairwise(classes)):
+        _fail(f"[fiveg] classes_dbm = {_toml(classes)} must fall from the best class's edge to "
+              "the worst (e.g. [-85.0, -95.0, -105.0, -115.0]).")  # fmt: skip
+    shares = fiveg.get("subscriber_share", {})
+    if shares and not 0 < sum(shares.values()) <= 1 + 1e-6:
+        _fail(f"[fiveg.subscriber_share] shares add up to {sum(shares.values()):g}; they are "
+              "shares of all subscribers, so at most 1.")  # fmt: skip
+    known = {rule[-1] for rule in (*AMAP_FACILITY_RULES, *OSM_FACILITY_RULES)}
+    for facility in doc.get("life_circle", {}).get("facility", []):
+        key = facility.get("key") if isinstance(facility, dict) else None
+        if key not in known:
+            _fail(f"[[life_circle.facility]] key = {_toml(key)} is no facility type twin can "
+                  f"find in POIs; use one of {', '.join(sorted(known))}.")  # fmt: skip

@@ -25,11 +25,24 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
 def check_file_output(
-    option: str, value: str, inputs: Iterable[Path] = (), stdout_ok: bool = False
+    option: str,
+    value: str,
+    inputs: Iterable[Path] = (),
+    stdout_ok: bool = False,
+    cache_dir: Path | None = None,
 ) -> None:
     """Refuse ``value`` as the file ``option`` writes, in one sentence, unless it is a regular
-    file or a new name in an existing folder that is none of ``inputs``."""
+    file or a new name in an existing folder that is none of ``inputs`` and lies outside twin's
+    own ``cache_dir`` (whose files are inputs of every command)."""
     if value == STDOUT:
         if stdout_ok:
             return
@@ -41,6 +54,10 @@ def check_file_output(
                 else "a device or special file")  # fmt: skip
         msg = f"{option} {value} is {kind}, not a regular file; name a new or ordinary file."
         raise InvalidInputError(msg)
+    if cache_dir is not None and _inside(path, cache_dir):
+        msg = (f"{option} {value} lies inside twin's cache folder {cache_dir}, whose files "
+               "every command reads; write the file elsewhere.")  # fmt: skip
+        raise InvalidInputError(msg)
     parent = path.parent
     if not parent.is_dir():
         msg = f"{option} {value}: the folder {parent} does not exist; create it or name a file in an existing folder."  # fmt: skip
@@ -51,9 +68,16 @@ def check_file_output(
             raise InvalidInputError(msg)
 
 
-def check_folder_output(option: str, value: str, inputs: Iterable[Path] = ()) -> None:
-    """Refuse ``value`` as the folder ``option`` fills unless it is a folder or a new name."""
+def check_folder_output(
+    option: str, value: str, inputs: Iterable[Path] = (), cache_dir: Path | None = None
+) -> None:
+    """Refuse ``value`` as the folder ``option`` fills unless it is a folder or a new name
+    outside twin's ``cache_dir``."""
     path = Path(value).expanduser()
+    if cache_dir is not None and _inside(path, cache_dir):
+        msg = (f"{option} {value} lies inside twin's cache folder {cache_dir}; name a folder "
+               "elsewhere.")  # fmt: skip
+        raise InvalidInputError(msg)
     if path.exists() and not path.is_dir():
         msg = f"{option} {value} exists and is not a folder; name a folder or a new name."
         raise InvalidInputError(msg)

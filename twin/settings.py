@@ -93,7 +93,12 @@ class Settings:
         if "TWIN_OFFLINE" in env:
             kwargs["offline"] = _as_bool("TWIN_OFFLINE", env["TWIN_OFFLINE"])
         if env.get("TWIN_H3_RES"):
-            kwargs["h3_resolution"] = int(_as_number("TWIN_H3_RES", env["TWIN_H3_RES"], int))
+            res = env["TWIN_H3_RES"].strip()
+            if not res.isdigit():
+                msg = (f"TWIN_H3_RES={env['TWIN_H3_RES']!r} is not a whole number; set it to a "
+                       "resolution from 7 to 10 (10 is the default).")  # fmt: skip
+                raise InvalidInputError(msg)
+            kwargs["h3_resolution"] = int(res)
         if env.get("TWIN_WALK_SPEED_KMH"):
             kwargs["walk_speed_kmh"] = _as_number(
                 "TWIN_WALK_SPEED_KMH", env["TWIN_WALK_SPEED_KMH"], float

@@ -8,9 +8,9 @@ from __future__ import annotations
 import contextlib
 import math
 import socket
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -67,21 +67,53 @@ MAX_TAGS_PER_ELEMENT = 1_000  # real OSM elements carry tens of tags
 MAX_TAG_CHARS = 10_000  # a tag's key or value (OSM allows 255)
 
 
-def check_osm_xml(path: Path) -> None:
+@dataclass(frozen=True)
+class XmlScan:
+    """What one streaming pass found in an OSM XML file: nodes whose coordinates are missing,
+    not finite or out of range, and ways that refer to nodes the file does not hold (a clipped
+    extract) or to such nodes."""
+
+    bad_nodes: int
+    broken_ways: int
+
+    @property
+    def clean(self) -> bool:
+        return not (self.bad_nodes or self.broken_ways)
+
+
+def _coordinate_ok(attrs: dict[str, str]) -> bool:
+    try:
+        lon, lat = float(attrs["lon"]), float(attrs["lat"])
+    except (KeyError, ValueError):
+        return False
+    return math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90
+
+
+def check_osm_xml(path: Path) -> XmlScan:
     """Refuse, in one streaming pass before any parser builds objects, an OSM XML file with an
     element of more than :data:`MAX_TAGS_PER_ELEMENT` tags, a key or value over
     :data:`MAX_TAG_CHARS` characters, or a DTD (OSM files have none; a DTD can expand entities
-    without end); and one that is not well-formed XML."""
+    without end); and one that is not well-formed XML. What it counts on the way (impossible
+    nodes, broken ways) lets :func:`readable_xml` keep the valid streets of the rest."""
     from xml.parsers import expat
 
     name = Path(path).name
     parser = expat.ParserCreate()
     element = ["the file"]
     tags = [0]
+    nodes: set[str] = set()
+    bad: set[str] = set()
+    way_refs: list[list[str]] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         if tag in ("node", "way", "relation"):
             element[0], tags[0] = f"{tag} {attrs.get('id', '?')[:30]}", 0
+            if tag == "node":
+                (nodes if _coordinate_ok(attrs) else bad).add(attrs.get("id", ""))
+            elif tag == "way":
+                way_refs.append([])
+        elif tag == "nd" and element[0].startswith("way") and way_refs:
+            way_refs[-1].append(attrs.get("ref", ""))
         elif tag == "tag":
             tags[0] += 1
             if tags[0] > MAX_TAGS_PER_ELEMENT:
@@ -112,6 +144,32 @@ def check_osm_xml(path: Path) -> None:
     except (OSError, EOFError) as exc:
         msg = f"{name} cannot be read ({exc})."
         raise InvalidInputError(msg) from None
+    broken = sum(1 for refs in way_refs if any(r not in nodes for r in refs))
+    return XmlScan(len(bad), broken)
+
+
+def readable_xml(path: Path, settings: Settings) -> tuple[Path, str]:
+    """The OSM XML osmnx can read for street file ``path`` (an .osm, .osm.bz2 or .osm.pbf),
+    and a note of what was left out ("" when nothing): a PBF is converted once, a file with
+    impossible nodes or ways that refer to missing nodes is copied without them (kept in the
+    cache under the file's fingerprint). Bounded: the file passes :func:`check_osm_xml`."""
+    path = Path(path)
+    check_bz2(path)
+    xml = _pbf_to_xml(path, settings) if path.name.lower().endswith(".pbf") else path
+    scan = check_osm_xml(xml)
+    if scan.clean:
+        return xml, ""
+    out = settings.cache_dir / "osm" / f"kept-{cache_key(file_fingerprint(xml))}.osm"
+    if not out.is_file():
+        atomic_write(out, lambda tmp: without_broken_ways(xml, tmp))
+    parts = []
+    if scan.bad_nodes:
+        parts.append(f"{scan.bad_nodes:,} node(s) with a missing, non-finite or impossible "
+                     "coordinate")  # fmt: skip
+    if scan.broken_ways:
+        parts.append(f"{scan.broken_ways:,} way(s) refer to nodes the file does not hold (a "
+                     "clipped extract) or to such nodes")  # fmt: skip
+    return out, f"{path.name}: {' and '.join(parts)} were left out; the other streets stay"
 
 
 def bz2_open(path: Path, mode: str = "rb"):
@@ -219,33 +277,27 @@ def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
     if not name.endswith(OSM_SUFFIXES):
         msg = f"{path.name} is not a street file twin reads; use one of {', '.join(OSM_SUFFIXES)}."
         raise InvalidInputError(msg)
-    check_bz2(path)
-    if not name.endswith((".graphml", ".pbf")):
-        check_osm_xml(path)
-    clipped = 0
+    notes = []
     try:
         if name.endswith(".graphml"):
             graph = ox.load_graphml(path)
+            check_graphml_crs(graph, path)
         else:
-            xml_path = _pbf_to_xml(path, settings) if name.endswith(".pbf") else path
+            xml_path, note = readable_xml(path, settings)
+            notes += [note] if note else []
             tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
             with osmnx_settings(useful_tags_way=list(tags)):
-                try:
-                    graph = ox.graph_from_xml(xml_path, bidirectional=True, retain_all=True)
-                except ValueError as exc:
-                    if "missing nodes" not in str(exc):
-                        raise
-                    with tempfile.TemporaryDirectory() as tmp:  # a clipped extract
-                        kept, clipped = without_broken_ways(xml_path, Path(tmp) / "kept.osm")
-                        graph = ox.graph_from_xml(kept, bidirectional=True, retain_all=True)
-    except (ET.ParseError, ValueError, KeyError, OSError) as exc:
-        msg = f"{path} is not a valid OSM street file ({type(exc).__name__}: {exc})."
+                graph = ox.graph_from_xml(xml_path, bidirectional=True, retain_all=True)
+    except InvalidInputError:
+        raise
+    except Exception as exc:  # a reader's own complaint about a malformed file, in one sentence
+        msg = f"{path} is not a valid street file ({type(exc).__name__}: {str(exc)[:200]})."
         raise InvalidInputError(msg) from None
-    notes = []
-    if clipped:
-        notes.append(f"{path.name}: {clipped:,} way(s) refer to nodes the file does not hold (a "
-                     "clipped extract) and were left out; the other streets stay")  # fmt: skip
     dropped = drop_impossible_nodes(graph)
+    measured = repair_lengths(graph)
+    if measured:
+        notes.append(f"{path.name}: {measured:,} street edge(s) had a missing, negative or "
+                     "non-finite length; their straight length was used")  # fmt: skip
     if graph.number_of_nodes() == 0:
         msg = f"{path} contains no streets; check that it is an OSM extract with highway ways."
         raise InvalidInputError(msg)
@@ -259,13 +311,16 @@ def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
 
 
 def without_broken_ways(path: Path, out: Path) -> tuple[Path, int]:
-    """A copy of OSM XML ``path`` at ``out`` without the ways that refer to nodes it does not
-    hold (what clipping an extract leaves), and how many were left out. The file has passed
-    :func:`check_osm_xml`, so it is well-formed and has no DTD."""
+    """A copy of OSM XML ``path`` at ``out`` without its nodes of impossible coordinates and
+    the ways that refer to nodes it does not hold (what clipping an extract leaves, or the nodes
+    just removed), and how many ways were left out. The file has passed :func:`check_osm_xml`,
+    so it is well-formed and has no DTD."""
     opener = bz2_open if str(path).lower().endswith(".bz2") else open
     with opener(path, "rb") as stream:
         tree = ET.parse(stream)
     root = tree.getroot()
+    for node in [n for n in root.findall("node") if not _coordinate_ok(dict(n.attrib))]:
+        root.remove(node)
     nodes = {n.get("id") for n in root.iter("node")}
     broken = [
         w for w in root.findall("way") if any(nd.get("ref") not in nodes for nd in w.iter("nd"))
@@ -274,6 +329,48 @@ def without_broken_ways(path: Path, out: Path) -> tuple[Path, int]:
         root.remove(way)
     tree.write(out, encoding="utf-8", xml_declaration=True)
     return out, len(broken)
+
+
+def check_graphml_crs(graph: nx.MultiDiGraph, path: Path) -> None:
+    """Refuse a GraphML file whose declared CRS is unknown or projected: twin reads GraphML
+    node coordinates as longitude/latitude (osmnx's unprojected graphs)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    declared = graph.graph.get("crs")
+    if declared is None:
+        return
+    try:
+        crs = CRS.from_user_input(declared)
+    except CRSError:
+        msg = f"{path.name} declares an unknown coordinate system ({str(declared)[:60]}); save the graph in EPSG:4326."
+        raise InvalidInputError(msg) from None
+    if not crs.is_geographic:
+        msg = (f"{path.name} declares the projected system {crs.to_string()}, but twin reads "
+               "GraphML in longitude/latitude; save it unprojected (osmnx: "
+               "ox.project_graph(G, to_latlong=True)).")  # fmt: skip
+        raise InvalidInputError(msg)
+
+
+def repair_lengths(graph: nx.MultiDiGraph) -> int:
+    """Give every edge whose ``length`` is missing, negative or not finite the great-circle
+    length between its end nodes; how many were repaired."""
+    from osmnx.distance import great_circle
+
+    repaired = 0
+    for u, v, data in graph.edges(data=True):
+        try:
+            length = float(data["length"])
+        except (KeyError, TypeError, ValueError):
+            length = math.nan
+        if math.isfinite(length) and length >= 0:
+            continue
+        a, b = graph.nodes[u], graph.nodes[v]
+        data["length"] = float(
+            great_circle(float(a["y"]), float(a["x"]), float(b["y"]), float(b["x"]))
+        )
+        repaired += 1
+    return repaired
 
 
 def drop_impossible_nodes(graph: nx.MultiDiGraph) -> int:

@@ -18,6 +18,7 @@ import geopandas as gpd
 
 from twin.settings import Settings
 from twin.store.atomic import atomic_write
+from twin.store.jsonfile import read_json
 
 FORMAT = 2  # 2: base resolution 10, served_/unserved_ columns
 
@@ -32,9 +33,9 @@ def load_coverage(
     """The stored hexagons and their meta for ``key``, or None (missing or damaged)."""
     folder = _folder(slug, key, settings)
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        meta = read_json(folder / "meta.json")
         cells = gpd.read_parquet(folder / "cells.parquet")
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
     if meta.get("format") != FORMAT or len(cells) != meta.get("cells"):
         return None
@@ -55,7 +56,7 @@ def save_coverage(
 def load_note(slug: str, key: str, name: str, settings: Settings) -> Any:
     """A plain-data note stored beside the entry ``key`` (a figure derived from it), or None."""
     try:
-        return json.loads((_folder(slug, key, settings) / f"{name}.json").read_text("utf-8"))
+        return read_json(_folder(slug, key, settings) / f"{name}.json", object)
     except (OSError, ValueError):
         return None
 

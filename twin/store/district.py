@@ -35,6 +35,7 @@ from twin.store.district_key import (  # noqa: F401  (re-exported: the store's p
     remember_street_file,
     remembered_street_file,
 )
+from twin.store.jsonfile import read_json
 from twin.streets import Streets
 
 BUILDINGS_FILE = "buildings.parquet"
@@ -112,7 +113,7 @@ def read_district(folder: Path) -> District | None:
     if not folder.exists():
         return None
     try:
-        meta = json.loads(meta_path.read_text("utf-8"))
+        meta = read_json(meta_path)
     except (OSError, ValueError) as exc:
         raise DamagedEntryError(f"meta.json unreadable ({type(exc).__name__})") from None
     if meta.get("version") != FORMAT_VERSION:
@@ -138,7 +139,7 @@ def read_district(folder: Path) -> District | None:
         )
     except DamagedEntryError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DamagedEntryError(f"{type(exc).__name__}: {str(exc)[:120]}") from None
 
 

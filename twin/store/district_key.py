@@ -12,6 +12,7 @@ from pathlib import Path
 from twin.districts import resolve
 from twin.settings import Settings
 from twin.store.atomic import atomic_write, cache_key, file_fingerprint
+from twin.store.jsonfile import read_json
 
 FORMAT_VERSION = 4  # 2: POIs with GB 50180 types; 3: checksums; 4: edges + CSR arrays, no GraphML
 
@@ -64,7 +65,7 @@ def remembered_street_file(slug: str, settings: Settings) -> Path | None:
     """The street file a previous ``twin fetch`` chose for ``slug``, if it still exists."""
     path = _choice_path(slug, settings)
     try:
-        chosen = Path(json.loads(path.read_text(encoding="utf-8"))["osm_file"])
+        chosen = Path(read_json(path)["osm_file"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return chosen if chosen.exists() else None

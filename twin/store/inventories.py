@@ -18,6 +18,7 @@ from twin.layers import validate_layer
 from twin.settings import Settings
 from twin.store.atomic import atomic_write
 from twin.store.digest import file_sha256
+from twin.store.jsonfile import read_json
 
 
 def inventories_folder(slug: str, settings: Settings) -> Path:
@@ -61,7 +62,7 @@ def read_imported(slug: str, layer: str, settings: Settings) -> gpd.GeoDataFrame
     except (OSError, ValueError, TwinError) as exc:
         raise _damaged(slug, layer, f"it cannot be read ({type(exc).__name__})") from None
     try:
-        frame.attrs = json.loads(attrs_path(slug, layer, settings).read_text("utf-8"))
+        frame.attrs = read_json(attrs_path(slug, layer, settings))
     except (OSError, ValueError):
         frame.attrs = {}
     return frame
@@ -79,10 +80,10 @@ def _check(slug: str, layer: str, path: Path, settings: Settings) -> None:
     if path.is_symlink() or not path.is_file():
         raise _damaged(slug, layer, "it is no longer a regular file")
     try:
-        stamp = json.loads(checksum_path(slug, layer, settings).read_text("utf-8"))
+        stamp = read_json(checksum_path(slug, layer, settings))
         size, digest = int(stamp["bytes"]), str(stamp["sha256"])
     except FileNotFoundError:
-        return  # stored before checksums: read as it is
+        raise _damaged(slug, layer, "its checksum record is missing") from None
     except (OSError, ValueError, KeyError, TypeError):
         raise _damaged(slug, layer, "its checksum record is unreadable") from None
     if path.stat().st_size != size:

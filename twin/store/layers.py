@@ -17,6 +17,7 @@ from twin.settings import Settings
 from twin.store.atomic import atomic_write
 from twin.store.digest import district_digest
 from twin.store.inventories import read_imported
+from twin.store.jsonfile import read_json
 
 GENERATOR_VERSION = "round2-1"  # change when a generator's output changes for the same inputs
 
@@ -41,7 +42,7 @@ def layer_for(district: District, layer: str, settings: Settings) -> gpd.GeoData
     stored = generated_path(district, layer, settings)
     try:
         frame = gpd.read_parquet(stored / "layer.parquet")
-        frame.attrs = json.loads((stored / "attrs.json").read_text(encoding="utf-8"))
+        frame.attrs = read_json(stored / "attrs.json")
         return validate_layer(frame, layer)
     except (OSError, ValueError, TwinError):
         pass  # missing or damaged: generate again

@@ -17,6 +17,7 @@ import pandas as pd
 from twin.measurements import Calibration, Measurements
 from twin.settings import Settings
 from twin.store.atomic import atomic_write
+from twin.store.jsonfile import read_json
 
 
 def measurements_folder(slug: str, settings: Settings) -> Path:
@@ -43,7 +44,7 @@ def load_measurements(slug: str, settings: Settings) -> Measurements | None:
     folder = measurements_folder(slug, settings)
     try:
         cells = pd.read_parquet(folder / "cells.parquet")
-        provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+        provenance = read_json(folder / "provenance.json")
     except (OSError, ValueError):
         return None
     for kind in ("rsrp", "sinr"):
@@ -64,6 +65,6 @@ def save_calibration(slug: str, calibration: Calibration, settings: Settings) ->
 
 def load_calibration(slug: str, settings: Settings) -> Calibration | None:
     try:
-        return Calibration(**json.loads(_calibration_path(slug, settings).read_text("utf-8")))
+        return Calibration(**read_json(_calibration_path(slug, settings)))
     except (OSError, ValueError, TypeError):
         return None
