@@ -183,8 +183,9 @@ def test_subscriber_shares_of_a_norms_file_reach_the_5g_model(tmp_path):
     from twin.analysis.radio import RadioParams, network_weights
 
     path = tmp_path / "norms.toml"
-    path.write_text('[fiveg.subscriber_share]\n"China Mobile" = 0.9\n'
-                    '"China Telecom / China Unicom" = 0.09\n')
+    path.write_text(
+        '[fiveg.subscriber_share]\n"China Mobile" = 0.9\n"China Telecom / China Unicom" = 0.09\n'
+    )
     params = RadioParams.from_norms(load_norms(path))
     shares = dict(params.subscriber_share)
     assert shares["China Mobile"] == 0.9
