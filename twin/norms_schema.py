@@ -310,9 +310,9 @@ def check_consistency(doc: dict[str, Any]) -> None:
     if shares and not 0 < sum(shares.values()) <= 1 + 1e-6:
         _fail(f"[fiveg.subscriber_share] shares add up to {sum(shares.values()):g}; they are "
               "shares of all subscribers, so at most 1.")  # fmt: skip
-    known = {rule[-1] for rule in (*AMAP_FACILITY_RULES, *OSM_FACILITY_RULES)}
+    known = {str(r[3]) for r in AMAP_FACILITY_RULES} | {str(r[2]) for r in OSM_FACILITY_RULES}
     for facility in doc.get("life_circle", {}).get("facility", []):
-        key = facility.get("key") if isinstance(facility, dict) else None
-        if key not in known:
-            _fail(f"[[life_circle.facility]] key = {_toml(key)} is no facility type twin can "
+        named = facility.get("key") if isinstance(facility, dict) else None
+        if named not in known:
+            _fail(f"[[life_circle.facility]] key = {_toml(named)} is no facility type twin can "
                   f"find in POIs; use one of {', '.join(sorted(known))}.")  # fmt: skip
