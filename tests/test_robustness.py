@@ -507,3 +507,119 @@ def test_an_export_may_go_to_standard_output(monkeypatch, capsysbinary, settings
     assert main(["export", "hongkou", "--layer", "lockers", "--format", "geojson", "-o", "-"]) == 0
     document = json.loads(capsysbinary.readouterr().out)
     assert document["type"] == "FeatureCollection" and len(document["features"]) > 10
+
+
+def test_cache_json_must_be_a_small_regular_file_of_the_right_shape(tmp_path):
+    from twin.store.jsonfile import read_json
+
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    (tmp_path / "list.json").write_text("[1, 2]", encoding="utf-8")
+    (tmp_path / "ok.json").write_text('{"a": 1}', encoding="utf-8")
+    start = time.perf_counter()
+    for name in ("zero.json", "list.json"):
+        with pytest.raises(ValueError):
+            read_json(tmp_path / name)
+    assert time.perf_counter() - start < 5
+    assert read_json(tmp_path / "ok.json") == {"a": 1}
+
+
+@pytest.mark.parametrize("damage", ["[]", '{"version": 4, "checksums": []}', "/dev/zero"])
+def test_a_district_entry_with_a_garbled_meta_is_rebuilt_not_a_traceback(tmp_path, damage):
+    from twin.store.district import DamagedEntryError, read_district
+
+    folder = tmp_path / "entry"
+    folder.mkdir()
+    meta = folder / "meta.json"
+    if damage.startswith("/"):
+        meta.symlink_to(damage)
+    else:
+        meta.write_text(damage, encoding="utf-8")
+    with pytest.raises(DamagedEntryError):
+        read_district(folder)
+
+
+def test_csv_cells_and_headers_cannot_run_or_split_rows():
+    import csv
+    import io
+
+    from twin.exports import csv_bytes
+
+    table = pd.DataFrame({'=HYPERLINK("http://x","y")': ["\r=1+1", "@SUM(1)"],
+                          "name": ["a\rb", "+cmd|' /C calc'!A0"], "piles": [3, 4]})  # fmt: skip
+    rows = list(csv.reader(io.StringIO(csv_bytes(table).decode("utf-8"), newline="")))
+    assert len(rows) == 3 and all(len(r) == 3 for r in rows)
+    cells = [c for r in rows for c in r]
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+    assert rows[1][1] == "a\rb"  # the text itself is kept, quoted
+
+
+def test_an_output_inside_the_cache_is_refused(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TWIN_DATA_DIR", str(tmp_path / "no-pack"))
+    (tmp_path / "inventories").mkdir()
+    argv = ["export", "hongkou", "--layer", "charging", "--format", "parquet", "-o",
+            str(tmp_path / "inventories" / "charging.parquet")]  # fmt: skip
+    assert main(argv) == 2
+    assert "inside twin's cache folder" in capsys.readouterr().err
+
+
+def _graphml(tmp_path, settings, edit):
+    """A small GraphML street file (the 4 × 4 grid through osmnx), edited as text."""
+    import osmnx as ox
+
+    from twin.sources.osm import graph_from_file
+
+    xml = tmp_path / "grid.osm"
+    xml.write_text(_grid_osm(), encoding="utf-8")
+    path = tmp_path / "grid.graphml"
+    ox.save_graphml(graph_from_file(xml, settings), path)
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "expect"),
+    [
+        (lambda t: t.replace("LINESTRING (", "LINESTRING ((", 1), "not a valid street file"),
+        (lambda t: t.replace("epsg:4326", "EPSG:99999"), "unknown coordinate system"),
+        (lambda t: t.replace("epsg:4326", "EPSG:32651"), "projected"),
+    ],
+)
+def test_malformed_graphml_is_one_sentence(tmp_path, settings, edit, expect):
+    from twin import InvalidInputError
+    from twin.sources.osm import graph_from_file
+
+    path = _graphml(tmp_path, settings, edit)
+    with pytest.raises(InvalidInputError, match=expect) as caught:
+        graph_from_file(path, settings)
+    assert "\n" not in str(caught.value)
+
+
+def test_graphml_lengths_that_are_negative_are_measured_again(tmp_path, settings):
+    import re
+
+    from twin.sources.osm import graph_from_file
+
+    path = _graphml(tmp_path, settings, lambda t: re.sub(
+        r'(<data key="d\d+">)(\d+\.\d+)(</data>)', r"\1-\2\3", t))  # fmt: skip
+    graph = graph_from_file(path, settings)
+    lengths = [d["length"] for _, _, d in graph.edges(data=True)]
+    assert min(lengths) > 0 and "straight length was used" in graph.graph["twin_note"]
+
+
+def test_nodes_with_impossible_coordinates_leave_the_other_streets(tmp_path, settings):
+    from twin.sources.osm import graph_from_file, readable_xml
+    from twin.sources.pois import pois_from_osm_file
+
+    text = _grid_osm().replace('lat="31.265"', 'lat="nan"', 1)
+    path = tmp_path / "nan.osm"
+    path.write_text(text, encoding="utf-8")
+    graph = graph_from_file(path, settings)
+    assert graph.number_of_nodes() >= 12
+    assert (
+        "1 node(s) with a missing, non-finite or impossible coordinate" in graph.graph["twin_note"]
+    )
+    readable, note = readable_xml(path, settings)
+    assert readable != path and note
+    pois, _ = pois_from_osm_file(readable, shapely.box(121.47, 31.26, 121.49, 31.28))
+    assert len(pois) == 0  # read, not refused: the grid has no POIs
