@@ -200,7 +200,7 @@ def test_cli_import(monkeypatch, settings, sites, tmp_path, capsys):
     before = path.read_bytes()  # --rejected-out naming the input would overwrite it: refused
     assert main(["import", "hongkou", "--layer", "charging", str(path), "--crs", "gcj02",
                  "--rejected-out", str(path)]) == 2  # fmt: skip
-    assert "is the input file" in capsys.readouterr().err and path.read_bytes() == before
+    assert "one of this command's inputs" in capsys.readouterr().err and path.read_bytes() == before
 
 
 @pytest.mark.parametrize("truth", ["wgs84", "gcj02", "bd09"])

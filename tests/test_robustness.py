@@ -623,3 +623,30 @@ def test_nodes_with_impossible_coordinates_leave_the_other_streets(tmp_path, set
     assert readable != path and note
     pois, _ = pois_from_osm_file(readable, shapely.box(121.47, 31.26, 121.49, 31.28))
     assert len(pois) == 0  # read, not refused: the grid has no POIs
+
+
+def test_a_datum_twin_cannot_confirm_is_not_stored_unless_named(town, tmp_path):
+    """Points that sit on no street or POI in any datum (uniform over Testville) prove nothing:
+    by default they are refused with the reason; named explicitly, kept with the doubt said."""
+    from twin import InvalidInputError
+
+    ctx = LayerContext(town)
+    rng = np.random.default_rng(5)
+    x0, y0, x1, y1 = ctx.region.buffer(-300).bounds
+    xy = np.column_stack([rng.uniform(x0, x1, 60), rng.uniform(y0, y1, 60)])
+    xy = xy[shapely.contains_xy(ctx.region.buffer(-300), *xy.T)]
+    lon, lat = ctx.lonlat(xy)
+    path = tmp_path / "compounds.csv"
+    pd.DataFrame({"lon": lon, "lat": lat}).to_csv(path, index=False)
+    with pytest.raises(InvalidInputError, match="cannot confirm that they are WGS-84"):
+        import_inventory(town, "lockers", path, "wgs84", confirmed=False)
+    _, report = import_inventory(town, "lockers", path, "wgs84", confirmed=True)
+    assert report.datum_doubt is not None and report.datum_doubt.unconfirmed
+    assert "cannot confirm" in report.text() and report.accepted == len(xy)
+
+
+def test_too_few_points_to_check_the_datum_are_said_to_be(town, spots, tmp_path):
+    path = tmp_path / "three.csv"
+    pd.DataFrame({"lon": spots[0][:3], "lat": spots[1][:3]}).to_csv(path, index=False)
+    _, report = import_inventory(town, "lockers", path, "wgs84", confirmed=False)
+    assert report.accepted == 3 and any("too few to check" in w for w in report.warnings)

@@ -119,8 +119,19 @@ def test_cli_site_with_a_candidates_file(settings, hongkou, tmp_path, capsys, mo
     path.write_text("name,lon,lat\n" + "".join(
         f"c{i},{p.x:.7f},{p.y:.7f}\n" for i, p in enumerate(points.geometry)), encoding="utf-8")  # fmt: skip
     out = tmp_path / "sites.geojson"
+    from twin.crs import wgs84_to_gcj02
+
+    amap = tmp_path / "amap.csv"  # the same candidates in GCJ-02, declared WGS-84 by default
+    lon, lat = wgs84_to_gcj02(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+    rows = "".join(f"c{i},{x:.7f},{y:.7f}\n" for i, (x, y) in enumerate(zip(lon, lat, strict=True)))
+    amap.write_text("name,lon,lat\n" + rows, encoding="utf-8")
+    assert (
+        main(["site", "hongkou", "--layer", "lockers", "--add", "3", "--candidates", str(amap)])
+        == 2
+    )
+    assert "cannot confirm that they are WGS-84" in capsys.readouterr().err
     code = main(["site", "hongkou", "--layer", "lockers", "--add", "3", "--candidates", str(path),
-                 "--json", "--out", str(out)])  # fmt: skip
+                 "--crs", "wgs84", "--json", "--out", str(out)])  # fmt: skip
     assert code == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["candidates"] <= 40 and 1 <= len(payload["sites_ranked"]) <= 3

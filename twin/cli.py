@@ -494,7 +494,8 @@ def cmd_site(args: argparse.Namespace) -> int:
     if args.candidates:
         from twin.inventory import read_candidates
 
-        candidates = read_candidates(Path(args.candidates), args.crs)
+        candidates = read_candidates(Path(args.candidates), args.crs or "wgs84", result.district,
+                                     confirmed=args.crs is not None)  # fmt: skip
     sites, summary = recommend(
         result.district, args.layer, result.coverage.cells, args.add, args.target_share,
         candidates, result.coverage.params, _progress, sites=result.layers.get(args.layer),
@@ -669,8 +670,9 @@ def build_parser() -> argparse.ArgumentParser:
     goal.add_argument("--target-share", type=float,
                       help="fewest sites that cover this share of residents, e.g. 0.95")  # fmt: skip
     p.add_argument("--candidates", help="CSV/GeoJSON of candidate locations (default: generated)")
-    p.add_argument("--crs", choices=DATUMS, default="wgs84",
-                   help="datum of the candidates file")  # fmt: skip
+    p.add_argument("--crs", choices=DATUMS,
+                   help="datum of the candidates file (default WGS-84, checked against the "
+                        "streets and POIs; naming it keeps a datum twin cannot confirm)")  # fmt: skip
     p.add_argument("--out", help="write the ranked sites as GeoJSON")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_site)

@@ -88,6 +88,15 @@ class DatumFit:
         return declared > IMPROVEMENT_RATIO * best and declared - best > IMPROVEMENT_M
 
     @property
+    def unconfirmed(self) -> bool:
+        """Enough points, yet no datum fits them clearly best: the declared datum can be neither
+        confirmed nor refuted (addresses inside compounds, rooftop sites: points that do not
+        sit on streets or POIs in any datum, as uniformly random points would not)."""
+        if self.n_points < MIN_POINTS or self.declared_is_worse:
+            return False
+        return not (self.decisive and self.best == self.declared)
+
+    @property
     def likely_gcj02(self) -> bool:
         return self.declared_is_worse and self.best == "gcj02"
 
@@ -105,6 +114,15 @@ class DatumFit:
     def message(self, what: str, page: bool = False) -> str:
         """The doubt in one sentence, with the fix in the words of the command line or, with
         ``page``, of the viewer's Data page."""
+        if self.unconfirmed:
+            fix = ("choose the datum of their source under Coordinates" if page else
+                   "name it with --crs wgs84, gcj02 or bd09")  # fmt: skip
+            return (
+                f"{what} fit no datum clearly better than another (median distance to the "
+                f"streets and POIs: {self.summary()}), so twin cannot confirm that they are "
+                f"{NAMES[self.declared]}; coordinates from Amap or Tencent are GCJ-02, from Baidu "
+                f"BD-09, from GPS or OpenStreetMap WGS-84: {fix}."
+            )
         fix = (f"choose {NAMES[self.best]} under Coordinates" if page else
                f"load them with --crs {self.best} (or --crs auto)")  # fmt: skip
         return (

@@ -66,7 +66,7 @@ class ImportReport:
     filled_defaults: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     totals: dict[str, int] | None = None  # per reason, when ``rejected`` keeps only a sample
-    datum_doubt: DatumFit | None = None  # another datum fits clearly better than the declared
+    datum_doubt: DatumFit | None = None  # another datum fits clearly better, or none does
 
     @property
     def rejected_count(self) -> int:
@@ -203,8 +203,11 @@ def validate_inventory(
         )  # fmt: skip
         if fit.n_points < MIN_POINTS:
             crs = "wgs84"
-    elif fit.declared_is_worse:
+    elif fit.declared_is_worse or fit.unconfirmed:
         doubt = fit
+    if 0 < fit.n_points < MIN_POINTS:
+        report_warnings.append(f"only {fit.n_points} usable point(s): too few to check which "
+                               f"datum they are in; read as {NAMES[crs]}")  # fmt: skip
     if len(fit.mixed) > 1:  # some rows in one datum, some in another: no single --crs is right
         counts = fit.clear_counts or {}
         parts = " and ".join(f"{counts[d]:,} fit {NAMES[d]} clearly best" for d in fit.mixed)
@@ -369,6 +372,8 @@ def import_inventory(
         fit = report.datum_doubt
         msg = (f"{fit.message(f'the sites of {Path(path).name}')} Nothing was imported; to keep "
                f"them as {NAMES[fit.declared]}, give --crs {fit.declared} explicitly.")  # fmt: skip
+        if fit.unconfirmed:
+            msg = f"{fit.message(f'the sites of {Path(path).name}')} Nothing was imported."
         raise InvalidInputError(msg)
     # a figure resting on a filled-in attribute is not measured: the layer says which were filled
     frame.attrs["filled_defaults"] = sorted(report.filled_defaults)
@@ -438,8 +443,14 @@ def _import_in_chunks(
     return validate_layer(accepted, layer), final
 
 
-def read_candidates(path: Path, crs: CrsName = "wgs84") -> gpd.GeoDataFrame:
-    """Candidate locations for siting from any inventory format; bad coordinates are an error."""
+def read_candidates(
+    path: Path, crs: CrsName = "wgs84", district: District | None = None, confirmed: bool = True
+) -> gpd.GeoDataFrame:
+    """Candidate locations for siting from any inventory format; bad coordinates are an error.
+
+    With ``district``, the datum is checked as an import's is: a file another datum fits
+    clearly better, or (unless ``confirmed``: the datum was named) one whose datum cannot be
+    confirmed, is refused in one sentence."""
     raw = read_inventory(path)
     lon = pd.to_numeric(raw["lon_raw"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(raw["lat_raw"], errors="coerce").to_numpy(dtype=float)
@@ -448,6 +459,11 @@ def read_candidates(path: Path, crs: CrsName = "wgs84") -> gpd.GeoDataFrame:
         rows = ", ".join(map(str, raw.loc[bad, "row"].head(10)))
         msg = f"{Path(path).name}: {int(bad.sum())} candidate rows have unusable coordinates (rows {rows})."
         raise InvalidInputError(msg)
+    if district is not None:
+        fit = fit_datums(lon, lat, *_references(district), crs)
+        if (fit.declared_is_worse or fit.unconfirmed) and not confirmed:
+            msg = f"{fit.message(f'the candidates of {Path(path).name}')} None were used."
+            raise InvalidInputError(msg)
     wlon, wlat = to_wgs84(lon, lat, crs)
     return gpd.GeoDataFrame(raw.drop(columns=["lon_raw", "lat_raw"]),
                             geometry=gpd.points_from_xy(wlon, wlat), crs=4326)  # fmt: skip
