@@ -118,10 +118,11 @@ def attribute_problems(frame: pd.DataFrame, layer: str) -> pd.Series:
             if rule.integer:
                 ok &= value.round() == value
         bad = ~ok & (reason == "")
-        reason[bad] = (
-            f"{column} = "
-            + raw[bad].astype(str).str.slice(0, 30)
-            + f" (allowed: {rule.describe()})"
+        blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "None", "<NA>"])
+        shown = raw.astype(str).str.slice(0, 30).str.replace(
+            r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", regex=True)  # fmt: skip
+        reason[bad] = (f"{column} = " + shown[bad] + f" (allowed: {rule.describe()})").where(
+            ~blank[bad], f"{column} is blank in this row (allowed: {rule.describe()})"
         )
     if {"piles", "fast_piles"} <= set(frame.columns):
         piles = pd.to_numeric(frame["piles"], errors="coerce")

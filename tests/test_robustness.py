@@ -650,3 +650,23 @@ def test_too_few_points_to_check_the_datum_are_said_to_be(town, spots, tmp_path)
     pd.DataFrame({"lon": spots[0][:3], "lat": spots[1][:3]}).to_csv(path, index=False)
     _, report = import_inventory(town, "lockers", path, "wgs84", confirmed=False)
     assert report.accepted == 3 and any("too few to check" in w for w in report.warnings)
+
+
+def test_swapped_columns_blank_values_and_control_characters_are_named(town, spots, tmp_path):
+    from twin import CRSMismatchError
+
+    swapped = tmp_path / "swapped.csv"
+    pd.DataFrame({"lon": spots[1], "lat": spots[0]}).to_csv(swapped, index=False)
+    with pytest.raises(CRSMismatchError, match="columns look swapped"):
+        import_inventory(town, "charging", swapped)
+    odd = tmp_path / "odd.csv"
+    odd.write_text("lon,lat,piles\n" + "\n".join(
+        f"{x},{y},{p}" for x, y, p in zip(spots[0][:3], spots[1][:3], ["", "4\x00", "6"],
+                                          strict=True)) + "\n", encoding="utf-8")  # fmt: skip
+    _, report = import_inventory(town, "charging", odd)
+    details = sorted(report.rejected["detail"])
+    assert (
+        report.accepted == 1
+        and details[0] == "piles = 4\\x00 (allowed: a whole number from 1 to 1000)"
+    )
+    assert details[1].startswith("piles is blank in this row")

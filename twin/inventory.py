@@ -216,6 +216,12 @@ def validate_inventory(
             "datum and import each part with its own --crs"
         )  # fmt: skip
     ok = ~(skipped | missing | text | out_of_range)
+    swapped = out_of_range & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
+    if whole_file and not ok.any() and swapped.any() and swapped.sum() == out_of_range.sum():
+        msg = (f"{file}: the latitude column holds longitudes (e.g. {lat[swapped][0]:.4f}) and "
+               "the longitude column latitudes: the columns look swapped; name them with "
+               "--lat-col and --lon-col.")  # fmt: skip
+        raise CRSMismatchError(msg)
     if whole_file and not ok.any() and out_of_range.any() and not (skipped | missing | text).all():
         msg = (
             f"{file}: every coordinate lies outside the range of degrees (e.g. lon "
