@@ -101,6 +101,15 @@ RULES: dict[str, dict[str, Rule]] = {
 }  # fmt: skip
 
 
+BLANKS = ("", "<NA>", "null")  # "nan" written out is a value, and not a number
+
+
+def blank_cells(values: pd.Series) -> pd.Series:
+    """Cells a file leaves empty (missing, NaN, null or only spaces): the attribute's default
+    applies to them as to a column the file does not have."""
+    return values.isna() | values.astype(str).str.strip().isin(BLANKS)
+
+
 def attribute_problems(frame: pd.DataFrame, layer: str) -> pd.Series:
     """Per row, the first attribute that breaks its rule ('' where all hold), vectorised."""
     reason = pd.Series("", index=frame.index, dtype=object)
@@ -117,13 +126,10 @@ def attribute_problems(frame: pd.DataFrame, layer: str) -> pd.Series:
             ok = value.notna() & np.isfinite(value) & value.between(rule.low, rule.high)
             if rule.integer:
                 ok &= value.round() == value
-        bad = ~ok & (reason == "")
-        blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "None", "<NA>"])
+        bad = ~ok & ~blank_cells(raw) & (reason == "")  # a blank cell is filled, not wrong
         shown = raw.astype(str).str.slice(0, 30).str.replace(
             r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", regex=True)  # fmt: skip
-        reason[bad] = (f"{column} = " + shown[bad] + f" (allowed: {rule.describe()})").where(
-            ~blank[bad], f"{column} is blank in this row (allowed: {rule.describe()})"
-        )
+        reason[bad] = f"{column} = " + shown[bad] + f" (allowed: {rule.describe()})"
     if {"piles", "fast_piles"} <= set(frame.columns):
         piles = pd.to_numeric(frame["piles"], errors="coerce")
         fast = pd.to_numeric(frame["fast_piles"], errors="coerce")

@@ -615,7 +615,15 @@ def test_nodes_with_impossible_coordinates_leave_the_other_streets(tmp_path, set
     path = tmp_path / "nan.osm"
     path.write_text(text, encoding="utf-8")
     graph = graph_from_file(path, settings)
-    assert graph.number_of_nodes() >= 12
+    clean = tmp_path / "clean.osm"
+    clean.write_text(_grid_osm(), encoding="utf-8")
+    whole = graph_from_file(clean, settings)
+
+    def metres(g):
+        return sum(d["length"] for _, _, d in g.edges(data=True)) / 2  # both directions
+
+    # the corner node's two blocks go; every other segment of its two ways stays
+    assert metres(graph) == pytest.approx(metres(whole) * 22 / 24, rel=0.02)
     assert (
         "1 node(s) with a missing, non-finite or impossible coordinate" in graph.graph["twin_note"]
     )
@@ -652,7 +660,7 @@ def test_too_few_points_to_check_the_datum_are_said_to_be(town, spots, tmp_path)
     assert report.accepted == 3 and any("too few to check" in w for w in report.warnings)
 
 
-def test_swapped_columns_blank_values_and_control_characters_are_named(town, spots, tmp_path):
+def test_swapped_columns_blank_cells_and_control_characters(town, spots, tmp_path):
     from twin import CRSMismatchError
 
     swapped = tmp_path / "swapped.csv"
@@ -663,10 +671,10 @@ def test_swapped_columns_blank_values_and_control_characters_are_named(town, spo
     odd.write_text("lon,lat,piles\n" + "\n".join(
         f"{x},{y},{p}" for x, y, p in zip(spots[0][:3], spots[1][:3], ["", "4\x00", "6"],
                                           strict=True)) + "\n", encoding="utf-8")  # fmt: skip
-    _, report = import_inventory(town, "charging", odd)
-    details = sorted(report.rejected["detail"])
-    assert (
-        report.accepted == 1
-        and details[0] == "piles = 4\\x00 (allowed: a whole number from 1 to 1000)"
+    frame, report = import_inventory(town, "charging", odd)  # a blank cell takes the default
+    assert report.accepted == 2 and list(report.rejected["detail"]) == [
+        "piles = 4\\x00 (allowed: a whole number from 1 to 1000)"
+    ]
+    assert sorted(frame["piles"]) == [1, 6] and "row(s) left blank" in str(
+        report.filled_defaults["piles"]
     )
-    assert details[1].startswith("piles is blank in this row")

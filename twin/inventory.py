@@ -23,7 +23,7 @@ from twin.context import LayerContext
 from twin.crs import CRS_NAMES, CrsName, to_wgs84
 from twin.datum import MIN_POINTS, NAMES, DatumFit, fit_datums
 from twin.layers import LAYER_COLUMNS, spec, validate_layer
-from twin.layers.contract import attribute_problems
+from twin.layers.contract import attribute_problems, blank_cells
 from twin.model import District
 from twin.norms import Norms, packaged_norms
 from twin.sources.tables import CHUNK_BYTES, read_csv_chunks, read_inventory
@@ -312,8 +312,22 @@ def _to_layer(
     filled: dict[str, object] = {}
     defaults = attribute_defaults(layer, ctx.norms)
     for column in LAYER_COLUMNS[layer]:
-        if column in accepted.columns:
+        blank = blank_cells(accepted[column]) if column in accepted.columns else None
+        if blank is not None and (not blank.any() or column in ("site_id", "station_id",
+                                                                 "locker_id")):  # fmt: skip
             attributes[column] = accepted[column].to_numpy()
+        elif blank is not None:  # some rows leave it blank: those take the default
+            if column == "service_radius_m":
+                rule = spec(layer).service_radius
+                fill = rule(ctx, lon, lat) if rule is not None else np.full(len(blank), np.nan)
+                label: object = "the layer's rule where each site stands"
+            else:
+                fill, label = np.full(len(blank), defaults[column], dtype=object), defaults[column]
+            values = accepted[column].to_numpy(dtype=object).copy()
+            values[blank.to_numpy()] = np.asarray(fill, dtype=object)[blank.to_numpy()]
+            numeric = pd.to_numeric(pd.Series(values), errors="coerce")
+            attributes[column] = numeric.to_numpy() if numeric.notna().all() else values
+            filled[column] = f"{label} (in {int(blank.sum()):,} row(s) left blank)"
         elif column in ("site_id", "station_id", "locker_id"):
             attributes[column] = ids
         elif column == "service_radius_m":

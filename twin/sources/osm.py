@@ -165,11 +165,11 @@ def readable_xml(path: Path, settings: Settings) -> tuple[Path, str]:
     parts = []
     if scan.bad_nodes:
         parts.append(f"{scan.bad_nodes:,} node(s) with a missing, non-finite or impossible "
-                     "coordinate")  # fmt: skip
+                     "coordinate were left out")  # fmt: skip
     if scan.broken_ways:
         parts.append(f"{scan.broken_ways:,} way(s) refer to nodes the file does not hold (a "
-                     "clipped extract) or to such nodes")  # fmt: skip
-    return out, f"{path.name}: {' and '.join(parts)} were left out; the other streets stay"
+                     "clipped extract) or to such nodes: they were cut there")  # fmt: skip
+    return out, f"{path.name}: {'; '.join(parts)}; every segment between valid nodes stays"
 
 
 def bz2_open(path: Path, mode: str = "rb"):
@@ -311,10 +311,13 @@ def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
 
 
 def without_broken_ways(path: Path, out: Path) -> tuple[Path, int]:
-    """A copy of OSM XML ``path`` at ``out`` without its nodes of impossible coordinates and
-    the ways that refer to nodes it does not hold (what clipping an extract leaves, or the nodes
-    just removed), and how many ways were left out. The file has passed :func:`check_osm_xml`,
-    so it is well-formed and has no DTD."""
+    """A copy of OSM XML ``path`` at ``out`` without its nodes of impossible coordinates, each
+    way that refers to a node the file does not hold (what clipping an extract leaves, or a node
+    just removed) cut there into the runs of nodes it does hold; and how many ways were cut.
+
+    Every segment between two valid nodes stays and none is invented; the pieces get fresh
+    negative ids (osmnx keys ways by id). The file has passed :func:`check_osm_xml`, so it is
+    well-formed and has no DTD."""
     opener = bz2_open if str(path).lower().endswith(".bz2") else open
     with opener(path, "rb") as stream:
         tree = ET.parse(stream)
@@ -322,13 +325,28 @@ def without_broken_ways(path: Path, out: Path) -> tuple[Path, int]:
     for node in [n for n in root.findall("node") if not _coordinate_ok(dict(n.attrib))]:
         root.remove(node)
     nodes = {n.get("id") for n in root.iter("node")}
-    broken = [
-        w for w in root.findall("way") if any(nd.get("ref") not in nodes for nd in w.iter("nd"))
-    ]
-    for way in broken:
+    cut = 0
+    fresh = -1
+    for way in [w for w in root.findall("way")
+                if any(nd.get("ref") not in nodes for nd in w.iter("nd"))]:  # fmt: skip
+        cut += 1
+        refs = [nd for nd in way.findall("nd")]
+        runs: list[list[ET.Element]] = [[]]
+        for nd in refs:
+            if nd.get("ref") in nodes:
+                runs[-1].append(nd)
+            elif runs[-1]:
+                runs.append([])
+        position = list(root).index(way)
         root.remove(way)
+        for run in (r for r in runs if len(r) >= 2):
+            piece = ET.Element("way", {**way.attrib, "id": str(fresh)})
+            fresh -= 1
+            piece.extend([*run, *way.findall("tag")])
+            root.insert(position, piece)
+            position += 1
     tree.write(out, encoding="utf-8", xml_declaration=True)
-    return out, len(broken)
+    return out, cut
 
 
 def check_graphml_crs(graph: nx.MultiDiGraph, path: Path) -> None:
