@@ -94,6 +94,10 @@ if upload is not None:
     for warning in report.warnings:
         st.warning(plain(warning.replace(path.name, upload.name)))
     confirmed = True
+    if report.datum_unconfirmed is not None:  # no opinion from the check: said, not blocking
+        st.warning(
+            plain(report.datum_unconfirmed.message(f"the sites of {upload.name}", page=True))
+        )
     if report.datum_doubt is not None:  # the page's words, and nothing used until confirmed
         st.warning(plain(report.datum_doubt.message(f"the sites of {upload.name}", page=True)))
         confirmed = st.checkbox(f"Use them as {CRS_LABELS[crs]} all the same", key="datum_confirm")

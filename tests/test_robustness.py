@@ -633,11 +633,10 @@ def test_nodes_with_impossible_coordinates_leave_the_other_streets(tmp_path, set
     assert len(pois) == 0  # read, not refused: the grid has no POIs
 
 
-def test_a_datum_twin_cannot_confirm_is_not_stored_unless_named(town, tmp_path):
-    """Points that sit on no street or POI in any datum (uniform over Testville) prove nothing:
-    by default they are refused with the reason; named explicitly, kept with the doubt said."""
-    from twin import InvalidInputError
-
+def test_a_datum_twin_cannot_confirm_is_said_not_hidden(town, tmp_path):
+    """Points that sit on no street or POI in any datum (uniform over Testville) prove nothing
+    either way: they are read as declared, and the report says the datum is unconfirmed and
+    what to do if they come from Amap or Baidu (in the page's words on the page)."""
     ctx = LayerContext(town)
     rng = np.random.default_rng(5)
     x0, y0, x1, y1 = ctx.region.buffer(-300).bounds
@@ -646,11 +645,11 @@ def test_a_datum_twin_cannot_confirm_is_not_stored_unless_named(town, tmp_path):
     lon, lat = ctx.lonlat(xy)
     path = tmp_path / "compounds.csv"
     pd.DataFrame({"lon": lon, "lat": lat}).to_csv(path, index=False)
-    with pytest.raises(InvalidInputError, match="cannot confirm that they are WGS-84"):
-        import_inventory(town, "lockers", path, "wgs84", confirmed=False)
-    _, report = import_inventory(town, "lockers", path, "wgs84", confirmed=True)
-    assert report.datum_doubt is not None and report.datum_doubt.unconfirmed
-    assert "cannot confirm" in report.text() and report.accepted == len(xy)
+    _, report = import_inventory(town, "lockers", path, "wgs84", confirmed=False)
+    assert report.accepted == len(xy) and report.datum_doubt is None
+    fit = report.datum_unconfirmed
+    assert fit is not None and "cannot confirm that they are WGS-84" in report.text()
+    assert "--crs gcj02" in report.text() and "--crs" not in fit.message("x", page=True)
 
 
 def test_too_few_points_to_check_the_datum_are_said_to_be(town, spots, tmp_path):

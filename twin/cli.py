@@ -496,6 +496,8 @@ def cmd_site(args: argparse.Namespace) -> int:
 
         candidates = read_candidates(Path(args.candidates), args.crs or "wgs84", result.district,
                                      confirmed=args.crs is not None)  # fmt: skip
+        if candidates.attrs.get("datum_note"):
+            print(f"warning: {candidates.attrs['datum_note']}", file=sys.stderr)
     sites, summary = recommend(
         result.district, args.layer, result.coverage.cells, args.add, args.target_share,
         candidates, result.coverage.params, _progress, sites=result.layers.get(args.layer),

@@ -116,12 +116,12 @@ class DatumFit:
         ``page``, of the viewer's Data page."""
         if self.unconfirmed:
             fix = ("choose the datum of their source under Coordinates" if page else
-                   "name it with --crs wgs84, gcj02 or bd09")  # fmt: skip
+                   "import again with --crs gcj02 or bd09")  # fmt: skip
             return (
                 f"{what} fit no datum clearly better than another (median distance to the "
                 f"streets and POIs: {self.summary()}), so twin cannot confirm that they are "
-                f"{NAMES[self.declared]}; coordinates from Amap or Tencent are GCJ-02, from Baidu "
-                f"BD-09, from GPS or OpenStreetMap WGS-84: {fix}."
+                f"{NAMES[self.declared]} and reads them as such; coordinates from Amap or Tencent "
+                f"are GCJ-02 and from Baidu BD-09: if they come from one of those, {fix}."
             )
         fix = (f"choose {NAMES[self.best]} under Coordinates" if page else
                f"load them with --crs {self.best} (or --crs auto)")  # fmt: skip

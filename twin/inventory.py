@@ -66,7 +66,8 @@ class ImportReport:
     filled_defaults: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     totals: dict[str, int] | None = None  # per reason, when ``rejected`` keeps only a sample
-    datum_doubt: DatumFit | None = None  # another datum fits clearly better, or none does
+    datum_doubt: DatumFit | None = None  # another datum fits clearly better than the declared
+    datum_unconfirmed: DatumFit | None = None  # no datum fits clearly best: the declared is taken
 
     @property
     def rejected_count(self) -> int:
@@ -112,8 +113,9 @@ class ImportReport:
             filled = ", ".join(f"{k}={v}" for k, v in self.filled_defaults.items())
             lines.append(f"  not in the file, filled with defaults: {filled}")
         lines += [f"  warning: {w}" for w in self.warnings]
-        if self.datum_doubt is not None:
-            lines.append(f"  warning: {self.datum_doubt.message(f'the sites of {self.file}')}")
+        for fit in (self.datum_doubt, self.datum_unconfirmed):
+            if fit is not None:
+                lines.append(f"  warning: {fit.message(f'the sites of {self.file}')}")
         return "\n".join(lines)
 
 
@@ -203,8 +205,9 @@ def validate_inventory(
         )  # fmt: skip
         if fit.n_points < MIN_POINTS:
             crs = "wgs84"
-    elif fit.declared_is_worse or fit.unconfirmed:
+    elif fit.declared_is_worse:
         doubt = fit
+    unconfirmed = fit if fit.unconfirmed and not fit.declared_is_worse else None
     if 0 < fit.n_points < MIN_POINTS:
         report_warnings.append(f"only {fit.n_points} usable point(s): too few to check which "
                                f"datum they are in; read as {NAMES[crs]}")  # fmt: skip
@@ -285,7 +288,7 @@ def validate_inventory(
     report = ImportReport(
         file=file, layer=layer, crs=crs, rows=len(frame), accepted=len(layer_frame),
         rejected=pd.concat(rejected).sort_values("row"),
-        filled_defaults=filled, warnings=report_warnings, datum_doubt=doubt,
+        filled_defaults=filled, warnings=report_warnings, datum_doubt=doubt, datum_unconfirmed=unconfirmed,
     )  # fmt: skip
     if report.accepted + len(report.rejected) != report.rows:  # nothing may be lost
         msg = (f"{file}: {report.rows} rows in, but {report.accepted} accepted and "
@@ -392,8 +395,6 @@ def import_inventory(
         fit = report.datum_doubt
         msg = (f"{fit.message(f'the sites of {Path(path).name}')} Nothing was imported; to keep "
                f"them as {NAMES[fit.declared]}, give --crs {fit.declared} explicitly.")  # fmt: skip
-        if fit.unconfirmed:
-            msg = f"{fit.message(f'the sites of {Path(path).name}')} Nothing was imported."
         raise InvalidInputError(msg)
     # a figure resting on a filled-in attribute is not measured: the layer says which were filled
     frame.attrs["filled_defaults"] = sorted(report.filled_defaults)
@@ -469,8 +470,8 @@ def read_candidates(
     """Candidate locations for siting from any inventory format; bad coordinates are an error.
 
     With ``district``, the datum is checked as an import's is: a file another datum fits
-    clearly better, or (unless ``confirmed``: the datum was named) one whose datum cannot be
-    confirmed, is refused in one sentence."""
+    clearly better is refused in one sentence unless ``confirmed`` (the datum was named); that
+    doubt, or a datum the check cannot confirm, is kept in ``attrs["datum_note"]``."""
     raw = read_inventory(path)
     lon = pd.to_numeric(raw["lon_raw"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(raw["lat_raw"], errors="coerce").to_numpy(dtype=float)
@@ -481,9 +482,15 @@ def read_candidates(
         raise InvalidInputError(msg)
     if district is not None:
         fit = fit_datums(lon, lat, *_references(district), crs)
-        if (fit.declared_is_worse or fit.unconfirmed) and not confirmed:
+        if fit.declared_is_worse and not confirmed:
             msg = f"{fit.message(f'the candidates of {Path(path).name}')} None were used."
             raise InvalidInputError(msg)
+        note = fit.message(f"the candidates of {Path(path).name}") if (
+            fit.declared_is_worse or fit.unconfirmed) else ""  # fmt: skip
+    else:
+        note = ""
     wlon, wlat = to_wgs84(lon, lat, crs)
-    return gpd.GeoDataFrame(raw.drop(columns=["lon_raw", "lat_raw"]),
-                            geometry=gpd.points_from_xy(wlon, wlat), crs=4326)  # fmt: skip
+    frame = gpd.GeoDataFrame(raw.drop(columns=["lon_raw", "lat_raw"]),
+                             geometry=gpd.points_from_xy(wlon, wlat), crs=4326)  # fmt: skip
+    frame.attrs["datum_note"] = note
+    return frame
