@@ -677,3 +677,20 @@ def test_swapped_columns_blank_cells_and_control_characters(town, spots, tmp_pat
     assert sorted(frame["piles"]) == [1, 6] and "row(s) left blank" in str(
         report.filled_defaults["piles"]
     )
+
+
+def test_a_cache_file_replaced_by_a_link_is_healed_not_followed(tmp_path):
+    from twin.store.atomic import atomic_write_bytes, cache_write_bytes
+
+    target = tmp_path / "outside.txt"
+    target.write_text("keep me", encoding="utf-8")
+    for name, points_to in (("meta.json", "/dev/zero"), ("attrs.json", str(target))):
+        entry = tmp_path / "cache" / name
+        entry.parent.mkdir(exist_ok=True)
+        entry.symlink_to(points_to)
+        with pytest.raises(TwinError, match="not a regular file"):
+            atomic_write_bytes(entry, b"{}")  # a user's output: refused
+        cache_write_bytes(entry, b"{}")  # twin's own cache: the link is replaced
+        assert not entry.is_symlink() and entry.read_bytes() == b"{}"
+    assert target.read_text(encoding="utf-8") == "keep me"
+    assert os.path.exists("/dev/zero") and not os.path.isfile("/dev/zero")

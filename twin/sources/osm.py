@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
 from twin.settings import Settings
-from twin.store.atomic import atomic_write, cache_key, file_fingerprint
+from twin.store.atomic import cache_key, cache_write, file_fingerprint
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -161,7 +161,7 @@ def readable_xml(path: Path, settings: Settings) -> tuple[Path, str]:
         return xml, ""
     out = settings.cache_dir / "osm" / f"kept-{cache_key(file_fingerprint(xml))}.osm"
     if not out.is_file():
-        atomic_write(out, lambda tmp: without_broken_ways(xml, tmp))
+        cache_write(out, lambda tmp: without_broken_ways(xml, tmp))
     parts = []
     if scan.bad_nodes:
         parts.append(f"{scan.bad_nodes:,} node(s) with a missing, non-finite or impossible "
@@ -259,7 +259,7 @@ def _pbf_to_xml(path: Path, settings: Settings) -> Path:
             xml_tmp.unlink(missing_ok=True)
 
     try:
-        return atomic_write(out, convert)
+        return cache_write(out, convert)
     except RuntimeError as exc:
         msg = f"{path} is not a readable OSM PBF file ({exc})."
         raise InvalidInputError(msg) from None
@@ -481,5 +481,5 @@ def graph_from_osm(polygon: BaseGeometry, settings: Settings) -> nx.MultiDiGraph
             msg = f"could not download the street network from {settings.overpass_url} ({exc})."
             raise NetworkAccessError(msg) from None
     graph = walkable_graph(graph)
-    atomic_write(cached, lambda tmp: ox.save_graphml(graph, tmp))
+    cache_write(cached, lambda tmp: ox.save_graphml(graph, tmp))
     return graph

@@ -12,7 +12,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from twin.settings import Settings
-from twin.store.atomic import atomic_write_bytes, cache_key, file_fingerprint
+from twin.store.atomic import cache_key, cache_write_bytes, file_fingerprint
 
 _LATLON = re.compile(rb'<node[^>]*?lat="([-0-9.]+)"\s+lon="([-0-9.]+)"')
 
@@ -35,7 +35,7 @@ def osm_file_bounds(path: Path, settings: Settings) -> tuple[float, float, float
         float(coords[:, 1].max()),
         float(coords[:, 0].max()),
     )
-    atomic_write_bytes(cached, json.dumps(bounds).encode())
+    cache_write_bytes(cached, json.dumps(bounds).encode())
     return bounds
 
 

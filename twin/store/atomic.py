@@ -33,12 +33,18 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
+def atomic_write(path: Path, write: Callable[[Path], object], heal: bool = False) -> Path:
     """Call ``write(tmp_path)`` and move the result to ``path`` in one rename.
 
     A ``path`` that exists as anything but a regular file (a device such as ``/dev/null``, a
-    folder, a link) is refused: the rename would replace it."""
-    if path.is_symlink() or (path.exists() and not path.is_file()):
+    folder, a link) is refused: the rename would replace it. ``heal`` (twin's own caches): a
+    link or special file there is a damaged entry, removed and written anew (the link itself,
+    never what it points to); a folder is still refused."""
+    special = path.is_symlink() or (path.exists() and not path.is_file())
+    if special and heal and (path.is_symlink() or not path.is_dir()):
+        path.unlink()
+        special = False
+    if special:
         msg = (f"{path} exists and is not a regular file (a device, a folder or a link); "
                "choose the path of a new or ordinary file.")  # fmt: skip
         raise InvalidInputError(msg)
@@ -59,3 +65,14 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically."""
     return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def cache_write(path: Path, write: Callable[[Path], object]) -> Path:
+    """:func:`atomic_write` for twin's own caches: a damaged entry (a link, a special file)
+    is replaced, not refused."""
+    return atomic_write(path, write, heal=True)
+
+
+def cache_write_bytes(path: Path, data: bytes) -> Path:
+    """:func:`atomic_write_bytes` for twin's own caches (see :func:`cache_write`)."""
+    return cache_write(path, lambda tmp: tmp.write_bytes(data))

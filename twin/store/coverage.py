@@ -17,7 +17,7 @@ from typing import Any
 import geopandas as gpd
 
 from twin.settings import Settings
-from twin.store.atomic import atomic_write
+from twin.store.atomic import cache_write
 from twin.store.jsonfile import read_json
 
 FORMAT = 2  # 2: base resolution 10, served_/unserved_ columns
@@ -48,9 +48,9 @@ def save_coverage(
     """Write ``cells`` and ``meta`` under ``key`` (cells first, then the meta that marks the
     entry complete)."""
     folder = _folder(slug, key, settings)
-    atomic_write(folder / "cells.parquet", cells.to_parquet)
+    cache_write(folder / "cells.parquet", cells.to_parquet)
     text = json.dumps(meta | {"format": FORMAT, "cells": len(cells)}, ensure_ascii=False)
-    return atomic_write(folder / "meta.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return cache_write(folder / "meta.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def load_note(slug: str, key: str, name: str, settings: Settings) -> Any:
@@ -65,4 +65,4 @@ def save_note(slug: str, key: str, name: str, value: Any, settings: Settings) ->
     """Store ``value`` (plain data) beside the entry ``key`` under ``name``."""
     text = json.dumps(value, ensure_ascii=False)
     path = _folder(slug, key, settings) / f"{name}.json"
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return cache_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from twin.districts import resolve
 from twin.settings import Settings
-from twin.store.atomic import atomic_write, cache_key, file_fingerprint
+from twin.store.atomic import cache_key, cache_write, file_fingerprint
 from twin.store.jsonfile import read_json
 
 FORMAT_VERSION = 4  # 2: POIs with GB 50180 types; 3: checksums; 4: edges + CSR arrays, no GraphML
@@ -58,7 +58,7 @@ def remember_street_file(slug: str, osm_file: Path | None, settings: Settings) -
         path.unlink(missing_ok=True)
         return
     text = json.dumps({"osm_file": str(Path(osm_file).resolve())})
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    cache_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def remembered_street_file(slug: str, settings: Settings) -> Path | None:

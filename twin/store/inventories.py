@@ -16,7 +16,7 @@ import geopandas as gpd
 from twin._errors import InvalidInputError, TwinError
 from twin.layers import validate_layer
 from twin.settings import Settings
-from twin.store.atomic import atomic_write
+from twin.store.atomic import cache_write
 from twin.store.digest import file_sha256
 from twin.store.jsonfile import read_json
 
@@ -44,10 +44,10 @@ def save_imported(slug: str, layer: str, frame: gpd.GeoDataFrame, settings: Sett
     (its ``attrs``, e.g. the attributes filled by defaults, in a JSON sidecar)."""
     validate_layer(frame, layer)
     text = json.dumps(frame.attrs, ensure_ascii=False, default=str)
-    atomic_write(attrs_path(slug, layer, settings), lambda tmp: tmp.write_text(text, "utf-8"))
-    saved = atomic_write(imported_path(slug, layer, settings), frame.to_parquet)
+    cache_write(attrs_path(slug, layer, settings), lambda tmp: tmp.write_text(text, "utf-8"))
+    saved = cache_write(imported_path(slug, layer, settings), frame.to_parquet)
     stamp = json.dumps({"bytes": saved.stat().st_size, "sha256": file_sha256(saved)})
-    atomic_write(checksum_path(slug, layer, settings), lambda tmp: tmp.write_text(stamp, "utf-8"))
+    cache_write(checksum_path(slug, layer, settings), lambda tmp: tmp.write_text(stamp, "utf-8"))
     return saved
 
 

@@ -14,7 +14,7 @@ from twin._errors import TwinError
 from twin.layers import validate_layer
 from twin.model import District
 from twin.settings import Settings
-from twin.store.atomic import atomic_write
+from twin.store.atomic import cache_write
 from twin.store.digest import district_digest
 from twin.store.inventories import read_imported
 from twin.store.jsonfile import read_json
@@ -48,9 +48,9 @@ def layer_for(district: District, layer: str, settings: Settings) -> gpd.GeoData
         pass  # missing or damaged: generate again
     frame = layers.generate(layer, district, norms=settings.norms)
     try:
-        atomic_write(stored / "layer.parquet", frame.to_parquet)
+        cache_write(stored / "layer.parquet", frame.to_parquet)
         text = json.dumps(frame.attrs, ensure_ascii=False, default=float)
-        atomic_write(stored / "attrs.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        cache_write(stored / "attrs.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError:  # a read-only cache never stops a build
         pass
     return frame

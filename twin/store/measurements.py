@@ -16,7 +16,7 @@ import pandas as pd
 
 from twin.measurements import Calibration, Measurements
 from twin.settings import Settings
-from twin.store.atomic import atomic_write
+from twin.store.atomic import cache_write
 from twin.store.jsonfile import read_json
 
 
@@ -34,9 +34,9 @@ def save_measurements(slug: str, data: Measurements, settings: Settings) -> Path
         if hist is not None:
             cells[f"{kind}_hist"] = [row.astype(np.int32).tolist() for row in hist]
     cells.attrs = {}
-    atomic_write(folder / "cells.parquet", cells.to_parquet)
+    cache_write(folder / "cells.parquet", cells.to_parquet)
     text = json.dumps(data.provenance, ensure_ascii=False, indent=1)
-    atomic_write(folder / "provenance.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    cache_write(folder / "provenance.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return folder
 
 
@@ -59,7 +59,7 @@ def _calibration_path(slug: str, settings: Settings) -> Path:
 
 def save_calibration(slug: str, calibration: Calibration, settings: Settings) -> Path:
     text = json.dumps(asdict(calibration), indent=1)
-    return atomic_write(_calibration_path(slug, settings),
+    return cache_write(_calibration_path(slug, settings),
                         lambda tmp: tmp.write_text(text, encoding="utf-8"))  # fmt: skip
 
 

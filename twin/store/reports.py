@@ -18,7 +18,7 @@ from typing import Any
 
 from twin.norms import PROJECT_ROOT
 from twin.settings import Settings
-from twin.store.atomic import atomic_write_bytes, cache_key
+from twin.store.atomic import cache_key, cache_write_bytes
 
 MAX_REPORT_BYTES = 64 << 20  # a report is tens of kB; a larger entry is not read
 
@@ -90,6 +90,6 @@ def save_report(slug: str, key: str, report: dict[str, Any], settings: Settings)
     text = json.dumps(report, ensure_ascii=False, allow_nan=False)
     document = {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "report": text}
     try:
-        atomic_write_bytes(_path(slug, key, settings), json.dumps(document).encode("utf-8"))
+        cache_write_bytes(_path(slug, key, settings), json.dumps(document).encode("utf-8"))
     except OSError:
         return
