@@ -14,7 +14,7 @@ ifeq ($(origin TWIN_DATA_DIR), undefined)
 endif
 export TWIN_DATA_DIR
 
-.PHONY: install demo app test lint format bench clean
+.PHONY: install demo app test lint format bench i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## After marking messages with _(): refresh twin/locale/twin.pot and merge it into each language's
+## catalogue (twin/locale/<lang>/LC_MESSAGES/twin.po); then translate the new empty entries.
+i18n: install
+	$(BIN)/python -c "from twin.i18n import update_catalogues; print(*update_catalogues(), sep='\n')"
 
 ## Benchmarks: comparisons against baselines on the same data, printed as tables.
 bench: install

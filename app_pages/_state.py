@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages._cached import district_coverage, load
 from twin.districts import DistrictPreset, load_presets
+from twin.i18n import language
 from twin.model import District
 
 
@@ -16,6 +17,11 @@ class View:
     preset: DistrictPreset
     resolution: int
     elderly: bool
+
+
+def shown_name(preset: DistrictPreset) -> str:
+    """The district's name in the viewer's language (虹口区 / Hongkou)."""
+    return preset.name_zh if language() == "zh" else preset.name_en
 
 
 def current_view() -> View:

@@ -22,11 +22,12 @@ from app_pages._cached import (
     static_map_png,
 )
 from app_pages._deckmap import deck_map
-from app_pages._state import View, current_view, loaded_coverage
+from app_pages._state import View, current_view, loaded_coverage, shown_name
 from twin.analysis.places import largest_cluster
 from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.context import LayerContext
+from twin.i18n import _
 from twin.layers import REGISTRY
 from twin.render.basemap import (
     CAMERAS,
@@ -49,7 +50,7 @@ MAX_SITES_SHOWN = 1_500  # beyond this many dots the hexagons under them cannot 
 view = current_view()
 loaded = load(view.preset.slug)
 params = st.query_params
-st.title(f"Coverage map · {view.preset.label}")
+st.title(_("Coverage map") + f" · {view.preset.label}")
 
 # the camera: the district, a gap picked on the Gaps page (or a shared link's), a place, a preset
 if "focus_jump" not in st.session_state:
@@ -95,24 +96,25 @@ if "metric" not in st.session_state and params.get("metric") in keys:
 
 left, mid, right = st.columns([2, 2, 1])
 metric_key = left.selectbox(
-    "Map", keys, format_func=lambda k: METRICS[k].label, key="metric",
-    help="Each layer's rule is the colour break: blue served, orange and red not.",
+    _("Map"), keys, format_func=lambda k: _(METRICS[k].label), key="metric",
+    help=_("Each layer's rule is the colour break: blue served, orange and red not."),
 )  # fmt: skip
 metric = map_metric(metric_key)
 own_layer = metric.sites_layer
 layers_shown = current_layers(view.preset.slug)
 few_enough = own_layer is not None and len(layers_shown[own_layer]) <= MAX_SITES_SHOWN
 shown = mid.multiselect(
-    "Sites", list(REGISTRY), default=[own_layer] if few_enough else [],
-    help=f"shown by default up to {MAX_SITES_SHOWN:,} sites; more would bury the hexagons",
-    format_func=lambda k: REGISTRY[k].label, key=f"assets_{metric_key}",
+    _("Sites"), list(REGISTRY), default=[own_layer] if few_enough else [],
+    help=_("shown by default up to {count} sites; more would bury the hexagons").format(
+        count=f"{MAX_SITES_SHOWN:,}"),
+    format_func=lambda k: _(REGISTRY[k].label), key=f"assets_{metric_key}",
 )  # fmt: skip
-unserved_only = right.toggle("Unserved residents only", key="unserved_only",
+unserved_only = right.toggle(_("Unserved residents only"), key="unserved_only",
                              disabled=metric.unserved_flag is None)  # fmt: skip
-right.toggle("3D CIM view", key="three_d",
-             help="hexagons raised by residents, 5G sites as masts with their sectors")  # fmt: skip
-right.toggle("Resolution follows the zoom", value=True, key="follow_zoom",
-             help="res 7 zoomed out to res 10 at street level; off: the sidebar's resolution")  # fmt: skip
+right.toggle(_("3D CIM view"), key="three_d",
+             help=_("hexagons raised by residents, 5G sites as masts with their sectors"))  # fmt: skip
+right.toggle(_("Resolution follows the zoom"), value=True, key="follow_zoom",
+             help=_("res 7 zoomed out to res 10 at street level; off: the sidebar's resolution"))  # fmt: skip
 params["metric"] = metric_key
 
 # headline: the report row of this map's question (the figure of every page), who is unserved
@@ -122,9 +124,9 @@ ctx = LayerContext(loaded, run_settings().norms)
 question = QUESTIONS.get(metric_key)
 if question is not None and question.served in cells:
     fact = row_for(report, question.key)
-    figure = share_text(fact, metric.label.split(":")[0]) if fact is not None else (
-        f"{100 * district_share(cells, metric_key):.1f} % served")  # fmt: skip
-    basis = f" ({fact['basis']})" if fact is not None else ""
+    figure = share_text(fact, _(metric.label).split(":")[0].split("：")[0]) if fact is not None else (
+        _("{share} % served").format(share=f"{100 * district_share(cells, metric_key):.1f}"))  # fmt: skip
+    basis = f" ({_(fact['basis'])})" if fact is not None else ""
     people = unserved_residents(cells, metric_key)
     # a cluster: touching hexagons where most are not served, weighed by residents not served
     mostly = (cells[question.served].to_numpy(dtype=float) < 0.5) & (cells["residents"] > 0)
@@ -132,31 +134,35 @@ if question is not None and question.served in cells:
     where = ""
     if cluster is not None and cluster.residents > 0:
         name = namer.near([cluster.lon], [cluster.lat])[0]
-        where = (f"; the largest cluster of hexagons mostly unserved ({cluster.cells} hexagons, "
-                 f"{cluster.residents:,} residents not served) lies near "
-                 f"{name or 'no named place'}")  # fmt: skip
-    headline = f"{figure}{basis}; {people:,.0f} residents not served{where}."
+        where = _("; the largest cluster of hexagons mostly unserved ({cells} hexagons, "
+                  "{residents} residents not served) lies near {place}").format(
+            cells=cluster.cells, residents=f"{cluster.residents:,}",
+            place=name or _("no named place"))  # fmt: skip
+    headline = figure + basis + _("; {people} residents not served").format(
+        people=f"{people:,.0f}") + where + "."  # fmt: skip
 else:
-    headline = f"{int(cells['residents'].sum()):,} residents in {len(cells):,} hexagons."
+    headline = _("{residents} residents in {cells} hexagons.").format(
+        residents=f"{int(cells['residents'].sum()):,}", cells=f"{len(cells):,}")  # fmt: skip
 st.markdown(legend_html(metric, headline), unsafe_allow_html=True)
 
-search = st.text_input("Find a street or place", key="place_search",
-                       placeholder="e.g. 四川北路, 虹口足球场, hospital name")  # fmt: skip
+search = st.text_input(_("Find a street or place"), key="place_search",
+                       placeholder=_("e.g. 四川北路, 虹口足球场, hospital name"))  # fmt: skip
 st.session_state["found_place"] = None
 if search:
     matches = namer.find(search)
     if matches:
-        label = st.selectbox("Matches", [m[0] for m in matches], key="place_match")
+        label = st.selectbox(_("Matches"), [m[0] for m in matches], key="place_match")
         st.session_state["found_place"] = next(m for m in matches if m[0] == label)
     else:
-        st.caption(f"No street or POI named like “{search}” in {view.preset.name_en}.")
+        st.caption(_("No street or POI named like “{search}” in {district}.").format(
+            search=search, district=shown_name(view.preset)))  # fmt: skip
 if st.session_state["found_place"] != found_place:
     st.rerun()  # the camera moves to the place found
 if three_d:
     c1, c2, c3 = st.columns(3)
-    c1.selectbox("Camera", list(CAMERAS), key="camera")
-    c2.slider("Pitch", 0, 60, 45, key="pitch")
-    c3.slider("Bearing", -180, 180, -20, key="bearing")
+    c1.selectbox(_("Camera"), list(CAMERAS), key="camera", format_func=_)
+    c2.slider(_("Pitch"), 0, 60, 45, key="pitch")
+    c3.slider(_("Bearing"), -180, 180, -20, key="bearing")
 
 layers_now = current_layers(view.preset.slug)
 focus = st.session_state.get("focus_cell") or params.get("hex")
@@ -198,21 +204,23 @@ event = deck_map(
     height=600,
 )  # fmt: skip
 st.caption(
-    f"Basemap: streets and boundary drawn from the data, no web tiles. Streets {OSM_CREDIT} "
-    "(ODbL). " + " · ".join(dict.fromkeys(report["attribution"]))
-)
+    _("Basemap: streets and boundary drawn from the data, no web tiles. Streets {credit} "
+      "(ODbL). ").format(credit=OSM_CREDIT) + " · ".join(dict.fromkeys(report["attribution"]))
+)  # fmt: skip
 if three_d and has_buildings:
     tagged = int((loaded.buildings["height_from"] != "assumed").sum())
-    st.caption(f"{len(loaded.buildings):,} OSM buildings extruded to their height ({tagged:,} "
-               "tagged with a height or levels; the others at their type's usual floors × 3 m). "
-               f"Masts drawn {MAST_EXAGGERATION:g}× their height.")  # fmt: skip
+    st.caption(_("{buildings} OSM buildings extruded to their height ({tagged} tagged with a "
+                 "height or levels; the others at their type's usual floors × 3 m). Masts drawn "
+                 "{times}× their height.").format(buildings=f"{len(loaded.buildings):,}",
+                                                  tagged=f"{tagged:,}",
+                                                  times=f"{MAST_EXAGGERATION:g}"))  # fmt: skip
 elif three_d:
-    st.caption("No OSM buildings are loaded (the offline data pack has none): the 3D view raises "
-               "hexagons by residents and draws the 5G masts "
-               f"({MAST_EXAGGERATION:g}× their height). Buildings come with `twin fetch` online "
-               "or an `--osm-file` extract that has them, extruded to their height.")  # fmt: skip
+    st.caption(_("No OSM buildings are loaded (the offline data pack has none): the 3D view "
+                 "raises hexagons by residents and draws the 5G masts ({times}× their height). "
+                 "Buildings come with `twin fetch` online or an `--osm-file` extract that has "
+                 "them, extruded to their height.").format(times=f"{MAST_EXAGGERATION:g}"))  # fmt: skip
 st.download_button(
-    "Download this map (PNG, with legend, scale bar and north arrow)",
+    _("Download this map (PNG, with legend, scale bar and north arrow)"),
     static_map_png(view.preset.slug, resolution, view.elderly, metric_key, unserved_only,
                    inputs_token(view.preset.slug)),
     file_name=f"twin_{view.preset.slug}_{metric_key}.png", mime="image/png",
@@ -231,9 +239,10 @@ if chosen is not None and chosen in set(chosen_cells["h3"]):
     params["hex"] = chosen
     row = chosen_cells.loc[chosen_cells["h3"] == chosen].iloc[0]
     near = namer.near([row["lon"]], [row["lat"]])[0]
-    st.subheader(f"Hexagon {chosen}" + (f" · near {near}" if near else ""))
+    st.subheader(_("Hexagon {cell}").format(cell=chosen)
+                 + (" · " + _("near {place}").format(place=near) if near else ""))  # fmt: skip
     st.markdown(hexagon_facts(row, len(measured)))  # whole figures, never cut off
     if row.get("gb_missing"):
-        st.caption(f"Missing here by GB 50180: {row['gb_missing']}")
+        st.caption(_("Missing here by GB 50180: {facilities}").format(facilities=row["gb_missing"]))
 else:
-    st.caption("Click a hexagon to see its figures.")
+    st.caption(_("Click a hexagon to see its figures."))

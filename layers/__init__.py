@@ -18,6 +18,7 @@ import numpy as np
 
 from twin._errors import InvalidInputError
 from twin.context import LayerContext
+from twin.i18n import N_
 from twin.keys import LAYER_NAMES
 from twin.layers import base_stations, charging, lockers
 from twin.layers.contract import LAYER_COLUMNS, validate_layer
@@ -59,8 +60,8 @@ REGISTRY: dict[str, LayerSpec] = {
         base_stations.generate,
         base_stations.candidates,
         None,
-        "5G site",
-        "5G base stations",
+        N_("5G site"),
+        N_("5G base stations"),
         (30, 30, 30, 230),
         ("band", "height_m", "downtilt_deg"),
         12.0,
@@ -71,8 +72,8 @@ REGISTRY: dict[str, LayerSpec] = {
         charging.generate,
         charging.candidates,
         charging.service_radius,
-        "Charging station",
-        "Charging stations",
+        N_("Charging station"),
+        N_("Charging stations"),
         (0, 140, 140, 230),
         ("piles", "fast_piles", "service_radius_m"),
         25.0,
@@ -83,8 +84,8 @@ REGISTRY: dict[str, LayerSpec] = {
         lockers.generate,
         lockers.candidates,
         lockers.service_radius,
-        "Locker group",
-        "Locker groups",
+        N_("Locker group"),
+        N_("Locker groups"),
         (150, 60, 170, 220),
         ("site_type", "compartments", "status"),
         10.0,

@@ -287,3 +287,27 @@ def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path):
     empty = page("app_pages/city.py")
     empty.text_input(key="city_folder").set_value(str(tmp_path / "nothing")).run()
     assert any("twin batch --all" in i.value for i in empty.info)
+
+
+def test_the_overview_in_chinese_from_the_url(env):
+    """?lang=zh: the same rows and figures, in Chinese words; the language stays in the URL."""
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    app.query_params["lang"] = "zh"
+    app.run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "规划区一览"
+    assert [m.label.split(" · ")[0] for m in app.metric] == [
+        "长宁区",
+        "虹口区",
+        "松江区",
+        "闵行区",
+        "嘉定区",
+    ]
+    table = app.dataframe[0].value
+    assert {"区", "目标", "测算值", "状态", "依据"} <= set(table.columns)
+    statuses = {s.split(" ", 1)[1] for s in table["状态"]}
+    assert {"已校准，未实测", "估算"} <= statuses
+    assert "15分钟社区生活圈（F15）" in set(table["目标"])
+    english = page("")  # the same figures whichever the language
+    assert list(table["测算值"]) == list(english.dataframe[0].value["measured"])
+    assert app.session_state["lang"] == "zh"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from twin._errors import InvalidInputError, UnknownDistrictError
+from twin.i18n import N_
 from twin.settings import PROJECT_ROOT
 
 PRESETS_FILE = PROJECT_ROOT / "data" / "districts.toml"
@@ -19,23 +20,23 @@ RingClass = Literal["inside", "straddling", "outside"]
 AreaClass = Literal["core", "urban", "suburban"]
 
 TARGET_KEYS = {
-    "base_stations_5g": "5G base stations",
-    "coverage_5g": "5G coverage",
-    "coverage_5g_outdoor": "5G outdoor coverage",
-    "coverage_5g_deep": "5G deep (indoor) coverage",
-    "charging_pile_share_of_spaces": "charging piles per parking space",
-    "fast_charging_share": "fast chargers per parking space",
-    "taxi_charging_stations": "taxi charging stations",
-    "charging_coverage": "EV charging coverage",
-    "lockers_new": "new smart locker groups",
-    "lockers_coverage": "smart locker coverage",
-    "lockers_capacity": "smart lockers within capacity",
-    "charging_capacity": "EV charging within capacity",
-    "life_circle_f15": "15-minute life circle (F15)",
-    "iot_nodes": "IoT sensing nodes",
-    "digital_homes": "digital homes",
-    "video_cameras": "video cameras",
-    "neighbourhood_centres": "neighbourhood centres",
+    "base_stations_5g": N_("5G base stations"),
+    "coverage_5g": N_("5G coverage"),
+    "coverage_5g_outdoor": N_("5G outdoor coverage"),
+    "coverage_5g_deep": N_("5G deep (indoor) coverage"),
+    "charging_pile_share_of_spaces": N_("charging piles per parking space"),
+    "fast_charging_share": N_("fast chargers per parking space"),
+    "taxi_charging_stations": N_("taxi charging stations"),
+    "charging_coverage": N_("EV charging coverage"),
+    "lockers_new": N_("new smart locker groups"),
+    "lockers_coverage": N_("smart locker coverage"),
+    "lockers_capacity": N_("smart lockers within capacity"),
+    "charging_capacity": N_("EV charging within capacity"),
+    "life_circle_f15": N_("15-minute life circle (F15)"),
+    "iot_nodes": N_("IoT sensing nodes"),
+    "digital_homes": N_("digital homes"),
+    "video_cameras": N_("video cameras"),
+    "neighbourhood_centres": N_("neighbourhood centres"),
 }
 
 

@@ -37,6 +37,7 @@ from twin.analysis.report_text import (  # noqa: F401  (the report's words, re-e
 from twin.analysis.served import QUESTIONS
 from twin.categories import CATEGORIES
 from twin.districts import TARGET_KEYS
+from twin.i18n import N_
 from twin.model import District
 
 GAP_METRIC = {  # question key: (the metric a gap states, unit); its flag is QUESTIONS[key].flag
@@ -50,8 +51,11 @@ GAP_METRIC = {  # question key: (the metric a gap states, unit); its flag is QUE
 
 ESTIMATED_MAJORITY = 0.5  # above this share of residents on straight-line estimates: "estimated"
 # checked in this order, the weakest basis first: a verdict only for a figure measured on real data
-STATUSES = ("not measured", "estimated", "calibrated, not measured", "no target", "baseline",
-            "no number", "met", "not met")  # fmt: skip
+STATUSES = (N_("not measured"), N_("estimated"), N_("calibrated, not measured"),
+            N_("no target"), N_("baseline"), N_("no number"), N_("met"), N_("not met"))  # fmt: skip
+BASES = (N_("measured"), N_("calibrated"), N_("estimated"), N_("not measured"),
+         N_("not measurable"))  # the basis of a figure, weakest last  # fmt: skip
+LAYER_SOURCES = (N_("missing"), N_("generated"), N_("generated + what-if"), N_("imported"))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,101 @@
+"""Chinese and English from one catalogue: every marked message translated, its fields kept,
+the catalogue in step with the code, and translated pages free of unmarked text."""
+
+from __future__ import annotations
+
+import ast
+import re
+from string import Formatter
+
+import pytest
+
+from twin.i18n import (
+    LANGUAGES,
+    SOURCE_LANGUAGE,
+    _,
+    catalogue,
+    catalogue_path,
+    marked_messages,
+    set_language,
+)
+from twin.settings import PROJECT_ROOT
+
+TRANSLATED = ["zh"]
+# the pages whose every message is marked (the others still speak English: see CHANGELOG)
+MARKED_PAGES = ["app.py", "app_pages/overview.py", "app_pages/coverage.py"]
+UI_CALLS = {"title", "header", "subheader", "caption", "markdown", "warning", "info", "error",
+            "success", "button", "toggle", "checkbox", "selectbox", "multiselect", "radio",
+            "slider", "select_slider", "text_input", "number_input", "download_button",
+            "spinner", "metric", "expander", "progress", "write"}  # fmt: skip
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+
+@pytest.fixture(scope="module")
+def marked():
+    return marked_messages()
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_marked_message_is_translated(marked, language):
+    translated = catalogue(language)
+    missing = sorted(m for m in marked if m not in translated)
+    assert not missing, f"{len(missing)} untranslated in {catalogue_path(language)}: {missing[:10]}"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_keep_every_field(language):
+    for message, translation in catalogue(language).items():
+        assert _fields(message) == _fields(translation), (message, translation)
+
+
+def test_the_catalogue_is_in_step_with_the_code(marked):
+    """A message marked in the code but absent from the template, or one the code dropped,
+    means `make i18n` was not run."""
+    from babel.messages.pofile import read_po
+
+    with (PROJECT_ROOT / "twin" / "locale" / "twin.pot").open("rb") as stream:
+        template = read_po(stream)
+    ids = {f"{m.context}\x04{m.id}" if m.context else m.id for m in template if m.id}
+    assert ids == set(marked)
+
+
+BILINGUAL = {"语言 · Language"}  # the switch itself reads in both languages
+
+
+def _bare_text(node: ast.AST) -> bool:
+    """A literal or f-string with letters in it: text a user reads, not marked."""
+    if isinstance(node, ast.Constant) and node.value in BILINGUAL:
+        return False
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(re.search(r"[A-Za-z]{2,}", node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(_bare_text(v) for v in node.values if isinstance(v, ast.Constant))
+    return False
+
+
+@pytest.mark.parametrize("path", MARKED_PAGES)
+def test_marked_pages_show_no_unmarked_text(path):
+    tree = ast.parse((PROJECT_ROOT / path).read_text(encoding="utf-8"))
+    bare = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                node.func.attr in UI_CALLS):  # fmt: skip
+            labels = list(node.args[:1]) + [k.value for k in node.keywords
+                                            if k.arg in ("help", "text", "placeholder", "label")]  # fmt: skip
+            bare += [f"{path}:{node.lineno}" for arg in labels if _bare_text(arg)]
+    assert not bare, bare
+
+
+def test_the_language_switch_changes_the_words_and_english_stays_the_source():
+    try:
+        assert set_language("zh") == "zh"
+        assert _("Coverage map") == "覆盖地图" and _("not met") == "未达标"
+        assert _("a message nobody marked") == "a message nobody marked"
+        assert set_language("klingon") == SOURCE_LANGUAGE
+        assert _("Coverage map") == "Coverage map"
+    finally:
+        set_language(SOURCE_LANGUAGE)
+    assert set(LANGUAGES) == {"en", "zh"}
