@@ -96,7 +96,7 @@ if "metric" not in st.session_state and params.get("metric") in keys:
 
 left, mid, right = st.columns([2, 2, 1])
 metric_key = left.selectbox(
-    _("Map"), keys, format_func=lambda k: _(METRICS[k].label), key="metric",
+    _("Map"), keys, format_func=lambda k: map_metric(k).label, key="metric",
     help=_("Each layer's rule is the colour break: blue served, orange and red not."),
 )  # fmt: skip
 metric = map_metric(metric_key)
@@ -124,7 +124,7 @@ ctx = LayerContext(loaded, run_settings().norms)
 question = QUESTIONS.get(metric_key)
 if question is not None and question.served in cells:
     fact = row_for(report, question.key)
-    figure = share_text(fact, _(metric.label).split(":")[0].split("：")[0]) if fact is not None else (
+    figure = share_text(fact, metric.label.split(":")[0].split("：")[0]) if fact is not None else (
         _("{share} % served").format(share=f"{100 * district_share(cells, metric_key):.1f}"))  # fmt: skip
     basis = f" ({_(fact['basis'])})" if fact is not None else ""
     people = unserved_residents(cells, metric_key)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages._cached import map_metric
 from app_pages._state import current_view, loaded_coverage
+from twin.i18n import _, p_
 
 GAP_KEYS = (
     "base_stations",
@@ -17,38 +18,41 @@ GAP_KEYS = (
 )  # each a question and a map
 
 view = current_view()
-st.title(f"Gaps · {view.preset.label}")
+st.title(_("Gaps") + f" · {view.preset.label}")
 loaded, cells, report, measured = loaded_coverage(view)
-st.caption(f"Res-{report['gap_resolution']} hexagons ranked by the residents they leave unserved "
-           "(a hexagon sums its res-10 parts), named by the nearest street or POI and its township. Pick one to "
-           "open it on the coverage map, outlined, with that layer's sites.")  # fmt: skip
+st.caption(_("Res-{res} hexagons ranked by the residents they leave unserved (a hexagon sums its "
+             "res-10 parts), named by the nearest street or POI and its township. Pick one to "
+             "open it on the coverage map, outlined, with that layer's sites.").format(
+    res=report["gap_resolution"]))  # fmt: skip
 
 for metric in GAP_KEYS:
     key = metric
     gaps = report["gaps"].get(key, [])
     rule = map_metric(metric)
-    st.subheader(rule.label.split(":")[0])
-    st.caption(f"Rule: {rule.rule}.")
+    st.subheader(rule.label.split(":")[0].split("：")[0])
+    st.caption(_("Rule: {rule}").format(rule=rule.rule) + ".")
     if not gaps:
-        st.success("No populated hexagon is unserved.")
+        st.success(_("No populated hexagon is unserved."))
         continue
     table = pd.DataFrame(gaps)
     table["near"] = table.get("near", "")
     table["township"] = table.get("township", "")
     # by how much each misses its rule, in the rule's terms (dB, metres, categories)
     shown = table[["near", "township", "unserved", "residents", "shortfall", "h3"]]
-    st.caption(f"The top {len(gaps)} gaps leave {int(table['unserved'].sum()):,} residents "
-               "unserved.")  # fmt: skip
+    st.caption(_("The top {count} gaps leave {residents} residents unserved.").format(
+        count=len(gaps), residents=f"{int(table['unserved'].sum()):,}"))  # fmt: skip
     event = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key=f"gaps_{key}",
         column_order=["near", "township", "unserved", "residents", "shortfall"],  # id: the jump
-        column_config={"township": st.column_config.TextColumn("街道 / 镇", help=(
+        column_config={"near": st.column_config.TextColumn(p_("column", "near")),
+                       "township": st.column_config.TextColumn("街道 / 镇", help=_(
                            "the township of the nearest community health service centre named "
                            "after one (one per township in Shanghai)")),
-                       "shortfall": st.column_config.TextColumn("by how much it misses the rule"),
-                       "residents": st.column_config.NumberColumn(format="localized"),
-                       "unserved": st.column_config.NumberColumn("residents unserved",
+                       "shortfall": st.column_config.TextColumn(_("by how much it misses the rule")),
+                       "residents": st.column_config.NumberColumn(p_("column", "residents"),
+                                                                  format="localized"),
+                       "unserved": st.column_config.NumberColumn(_("residents unserved"),
                                                                  format="localized")},
     )  # fmt: skip
     selected = event.selection.rows if event else []

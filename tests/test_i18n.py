@@ -22,7 +22,13 @@ from twin.settings import PROJECT_ROOT
 
 TRANSLATED = ["zh"]
 # the pages whose every message is marked (the others still speak English: see CHANGELOG)
-MARKED_PAGES = ["app.py", "app_pages/overview.py", "app_pages/coverage.py"]
+MARKED_PAGES = [
+    "app.py",
+    "app_pages/overview.py",
+    "app_pages/coverage.py",
+    "app_pages/gaps.py",
+    "app_pages/life_circle.py",
+]
 UI_CALLS = {"title", "header", "subheader", "caption", "markdown", "warning", "info", "error",
             "success", "button", "toggle", "checkbox", "selectbox", "multiselect", "radio",
             "slider", "select_slider", "text_input", "number_input", "download_button",
@@ -99,3 +105,17 @@ def test_the_language_switch_changes_the_words_and_english_stays_the_source():
     finally:
         set_language(SOURCE_LANGUAGE)
     assert set(LANGUAGES) == {"en", "zh"}
+
+
+def test_no_message_is_marked_where_the_extractor_cannot_see_it():
+    """``_("literal")`` inside an f-string is invisible to the catalogue's extractor: never
+    there (``_(variable)`` of a term marked elsewhere with ``N_`` is fine)."""
+    hidden = []
+    for path in [PROJECT_ROOT / "app.py", *sorted((PROJECT_ROOT / "app_pages").glob("*.py")),
+                 *sorted((PROJECT_ROOT / "twin").rglob("*.py"))]:  # fmt: skip
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                hidden += [f"{path.name}:{c.lineno}" for c in ast.walk(node)
+                           if isinstance(c, ast.Call) and getattr(c.func, "id", "") in ("_", "p_")
+                           and any(isinstance(a, ast.Constant) for a in c.args)]  # fmt: skip
+    assert not hidden, hidden

@@ -27,17 +27,19 @@ elderly    social_facility=nursing_home/assisted_living,   养老院, 老年 (no
 
 from __future__ import annotations
 
+from twin.i18n import N_
+
 CATEGORIES: dict[str, str] = {
-    "outdoor": "Parks and squares",
-    "learning": "Schools and kindergartens",
-    "supplies": "Daily shopping",
-    "eating": "Food and cafés",
-    "moving": "Public transport",
-    "cultural": "Culture",
-    "physical": "Sport",
-    "services": "Public services",
-    "healthcare": "Health care",
-    "elderly": "Elderly care",
+    "outdoor": N_("Parks and squares"),
+    "learning": N_("Schools and kindergartens"),
+    "supplies": N_("Daily shopping"),
+    "eating": N_("Food and cafés"),
+    "moving": N_("Public transport"),
+    "cultural": N_("Culture"),
+    "physical": N_("Sport"),
+    "services": N_("Public services"),
+    "healthcare": N_("Health care"),
+    "elderly": N_("Elderly care"),
 }
 
 # OSM: (tag key, accepted values or None for any value, category), in priority order.

@@ -7,6 +7,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from twin.i18n import N_, _
+
+UNITS = (  # every unit a report row carries (data/districts.toml, the measures): translated
+    N_("sites"), N_("stations"), N_("locker groups"), N_("IoT devices"), N_("IoT terminals"),
+    N_("cameras"), N_("centres"), N_("digital homes"), N_("sensing nodes"), N_("min"),
+    N_("share of area"), N_("share of residents"), N_("share of residents indoors"),
+    N_("share of parking spaces"), N_("area"), N_("residents"), N_("residents indoors"),
+    N_("parking spaces"),
+)  # fmt: skip
+
 
 def share_text(row: dict[str, Any] | None, name: str) -> str:
     """A report row's share as every face words it.
@@ -17,9 +27,9 @@ def share_text(row: dict[str, Any] | None, name: str) -> str:
     'F15: not measured'
     """
     if row is None or row.get("measured") is None:
-        return f"{name}: not measured"
+        return _("{name}: not measured").format(name=name)
     unit = str(row["unit"]).removeprefix("share of ")
-    return f"{name} {percent_text(row)} of {unit}"
+    return _("{name} {share} of {unit}").format(name=name, share=percent_text(row), unit=_(unit))
 
 
 def percent_text(row: dict[str, Any] | None) -> str:
@@ -51,14 +61,14 @@ def value_text(value: Any, unit: str) -> str:
     if "share" in unit:
         return f"{value:.2%}" if 0.999 <= value < 1 else f"{value:.1%}"
     integral = abs(value) >= 10 or float(value).is_integer()
-    return f"{value:,.0f} {unit}" if integral else f"{value:.2f} {unit}"
+    return f"{value:,.0f} {_(unit)}" if integral else f"{value:.2f} {_(unit)}"
 
 
 def plan_text(row: dict[str, Any]) -> str:
     """The plan column of a row: its number, marked when it is a baseline, not a target."""
     text = value_text(row["target"], row["unit"])
     return (
-        f"{text} (baseline)"
+        _("{value} (baseline)").format(value=text)
         if row.get("plan_kind") == "baseline" and row["target"] is not None
         else text
     )
@@ -70,7 +80,7 @@ def range_text(row: dict[str, Any]) -> str:
         return ""
     low, high = row["range"]
     if low == high:
-        return f"{value_text(low, row['unit'])} (no spread)"
+        return _("{value} (no spread)").format(value=value_text(low, row["unit"]))
     return f"{value_text(low, row['unit'])} – {value_text(high, row['unit'])}"
 
 

@@ -21,6 +21,7 @@ import pydeck as pdk
 from numpy.typing import NDArray
 
 from twin._errors import InvalidInputError
+from twin.i18n import _
 from twin.keys import MAP_METRICS
 from twin.norms import Norms, packaged_norms
 
@@ -115,87 +116,102 @@ def metrics_for(norms: Norms) -> dict[str, Metric]:
     limit = walking.life_circle_min
     distances = sorted({f.distance_m for f in walking.facilities})
     walk_breaks = (0.5, 0.9, 1.0 - 1e-9)
-    streets = (
-        f"along the streets (straight line × {norms.reach.detour_factor:g} where there are none)"
-    )
-    walk_classes = ("< 50 % served", "50–90 % served", "90–99 % served", "all served")
+    streets = _("along the streets (straight line × {detour} where there are none)").format(
+        detour=f"{norms.reach.detour_factor:g}")  # fmt: skip
+    walk_classes = (_("< 50 % served"), _("50–90 % served"), _("90–99 % served"), _("all served"))
     walk_colours = (RED, ORANGE, PALE, BLUE)
+    dbm, rel = f"{threshold:.0f}", _pct(reliability)
+    covered = (_("< 50 %"), f"50–{rel}", _("{low}–99 % (covered)").format(low=rel),
+               _("≥ 99 % (covered)"))  # fmt: skip
+    of_residents = _("share of the hexagon's residents")
     metrics = (
         Metric(
             "base_stations", "served_base_stations",
-            f"5G: share of locations covered (RSRP ≥ {threshold:.0f} dBm)", "share of the hexagon's area",
-            (0.5, reliability, max(reliability, 0.99)), WORSE_TO_BETTER_4,
-            ("< 50 %", f"50–{_pct(reliability)}", f"{_pct(reliability)}–99 % (covered)", "≥ 99 % (covered)"),
-            f"covered when ≥ {_pct(reliability)} of locations reach {threshold:.0f} dBm (shadowing included)",
+            _("5G: share of locations covered (RSRP ≥ {dbm} dBm)").format(dbm=dbm),
+            _("share of the hexagon's area"),
+            (0.5, reliability, max(reliability, 0.99)), WORSE_TO_BETTER_4, covered,
+            _("covered when ≥ {share} of locations reach {dbm} dBm (shadowing included)").format(
+                share=rel, dbm=dbm),
             "covered_5g", 2, sites_layer="base_stations",
         ),
         Metric(
             "base_stations_deep", "served_base_stations_deep",
-            f"5G deep: residents covered indoors (RSRP ≥ {threshold:.0f} dBm inside)",
-            "share of the hexagon's residents",
-            (0.5, reliability, max(reliability, 0.99)), WORSE_TO_BETTER_4,
-            ("< 50 %", f"50–{_pct(reliability)}", f"{_pct(reliability)}–99 % (covered)", "≥ 99 % (covered)"),
-            f"deep coverage: ≥ {_pct(reliability)} of indoor locations reach {threshold:.0f} dBm "
-            "after the outdoor-to-indoor loss (TR 38.901 low-loss)",
+            _("5G deep: residents covered indoors (RSRP ≥ {dbm} dBm inside)").format(dbm=dbm),
+            of_residents, (0.5, reliability, max(reliability, 0.99)), WORSE_TO_BETTER_4, covered,
+            _("deep coverage: ≥ {share} of indoor locations reach {dbm} dBm after the "
+              "outdoor-to-indoor loss (TR 38.901 low-loss)").format(share=rel, dbm=dbm),
             "covered_5g_deep", 2, sites_layer="base_stations",
         ),
         Metric(
-            "rsrp", "rsrp_dbm", "5G RSRP (median of the hexagon)", "dBm", tuple(edges),
+            "rsrp", "rsrp_dbm", _("5G RSRP (median of the hexagon)"), "dBm", tuple(edges),
             (RED, ORANGE, LIGHT_BLUE, BLUE, DARK_BLUE),
-            (f"< {edges[0]:.0f} very poor", f"{edges[0]:.0f}…{edges[1]:.0f} poor",
-             f"{edges[1]:.0f}…{edges[2]:.0f} fair", f"{edges[2]:.0f}…{edges[3]:.0f} good",
-             f"≥ {edges[3]:.0f} excellent"),
-            f"China Mobile's classes; the threshold is {threshold:.0f} dBm", None, sites_layer="base_stations",
-        ),
-        Metric(
-            "sinr", "sinr_db", "5G SINR (median of the hexagon)", "dB", (0, 5, 13, 20),
-            (RED, ORANGE, PALE, LIGHT_BLUE, BLUE), ("< 0 dB", "0–5 dB", "5–13 dB", "13–20 dB", "≥ 20 dB"),
-            "below 0 dB the serving signal is weaker than the interference", None, 1, sites_layer="base_stations",
-        ),
-        Metric(
-            "charging", "served_charging", "Charging: residents within a station's service radius",
-            "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
-            f"served within the station's own radius {streets}: {charging.radius_inside_outer_ring_m:,.0f} m "
-            f"inside the Outer Ring, {charging.radius_outside_outer_ring_m:,.0f} m outside",
-            "covered_charging", 2, sites_layer="charging",
-        ),
-        Metric(
-            "lockers", "served_lockers", "Lockers: residents within a group's service radius",
-            "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
-            f"served within a group's {lockers.service_radius_m:,.0f} m walk {streets}",
-            "covered_lockers", 2, sites_layer="lockers",
-        ),
-        Metric(
-            "residual", "residual_rsrp_db", "5G: measured − modelled RSRP", "dB", (-10, -3, 3, 10),
-            (RED, ORANGE, PALE, LIGHT_BLUE, BLUE),
-            ("model ≥ 10 dB too optimistic", "3–10 dB optimistic", "within ±3 dB", "3–10 dB pessimistic",
-             "≥ 10 dB pessimistic"), "measured drive tests / MDT against the model (twin calibrate)", None, 1,
+            (_("< {a} very poor").format(a=f"{edges[0]:.0f}"),
+             _("{a}…{b} poor").format(a=f"{edges[0]:.0f}", b=f"{edges[1]:.0f}"),
+             _("{a}…{b} fair").format(a=f"{edges[1]:.0f}", b=f"{edges[2]:.0f}"),
+             _("{a}…{b} good").format(a=f"{edges[2]:.0f}", b=f"{edges[3]:.0f}"),
+             _("≥ {a} excellent").format(a=f"{edges[3]:.0f}")),
+            _("China Mobile's classes; the threshold is {dbm} dBm").format(dbm=dbm), None,
             sites_layer="base_stations",
         ),
         Metric(
-            "life_circle", "served_life_circle", f"{limit:g}-minute life circle: residents with every category",
-            "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
-            f"served when every measured category is within {limit:g} minutes' walk "
-            f"({walking.speed_kmh:g} km/h)", "lc_served", 2,
+            "sinr", "sinr_db", _("5G SINR (median of the hexagon)"), "dB", (0, 5, 13, 20),
+            (RED, ORANGE, PALE, LIGHT_BLUE, BLUE), ("< 0 dB", "0–5 dB", "5–13 dB", "13–20 dB", "≥ 20 dB"),
+            _("below 0 dB the serving signal is weaker than the interference"), None, 1,
+            sites_layer="base_stations",
         ),
         Metric(
-            "standard", "served_standard", "GB 50180: residents with every facility at its level",
-            "share of the hexagon's residents", walk_breaks, walk_colours, walk_classes,
-            "each facility within its own distance ("
-            + " / ".join(f"{d:,.0f}" for d in distances) + " m)", "gb_all_met", 2,
+            "charging", "served_charging", _("Charging: residents within a station's service radius"),
+            of_residents, walk_breaks, walk_colours, walk_classes,
+            _("served within the station's own radius {streets}: {inside} m inside the Outer Ring, "
+              "{outside} m outside").format(streets=streets,
+                                            inside=f"{charging.radius_inside_outer_ring_m:,.0f}",
+                                            outside=f"{charging.radius_outside_outer_ring_m:,.0f}"),
+            "covered_charging", 2, sites_layer="charging",
         ),
         Metric(
-            "life_circle_time", "lc_mean_min", "Mean walk to daily needs", "min",
+            "lockers", "served_lockers", _("Lockers: residents within a group's service radius"),
+            of_residents, walk_breaks, walk_colours, walk_classes,
+            _("served within a group's {radius} m walk {streets}").format(
+                radius=f"{lockers.service_radius_m:,.0f}", streets=streets),
+            "covered_lockers", 2, sites_layer="lockers",
+        ),
+        Metric(
+            "residual", "residual_rsrp_db", _("5G: measured − modelled RSRP"), "dB", (-10, -3, 3, 10),
+            (RED, ORANGE, PALE, LIGHT_BLUE, BLUE),
+            (_("model ≥ 10 dB too optimistic"), _("3–10 dB optimistic"), _("within ±3 dB"),
+             _("3–10 dB pessimistic"), _("≥ 10 dB pessimistic")),
+            _("measured drive tests / MDT against the model (twin calibrate)"), None, 1,
+            sites_layer="base_stations",
+        ),
+        Metric(
+            "life_circle", "served_life_circle",
+            _("{limit}-minute life circle: residents with every category").format(limit=f"{limit:g}"),
+            of_residents, walk_breaks, walk_colours, walk_classes,
+            _("served when every measured category is within {limit} minutes' walk ({speed} km/h)").format(
+                limit=f"{limit:g}", speed=f"{walking.speed_kmh:g}"),
+            "lc_served", 2,
+        ),
+        Metric(
+            "standard", "served_standard", _("GB 50180: residents with every facility at its level"),
+            of_residents, walk_breaks, walk_colours, walk_classes,
+            _("each facility within its own distance ({distances} m)").format(
+                distances=" / ".join(f"{d:,.0f}" for d in distances)),
+            "gb_all_met", 2,
+        ),
+        Metric(
+            "life_circle_time", "lc_mean_min", _("Mean walk to daily needs"), "min",
             (limit / 3, 2 * limit / 3, limit, 4 * limit / 3), (DARK_BLUE, BLUE, LIGHT_BLUE, ORANGE, RED),
             (f"< {limit / 3:g}", f"{limit / 3:g}–{2 * limit / 3:g}", f"{2 * limit / 3:g}–{limit:g}",
-             f"{limit:g}–{4 * limit / 3:g}", f"≥ {4 * limit / 3:g}"), f"the {limit:g}-minute rule", None, 1, False,
+             f"{limit:g}–{4 * limit / 3:g}", f"≥ {4 * limit / 3:g}"),
+            _("the {limit}-minute rule").format(limit=f"{limit:g}"), None, 1, False,
         ),
         Metric(
-            "service_index", "service_index", "Combined service index", "0–100", (20, 40, 60, 80),
+            "service_index", "service_index", _("Combined service index"), "0–100", (20, 40, 60, 80),
             SEQUENTIAL[1:], ("< 20", "20–40", "40–60", "60–80", "≥ 80"), "", None,
         ),
         Metric(
-            "residents", "residents_per_km2", "Residents", "residents per km²", (5_000, 15_000, 30_000, 50_000, 70_000),
+            "residents", "residents_per_km2", _("Residents"), _("residents per km²"),
+            (5_000, 15_000, 30_000, 50_000, 70_000),
             SEQUENTIAL, ("< 5 k", "5–15 k", "15–30 k", "30–50 k", "50–70 k", "≥ 70 k"), "", None,
         ),
     )  # fmt: skip
@@ -314,13 +330,13 @@ def legend_html(metric: Metric, headline: str = "") -> str:
         f"margin-right:4px;display:inline-block'></span>{escape(label)}</span>"
         for colour, label in metric.legend()
     )
-    rule = (
-        f"<br/><span style='color:#555'>Rule: {escape(metric.rule)}</span>" if metric.rule else ""
-    )
+    rule_text = _("Rule: {rule}").format(rule=metric.rule)
+    rule = f"<br/><span style='color:#555'>{escape(rule_text)}</span>" if metric.rule else ""
+    grey = _("grey: not measured · faded: mostly outside the district")
     head = f"<div style='font-weight:600'>{escape(headline)}</div>" if headline else ""
     return (
         f"<div style='font-size:0.85rem;line-height:1.6'>{head}<b>{escape(metric.label)}</b> "
         f"({escape(metric.unit)})<br/>{boxes}"
-        "<span style='color:#888'>grey: not measured · faded: mostly outside the district</span>"
+        f"<span style='color:#888'>{escape(grey)}</span>"
         f"{rule}</div>"
     )
