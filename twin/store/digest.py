@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
+from twin._errors import InvalidInputError
 from twin.model import District
 
 
@@ -16,7 +17,7 @@ def file_sha256(path: Path) -> str:
     """The SHA-256 of a regular file's bytes, read in 1 MiB blocks (``ValueError`` for anything
     else: a device such as ``/dev/zero`` would never end)."""
     if not stat.S_ISREG(Path(path).stat().st_mode):
-        raise ValueError(f"{Path(path).name} is not a regular file")
+        raise InvalidInputError(f"{Path(path).name} is not a regular file")
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
