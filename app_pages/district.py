@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages._cached import load
 from twin.districts import load_presets
+from twin.i18n import _
 from twin.render.basemap import (
     OSM_CREDIT,
     boundary_layer,
@@ -19,17 +20,19 @@ from twin.render.basemap import (
 presets = {p.slug: p for p in load_presets()}
 slug = st.session_state.get("district", "hongkou")
 
-with st.status(f"Loading {presets[slug].label} …", expanded=False) as status:
+with st.status(_("Loading {district} …").format(district=presets[slug].label),
+               expanded=False) as status:  # fmt: skip
     loaded = load(slug)
-    status.update(label=f"{presets[slug].label} loaded", state="complete")
+    status.update(label=_("{district} loaded").format(district=presets[slug].label),
+                  state="complete")  # fmt: skip
 
 summary = loaded.summary()
 st.title(f"{summary['name_en']} {summary['name_zh']}")
 cols = st.columns(4)
-cols[0].metric("Area", f"{summary['boundary_area_km2']:.1f} km²")
-cols[1].metric("Street network", f"{summary['street_nodes']:,} nodes")
-cols[2].metric("Study area", f"{summary['study_area_share']:.0%}")
-cols[3].metric("Residents", f"{summary['residents']:,}")
+cols[0].metric(_("Area"), _("{area} km²").format(area=f"{summary['boundary_area_km2']:.1f}"))
+cols[1].metric(_("Street network"), _("{nodes} nodes").format(nodes=f"{summary['street_nodes']:,}"))
+cols[2].metric(_("Study area"), f"{summary['study_area_share']:.0%}")
+cols[3].metric(_("Residents"), f"{summary['residents']:,}")
 for note in summary["notes"]:
     st.info(note)
 
@@ -44,8 +47,9 @@ if loaded.has_streets:
     if labels is not None:
         layers.append(labels)
 st.pydeck_chart(deck(layers, view_of(loaded.boundary)), height=560)
-st.caption(f"Streets {OSM_CREDIT} (ODbL). " + " · ".join(summary["attribution"]))
-st.subheader("POIs by category")
+st.caption(_("Streets {credit} (ODbL). ").format(credit=OSM_CREDIT)
+           + " · ".join(summary["attribution"]))  # fmt: skip
+st.subheader(_("POIs by category"))
 st.bar_chart(summary["pois_by_category"])
-st.subheader("Sources")
+st.subheader(_("Sources"))
 st.dataframe(summary["sources"], hide_index=True)

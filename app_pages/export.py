@@ -7,6 +7,8 @@ import streamlit as st
 from app_pages._cached import current_layers, export_file
 from app_pages._state import current_view, loaded_coverage
 from twin.exports import EXTENSIONS
+from twin.i18n import _
+from twin.layers import REGISTRY
 
 FORMATS = {"geojson": ("GeoJSON (RFC 7946)", "application/geo+json"),
            "parquet": ("GeoParquet", "application/vnd.apache.parquet"),
@@ -14,23 +16,22 @@ FORMATS = {"geojson": ("GeoJSON (RFC 7946)", "application/geo+json"),
 
 view = current_view()
 loaded, cells, report, measured = loaded_coverage(view)
-st.title(f"Export · {view.preset.label}")
-st.caption(
+st.title(_("Export") + f" · {view.preset.label}")
+st.caption(_(
     "Every file carries the attribution of its sources (© OpenStreetMap contributors, ODbL, and "
     "the data pack's licences) and the parameters that produced it. GeoJSON is WGS-84 lon/lat; "
     "CSV has a plain header (pandas and kepler.gl read it as it is; hexagons by `hex_id`) and its "
-    "attribution and parameters in a CSVW sidecar (`…csv-metadata.json`), offered beside it."
-)
-items = {"hexagons": (f"Hexagon metrics (res {view.resolution}, summed from the res-"
-                      f"{report['base_resolution']} measurement)", cells)}  # fmt: skip
+    "attribution and parameters in a CSVW sidecar (`…csv-metadata.json`), offered beside it. "
+    "Text cells a spreadsheet would run as a formula are quoted with '."
+))  # fmt: skip
+items = {"hexagons": (_("Hexagon metrics (res {res}, summed from the res-{base} measurement)").format(
+    res=view.resolution, base=report["base_resolution"]), cells)}  # fmt: skip
 for name, frame in current_layers(view.preset.slug).items():
-    items[name] = (
-        f"{name.replace('_', ' ').capitalize()} ({frame['source'].iloc[0] if len(frame) else 'empty'})",
-        frame,
-    )
+    source = frame["source"].iloc[0] if len(frame) else "empty"
+    items[name] = (f"{_(REGISTRY[name].label)} ({_(source)})", frame)
 
 fmt = st.radio(
-    "Format",
+    _("Format"),
     list(FORMATS),
     format_func=lambda f: FORMATS[f][0],
     horizontal=True,
@@ -38,15 +39,16 @@ fmt = st.radio(
 )
 for key, (label, frame) in items.items():
     c1, c2 = st.columns([3, 1])
-    c1.write(f"**{label}** · {len(frame):,} features")
+    c1.write(f"**{label}** · " + _("{count} features").format(count=f"{len(frame):,}"))
     data, sidecar = export_file(view.preset.slug, key, fmt, view.resolution, view.elderly)
     name = f"twin_{view.preset.slug}_{key}{EXTENSIONS[fmt]}"
     c2.download_button(
-        f"Download {FORMATS[fmt][0]}", data, file_name=name, mime=FORMATS[fmt][1],
+        _("Download {format}").format(format=FORMATS[fmt][0]), data, file_name=name,
+        mime=FORMATS[fmt][1],
         key=f"download_{key}_{fmt}",
     )  # fmt: skip
     if sidecar is not None:  # the attribution travels in the CSVW sidecar
         c2.download_button(
-            "Its metadata (CSVW)", sidecar,
+            _("Its metadata (CSVW)"), sidecar,
             file_name=f"{name}-metadata.json", mime="application/json", key=f"csvw_{key}",
         )  # fmt: skip

@@ -16,12 +16,13 @@ import pandas as pd
 
 from twin._errors import DataNotFoundError, InvalidInputError
 from twin.analysis.report import range_text, value_text
+from twin.i18n import N_
 
 CITY_FIGURES = {  # report row: (column label, unit)
-    "coverage_5g": ("5G (plan's measure)", ""),
-    "charging_coverage": ("EV charging", "share of residents"),
-    "lockers_coverage": ("Smart lockers", "share of residents"),
-    "life_circle_f15": ("15-minute life circle (F15)", "share of residents"),
+    "coverage_5g": (N_("5G (plan's measure)"), ""),
+    "charging_coverage": (N_("EV charging"), "share of residents"),
+    "lockers_coverage": (N_("Smart lockers"), "share of residents"),
+    "life_circle_f15": (N_("15-minute life circle (F15)"), "share of residents"),
 }
 SUMMARY = "city_summary.csv"
 
@@ -55,7 +56,7 @@ def _cell(row: pd.Series, key: str) -> dict[str, Any]:
     return {
         "figure": value_text(measured, unit),
         "value": measured,
-        "status": str(value(f"{key}_status") or "no figure"),
+        "status": str(value(f"{key}_status") or N_("no figure")),
         "basis": str(value(f"{key}_basis") or ""),
         "range": range_text(fact),
     }
