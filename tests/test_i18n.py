@@ -28,6 +28,9 @@ MARKED_PAGES = [
     "app_pages/coverage.py",
     "app_pages/gaps.py",
     "app_pages/life_circle.py",
+    "app_pages/export.py",
+    "app_pages/district.py",
+    "app_pages/city.py",
 ]
 UI_CALLS = {"title", "header", "subheader", "caption", "markdown", "warning", "info", "error",
             "success", "button", "toggle", "checkbox", "selectbox", "multiselect", "radio",
