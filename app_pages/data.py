@@ -11,16 +11,17 @@ from app_pages._cached import load, run_settings, session_imports, use_import
 from app_pages._state import current_view
 from twin._errors import TwinError
 from twin.exports import csv_bytes
+from twin.i18n import _
 from twin.inventory import import_inventory
 from twin.layers import REGISTRY
 
 MAX_UPLOAD_MB = 20
-LAYER_LABELS = {name: spec.label for name, spec in REGISTRY.items()}
+LAYER_LABELS = {name: _(spec.label) for name, spec in REGISTRY.items()}
 CRS_LABELS = {
-    "wgs84": "WGS-84 (GPS, OSM)",
-    "gcj02": "GCJ-02 (Amap, Tencent)",
-    "bd09": "BD-09 (Baidu)",
-    "auto": "Detect (best fit to streets and POIs)",
+    "wgs84": _("WGS-84 (GPS, OSM)"),
+    "gcj02": _("GCJ-02 (Amap, Tencent)"),
+    "bd09": _("BD-09 (Baidu)"),
+    "auto": _("Detect (best fit to streets and POIs)"),
 }
 
 MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
@@ -33,43 +34,44 @@ def plain(text: str) -> str:
 
 view = current_view()
 slug = view.preset.slug
-st.title(f"Data · {view.preset.label}")
-st.write(
+st.title(_("Data") + f" · {view.preset.label}")
+st.write(_(
     "Load a real inventory (CSV with latitude/longitude columns — lat/lng/lon/纬度/经度 are found "
-    f"by name — or GeoJSON), at most {MAX_UPLOAD_MB} MB. It replaces the generated layer for this "
+    "by name — or GeoJSON), at most {limit} MB. It replaces the generated layer for this "
     "session; the coverage map, gaps and report use it at once. Nothing is stored on the server."
-)
+).format(limit=MAX_UPLOAD_MB))  # fmt: skip
 
 active = session_imports(slug)
 if active:
     st.info(
-        "In use this session: "
-        + ", ".join(
-            f"{LAYER_LABELS[k]} ({len(v):,} sites from {v['source'].iloc[0]})"
-            for k, v in active.items()
-        )
-    )
+        _("In use this session: {layers}").format(layers=", ".join(
+            _("{layer} ({count} sites from {source})").format(
+                layer=LAYER_LABELS[k], count=f"{len(v):,}", source=v["source"].iloc[0])
+            for k, v in active.items()))
+    )  # fmt: skip
     for layer in list(active):
         if st.button(
-            f"Restore the generated {LAYER_LABELS[layer].lower()}", key=f"restore_{layer}"
+            _("Restore the generated {layer}").format(layer=LAYER_LABELS[layer].lower()),
+            key=f"restore_{layer}",
         ):
             use_import(slug, layer, None)
             st.rerun()
 
 c1, c2 = st.columns(2)
 layer = c1.selectbox(
-    "Layer", list(LAYER_LABELS), format_func=LAYER_LABELS.__getitem__, key="upload_layer"
+    _("Layer"), list(LAYER_LABELS), format_func=LAYER_LABELS.__getitem__, key="upload_layer"
 )
-crs = c2.radio("Coordinates", list(CRS_LABELS), format_func=CRS_LABELS.__getitem__, key="upload_crs",
+crs = c2.radio(_("Coordinates"), list(CRS_LABELS), format_func=CRS_LABELS.__getitem__, key="upload_crs",
                horizontal=True)  # fmt: skip
-upload = st.file_uploader("Inventory file", type=["csv", "geojson", "json"], key="upload_file")
+upload = st.file_uploader(_("Inventory file"), type=["csv", "geojson", "json"], key="upload_file")
 
 if upload is not None:
     name = plain(upload.name[:120])  # shown as text: a file name is never Markdown
     size_mb = upload.size / 2**20
     if size_mb > MAX_UPLOAD_MB:
-        st.error(f"{name} is {size_mb:.0f} MB, over the {MAX_UPLOAD_MB} MB limit; split it or use "
-                 "twin import on the command line.")  # fmt: skip
+        st.error(_("{name} is {size} MB, over the {limit} MB limit; split it or use twin import on "
+                   "the command line.").format(name=name, size=f"{size_mb:.0f}",
+                                               limit=MAX_UPLOAD_MB))  # fmt: skip
         st.stop()
     suffix = Path(upload.name).suffix.lower()[:12]
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,18 +81,20 @@ if upload is not None:
             frame, report = import_inventory(load(slug), layer, path, crs,
                                              norms=run_settings().norms)  # fmt: skip
         except TwinError as exc:
-            st.error(f"{name} cannot be used: {plain(str(exc).replace(path.name, upload.name))}")
+            st.error(_("{name} cannot be used: {reason}").format(
+                name=name, reason=plain(str(exc).replace(path.name, upload.name))))  # fmt: skip
             st.stop()
         except Exception as exc:  # an unreadable file must never take the app down
-            st.error(f"{name} could not be read ({type(exc).__name__}: {plain(str(exc)[:300])}).")
+            st.error(_("{name} could not be read ({reason}).").format(
+                name=name, reason=f"{type(exc).__name__}: {plain(str(exc)[:300])}"))  # fmt: skip
             st.stop()
     report.file = upload.name
-    st.subheader("Validation report")
+    st.subheader(_("Validation report"))
     counts = report.counts()
     cols = st.columns(3)
-    cols[0].metric("Accepted", f"{report.accepted:,}")
-    cols[1].metric("Rejected", f"{len(report.rejected):,}")
-    cols[2].metric("Defaults filled", f"{len(report.filled_defaults)}")
+    cols[0].metric(_("Accepted"), f"{report.accepted:,}")
+    cols[1].metric(_("Rejected"), f"{len(report.rejected):,}")
+    cols[2].metric(_("Defaults filled"), f"{len(report.filled_defaults)}")
     for warning in report.warnings:
         st.warning(plain(warning.replace(path.name, upload.name)))
     confirmed = True
@@ -100,21 +104,23 @@ if upload is not None:
         )
     if report.datum_doubt is not None:  # the page's words, and nothing used until confirmed
         st.warning(plain(report.datum_doubt.message(f"the sites of {upload.name}", page=True)))
-        confirmed = st.checkbox(f"Use them as {CRS_LABELS[crs]} all the same", key="datum_confirm")
+        confirmed = st.checkbox(_("Use them as {datum} all the same").format(datum=CRS_LABELS[crs]),
+                                key="datum_confirm")  # fmt: skip
     if report.filled_defaults:
-        st.caption(plain(
-            "Filled with defaults: "
-            + ", ".join(f"{k} = {v}" for k, v in report.filled_defaults.items())
-        ))  # fmt: skip
+        st.caption(plain(_("Filled with defaults: {defaults}").format(
+            defaults=", ".join(f"{k} = {v}" for k, v in report.filled_defaults.items()))))  # fmt: skip
     if len(report.rejected):
         st.dataframe(report.rejected, hide_index=True, width="stretch")
-        st.download_button("Download the rejected rows (CSV)", csv_bytes(report.rejected_table(), bom=True),
+        st.download_button(_("Download the rejected rows (CSV)"), csv_bytes(report.rejected_table(), bom=True),
                            file_name=f"rejected_{upload.name}.csv", mime="text/csv")  # fmt: skip
-    if report.accepted and confirmed and st.button(f"Use these {report.accepted:,} sites as the {LAYER_LABELS[layer].lower()}",
-                                     type="primary", key="use_upload"):  # fmt: skip
+    if report.accepted and confirmed and st.button(
+            _("Use these {count} sites as the {layer}").format(
+                count=f"{report.accepted:,}", layer=LAYER_LABELS[layer].lower()),
+            type="primary", key="use_upload"):  # fmt: skip
         use_import(slug, layer, frame.assign(source=upload.name[:120]))  # its own name
-        st.success(f"{LAYER_LABELS[layer]} of {view.preset.label} now come from {name}.")
+        st.success(_("{layer} of {district} now come from {name}.").format(
+            layer=LAYER_LABELS[layer], district=view.preset.label, name=name))  # fmt: skip
         st.rerun()
     if counts:
-        st.caption(plain("Rejected by reason: " + "; ".join(
-            line.strip().removeprefix("rejected, ") for line in report.reason_lines())))  # fmt: skip
+        st.caption(plain(_("Rejected by reason: {reasons}").format(reasons="; ".join(
+            line.strip().removeprefix("rejected, ") for line in report.reason_lines()))))  # fmt: skip

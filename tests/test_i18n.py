@@ -31,6 +31,7 @@ MARKED_PAGES = [
     "app_pages/export.py",
     "app_pages/district.py",
     "app_pages/city.py",
+    "app_pages/data.py",
 ]
 UI_CALLS = {"title", "header", "subheader", "caption", "markdown", "warning", "info", "error",
             "success", "button", "toggle", "checkbox", "selectbox", "multiselect", "radio",
