@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages._cached import district_programme, load, programme_pdf_bytes, street_lines
 from app_pages._state import current_view
 from twin.exports import metadata, to_geojson
+from twin.i18n import _, p_
 from twin.layers import REGISTRY
 from twin.programme import PROGRAMME_LAYERS, programme_sites
 from twin.render.basemap import boundary_layer, streets_layer, view_of
@@ -16,24 +17,25 @@ from twin.render.basemap import deck as offline_deck
 
 view = current_view()
 slug = view.preset.slug
-st.title(f"Programme · {view.preset.label}")
-st.caption(
+st.title(_("Programme") + f" · {view.preset.label}")
+st.caption(_(
     "Which sites to add, of which layer, where and in which year, to reach the plan by its "
     "deadline, with the sites that stand kept. Each year opens the places that serve the most "
     "demand still unserved within reach *and* capacity (a car park, a hospital or a compound "
     "can host a charging station and a locker group at once: a shared site). The figures are "
     "those `twin programme` prints."
-)
+))  # fmt: skip
 left, mid, right = st.columns([2, 1, 1])
-chosen = left.multiselect("Layers", list(PROGRAMME_LAYERS), default=["lockers"],
-                          format_func=lambda k: REGISTRY[k].label, key="programme_layers")  # fmt: skip
-budget = mid.number_input("Sites a year (0: the plan's pace)", 0, 2000, 0, key="programme_budget")
-until = right.number_input("Until (0: the plan's deadline)", 0, 2100, 0, key="programme_until")
+chosen = left.multiselect(_("Layers"), list(PROGRAMME_LAYERS), default=["lockers"],
+                          format_func=lambda k: _(REGISTRY[k].label), key="programme_layers")  # fmt: skip
+budget = mid.number_input(_("Sites a year (0: the plan's pace)"), 0, 2000, 0,
+                          key="programme_budget")  # fmt: skip
+until = right.number_input(_("Until (0: the plan's deadline)"), 0, 2100, 0, key="programme_until")
 if not chosen:
-    st.info("Pick at least one layer.")
+    st.info(_("Pick at least one layer."))
     st.stop()
 try:
-    with st.spinner("phasing the sites …"):
+    with st.spinner(_("phasing the sites …")):
         plan = district_programme(slug, tuple(chosen), int(budget) or None, int(until) or None,
                                   view.elderly)  # fmt: skip
 except Exception as exc:  # a district without a plan period says so, not a traceback
@@ -45,36 +47,39 @@ except Exception as exc:  # a district without a plan period says so, not a trac
     st.stop()
 
 years = [y["year"] for y in plan["years"]]
-year = st.select_slider("Year", options=years, value=years[-1], key="programme_year")
+year = st.select_slider(_("Year"), options=years, value=years[-1], key="programme_year")
 rows = []
+year_column = p_("column", "year")
 for entry in plan["years"]:
     for layer, figures in entry["by_layer"].items():
         rows.append({
-            "year": entry["year"], "layer": REGISTRY[layer].label,
-            "sites added": figures["sites_added"],
-            "residents within reach": f"{100 * figures['covered_share']:.1f} %",
-            "demand served within capacity": "—" if figures["capacity_share"] is None
+            year_column: entry["year"], p_("column", "layer"): _(REGISTRY[layer].label),
+            _("sites added"): figures["sites_added"],
+            _("residents within reach"): f"{100 * figures['covered_share']:.1f} %",
+            _("demand served within capacity"): "—" if figures["capacity_share"] is None
             else f"{100 * figures['capacity_share']:.1f} %",
-            "residents newly served": f"{figures['newly_served']:,}",
-            "plan targets met": ", ".join(entry["targets_met"]) if layer == chosen[0] else "",
+            _("residents newly served"): f"{figures['newly_served']:,}",
+            _("plan targets met"): ", ".join(_(t) for t in entry["targets_met"])
+            if layer == chosen[0] else "",
         })  # fmt: skip
 table = pd.DataFrame(rows)
-st.dataframe(table[table["year"] <= year], hide_index=True, width="stretch")
+st.dataframe(table[table[year_column] <= year], hide_index=True, width="stretch")
 shared = plan["shared_sites"]
 st.caption(
-    f"{sum(len(y['sites']) for y in plan['years'] if y['year'] <= year):,} sites by {year}"
-    + (f"; {shared} shared sites host two layers" if shared else "")
-    + ". Budgets: "
-    + "; ".join(
-        f"{REGISTRY[k].label}: {v} a year ({plan['budget_basis'][k]})"
-        for k, v in plan["budget_per_year"].items()
-    )
-)
+    _("{count} sites by {year}").format(
+        count=f"{sum(len(y['sites']) for y in plan['years'] if y['year'] <= year):,}", year=year)
+    + (_("; {shared} shared sites host two layers").format(shared=shared) if shared else "")
+    + ". " + _("Budgets: {budgets}").format(budgets="; ".join(
+        _("{layer}: {count} a year ({basis})").format(
+            layer=_(REGISTRY[k].label), count=v, basis=plan["budget_basis"][k])
+        for k, v in plan["budget_per_year"].items()))
+)  # fmt: skip
 for layer, bound in plan["bound"].items():
-    st.caption(f"{REGISTRY[layer].label}: the programme serves {bound['served']:,.0f} "
-               f"{bound['units']}; no choice of as many sites serves more than "
-               f"{bound['upper_bound']:,.0f} ({bound['bound_kind']} bound; gap "
-               f"{100 * bound['gap']:.1f} %).")  # fmt: skip
+    st.caption(_("{layer}: the programme serves {served} {units}; no choice of as many sites "
+                 "serves more than {bound} ({kind} bound; gap {gap} %).").format(
+        layer=_(REGISTRY[layer].label), served=f"{bound['served']:,.0f}", units=bound["units"],
+        bound=f"{bound['upper_bound']:,.0f}", kind=bound["bound_kind"],
+        gap=f"{100 * bound['gap']:.1f}"))  # fmt: skip
 
 sites = programme_sites(plan)
 shown = sites[sites["year"] <= year]
@@ -83,7 +88,7 @@ colours = {k: list(REGISTRY[k].colour) for k in PROGRAMME_LAYERS}
 points = shown.assign(
     lon=shown.geometry.x, lat=shown.geometry.y,
     colour=[colours[k] for k in shown["layer"]],
-    tip=[f"{REGISTRY[k].site_label}, {y}{' (shared)' if s else ''}"
+    tip=[f"{_(REGISTRY[k].site_label)}, {y}" + (" " + _("(shared)") if s else "")
            for k, y, s in zip(shown["layer"], shown["year"], shown["shared"], strict=True)],
 ).drop(columns="geometry")  # fmt: skip
 streets = street_lines(slug)
@@ -96,7 +101,7 @@ drawn += [
 deck = offline_deck(drawn, view_of(district.boundary))
 st.pydeck_chart(deck, height=520)
 st.caption(
-    "Sites to add by the year chosen, coloured by layer · © OpenStreetMap contributors (ODbL)"
+    _("Sites to add by the year chosen, coloured by layer · © OpenStreetMap contributors (ODbL)")
 )
 meta = metadata(
     plan["attribution"],
@@ -106,9 +111,9 @@ meta = metadata(
     },
 )
 c1, c2 = st.columns(2)
-c1.download_button("Download the programme (GeoJSON)", to_geojson(sites, meta),
+c1.download_button(_("Download the programme (GeoJSON)"), to_geojson(sites, meta),
                    file_name=f"twin_{slug}_programme.geojson", mime="application/geo+json")  # fmt: skip
-c2.download_button("Download the programme (PDF)",
+c2.download_button(_("Download the programme (PDF)"),
                    programme_pdf_bytes(slug, tuple(chosen), int(budget) or None, int(until) or None,
                                        view.elderly),
                    file_name=f"twin_{slug}_programme.pdf", mime="application/pdf")  # fmt: skip

@@ -32,6 +32,7 @@ MARKED_PAGES = [
     "app_pages/district.py",
     "app_pages/city.py",
     "app_pages/data.py",
+    "app_pages/programme.py",
 ]
 UI_CALLS = {"title", "header", "subheader", "caption", "markdown", "warning", "info", "error",
             "success", "button", "toggle", "checkbox", "selectbox", "multiselect", "radio",
