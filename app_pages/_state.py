@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages._cached import district_coverage, load
 from twin.districts import DistrictPreset, load_presets
-from twin.i18n import language
+from twin.i18n import _, language
 from twin.model import District
 
 
@@ -36,10 +36,12 @@ def current_view() -> View:
 
 def loaded_coverage(view: View):  # type: ignore[no-untyped-def]
     """(district, cells, report, measured categories) with a status box while computing."""
-    with st.status(f"Preparing {view.preset.label} …", expanded=False) as status:
-        status.write("district: boundary, streets, POIs, residents")
+    with st.status(_("Preparing {district} …").format(district=view.preset.label),
+                   expanded=False) as status:  # fmt: skip
+        status.write(_("district: boundary, streets, POIs, residents"))
         loaded: District = load(view.preset.slug)
-        status.write(f"layers and H3 resolution {view.resolution} metrics")
+        status.write(_("layers and H3 resolution {res} metrics").format(res=view.resolution))
         cells, report, measured = district_coverage(view.preset.slug, view.resolution, view.elderly)
-        status.update(label=f"{view.preset.label}: {len(cells):,} hexagons", state="complete")
+        status.update(label=_("{district}: {cells} hexagons").format(
+            district=view.preset.label, cells=f"{len(cells):,}"), state="complete")  # fmt: skip
     return loaded, cells, report, measured

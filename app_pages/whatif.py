@@ -23,18 +23,19 @@ from twin.analysis.report import plan_text, value_text
 from twin.analysis.served import QUESTIONS
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
+from twin.i18n import _, p_
 from twin.layers import REGISTRY
 from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, view_of
 from twin.render.deckmap import hex_columns
 from twin.render.hexagons import CHANGE, change_classes, legend_html
 
-LAYERS = {name: REGISTRY[name].label for name in ("charging", "lockers", "base_stations")}
+LAYERS = {name: _(REGISTRY[name].label) for name in ("charging", "lockers", "base_stations")}
 
 view = current_view()
 slug = view.preset.slug
 loaded, cells, report, measured = loaded_coverage(view)
-st.title(f"What-if · {view.preset.label}")
-layer = st.selectbox("Layer", list(LAYERS), format_func=LAYERS.get, key="whatif_layer")
+st.title(_("What-if") + f" · {view.preset.label}")
+layer = st.selectbox(_("Layer"), list(LAYERS), format_func=LAYERS.get, key="whatif_layer")
 
 label, metric_key = LAYERS[layer], layer
 layers_now = current_layers(slug)
@@ -60,34 +61,35 @@ def run(action, *args) -> None:  # type: ignore[no-untyped-def]
 focus = st.session_state.get("focus_cell")
 fallback = cells.loc[cells["residents"].idxmax()]  # a populated cell, inside the district
 row = cells.loc[cells["h3"] == focus].iloc[0] if focus in set(cells["h3"]) else fallback
-add_tab, move_tab, remove_tab, rec_tab = st.tabs(["Add", "Move", "Remove", "Recommended"])
+add_tab, move_tab, remove_tab, rec_tab = st.tabs([_("Add"), _("Move"), _("Remove"),
+                                                  _("Recommended")])  # fmt: skip
 with add_tab:
     c1, c2 = st.columns(2)
     lon = c1.number_input(
-        "Longitude (WGS-84)", value=float(row["lon"]), format="%.6f", key="add_lon"
+        _("Longitude (WGS-84)"), value=float(row["lon"]), format="%.6f", key="add_lon"
     )
     lat = c2.number_input(
-        "Latitude (WGS-84)", value=float(row["lat"]), format="%.6f", key="add_lat"
+        _("Latitude (WGS-84)"), value=float(row["lat"]), format="%.6f", key="add_lat"
     )
-    st.caption("Defaults to the hexagon last clicked on the coverage map.")
-    if st.button("Add a site here", key="add_site"):
+    st.caption(_("Defaults to the hexagon last clicked on the coverage map."))
+    if st.button(_("Add a site here"), key="add_site"):
         run(scenario.add, lon, lat)
 ids = scenario.frame["feature_id"].astype(str).tolist()
 with move_tab:
-    mover = st.selectbox("Site", ids, key="move_id")
+    mover = st.selectbox(_("Site"), ids, key="move_id")
     c1, c2 = st.columns(2)
-    dx = c1.number_input("Move east (m)", value=200.0, step=50.0, key="move_dx")
-    dy = c2.number_input("Move north (m)", value=0.0, step=50.0, key="move_dy")
-    if st.button("Move", key="move_site") and mover:
+    dx = c1.number_input(_("Move east (m)"), value=200.0, step=50.0, key="move_dx")
+    dy = c2.number_input(_("Move north (m)"), value=0.0, step=50.0, key="move_dy")
+    if st.button(_("Move"), key="move_site") and mover:
         run(scenario.move, mover, dx, dy)
 with remove_tab:
-    gone = st.multiselect("Sites to remove", ids, key="remove_ids")
-    if st.button("Remove", key="remove_sites") and gone:
+    gone = st.multiselect(_("Sites to remove"), ids, key="remove_ids")
+    if st.button(_("Remove"), key="remove_sites") and gone:
         run(scenario.remove, gone)
 with rec_tab:
-    k = st.number_input("How many new sites", 1, 200, 5, key="rec_k")
-    if st.button("Recommend", key="recommend"):
-        with st.spinner("maximal covering (lazy greedy) …"):
+    k = st.number_input(_("How many new sites"), 1, 200, 5, key="rec_k")
+    if st.button(_("Recommend"), key="recommend"):
+        with st.spinner(_("maximal covering (lazy greedy) …")):
             recommended_now, summary_now = scenario.recommend(int(k))
         st.session_state["recommended"] = recommended_now
         st.session_state["recommended_summary"] = summary_now
@@ -96,20 +98,21 @@ with rec_tab:
         gain = "new_km2" if "new_km2" in recommended else "new_residents"
         st.dataframe(
             pd.DataFrame({
-                "rank": recommended["rank"],
-                "place": recommended["candidate_kind"],
-                ("area newly covered (km²)" if gain == "new_km2" else "residents newly served"):
+                p_("column", "rank"): recommended["rank"],
+                p_("column", "place"): recommended["candidate_kind"],
+                (_("area newly covered (km²)") if gain == "new_km2" else _("residents newly served")):
                     recommended[gain],
-                "share after": (100 * recommended["covered_share"]).round(1).astype(str) + " %",
+                _("share after"): (100 * recommended["covered_share"]).round(1).astype(str) + " %",
                 "lon": recommended.geometry.x.round(5), "lat": recommended.geometry.y.round(5),
             }),
             hide_index=True,
         )  # fmt: skip
-        if st.button(f"Accept these {len(recommended)} sites into the scenario", key="accept"):
+        if st.button(_("Accept these {count} sites into the scenario").format(count=len(recommended)),
+                     key="accept"):  # fmt: skip
             run(scenario.accept, recommended)
             st.session_state["recommended"] = None
     elif recommended is not None:
-        st.info(st.session_state["recommended_summary"].get("note", "No site adds residents."))
+        st.info(st.session_state["recommended_summary"].get("note", _("No site adds residents.")))
 
 for line in scenario.log[-5:]:
     st.caption(line)
@@ -120,16 +123,19 @@ after_cells = scenario.coverage_after().at(view.resolution)
 delta_pts = (after_share - before_share) * 100
 c1, c2, c3 = st.columns(3)
 served_what = (
-    "Area covered" if QUESTIONS[scenario.question].by == "area_km2" else "Residents served"
+    _("Area covered") if QUESTIONS[scenario.question].by == "area_km2" else _("Residents served")
 )
-c1.metric(f"{served_what} ({label[0].lower() + label[1:] if label[1:2].islower() else label}), "
-          "before", f"{before_share:.1%}")  # fmt: skip
+shown_label = label[0].lower() + label[1:] if label[1:2].islower() else label
+c1.metric(_("{what} ({layer}), before").format(what=served_what, layer=shown_label),
+          f"{before_share:.1%}")  # fmt: skip
 c2.metric(
-    "After", f"{after_share:.1%}", f"{delta_pts:+.1f} pts" if abs(delta_pts) >= 0.05 else None
-)
+    _("After"), f"{after_share:.1%}",
+    _("{delta} pts").format(delta=f"{delta_pts:+.1f}") if abs(delta_pts) >= 0.05 else None,
+)  # fmt: skip
 changes = change_classes(cells, after_cells, metric)
-c3.metric("Hexagons changed", f"{int((changes != 0).sum()):,}",
-          f"{int((changes > 0).sum()):,} better, {int((changes < 0).sum()):,} worse"
+c3.metric(_("Hexagons changed"), f"{int((changes != 0).sum()):,}",
+          _("{better} better, {worse} worse").format(better=f"{int((changes > 0).sum()):,}",
+                                                     worse=f"{int((changes < 0).sum()):,}")
           if (changes != 0).any() else None, delta_color="off")  # fmt: skip
 added = scenario.frame[scenario.frame["source"].astype(str) == "what-if"]
 pending = st.session_state.get("recommended")
@@ -137,14 +143,15 @@ extra_layers = [points_layer(scenario.frame, f"{layer}_sites", [20, 20, 20, 200]
                              label)]  # fmt: skip
 if len(added):
     extra_layers.append(points_layer(added, "added", [255, 140, 0, 255], ["source"], 35,
-                                     "Added in this scenario"))  # fmt: skip
+                                     _("Added in this scenario")))  # fmt: skip
 if pending is not None and len(pending):
     extra_layers.append(points_layer(pending.assign(feature_id=pending["rank"].astype(str)),
                                      "recommended", [160, 0, 200, 255],
-                                     ["new_residents", "covered_share"], 35, "Recommended"))  # fmt: skip
+                                     ["new_residents", "covered_share"], 35, _("Recommended")))  # fmt: skip
+VIEWS = {"After": _("After"), "Before": _("Before"), "Difference": _("Difference")}
 shown = st.segmented_control(
-    "Map", ["After", "Before", "Difference"], default="After", key="whatif_view",
-    help="one map, updated in place: after the change, before it, or only what it changed",
+    _("Map"), list(VIEWS), default="After", key="whatif_view", format_func=VIEWS.__getitem__,
+    help=_("one map, updated in place: after the change, before it, or only what it changed"),
 ) or "After"  # fmt: skip
 before_sites = points_layer(original, f"{layer}_before", [20, 20, 20, 200], ["source"], 12, label)
 if shown == "Before":
@@ -157,23 +164,24 @@ elif shown == "Difference":
         CHANGE,
         extra_layers[1:],
     )
-    legend = legend_html(CHANGE, "Only the hexagons the change touched are drawn")
+    legend = legend_html(CHANGE, _("Only the hexagons the change touched are drawn"))
 else:
     hexes, shown_metric, on_top = hex_columns(after_cells, metric), metric, extra_layers
-    legend = legend_html(metric, "Orange: added sites · purple: recommended, not yet accepted")
+    legend = legend_html(metric, _("Orange: added sites · purple: recommended, not yet accepted"))
 st.markdown(legend, unsafe_allow_html=True)
 # one canvas for the three views: an add or a switch sends only the new hexagons and sites
 deck_map("whatif_map", layers=[boundary_layer(loaded.boundary), *on_top], hexes=hexes,
          metric=shown_metric, view=view_of(loaded.boundary),
          view_key=f"{slug}|{layer}|{view.resolution}", resolution=view.resolution, height=560)  # fmt: skip
-st.caption(f"Streets and POIs {OSM_CREDIT} (ODbL).")
+st.caption(_("Streets and POIs {credit} (ODbL).").format(credit=OSM_CREDIT))
 if pending is not None and len(pending):
     names = place_namer(slug).near(pending.geometry.x.to_numpy(), pending.geometry.y.to_numpy())
-    st.caption("Recommended: " + "; ".join(
-        f"#{r} at {x:.5f}, {y:.5f} near {n or '—'}"
-        for r, x, y, n in zip(pending["rank"], pending.geometry.x, pending.geometry.y, names, strict=True)))  # fmt: skip
+    st.caption(_("Recommended: {sites}").format(sites="; ".join(
+        _("#{rank} at {lon}, {lat} near {place}").format(rank=r, lon=f"{x:.5f}", lat=f"{y:.5f}",
+                                                        place=n or "—")
+        for r, x, y, n in zip(pending["rank"], pending.geometry.x, pending.geometry.y, names, strict=True))))  # fmt: skip
 
-st.subheader("Plan report, before and after")
+st.subheader(_("Plan report, before and after"))
 rows = scenario.report_rows()
 if len(rows):  # worded as the report and the Overview: percentages with units, no raw shares
     rows = rows.assign(
@@ -186,8 +194,8 @@ st.dataframe(rows, hide_index=True, width="stretch")
 
 meta = metadata(report["attribution"], {"district": slug, "layer": layer, "scenario": scenario.log})
 c1, c2 = st.columns(2)
-c1.download_button("Download the scenario layer (GeoJSON)", to_geojson(scenario.frame, meta),
+c1.download_button(_("Download the scenario layer (GeoJSON)"), to_geojson(scenario.frame, meta),
                    file_name=f"twin_{slug}_{layer}_scenario.geojson", mime="application/geo+json")  # fmt: skip
-if c2.button("Reset the scenario", key="reset_scenario"):
+if c2.button(_("Reset the scenario"), key="reset_scenario"):
     scenarios.pop(key, None)
     st.rerun()

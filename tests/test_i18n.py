@@ -21,7 +21,7 @@ from twin.i18n import (
 from twin.settings import PROJECT_ROOT
 
 TRANSLATED = ["zh"]
-# the pages whose every message is marked (the others still speak English: see CHANGELOG)
+# every page: each message a user reads is marked (only the core's sentences stay English)
 MARKED_PAGES = [
     "app.py",
     "app_pages/overview.py",
@@ -33,6 +33,8 @@ MARKED_PAGES = [
     "app_pages/city.py",
     "app_pages/data.py",
     "app_pages/programme.py",
+    "app_pages/whatif.py",
+    "app_pages/_state.py",
 ]
 UI_CALLS = {"title", "header", "subheader", "caption", "markdown", "warning", "info", "error",
             "success", "button", "toggle", "checkbox", "selectbox", "multiselect", "radio",
