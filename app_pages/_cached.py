@@ -129,6 +129,24 @@ def _view(
     return cells, _result.report | {"gaps": gaps, "gap_resolution": resolution}
 
 
+GAP_LIST = 200  # gaps listed per question for the Gaps page's filters (the report keeps 10)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _gap_list(
+    slug: str, resolution: int, elderly: bool, token: str, _result: Build
+) -> dict[str, list[dict[str, Any]]]:
+    return worst_gaps(
+        _result.coverage, top=GAP_LIST, namer=place_namer(slug), resolution=resolution
+    )
+
+
+def district_gap_list(slug: str, resolution: int, elderly: bool = False) -> dict[str, list[dict]]:
+    """The report's gaps of ``slug`` at ``resolution``, listed deeper (the same ranking and
+    names: the report's ten are the first ten), for filtering by residents, township, shortfall."""
+    return _gap_list(slug, resolution, elderly, inputs_token(slug), district_build(slug, elderly))
+
+
 def district_coverage(
     slug: str, resolution: int | None = None, elderly: bool = False
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]:

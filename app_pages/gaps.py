@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._cached import map_metric
+from app_pages._cached import district_gap_list, map_metric
 from app_pages._state import current_view, loaded_coverage
 from twin.i18n import _, p_
 
@@ -25,6 +25,44 @@ st.caption(_("Res-{res} hexagons ranked by the residents they leave unserved (a 
              "open it on the coverage map, outlined, with that layer's sites.").format(
     res=report["gap_resolution"]))  # fmt: skip
 
+# filters planners ask for, kept in the URL: residents left unserved, township, shortfall
+params = st.query_params
+listed = district_gap_list(view.preset.slug, report["gap_resolution"], view.elderly)
+townships = sorted({str(g.get("township") or "") for k in GAP_KEYS for g in listed.get(k, [])}
+                   - {""})  # fmt: skip
+if "gaps_min" not in st.session_state:
+    st.session_state["gaps_min"] = int(params.get("min_unserved", "0") or 0) if str(
+        params.get("min_unserved", "0")).isdigit() else 0  # fmt: skip
+    st.session_state["gaps_townships"] = [t for t in params.get("townships", "").split(",")
+                                          if t in townships]  # fmt: skip
+    st.session_state["gaps_shortfall"] = params.get("shortfall", "")
+f1, f2, f3 = st.columns([1, 2, 2])
+least = f1.number_input(_("At least this many residents unserved"), 0, 1_000_000, step=50,
+                        key="gaps_min")  # fmt: skip
+chosen_townships = f2.multiselect(_("Townships (街道 / 镇)"), townships, key="gaps_townships",
+                                  placeholder=_("all"))  # fmt: skip
+words = f3.text_input(_("Shortfall contains"), key="gaps_shortfall",
+                      placeholder=_("e.g. Culture, 1,000 m, dBm"))  # fmt: skip
+params["min_unserved"] = str(int(least))
+params["townships"] = ",".join(chosen_townships)
+params["shortfall"] = words
+
+
+filtering = bool(least or chosen_townships or words.strip())
+
+
+def kept(gaps: pd.DataFrame) -> pd.Series:
+    """The gaps the filters keep (without a filter: the report's own ten)."""
+    if not filtering:
+        return pd.Series(gaps.index < len(report["gaps"].get(key, [])), index=gaps.index)
+    keep = gaps["unserved"] >= least
+    if chosen_townships:
+        keep &= gaps["township"].isin(chosen_townships)
+    if words.strip():
+        keep &= gaps["shortfall"].astype(str).str.contains(words.strip(), case=False, regex=False)
+    return keep
+
+
 for metric in GAP_KEYS:
     key = metric
     gaps = report["gaps"].get(key, [])
@@ -34,13 +72,18 @@ for metric in GAP_KEYS:
     if not gaps:
         st.success(_("No populated hexagon is unserved."))
         continue
-    table = pd.DataFrame(gaps)
+    table = pd.DataFrame(listed.get(key, gaps))
     table["near"] = table.get("near", "")
-    table["township"] = table.get("township", "")
+    table["township"] = table.get("township", "").fillna("") if "township" in table else ""
     # by how much each misses its rule, in the rule's terms (dB, metres, categories)
+    table = table[kept(table)]
     shown = table[["near", "township", "unserved", "residents", "shortfall", "h3"]]
     st.caption(_("The top {count} gaps leave {residents} residents unserved.").format(
-        count=len(gaps), residents=f"{int(table['unserved'].sum()):,}"))  # fmt: skip
+        count=len(gaps), residents=f"{int(pd.DataFrame(gaps)['unserved'].sum()):,}")
+        + (" " + _("Of the {listed} worst, {shown} match the filters.").format(
+            listed=len(listed.get(key, [])), shown=len(shown)) if filtering else ""))  # fmt: skip
+    if not len(shown):
+        continue
     event = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key=f"gaps_{key}",

@@ -90,6 +90,16 @@ def test_gaps_page(env):
     assert list(gaps["unserved"]) == sorted(gaps["unserved"], reverse=True)  # most unserved first
     assert (gaps["unserved"] <= gaps["residents"]).all()
     assert all(int(h[1], 16) == 9 for h in gaps["h3"])  # listed at the sidebar's res 9
+    # filters: a township and a floor of residents unserved, kept in the URL
+    township = gaps["township"].iloc[0]
+    app.multiselect(key="gaps_townships").set_value([township]).run()
+    app.number_input(key="gaps_min").set_value(50).run()
+    assert not app.exception, app.exception
+    for frame in (d.value for d in app.dataframe):
+        assert (frame["township"] == township).all() and (frame["unserved"] >= 50).all()
+    filtered = app.dataframe[0].value
+    assert len(filtered) >= (gaps["township"] == township).sum() - (gaps["unserved"] < 50).sum()
+    assert app.query_params["townships"] in (township, [township])
 
 
 def test_export_page_offers_downloads(env):

@@ -340,3 +340,15 @@ def test_the_stored_report_key_follows_every_input(tmp_path):
     stored = settings.cache_dir / "reports" / f"hongkou-{key}.json"
     stored.write_text(stored.read_text(encoding="utf-8").replace("Hongkou", "Hongk0u"))
     assert load_report("hongkou", key, settings) is None
+
+
+def test_a_deeper_gap_list_starts_with_the_reports_gaps(town, town_build):
+    """The Gaps page filters a deeper list: its first ten are the report's ten, in order."""
+    from twin.analysis.places import PlaceNamer
+    from twin.analysis.report import worst_gaps
+
+    namer = PlaceNamer(town)
+    ten = worst_gaps(town_build.coverage, namer=namer, resolution=9)
+    deep = worst_gaps(town_build.coverage, top=200, namer=namer, resolution=9)
+    for key, gaps in ten.items():
+        assert deep[key][: len(gaps)] == gaps
