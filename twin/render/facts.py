@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from twin.i18n import N_, _
+
 
 def _finite(row: Mapping[str, Any], key: str) -> bool:
     value = row.get(key)
@@ -23,28 +25,43 @@ def hexagon_facts(row: Mapping[str, Any], categories: int) -> str:
     | Residents | 1,234 |
     | Smart lockers | 50 % of residents within a group's radius; walk 320 m (radius 300 m) |
     """
-    lines = ["| figure | this hexagon |", "| --- | --- |",
-             f"| Residents | {int(row.get('residents', 0)):,} |"]  # fmt: skip
+    figure, here, residents = _("figure"), _("this hexagon"), _("Residents")
+    lines = [f"| {figure} | {here} |", "| --- | --- |",
+             f"| {residents} | {int(row.get('residents', 0)):,} |"]  # fmt: skip
     if _finite(row, "served_base_stations"):
-        lines.append(
-            f"| 5G outdoors | {100 * float(row['served_base_stations']):.0f} % of its area covered; "
-            f"median RSRP {float(row['rsrp_dbm']):.0f} dBm, SINR {float(row['sinr_db']):.0f} dB |"
+        text = _("{share} % of its area covered; median RSRP {rsrp} dBm, SINR {sinr} dB").format(
+            share=f"{100 * float(row['served_base_stations']):.0f}",
+            rsrp=f"{float(row['rsrp_dbm']):.0f}",
+            sinr=f"{float(row['sinr_db']):.0f}",
         )
+        lines.append("| " + _("5G outdoors") + f" | {text} |")
     if _finite(row, "served_base_stations_deep"):
-        lines.append(f"| 5G indoors (deep) | {100 * float(row['served_base_stations_deep']):.0f} % "
-                     "of residents covered inside buildings |")  # fmt: skip
-    for key, name, site, walk, radius, estimated in (
-        ("charging", "EV charging", "station", "charging_m", "charging_radius_m", "charging_estimated"),
-        ("lockers", "Smart lockers", "group", "locker_m", "locker_radius_m", "lockers_estimated"),
+        text = _("{share} % of residents covered inside buildings").format(
+            share=f"{100 * float(row['served_base_stations_deep']):.0f}"
+        )
+        lines.append("| " + _("5G indoors (deep)") + f" | {text} |")
+    for key, name, walk, radius, estimated in (
+        ("charging", N_("EV charging"), "charging_m", "charging_radius_m", "charging_estimated"),
+        ("lockers", N_("Smart lockers"), "locker_m", "locker_radius_m", "lockers_estimated"),
     ):  # fmt: skip
         if _finite(row, f"served_{key}") and _finite(row, walk):
-            how = ", straight-line estimate" if row.get(estimated) else ""
-            lines.append(f"| {name} | {100 * float(row[f'served_{key}']):.0f} % of residents within a "
-                         f"{site}'s radius; walk {float(row[walk]):,.0f} m (radius "
-                         f"{float(row[radius]):,.0f} m{how}) |")  # fmt: skip
+            how = _(", straight-line estimate") if row.get(estimated) else ""
+            within = (_("{share} % of residents within a station's radius") if key == "charging"
+                      else _("{share} % of residents within a group's radius"))  # fmt: skip
+            text = within.format(share=f"{100 * float(row[f'served_{key}']):.0f}") + _(
+                "; walk {walk} m (radius {radius} m{how})"
+            ).format(walk=f"{float(row[walk]):,.0f}", radius=f"{float(row[radius]):,.0f}", how=how)
+            lines.append(f"| {_(name)} | {text} |")
     if _finite(row, "served_life_circle"):
-        within = f"{float(row['lc_15']):.1f} of {categories} categories within 15 min; " if (
-            _finite(row, "lc_15")) else ""  # fmt: skip
-        lines.append(f"| 15-minute life circle | {within}{100 * float(row['served_life_circle']):.0f} % "
-                     "of residents have them all |")  # fmt: skip
+        within = (
+            _("{count} of {categories} categories within 15 min; ").format(
+                count=f"{float(row['lc_15']):.1f}", categories=categories
+            )
+            if _finite(row, "lc_15")
+            else ""
+        )
+        text = within + _("{share} % of residents have them all").format(
+            share=f"{100 * float(row['served_life_circle']):.0f}"
+        )
+        lines.append("| " + _("15-minute life circle") + f" | {text} |")
     return "\n".join(lines)
