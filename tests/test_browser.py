@@ -226,6 +226,21 @@ def test_the_view_lives_in_the_url(server, browser):
     page.close()
 
 
+def test_a_shared_link_in_chinese(server, browser):
+    """?lang=zh: the coverage map in Chinese (CJK fonts drawn: a screenshot is kept), the
+    language kept in the URL as the page changes."""
+    page = open_page(browser, server + "/coverage?district=hongkou&res=9&metric=charging&lang=zh")
+    wait_idle(page)
+    page.wait_for_selector("text=充电：位于充电站服务半径内的居民", timeout=120_000)
+    assert "名居民未被服务" in page.content() and "覆盖地图" in page.content()
+    assert "lang=zh" in page.url
+    map_frame(page).locator("canvas").wait_for(timeout=120_000)
+    page.wait_for_timeout(2500)
+    page.screenshot(path=str(ARTIFACTS / "coverage_page_zh.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
 def test_the_map_follows_the_zoom(server, browser):
     """Zooming in switches the hexagons to a finer resolution by itself, on the same canvas."""
     page = open_page(browser, server + "/coverage?district=hongkou&metric=lockers")
