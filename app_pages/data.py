@@ -100,10 +100,20 @@ if upload is not None:
     confirmed = True
     if report.datum_unconfirmed is not None:  # no opinion from the check: said, not blocking
         st.warning(
-            plain(report.datum_unconfirmed.message(f"the sites of {upload.name}", page=True))
+            plain(
+                report.datum_unconfirmed.message(
+                    _("the sites of {name}").format(name=upload.name), page=True
+                )
+            )
         )
     if report.datum_doubt is not None:  # the page's words, and nothing used until confirmed
-        st.warning(plain(report.datum_doubt.message(f"the sites of {upload.name}", page=True)))
+        st.warning(
+            plain(
+                report.datum_doubt.message(
+                    _("the sites of {name}").format(name=upload.name), page=True
+                )
+            )
+        )
         confirmed = st.checkbox(_("Use them as {datum} all the same").format(datum=CRS_LABELS[crs]),
                                 key="datum_confirm")  # fmt: skip
     if report.filled_defaults:

@@ -126,3 +126,19 @@ def test_no_message_is_marked_where_the_extractor_cannot_see_it():
                            if isinstance(c, ast.Call) and getattr(c.func, "id", "") in ("_", "p_")
                            and any(isinstance(a, ast.Constant) for a in c.args)]  # fmt: skip
     assert not hidden, hidden
+
+
+def test_the_data_pages_datum_doubts_speak_the_pages_language():
+    from twin.datum import DatumFit
+
+    doubt = DatumFit("wgs84", {"wgs84": 300.0, "gcj02": 20.0, "bd09": 400.0}, 20)
+    unsure = DatumFit("wgs84", {"wgs84": 45.0, "gcj02": 44.0, "bd09": 55.0}, 300)
+    assert doubt.declared_is_worse and unsure.unconfirmed
+    try:
+        set_language("zh")
+        for fit in (doubt, unsure):
+            text = fit.message(_("the sites of {name}").format(name="amap.csv"), page=True)
+            assert "坐标系" in text and "--crs" not in text and "amap.csv 中的站点" in text
+    finally:
+        set_language(SOURCE_LANGUAGE)
+    assert "--crs gcj02" in doubt.message("the sites of amap.csv")  # the command line's words

@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 
 from twin._errors import TwinWarning
 from twin.crs import to_wgs84, utm_crs
+from twin.i18n import _
 from twin.keys import DATUMS
 
 MIN_POINTS = 5
@@ -115,21 +116,21 @@ class DatumFit:
         """The doubt in one sentence, with the fix in the words of the command line or, with
         ``page``, of the viewer's Data page."""
         if self.unconfirmed:
-            fix = ("choose the datum of their source under Coordinates" if page else
-                   "import again with --crs gcj02 or bd09")  # fmt: skip
-            return (
-                f"{what} fit no datum clearly better than another (median distance to the "
-                f"streets and POIs: {self.summary()}), so twin cannot confirm that they are "
-                f"{NAMES[self.declared]} and reads them as such; coordinates from Amap or Tencent "
-                f"are GCJ-02 and from Baidu BD-09: if they come from one of those, {fix}."
-            )
-        fix = (f"choose {NAMES[self.best]} under Coordinates" if page else
-               f"load them with --crs {self.best} (or --crs auto)")  # fmt: skip
-        return (
-            f"{what} were declared {NAMES[self.declared]} but fit the streets and POIs clearly "
-            f"better as {NAMES[self.best]} (median distance: {self.summary()}); they are "
-            f"probably {NAMES[self.best]} coordinates: {fix}."
-        )
+            fix = (_("choose the datum of their source under Coordinates") if page else
+                   _("import again with --crs gcj02 or bd09"))  # fmt: skip
+            return _(
+                "{what} fit no datum clearly better than another (median distance to the streets "
+                "and POIs: {medians}), so twin cannot confirm that they are {declared} and reads "
+                "them as such; coordinates from Amap or Tencent are GCJ-02 and from Baidu BD-09: "
+                "if they come from one of those, {fix}."
+            ).format(what=what, medians=self.summary(), declared=NAMES[self.declared], fix=fix)
+        fix = (_("choose {datum} under Coordinates").format(datum=NAMES[self.best]) if page else
+               _("load them with --crs {datum} (or --crs auto)").format(datum=self.best))  # fmt: skip
+        return _(
+            "{what} were declared {declared} but fit the streets and POIs clearly better as "
+            "{best} (median distance: {medians}); they are probably {best} coordinates: {fix}."
+        ).format(what=what, declared=NAMES[self.declared], best=NAMES[self.best],
+                 medians=self.summary(), fix=fix)  # fmt: skip
 
 
 def fit_datums(
