@@ -31,8 +31,8 @@ listed = district_gap_list(view.preset.slug, report["gap_resolution"], view.elde
 townships = sorted({str(g.get("township") or "") for k in GAP_KEYS for g in listed.get(k, [])}
                    - {""})  # fmt: skip
 if "gaps_min" not in st.session_state:
-    st.session_state["gaps_min"] = int(params.get("min_unserved", "0") or 0) if str(
-        params.get("min_unserved", "0")).isdigit() else 0  # fmt: skip
+    floor = str(params.get("min_unserved", "0"))
+    st.session_state["gaps_min"] = int(floor) if floor.isdigit() else 0
     st.session_state["gaps_townships"] = [t for t in params.get("townships", "").split(",")
                                           if t in townships]  # fmt: skip
     st.session_state["gaps_shortfall"] = params.get("shortfall", "")
@@ -51,10 +51,10 @@ params["shortfall"] = words
 filtering = bool(least or chosen_townships or words.strip())
 
 
-def kept(gaps: pd.DataFrame) -> pd.Series:
-    """The gaps the filters keep (without a filter: the report's own ten)."""
+def kept(gaps: pd.DataFrame, question: str) -> pd.Series:
+    """The gaps of ``question`` the filters keep (without a filter: the report's own ten)."""
     if not filtering:
-        return pd.Series(gaps.index < len(report["gaps"].get(key, [])), index=gaps.index)
+        return pd.Series(gaps.index < len(report["gaps"].get(question, [])), index=gaps.index)
     keep = gaps["unserved"] >= least
     if chosen_townships:
         keep &= gaps["township"].isin(chosen_townships)
@@ -74,9 +74,9 @@ for metric in GAP_KEYS:
         continue
     table = pd.DataFrame(listed.get(key, gaps))
     table["near"] = table.get("near", "")
-    table["township"] = table.get("township", "").fillna("") if "township" in table else ""
+    table["township"] = table["township"].fillna("") if "township" in table else ""
     # by how much each misses its rule, in the rule's terms (dB, metres, categories)
-    table = table[kept(table)]
+    table = table[kept(table, key)]
     shown = table[["near", "township", "unserved", "residents", "shortfall", "h3"]]
     st.caption(_("The top {count} gaps leave {residents} residents unserved.").format(
         count=len(gaps), residents=f"{int(pd.DataFrame(gaps)['unserved'].sum()):,}")

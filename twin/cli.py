@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypedDict
 
 from twin._errors import (
     DataNotFoundError,
@@ -97,19 +98,31 @@ def cmd_districts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class DistrictSources(TypedDict):
+    """The district's own inputs a command line names (what the district cache is keyed by)."""
+
+    osm_file: Path | None
+    boundary_file: Path | None
+    boundary_crs: str
+    demand_raster: Path | None
+
+
+def _district_sources(args: argparse.Namespace) -> DistrictSources:
+    """The district's own inputs named on the command line (the district cache's key)."""
+
+    def path(option: str) -> Path | None:
+        return Path(getattr(args, option)) if getattr(args, option, None) else None
+
+    return DistrictSources(osm_file=path("osm_file"), boundary_file=path("boundary_file"),
+                           boundary_crs=getattr(args, "boundary_crs", "wgs84"),
+                           demand_raster=path("population"))  # fmt: skip
+
+
 def _load(args: argparse.Namespace, refresh: bool = False):
     from twin.store.district import load_district
 
-    return load_district(
-        args.district,
-        _settings(args),
-        osm_file=Path(args.osm_file) if getattr(args, "osm_file", None) else None,
-        boundary_file=Path(args.boundary_file) if getattr(args, "boundary_file", None) else None,
-        boundary_crs=getattr(args, "boundary_crs", "wgs84"),
-        demand_raster=Path(args.population) if getattr(args, "population", None) else None,
-        refresh=refresh,
-        progress=_progress,
-    )
+    return load_district(args.district, _settings(args), refresh=refresh, progress=_progress,
+                         **_district_sources(args))  # fmt: skip
 
 
 def _print_summary(summary: dict) -> None:
@@ -413,14 +426,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from twin.analysis.report_text import format_report
     from twin.store.reports import load_report, save_report
 
+    settings = _settings(args)
     slug, key = _report_key(args)
-    report = None if args.pdf else load_report(slug, key, _settings(args))
+    report = None if args.pdf else load_report(slug, key, settings)
     if report is not None:
         _progress("report: from the store (every input unchanged)")
     else:
         result = _build(args)
         report = result.report
-        save_report(slug, key, report, _settings(args))
+        save_report(slug, key, report, settings)
     if args.pdf:
         from twin.render.static import report_pdf
         from twin.store.atomic import atomic_write_bytes
@@ -445,11 +459,7 @@ def _report_key(args: argparse.Namespace) -> tuple[str, str]:
     from twin.store.reports import report_key
 
     settings = _settings(args)
-    optional = {name: Path(getattr(args, option)) if getattr(args, option, None) else None
-                for name, option in (("osm_file", "osm_file"), ("boundary_file", "boundary_file"),
-                                     ("demand_raster", "population"))}  # fmt: skip
-    slug, district_key, _ = district_inputs(args.district, settings,
-                                            boundary_crs=args.boundary_crs, **optional)  # fmt: skip
+    slug, district_key, _ = district_inputs(args.district, settings, **_district_sources(args))
     options = {"res": _display_res(args, settings), "elderly": bool(args.elderly)}
     return slug, report_key(slug, district_key, settings, **options)
 

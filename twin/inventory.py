@@ -50,6 +50,7 @@ def attribute_defaults(layer: str, norms: Norms | None = None) -> dict[str, obje
 
 
 ID_COLUMNS = ("feature_id", "id", "site_id", "station_id", "locker_id", "编号", "name", "名称")
+OWN_ID_COLUMNS = ("site_id", "station_id", "locker_id")  # a layer's id column, from the file's ids
 DUPLICATE_DECIMALS = 5  # ≈ 1 m
 
 
@@ -207,7 +208,7 @@ def validate_inventory(
             crs = "wgs84"
     elif fit.declared_is_worse:
         doubt = fit
-    unconfirmed = fit if fit.unconfirmed and not fit.declared_is_worse else None
+    unconfirmed = fit if fit.unconfirmed else None
     if 0 < fit.n_points < MIN_POINTS:
         report_warnings.append(f"only {fit.n_points} usable point(s): too few to check which "
                                f"datum they are in; read as {NAMES[crs]}")  # fmt: skip
@@ -316,8 +317,7 @@ def _to_layer(
     defaults = attribute_defaults(layer, ctx.norms)
     for column in LAYER_COLUMNS[layer]:
         blank = blank_cells(accepted[column]) if column in accepted.columns else None
-        if blank is not None and (not blank.any() or column in ("site_id", "station_id",
-                                                                 "locker_id")):  # fmt: skip
+        if blank is not None and (not blank.any() or column in OWN_ID_COLUMNS):
             attributes[column] = accepted[column].to_numpy()
         elif blank is not None:  # some rows leave it blank: those take the default
             if column == "service_radius_m":
@@ -331,7 +331,7 @@ def _to_layer(
             numeric = pd.to_numeric(pd.Series(values), errors="coerce")
             attributes[column] = numeric.to_numpy() if numeric.notna().all() else values
             filled[column] = f"{label} (in {int(blank.sum()):,} row(s) left blank)"
-        elif column in ("site_id", "station_id", "locker_id"):
+        elif column in OWN_ID_COLUMNS:
             attributes[column] = ids
         elif column == "service_radius_m":
             rule = spec(layer).service_radius

@@ -254,18 +254,12 @@ def norms_from_dict(doc: dict[str, Any], source: str = "<dict>") -> Norms:
         msg = (f"[reach] detour_factor_range {[low, high]} must run from low to high around "
                f"detour_factor {reach.detour_factor:g}; fix the norms.")  # fmt: skip
         raise InvalidInputError(msg)
-    lockers: LockerNorms = _section(LockerNorms, _tables(doc["lockers"]), "lockers")
-    for kind, low in lockers.compartments_low.items():
-        if low > lockers.compartments_high.get(kind, low):
-            msg = (f"[lockers] compartments_low {kind!r} = {low:g} exceeds compartments_high "
-                   f"{lockers.compartments_high[kind]:g}; low must not exceed high.")  # fmt: skip
-            raise InvalidInputError(msg)
     return Norms(
         walking=_walking(doc),
         reach=reach,
         residents=_section(ResidentNorms, doc["residents"], "residents"),
         charging=_section(ChargingNorms, _tables(doc["charging"]), "charging"),
-        lockers=lockers,
+        lockers=_section(LockerNorms, _tables(doc["lockers"]), "lockers"),
         fiveg=_fiveg(doc["fiveg"]),
         transit=_section(TransitNorms, doc["transit"], "transit"),
         capacity=_section(CapacityNorms, doc["capacity"], "capacity"),

@@ -301,6 +301,12 @@ def check_consistency(doc: dict[str, Any]) -> None:
         pair = doc.get(section, {}).get(key)
         if isinstance(pair, list) and len(pair) == 2 and pair[0] > pair[1]:
             _fail(f"[{section}] {key} = {_toml(pair)} must run from low to high.")
+    lockers = doc.get("lockers", {})
+    low, high = lockers.get("compartments_low", {}), lockers.get("compartments_high", {})
+    for kind, least in low.items():
+        if least > high.get(kind, least):
+            _fail(f"[lockers] compartments_low {kind!r} = {least:g} exceeds compartments_high "
+                  f"{high[kind]:g}; low must not exceed high.")  # fmt: skip
     fiveg = doc.get("fiveg", {})
     classes = list(fiveg.get("classes_dbm", []))
     if any(b >= a for a, b in pairwise(classes)):

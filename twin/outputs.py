@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from twin._errors import InvalidInputError
+from twin.store.atomic import special_file
 
 STDOUT = "-"
 
@@ -49,7 +50,7 @@ def check_file_output(
         msg = f"{option} - (standard output) is not offered here; name a file."
         raise InvalidInputError(msg)
     path = Path(value).expanduser()
-    if path.is_symlink() or (path.exists() and not path.is_file()):
+    if special_file(path):
         kind = ("a link" if path.is_symlink() else "a folder" if path.is_dir()
                 else "a device or special file")  # fmt: skip
         msg = f"{option} {value} is {kind}, not a regular file; name a new or ordinary file."

@@ -11,6 +11,7 @@ import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -94,7 +95,17 @@ def check_osm_xml(path: Path) -> XmlScan:
     element of more than :data:`MAX_TAGS_PER_ELEMENT` tags, a key or value over
     :data:`MAX_TAG_CHARS` characters, or a DTD (OSM files have none; a DTD can expand entities
     without end); and one that is not well-formed XML. What it counts on the way (impossible
-    nodes, broken ways) lets :func:`readable_xml` keep the valid streets of the rest."""
+    nodes, broken ways) lets :func:`readable_xml` keep the valid streets of the rest.
+
+    The scan of a file is remembered by its identity (path, size, modification time): the
+    streets, POIs and buildings of one load read the same file, scanned once."""
+    info = Path(path).stat()
+    return _scan_osm_xml(Path(path).resolve(), info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _scan_osm_xml(path: Path, _size: int, _mtime_ns: int) -> XmlScan:
+    """:func:`check_osm_xml`'s pass over the file at ``path`` (size and time: the cache key)."""
     from xml.parsers import expat
 
     name = Path(path).name
@@ -327,24 +338,25 @@ def without_broken_ways(path: Path, out: Path) -> tuple[Path, int]:
     nodes = {n.get("id") for n in root.iter("node")}
     cut = 0
     fresh = -1
-    for way in [w for w in root.findall("way")
-                if any(nd.get("ref") not in nodes for nd in w.iter("nd"))]:  # fmt: skip
+    kept: list[ET.Element] = []
+    for element in list(root):  # one pass: each broken way replaced in place by its valid runs
+        refs = element.findall("nd") if element.tag == "way" else []
+        if all(nd.get("ref") in nodes for nd in refs):
+            kept.append(element)
+            continue
         cut += 1
-        refs = [nd for nd in way.findall("nd")]
         runs: list[list[ET.Element]] = [[]]
         for nd in refs:
             if nd.get("ref") in nodes:
                 runs[-1].append(nd)
             elif runs[-1]:
                 runs.append([])
-        position = list(root).index(way)
-        root.remove(way)
         for run in (r for r in runs if len(r) >= 2):
-            piece = ET.Element("way", {**way.attrib, "id": str(fresh)})
+            piece = ET.Element("way", {**element.attrib, "id": str(fresh)})
             fresh -= 1
-            piece.extend([*run, *way.findall("tag")])
-            root.insert(position, piece)
-            position += 1
+            piece.extend([*run, *element.findall("tag")])
+            kept.append(piece)
+    root[:] = kept
     tree.write(out, encoding="utf-8", xml_declaration=True)
     return out, cut
 

@@ -33,6 +33,11 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+def special_file(path: Path) -> bool:
+    """Whether ``path`` is there as anything but a regular file (a link, a folder, a device)."""
+    return path.is_symlink() or (path.exists() and not path.is_file())
+
+
 def atomic_write(path: Path, write: Callable[[Path], object], heal: bool = False) -> Path:
     """Call ``write(tmp_path)`` and move the result to ``path`` in one rename.
 
@@ -40,7 +45,7 @@ def atomic_write(path: Path, write: Callable[[Path], object], heal: bool = False
     folder, a link) is refused: the rename would replace it. ``heal`` (twin's own caches): a
     link or special file there is a damaged entry, removed and written anew (the link itself,
     never what it points to); a folder is still refused."""
-    special = path.is_symlink() or (path.exists() and not path.is_file())
+    special = special_file(path)
     if special and heal and (path.is_symlink() or not path.is_dir()):
         path.unlink()
         special = False

@@ -19,6 +19,7 @@ from typing import Any
 from twin.norms import PROJECT_ROOT
 from twin.settings import Settings
 from twin.store.atomic import cache_key, cache_write_bytes
+from twin.store.jsonfile import read_json
 
 MAX_REPORT_BYTES = 64 << 20  # a report is tens of kB; a larger entry is not read
 
@@ -71,11 +72,8 @@ def _path(slug: str, key: str, settings: Settings) -> Path:
 
 def load_report(slug: str, key: str, settings: Settings) -> dict[str, Any] | None:
     """The stored report for ``key``, or None (missing, oversized or damaged)."""
-    path = _path(slug, key, settings)
     try:
-        if not path.is_file() or path.stat().st_size > MAX_REPORT_BYTES:
-            return None
-        stored = json.loads(path.read_bytes())
+        stored = read_json(_path(slug, key, settings), max_bytes=MAX_REPORT_BYTES)
         text = stored["report"]
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != stored["sha256"]:
             return None
