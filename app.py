@@ -53,6 +53,7 @@ pages = [
     st.Page("app_pages/overview.py", title=_("Overview"), default=True),
     st.Page("app_pages/city.py", title=_("Whole city"), url_path="city"),
     st.Page("app_pages/coverage.py", title=_("Coverage map"), url_path="coverage"),
+    st.Page("app_pages/compare.py", title=_("Side by side"), url_path="compare"),
     st.Page("app_pages/life_circle.py", title=_("Life circle"),
             url_path="life-circle"),
     st.Page("app_pages/gaps.py", title=_("Gaps"), url_path="gaps"),

@@ -19,6 +19,7 @@ import pydeck as pdk
 import streamlit as st
 import streamlit.components.v1 as components
 
+from twin.i18n import _
 from twin.render.deckmap import (
     RESOLUTIONS,
     ZOOM_BREAKS,
@@ -32,6 +33,7 @@ from twin.render.hexagons import Metric
 _component = components.declare_component(
     "twin_deckmap", path=str(Path(__file__).parent / "deckmap")
 )
+CAMERA_FIELDS = ("longitude", "latitude", "zoom", "pitch", "bearing")
 RUN_KEY = "_script_run"  # counted in app.py: a map not drawn in the previous run was unmounted
 SENT_KEY = "_deckmap_sent"
 
@@ -54,11 +56,19 @@ def deck_map(
     follow_zoom: bool = False,
     once: dict[str, Callable[[], pdk.Layer]] | None = None,
     height: int = 600,
+    fit: tuple[float, float, float, float] | None = None,
+    sync: str | None = None,
+    sync_fields: tuple[str, ...] = CAMERA_FIELDS,
+    report_view: bool = False,
 ) -> dict | None:
     """Draw (or update in place) the map ``key``; its last event, or None before any.
 
     ``once`` maps a content key (e.g. ``"hongkou-streets"``) to a builder of a heavy layer that
-    sits under the others (streets, buildings): built and sent only when this canvas lacks it."""
+    sits under the others (streets, buildings): built and sent only when this canvas lacks it.
+    ``fit`` (west, south, east, north): the first view of a new ``view_key`` frames these bounds
+    in the canvas's real size. Maps drawn with the same ``sync`` name share ``sync_fields`` of
+    their camera in the browser (a split view). ``report_view``: the camera is reported when it
+    comes to rest (``settled``), so the page can keep it in the URL."""
     once = once or {}
     run = st.session_state.get(RUN_KEY, 0)
     sent = st.session_state.setdefault(SENT_KEY, {})
@@ -75,12 +85,12 @@ def deck_map(
     send_once = {k: build for k, build in once.items() if k not in record["once"] or k in resend}
     send_hexes = hexes is not None and (record["hexes"] != hex_key or "hexes" in need)
     count = hexes.count if hexes else 0
-    badge = (f"H3 res {resolution} · {{count}} hexagons"
-             + (" · follows the zoom" if follow_zoom else ""))  # fmt: skip
+    badge = _("H3 res {res} · {{count}} hexagons").format(res=resolution) + (
+        " · " + _("follows the zoom") if follow_zoom else "")  # fmt: skip
     value = _component(
         key=key,
         layers=[layer_json(layer) for layer in layers],
-        view=view_json(view),
+        view=view_json(view, fit),
         view_key=view_key,
         once_keys=list(once),
         once_specs={k: layer_json(build()) for k, build in send_once.items()},
@@ -95,6 +105,8 @@ def deck_map(
         loaded_bounds=list(hexes.bounds) if hexes is not None and hexes.bounds else None,
         height=height,
         badge=badge,
+        sync={"channel": f"twin-{sync}", "fields": list(sync_fields)} if sync else None,
+        report_view=report_view,
         default=None,
     )
     record.update(run=run, once=list(once), hexes=hex_key)

@@ -31,51 +31,69 @@ from twin.i18n import _
 from twin.layers import REGISTRY
 from twin.render.basemap import (
     CAMERAS,
+    DENSE_SITES,
     MAST_EXAGGERATION,
     OSM_CREDIT,
+    SITES_ZOOM,
     boundary_layer,
     buildings_layer,
-    mast_layers,
-    points_layer,
+    site_layers,
     street_labels_layer,
     streets_layer,
     view_of,
 )
+from twin.render.camera import camera_from_text, camera_text, three_d_from_text, three_d_text
 from twin.render.deckmap import RESOLUTIONS, resolution_for_zoom
 from twin.render.facts import hexagon_facts
 from twin.render.hexagons import METRICS, legend_html, outline_layer
-
-MAX_SITES_SHOWN = 1_500  # beyond this many dots the hexagons under them cannot be read
 
 view = current_view()
 loaded = load(view.preset.slug)
 params = st.query_params
 st.title(_("Coverage map") + f" · {view.preset.label}")
 
-# the camera: the district, a gap picked on the Gaps page (or a shared link's), a place, a preset
-if "focus_jump" not in st.session_state:
+# the camera: the district, a shared link's, a gap picked on the Gaps page, a place, a preset
+if "focus_jump" not in st.session_state:  # a shared link's view: its hexagon, camera and 3D
     st.session_state["focus_jump"] = params.get("hex")
+    st.session_state["url_camera"] = (view.preset.slug, params.get("hex"),
+                                      camera_from_text(params.get("cam")))  # fmt: skip
+    three_d_link = three_d_from_text(params.get("3d"))
+    if three_d_link is not None:
+        st.session_state.update(three_d=True, camera=three_d_link[0], pitch=three_d_link[1],
+                                bearing=three_d_link[2])  # fmt: skip
 jump = st.session_state.get("focus_jump")
 three_d = bool(st.session_state.get("three_d", False))
 camera = st.session_state.get("camera", "District") if three_d else "District"
-pitch = float(st.session_state.get("pitch", 45)) if three_d else 0.0
-bearing = float(st.session_state.get("bearing", -20)) if three_d else 0.0
+pitch = float(st.session_state.setdefault("pitch", 45)) if three_d else 0.0
+bearing = float(st.session_state.setdefault("bearing", -20)) if three_d else 0.0
 state = view_of(loaded.boundary, pitch=pitch)
 state.bearing = bearing
+fit = loaded.boundary.bounds if camera == "District" else None  # framed in the real canvas
 if jump is not None and h3.is_valid_cell(jump):
     lat, lon = h3.cell_to_latlng(jump)
     state = pdk.ViewState(latitude=lat, longitude=lon, zoom=15, pitch=pitch, bearing=bearing)
+    fit = None
+# a shared link's camera, while the view is still the link's (its district, hexagon, camera)
+link_slug, link_hex, link_camera = st.session_state.get("url_camera", (None, None, None))
+from_link = (link_camera is not None and link_slug == view.preset.slug and link_hex == jump
+             and camera == "District")  # fmt: skip
+if from_link:
+    state, fit = link_camera, None
+    state.pitch, state.bearing = pitch, bearing  # tilted as the link's 3D
 found_place = st.session_state.get("found_place")
 if found_place is not None:
     state = pdk.ViewState(longitude=found_place[1], latitude=found_place[2], zoom=16,
                           pitch=pitch, bearing=bearing)  # fmt: skip
+    fit = None
 preset = CAMERAS.get(camera)
 if preset is not None:
     lon, lat, zoom, pitch_p, bearing_p = preset
     if lon == "focus":
         lon, lat = state.longitude, state.latitude
     state = pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom, pitch=pitch_p, bearing=bearing_p)
-view_key = "|".join(map(str, (view.preset.slug, jump, found_place, camera, pitch, bearing)))
+    fit = None
+view_key = "|".join(map(str, (view.preset.slug, jump, found_place, camera, pitch, bearing,
+                              from_link)))  # fmt: skip
 
 # the resolution follows the zoom: the map's last report, else the camera's zoom
 follow = bool(st.session_state.get("follow_zoom", True))
@@ -102,11 +120,11 @@ metric_key = left.selectbox(
 metric = map_metric(metric_key)
 own_layer = metric.sites_layer
 layers_shown = current_layers(view.preset.slug)
-few_enough = own_layer is not None and len(layers_shown[own_layer]) <= MAX_SITES_SHOWN
 shown = mid.multiselect(
-    _("Sites"), list(REGISTRY), default=[own_layer] if few_enough else [],
-    help=_("shown by default up to {count} sites; more would bury the hexagons").format(
-        count=f"{MAX_SITES_SHOWN:,}"),
+    _("Sites"), list(REGISTRY), default=[own_layer] if own_layer is not None else [],
+    help=_("more than {count} sites are counted per hexagon when zoomed out (a disc with the "
+           "count) and drawn one by one from zoom {zoom}").format(
+        count=f"{DENSE_SITES:,}", zoom=f"{SITES_ZOOM:g}"),
     format_func=lambda k: _(REGISTRY[k].label), key=f"assets_{metric_key}",
 )  # fmt: skip
 unserved_only = right.toggle(_("Unserved residents only"), key="unserved_only",
@@ -161,8 +179,8 @@ if st.session_state["found_place"] != found_place:
 if three_d:
     c1, c2, c3 = st.columns(3)
     c1.selectbox(_("Camera"), list(CAMERAS), key="camera", format_func=_)
-    c2.slider(_("Pitch"), 0, 60, 45, key="pitch")
-    c3.slider(_("Bearing"), -180, 180, -20, key="bearing")
+    c2.slider(_("Pitch"), 0, 60, key="pitch")  # defaults set above (45°, -20°), or the link's
+    c3.slider(_("Bearing"), -180, 180, key="bearing")
 
 layers_now = current_layers(view.preset.slug)
 focus = st.session_state.get("focus_cell") or params.get("hex")
@@ -173,22 +191,24 @@ if loaded.has_streets:
         deck_layers.append(labels)
 for name in shown:
     spec = REGISTRY[name]
-    if three_d and name == "base_stations":
-        deck_layers.extend(mast_layers(layers_now[name]))
-    else:
-        deck_layers.append(points_layer(layers_now[name], name, list(spec.colour),
-                                        list(spec.tip_columns), spec.marker_m, spec.site_label))  # fmt: skip
+    deck_layers.extend(site_layers(layers_now[name], name, list(spec.colour),
+                                   list(spec.tip_columns), spec.marker_m, _(spec.site_label),
+                                   masts=three_d and name == "base_stations"))  # fmt: skip
 if focus is not None and h3.is_valid_cell(focus):
     deck_layers.append(outline_layer(focus))
 if found_place is not None:
     deck_layers.append(pdk.Layer(
         "ScatterplotLayer", [{"lon": found_place[1], "lat": found_place[2], "tip": found_place[0]}],
         id="found", get_position=["lon", "lat"], get_fill_color=[255, 0, 120, 255],
-        get_radius=20, radius_min_pixels=6, pickable=True,
+        get_radius=7, radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255, 255],
+        line_width_min_pixels=2, pickable=True,  # a pin in pixels: the same size at every zoom
     ))  # fmt: skip
-bounds = (
-    event.get("bounds") if isinstance(event, dict) and event.get("view_key") == view_key else None
-)
+# the area sent (districts too large to send whole): moved by the zoom's reports, not by the
+# camera coming to rest (that only keeps the view in the URL)
+if isinstance(event, dict) and event.get("view_key") == view_key and not event.get("settled"):
+    st.session_state["coverage_bounds"] = (view_key, event.get("bounds"))
+bounds_key, bounds = st.session_state.get("coverage_bounds", (None, None))
+bounds = bounds if bounds_key == view_key else None
 hexes = hex_columns_cached(view.preset.slug, resolution, view.elderly,
                            inputs_token(view.preset.slug), metric_key, unserved_only,
                            tuple(bounds) if bounds else None)  # fmt: skip
@@ -201,8 +221,14 @@ if three_d and has_buildings:
 event = deck_map(
     "coverage_map", layers=deck_layers, view=state, view_key=view_key, hexes=hexes,
     metric=metric, extruded=three_d, resolution=resolution, follow_zoom=follow, once=base,
-    height=600,
+    height=600, fit=fit, report_view=True,
 )  # fmt: skip
+if isinstance(event, dict) and event.get("view_key") == view_key and event.get("view"):
+    params["cam"] = camera_text(event["view"])  # the URL holds where the camera rests
+if three_d:
+    params["3d"] = three_d_text(camera, pitch, bearing)
+else:
+    params.pop("3d", None)
 st.caption(
     _("Basemap: streets and boundary drawn from the data, no web tiles. Streets {credit} "
       "(ODbL). ").format(credit=OSM_CREDIT) + " · ".join(dict.fromkeys(report["attribution"]))

@@ -148,10 +148,12 @@ if pending is not None and len(pending):
     extra_layers.append(points_layer(pending.assign(feature_id=pending["rank"].astype(str)),
                                      "recommended", [160, 0, 200, 255],
                                      ["new_residents", "covered_share"], 35, _("Recommended")))  # fmt: skip
-VIEWS = {"After": _("After"), "Before": _("Before"), "Difference": _("Difference")}
+VIEWS = {"After": _("After"), "Before": _("Before"), "Difference": _("Difference"),
+         "Side by side": _("Side by side")}  # fmt: skip
 shown = st.segmented_control(
     _("Map"), list(VIEWS), default="After", key="whatif_view", format_func=VIEWS.__getitem__,
-    help=_("one map, updated in place: after the change, before it, or only what it changed"),
+    help=_("one map, updated in place: after the change, before it, or only what it changed; "
+           "or before and after side by side, their cameras moving together"),
 ) or "After"  # fmt: skip
 before_sites = points_layer(original, f"{layer}_before", [20, 20, 20, 200], ["source"], 12, label)
 if shown == "Before":
@@ -169,10 +171,24 @@ else:
     hexes, shown_metric, on_top = hex_columns(after_cells, metric), metric, extra_layers
     legend = legend_html(metric, _("Orange: added sites · purple: recommended, not yet accepted"))
 st.markdown(legend, unsafe_allow_html=True)
-# one canvas for the three views: an add or a switch sends only the new hexagons and sites
-deck_map("whatif_map", layers=[boundary_layer(loaded.boundary), *on_top], hexes=hexes,
-         metric=shown_metric, view=view_of(loaded.boundary),
-         view_key=f"{slug}|{layer}|{view.resolution}", resolution=view.resolution, height=560)  # fmt: skip
+map_view, map_key = view_of(loaded.boundary), f"{slug}|{layer}|{view.resolution}"
+if shown == "Side by side":  # two canvases, one camera (synchronised in the browser)
+    sides = {
+        "before": (_("Before"), hex_columns(cells, metric), [before_sites]),
+        "after": (_("After"), hex_columns(after_cells, metric), extra_layers),
+    }
+    for column, (name, (title, side_hexes, side_layers)) in zip(st.columns(2), sides.items(),
+                                                                strict=True):  # fmt: skip
+        with column:
+            st.markdown(f"**{title}**")
+            deck_map(f"whatif_{name}", layers=[boundary_layer(loaded.boundary), *side_layers],
+                     hexes=side_hexes, metric=metric, view=map_view, view_key=map_key,
+                     resolution=view.resolution, height=480, fit=loaded.boundary.bounds,
+                     sync=f"whatif-{slug}")  # fmt: skip
+else:  # one canvas for the three views: an add or a switch sends only the new hexagons and sites
+    deck_map("whatif_map", layers=[boundary_layer(loaded.boundary), *on_top], hexes=hexes,
+             metric=shown_metric, view=map_view, view_key=map_key, resolution=view.resolution,
+             height=560, fit=loaded.boundary.bounds)  # fmt: skip
 st.caption(_("Streets and POIs {credit} (ODbL).").format(credit=OSM_CREDIT))
 if pending is not None and len(pending):
     names = place_namer(slug).near(pending.geometry.x.to_numpy(), pending.geometry.y.to_numpy())

@@ -241,6 +241,67 @@ def test_a_shared_link_in_chinese(server, browser):
     page.close()
 
 
+CAMERA = (
+    "() => { const m = window.twinMap; return m && m.viewState && m.hexes ? "
+    "[m.viewState.longitude, m.viewState.latitude, m.viewState.zoom] : null }"
+)
+
+
+def camera_of(page, index: int):  # type: ignore[no-untyped-def]
+    frame = page.locator(MAP).nth(index).element_handle().content_frame()
+    return frame.wait_for_function(CAMERA, timeout=120_000, polling=500).json_value()
+
+
+def wheel_in(page, index: int) -> None:  # type: ignore[no-untyped-def]
+    page.locator(MAP).nth(index).scroll_into_view_if_needed()
+    box = page.locator(MAP).nth(index).bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
+    for _ in range(3):
+        page.mouse.wheel(0, -240)
+        page.wait_for_timeout(150)
+    page.wait_for_timeout(1500)
+
+
+def test_the_split_view_moves_both_maps(server, browser):
+    """Side by side (two layers of Hongkou): zooming the left map moves the right one to the same
+    camera, in the browser; the pair lives in the URL."""
+    page = open_page(
+        browser, server + "/compare?district=hongkou&pair=layers&left=lockers&right=charging"
+    )
+    wait_idle(page)
+    assert page.locator(MAP).count() == 2
+    before = [camera_of(page, i) for i in (0, 1)]
+    assert before[0] == pytest.approx(before[1])  # one district: the same first view
+    wheel_in(page, 0)
+    after = [camera_of(page, i) for i in (0, 1)]
+    assert after[0][2] > before[0][2] + 0.5  # the left map zoomed in ...
+    assert after[1] == pytest.approx(after[0], abs=1e-6)  # ... and the right one followed
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "page_compare.png"), full_page=True)
+    assert "pair=layers" in page.url and "right=charging" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
+def test_the_camera_lives_in_the_url(server, browser):
+    """Where the camera comes to rest goes into the URL (cam=lon,lat,zoom,pitch,bearing); opening
+    that link draws the map from the same camera."""
+    page = open_page(browser, server + "/coverage?district=hongkou&metric=lockers")
+    wait_idle(page)
+    camera_of(page, 0)
+    wheel_in(page, 0)
+    page.wait_for_function("() => location.search.includes('cam=')", timeout=60_000)
+    wait_idle(page)
+    rested = camera_of(page, 0)
+    link = page.url
+    page.close()
+    page = open_page(browser, link)
+    wait_idle(page)
+    reopened = camera_of(page, 0)
+    assert reopened == pytest.approx(rested, abs=0.006)  # the URL keeps 5 and 2 decimals
+    page.close()
+
+
 def test_the_map_follows_the_zoom(server, browser):
     """Zooming in switches the hexagons to a finer resolution by itself, on the same canvas."""
     page = open_page(browser, server + "/coverage?district=hongkou&metric=lockers")
@@ -332,9 +393,10 @@ def test_a_click_outlines_the_hexagon_and_the_3d_view_shows_masts(server, browse
     assert dark_share(outlined) > dark_share(plain)  # the thick outline is drawn
     assert page.locator('[data-testid="stException"]').count() == 0
 
-    page.goto(server + "/coverage?district=hongkou&metric=base_stations", timeout=120_000)
-    wait_idle(page)
-    page.get_by_text("3D CIM view").click()
+    # a shared link to the CIM view of the North Bund: the 3D state lives in the URL; at this
+    # zoom every 5G site stands as a mast (zoomed out they are counted per hexagon)
+    page.goto(server + "/coverage?district=hongkou&metric=base_stations&3d=north-bund,50,-25",
+              timeout=120_000)  # fmt: skip
     wait_idle(page)
     frame = map_frame(page)
     page.wait_for_timeout(3000)

@@ -21,20 +21,11 @@ from twin.i18n import (
 from twin.settings import PROJECT_ROOT
 
 TRANSLATED = ["zh"]
-# every page: each message a user reads is marked (only the core's sentences stay English)
+# every page (a new one included): each message a user reads is marked (only the core's sentences
+# stay English)
 MARKED_PAGES = [
     "app.py",
-    "app_pages/overview.py",
-    "app_pages/coverage.py",
-    "app_pages/gaps.py",
-    "app_pages/life_circle.py",
-    "app_pages/export.py",
-    "app_pages/district.py",
-    "app_pages/city.py",
-    "app_pages/data.py",
-    "app_pages/programme.py",
-    "app_pages/whatif.py",
-    "app_pages/_state.py",
+    *sorted(f"app_pages/{p.name}" for p in (PROJECT_ROOT / "app_pages").glob("*.py")),
 ]
 UI_CALLS = {"title", "header", "subheader", "caption", "markdown", "warning", "info", "error",
             "success", "button", "toggle", "checkbox", "selectbox", "multiselect", "radio",

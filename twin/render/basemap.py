@@ -14,6 +14,9 @@ import pydeck as pdk
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from twin.grid import index_points
+from twin.i18n import _
+
 OSM_CREDIT = "© OpenStreetMap contributors"
 COORD_DECIMALS = 5  # ≈ 1 m
 
@@ -79,6 +82,70 @@ def points_layer(
         "ScatterplotLayer", data, id=layer_id, get_position=["lon", "lat"], get_fill_color=color,
         get_radius=radius_m, radius_min_pixels=2, pickable=True,
     )  # fmt: skip
+
+
+DENSE_SITES = 300  # more sites than this: counted per hexagon zoomed out, drawn one by one in
+SITES_ZOOM = 12.5  # from this zoom (≈ 35 m a pixel) each site is drawn; below it, the counts
+COUNT_RESOLUTION = 7  # sites counted per res-7 hexagon (≈ 5 km²) at district scale
+NEAR_ONLY = [SITES_ZOOM, 99.0]  # the map component's ``twinZoom``: drawn while min ≤ zoom < max
+FAR_ONLY = [0.0, SITES_ZOOM]
+
+
+def site_counts_layers(
+    frame: gpd.GeoDataFrame, layer_id: str, color: list[int], title: str
+) -> list[pdk.Layer]:
+    """Sites counted per res-7 hexagon, drawn at their mean position as a disc sized by the count
+    (area ∝ count) with the count written in it: what the map shows zoomed out, where dots would bury
+    the coverage hexagons."""
+    if not len(frame):
+        return []
+    x, y = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
+    _cells, group, counts = np.unique(index_points(x, y, COUNT_RESOLUTION), return_inverse=True,
+                                 return_counts=True)  # fmt: skip
+    lon = np.bincount(group, weights=x) / counts  # at the sites' mean, inside the district
+    lat = np.bincount(group, weights=y) / counts
+    scale = np.sqrt(counts / counts.max())
+    tip = _("{what}: {count} in this hexagon (res {res}); zoom in to see each one")
+    data = pd.DataFrame({
+        "lon": np.round(lon, COORD_DECIMALS), "lat": np.round(lat, COORD_DECIMALS),
+        "r": np.round(100 + 380 * scale), "n": counts.astype(str),
+        "tip": [escape(tip.format(count=f"{c:,}", what=title, res=COUNT_RESOLUTION))
+                for c in counts],
+    })  # fmt: skip
+    discs = pdk.Layer(
+        "ScatterplotLayer", data, id=f"{layer_id}_counts", get_position=["lon", "lat"],
+        get_radius="r", radius_min_pixels=3, get_fill_color=[*color[:3], 165], stroked=True,
+        get_line_color=[255, 255, 255, 230], line_width_min_pixels=1, pickable=True,
+        twin_zoom=FAR_ONLY,
+    )  # fmt: skip
+    numbers = pdk.Layer(
+        "TextLayer", data, id=f"{layer_id}_count_labels", get_position=["lon", "lat"],
+        get_text="n", get_size=380, size_units='"meters"', size_max_pixels=14,
+        get_color=[255, 255, 255, 255], font_weight=700, outline_width=0, pickable=False,
+        twin_zoom=FAR_ONLY,
+    )  # fmt: skip
+    return [discs, numbers]
+
+
+def site_layers(
+    frame: gpd.GeoDataFrame,
+    layer_id: str,
+    color: list[int],
+    columns: list[str],
+    radius_m: float,
+    title: str = "",
+    masts: bool = False,
+) -> list[pdk.Layer]:
+    """A site layer readable at every scale: up to :data:`DENSE_SITES` sites, each drawn (as
+    dots, or ``masts`` in 3D); more, counted per hexagon below :data:`SITES_ZOOM` and drawn one
+    by one from it."""
+    near = (mast_layers(frame) if masts
+            else [points_layer(frame, layer_id, color, columns, radius_m, title)])  # fmt: skip
+    if len(frame) <= DENSE_SITES:
+        return near
+    for layer in near:
+        layer.twin_zoom = NEAR_ONLY
+    return [*site_counts_layers(frame, layer_id, color, title or layer_id), *near]
 
 
 MAST_EXAGGERATION = 5.0  # masts drawn 5× their height (a 25 m macro mast stands 125 m)
@@ -185,8 +252,30 @@ CAMERAS = {  # name: (lon, lat, zoom, pitch, bearing); None centres on the distr
 }
 
 
+CANVAS_PX = (1000, 600)  # the viewer's map canvas (wide layout, 1440 px screen), width × height
+TILE_PX = 512  # deck.gl's world width at zoom 0, in pixels
+
+
+def fit_zoom(
+    bounds: tuple[float, float, float, float],
+    canvas: tuple[int, int] = CANVAS_PX,
+    margin: float = 0.92,
+) -> float:
+    """The web-mercator zoom at which ``bounds`` (west, south, east, north, degrees) fill
+    ``margin`` of a ``canvas`` (width, height px) along their tighter side."""
+    west, south, east, north = bounds
+    width, height = canvas
+    span_x = max(east - west, 1e-6) / 360.0
+    merc = np.log(np.tan(np.pi / 4 + np.radians([south, north]) / 2))
+    span_y = max(float(merc[1] - merc[0]), 1e-6) / (2 * np.pi)
+    zoom = min(np.log2(margin * width / (TILE_PX * span_x)),
+               np.log2(margin * height / (TILE_PX * span_y)))  # fmt: skip
+    return float(np.clip(zoom, 8, 17))
+
+
 def view_of(boundary: BaseGeometry, pitch: float = 0.0) -> pdk.ViewState:
-    point = boundary.centroid
-    west, _, east, _ = boundary.bounds
-    zoom = float(np.clip(np.log2(360 / max(east - west, 1e-4)) - 0.8, 9, 16))
-    return pdk.ViewState(latitude=point.y, longitude=point.x, zoom=zoom, pitch=pitch)
+    """The first view of a district: its bounds' centre, fitted to the viewer's canvas (the map
+    component refits the same bounds to the canvas's real width)."""
+    west, south, east, north = boundary.bounds
+    return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2,
+                         zoom=fit_zoom(boundary.bounds), pitch=pitch)  # fmt: skip

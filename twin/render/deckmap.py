@@ -19,6 +19,7 @@ import pydeck as pdk
 from numpy.typing import NDArray
 
 from twin.grid import MAX_RESOLUTION, MIN_RESOLUTION
+from twin.i18n import _
 from twin.render.hexagons import (
     ELEVATION_PER_SQRT_RESIDENT,
     MAX_HEXAGONS,
@@ -108,6 +109,7 @@ def hex_style(metric: Metric, extruded: bool = False) -> dict:
         "decimals": metric.decimals,
         "extruded": extruded,
         "elevation_per_sqrt_resident": ELEVATION_PER_SQRT_RESIDENT,  # people, not the metric
+        "words": {"residents": _("{people} residents"), "not_measured": _("not measured")},
     }
 
 
@@ -117,11 +119,16 @@ def layer_json(layer: pdk.Layer) -> dict:
     return json.loads(layer.to_json())
 
 
-def view_json(view: pdk.ViewState) -> dict:
-    return {
+def view_json(view: pdk.ViewState, fit: tuple[float, float, float, float] | None = None) -> dict:
+    """The camera as the component reads it; ``fit`` (west, south, east, north) asks it to frame
+    those bounds in its canvas's real size."""
+    out: dict = {
         "longitude": float(view.longitude),
         "latitude": float(view.latitude),
         "zoom": float(view.zoom),
         "pitch": float(view.pitch or 0.0),
         "bearing": float(view.bearing or 0.0),
     }
+    if fit is not None:
+        out["fit"] = [float(v) for v in fit]
+    return out

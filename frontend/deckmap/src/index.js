@@ -6,8 +6,14 @@
 // yet. The component reports back, as its value, the view state when the zoom calls for another
 // H3 resolution (or leaves the loaded area), the hexagon clicked, and what a reloaded frame lost.
 // Speaks Streamlit's component protocol directly (no React, no Arrow): fully offline.
+//
+// A layer spec may carry `twinZoom: [min, max]`: drawn only while the zoom lies in [min, max)
+// (sites as counts per hexagon zoomed out, as dots zoomed in). A view may carry `fit: [west,
+// south, east, north]`: the first view frames those bounds in this canvas. Maps given the same
+// `sync.channel` share their camera (a split view) through a BroadcastChannel: same origin,
+// no server round trip.
 
-import {Deck, MapView} from '@deck.gl/core';
+import {Deck, MapView, WebMercatorViewport} from '@deck.gl/core';
 import {
   ColumnLayer,
   LineLayer,
@@ -41,6 +47,12 @@ const state = (window.twinMap = {
   args: null,
   seq: 0,
   timer: null,
+  settleTimer: null,
+  specs: [], // [layer, [minZoom, maxZoom]] of this render's own layers
+  shown: '', // ids of the layers drawn at the current zoom
+  reported: null, // the last settled view sent (report_view)
+  channel: null,
+  channelName: null,
 }); // window.twinMap: read by the browser test
 
 function post(type, extra) {
@@ -55,12 +67,17 @@ function send(value) {
 
 function layerFrom(spec) {
   const text = JSON.stringify(spec);
-  let layer = state.layerCache.get(text);
-  if (!layer) {
-    layer = converter.convert({layers: [spec]}).layers[0];
-    state.layerCache.set(text, layer);
+  let entry = state.layerCache.get(text);
+  if (!entry) {
+    const {twinZoom, ...props} = spec;
+    entry = [converter.convert({layers: [props]}).layers[0], twinZoom || [0, 99]];
+    state.layerCache.set(text, entry);
   }
-  return layer;
+  return entry;
+}
+
+function drawnAt(zoom) {
+  return state.specs.filter(([, [min, max]]) => zoom >= min && zoom < max).map(([l]) => l);
 }
 
 function decodeHexes(bytes, count) {
@@ -128,12 +145,13 @@ function tooltip({object, layer}) {
   if (layer.id === 'hexagons' && style && state.hexes) {
     const v = state.hexes.values[object.i];
     const finite = Number.isFinite(v);
-    const label = finite ? style.classes[classOf(v, style.breaks)] : 'not measured';
+    const words = style.words || {};
+    const label = finite ? style.classes[classOf(v, style.breaks)] : words.not_measured;
     const shown = finite ? v.toFixed(style.decimals) : '—';
     const people = Math.round(state.hexes.residents[object.i]).toLocaleString('en');
     return {
       html: `<b>${object.h}</b><br/>${escapeHtml(label)} (${shown} ${escapeHtml(style.unit)})` +
-        `<br/>${people} residents`,
+        `<br/>${escapeHtml((words.residents || '{people}').replace('{people}', people))}`,
       style: {fontSize: '12px'},
     };
   }
@@ -168,6 +186,7 @@ function reportView() {
   const bounds = viewBounds();
   const left = args.loaded_bounds && bounds && outside(bounds, args.loaded_bounds);
   if (wanted !== args.resolution || left) {
+    state.reported = pick(vs);
     send({view: pick(vs), bounds, resolution: wanted});
   }
 }
@@ -177,11 +196,40 @@ function pick(vs) {
   return {longitude, latitude, zoom, pitch, bearing};
 }
 
-function onViewStateChange({viewState}) {
+function applyView(viewState, broadcast) {
   state.viewState = viewState;
-  state.deck.setProps({viewState});
+  const drawn = drawnAt(viewState.zoom);
+  const ids = drawn.map((l) => l.id).join();
+  if (ids !== state.shown) {
+    state.shown = ids;
+    state.deck.setProps({viewState, layers: drawn});
+  } else {
+    state.deck.setProps({viewState});
+  }
+  if (broadcast && state.channel) state.channel.postMessage(pick(viewState));
   clearTimeout(state.timer);
   state.timer = setTimeout(reportView, 350);
+  if (state.args && state.args.report_view) {
+    clearTimeout(state.settleTimer);
+    state.settleTimer = setTimeout(reportSettled, 1200);
+  }
+}
+
+function reportSettled() {
+  // the camera came to rest somewhere else: Python keeps it (the URL holds the view)
+  const now = pick(state.viewState);
+  const last = state.reported;
+  const moved = !last || Math.abs(now.zoom - last.zoom) > 0.05 ||
+    Math.abs(now.pitch - last.pitch) > 1 || Math.abs(now.bearing - last.bearing) > 1 ||
+    Math.abs(now.longitude - last.longitude) > 1e-4 || Math.abs(now.latitude - last.latitude) > 1e-4;
+  if (!moved) return;
+  state.reported = now;
+  send({view: now, bounds: viewBounds(), resolution: resolutionFor(now.zoom, state.args),
+    settled: true});
+}
+
+function onViewStateChange({viewState}) {
+  applyView(viewState, true);
 }
 
 function onClick(info) {
@@ -196,11 +244,43 @@ function onClick(info) {
   }
 }
 
+function fitted(view, height) {
+  // frame the bounds in this canvas (its real width), the zoom capped as Python capped it
+  if (!view.fit) return view;
+  const width = root.clientWidth || 1000;
+  const [west, south, east, north] = view.fit;
+  const viewport = new WebMercatorViewport({width, height});
+  const {longitude, latitude, zoom} = viewport.fitBounds([[west, south], [east, north]],
+    {padding: Math.min(24, width / 10, height / 10)});
+  const {fit, ...rest} = view;
+  return {...rest, longitude, latitude, zoom: Math.min(Math.max(zoom, 8), view.zoom + 2)};
+}
+
+function listen(sync) {
+  const name = sync && sync.channel;
+  if (name === state.channelName) return;
+  if (state.channel) state.channel.close();
+  state.channel = name ? new BroadcastChannel(name) : null;
+  state.channelName = name || null;
+  if (state.channel) {
+    state.channel.onmessage = (event) => {
+      // another map of the split view moved: take the shared fields of its camera
+      if (!state.deck || !state.args) return;
+      const fields = (state.args.sync && state.args.sync.fields) || [];
+      const next = {...state.viewState};
+      for (const f of fields) if (f in event.data) next[f] = event.data[f];
+      applyView(next, false);
+    };
+  }
+}
+
 function render(args) {
   state.args = args;
+  listen(args.sync);
   if (args.view_key !== state.viewKey) {
     state.viewKey = args.view_key;
-    state.viewState = {...args.view, transitionDuration: 0};
+    state.viewState = {...fitted(args.view, args.height), transitionDuration: 0};
+    state.reported = pick(state.viewState);
   }
   if (args.hexes) {
     state.hexKey = args.hex_key;
@@ -230,7 +310,9 @@ function render(args) {
   if (state.hexes && args.hex_key === state.hexKey) {
     layers.push(hexagonLayer(state.hexes, args.hex_style));
   }
-  for (const spec of args.layers || []) layers.push(layerFrom(spec));
+  state.specs = [...layers.map((l) => [l, [0, 99]]), ...(args.layers || []).map(layerFrom)];
+  const drawn = drawnAt(state.viewState.zoom);
+  state.shown = drawn.map((l) => l.id).join();
   if (!state.deck) {
     state.deck = new Deck({
       parent: root,
@@ -240,11 +322,13 @@ function render(args) {
       onViewStateChange,
       onClick,
       getTooltip: tooltip,
-      layers,
+      layers: drawn,
     });
   } else {
-    state.deck.setProps({layers, viewState: state.viewState});
+    state.deck.setProps({layers: drawn, viewState: state.viewState});
   }
+  clearTimeout(state.timer);
+  state.timer = setTimeout(reportView, 350); // a fitted first view may call for another resolution
   root.style.height = `${args.height}px`;
   if (badge) {
     const count = state.hexes ? state.hexes.count.toLocaleString('en') : '0';
