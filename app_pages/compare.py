@@ -81,7 +81,7 @@ else:
 
 
 def draw_side(key: str, preset: DistrictPreset, metric_key: str) -> None:
-    """One side: the report figure as a headline over the legend, then its map."""
+    """One side: the report figure as its headline, its map, then its legend."""
     view_key = f"compare|{mode}|{preset.slug}"
     event = st.session_state.get(key)
     boundary = load(preset.slug).boundary
@@ -97,7 +97,7 @@ def draw_side(key: str, preset: DistrictPreset, metric_key: str) -> None:
     )
     if fact is not None:
         headline += f" ({_(fact['basis'])})"
-    st.markdown(legend_html(metric, headline), unsafe_allow_html=True)
+    st.markdown(f"**{headline}**")
     layers = [boundary_layer(boundary)]
     if metric.sites_layer is not None:
         spec = REGISTRY[metric.sites_layer]
@@ -114,6 +114,7 @@ def draw_side(key: str, preset: DistrictPreset, metric_key: str) -> None:
     deck_map(key, layers=layers, view=first, view_key=view_key, hexes=hexes, metric=metric,
              resolution=resolution, follow_zoom=True, height=520, fit=boundary.bounds,
              sync=f"compare-{mode}", sync_fields=fields)  # fmt: skip
+    st.markdown(legend_html(metric), unsafe_allow_html=True)  # under the map: the maps align
 
 
 for column, key, (preset, metric_key) in zip(st.columns(2), ("compare_a", "compare_b"), sides,
