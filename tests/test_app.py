@@ -192,6 +192,29 @@ def test_whatif_add_recommend_and_accept(env):
     assert set(report.columns) >= {"before", "after", "status after"}
 
 
+def test_side_by_side_states_the_coverage_maps_figures(env):
+    """Each side of the split view states its layer's report figure exactly as the coverage
+    map's headline does (one code path); two districts and a What-if pair run too."""
+    app = page("app_pages/compare.py")
+    headlines = [m.value for m in app.markdown if m.value.startswith("**Hongkou · ")]
+    assert len(headlines) == 2
+    coverage = page("app_pages/coverage.py")
+    for key, headline in zip(("base_stations", "charging"), headlines, strict=True):
+        coverage.selectbox(key="metric").set_value(key).run()
+        legend = next(m.value for m in coverage.markdown if "Rule:" in m.value)
+        figure = headline.removeprefix("**Hongkou · ").removesuffix("**")
+        assert figure in legend, (figure, legend)
+    assert app.query_params["pair"] in ("layers", ["layers"])
+    app.segmented_control(key="compare_mode").set_value("districts").run()
+    assert not app.exception
+    assert [m.value.split(" · ")[0] for m in app.markdown if m.value.startswith("**")][:2] == [
+        "**Hongkou", "**Changning"]  # fmt: skip
+    assert app.query_params["with"] in ("changning", ["changning"])
+    whatif = page("app_pages/whatif.py")
+    whatif.segmented_control(key="whatif_view").set_value("Side by side").run()
+    assert not whatif.exception
+
+
 @pytest.fixture
 def bare_env(monkeypatch, tmp_path):
     """No data pack: the synthetic Testville stands in Hongkou's cache entry."""
@@ -217,6 +240,7 @@ def bare_env(monkeypatch, tmp_path):
     "path",
     [
         "app_pages/coverage.py",
+        "app_pages/compare.py",
         "app_pages/life_circle.py",
         "app_pages/whatif.py",
         "app_pages/gaps.py",

@@ -108,3 +108,103 @@ def test_style_and_layers_travel_as_plain_json():
     spec = layer_json(layer)
     assert spec["@@type"] == "PathLayer" and spec["getPath"] == "@@=path"
     assert json.dumps(spec)  # compact when the component sends it
+
+
+def sites(n: int, seed: int = 0):  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+
+    rng = np.random.default_rng(seed)
+    lon, lat = rng.uniform(121.3, 121.5, n), rng.uniform(31.1, 31.3, n)
+    return gpd.GeoDataFrame({"feature_id": [f"s{i}" for i in range(n)]},
+                            geometry=gpd.points_from_xy(lon, lat), crs=4326)  # fmt: skip
+
+
+def test_many_sites_are_counted_zoomed_out_and_drawn_zoomed_in():
+    from twin.grid import index_points
+    from twin.render.basemap import COUNT_RESOLUTION, DENSE_SITES, SITES_ZOOM, site_layers
+
+    few = [
+        json.loads(layer.to_json())
+        for layer in site_layers(sites(DENSE_SITES), "x", [0, 0, 0], [], 10)
+    ]
+    assert len(few) == 1 and "twinZoom" not in few[0]  # few: each one drawn at every zoom
+
+    frame = sites(DENSE_SITES * 4)
+    specs = [json.loads(layer.to_json()) for layer in site_layers(frame, "x", [0, 0, 0], [], 10)]
+    zooms = {spec["id"]: spec["twinZoom"] for spec in specs}
+    assert zooms == {
+        "x_counts": [0, SITES_ZOOM],
+        "x_count_labels": [0, SITES_ZOOM],
+        "x": [SITES_ZOOM, 99],
+    }
+    counts = pd.DataFrame(specs[0]["data"])
+    assert counts["n"].astype(int).sum() == len(frame)  # every site counted once
+    cells = index_points(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), COUNT_RESOLUTION)
+    assert len(counts) == len(np.unique(cells))  # one disc per hexagon that holds sites
+    assert (
+        np.diff(counts.sort_values("n", key=lambda n: n.astype(int))["r"]) >= 0
+    ).all()  # bigger, more
+    assert len(specs[-1]["data"]) == len(frame)  # zoomed in: every site
+
+
+def test_masts_in_3d_follow_the_same_zoom_rule():
+    import geopandas as gpd
+
+    from twin.render.basemap import SITES_ZOOM, site_layers
+
+    frame = sites(400)
+    frame = gpd.GeoDataFrame(frame.assign(height_m=25.0, band="n78", downtilt_deg=6.0, azimuth_1=0.0,
+                                          azimuth_2=120.0, azimuth_3=240.0), crs=4326)  # fmt: skip
+    specs = [json.loads(layer.to_json()) for layer in site_layers(frame, "base_stations", [0, 0, 0], [],
+                                                                  10, masts=True)]  # fmt: skip
+    near = {s["id"] for s in specs if s["twinZoom"] == [SITES_ZOOM, 99]}
+    assert near == {"masts", "sectors"}
+
+
+@pytest.mark.parametrize(
+    "bounds", [(121.2355, 30.9779, 121.5712, 31.2616), (121.4555, 31.2439, 121.5133, 31.3179)]
+)
+def test_the_first_view_fits_the_district_to_the_canvas(bounds):
+    """Mercator: at the fitted zoom the tighter side fills ≈ 92 % of the canvas, the other fits."""
+    from twin.render.basemap import CANVAS_PX, TILE_PX, fit_zoom
+
+    zoom = fit_zoom(bounds)
+    world = TILE_PX * 2**zoom
+    width_px = (bounds[2] - bounds[0]) / 360 * world
+    merc = np.log(np.tan(np.pi / 4 + np.radians([bounds[1], bounds[3]]) / 2))
+    height_px = (merc[1] - merc[0]) / (2 * np.pi) * world
+    shares = (width_px / CANVAS_PX[0], height_px / CANVAS_PX[1])
+    assert max(shares) == pytest.approx(0.92, abs=1e-6)
+    assert min(shares) < 0.92
+    assert fit_zoom(bounds, canvas=(2000, 1200)) == pytest.approx(zoom + 1)  # twice the canvas
+
+
+def test_the_camera_and_3d_in_a_url_are_read_strictly():
+    from twin.render.camera import camera_from_text, camera_text, three_d_from_text, three_d_text
+
+    view = {
+        "longitude": 121.48123456,
+        "latitude": 31.27,
+        "zoom": 13.456,
+        "pitch": 30.2,
+        "bearing": -19.6,
+    }
+    text = camera_text(view)
+    assert text == "121.48123,31.27000,13.46,30,-20"
+    back = camera_from_text(text)
+    assert (back.longitude, back.latitude, back.zoom, back.pitch, back.bearing) == (
+        121.48123,
+        31.27,
+        13.46,
+        30,
+        -20,
+    )
+    for bad in (None, "", "1,2,3", "121,31,nan,0,0", "121,95,12,0,0", "a,b,c,d,e", "121,31,30,0,0"):
+        assert camera_from_text(bad) is None, bad
+    assert three_d_from_text(three_d_text("North Bund 北外滩", 50, -25)) == (
+        "North Bund 北外滩",
+        50,
+        -25,
+    )
+    for bad in (None, "north-bund,70,0", "moon,45,0", "district,45", "street,45,x"):
+        assert three_d_from_text(bad) is None, bad

@@ -19,6 +19,7 @@ from twin.i18n import _
 
 OSM_CREDIT = "© OpenStreetMap contributors"
 COORD_DECIMALS = 5  # ≈ 1 m
+LABEL_FONT = "'Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif'"
 
 
 def _rounded_paths(geometries: np.ndarray) -> list[list[list[float]]]:
@@ -94,8 +95,8 @@ FAR_ONLY = [0.0, SITES_ZOOM]
 def site_counts_layers(
     frame: gpd.GeoDataFrame, layer_id: str, color: list[int], title: str
 ) -> list[pdk.Layer]:
-    """Sites counted per res-7 hexagon, drawn at their mean position as a disc sized by the count
-    (area ∝ count) with the count written in it: what the map shows zoomed out, where dots would bury
+    """Sites counted per res-7 hexagon, drawn at their mean position as a disc of 6–16 px sized
+    by the count (area ∝ count) with the count written in it: what the map shows zoomed out, where dots would bury
     the coverage hexagons."""
     if not len(frame):
         return []
@@ -108,19 +109,19 @@ def site_counts_layers(
     tip = _("{what}: {count} in this hexagon (res {res}); zoom in to see each one")
     data = pd.DataFrame({
         "lon": np.round(lon, COORD_DECIMALS), "lat": np.round(lat, COORD_DECIMALS),
-        "r": np.round(100 + 380 * scale), "n": counts.astype(str),
+        "r": np.round(6 + 10 * scale, 1), "n": counts.astype(str),
         "tip": [escape(tip.format(count=f"{c:,}", what=title, res=COUNT_RESOLUTION))
                 for c in counts],
     })  # fmt: skip
     discs = pdk.Layer(
         "ScatterplotLayer", data, id=f"{layer_id}_counts", get_position=["lon", "lat"],
-        get_radius="r", radius_min_pixels=3, get_fill_color=[*color[:3], 165], stroked=True,
+        get_radius="r", radius_units='"pixels"', get_fill_color=[*color[:3], 175], stroked=True,
         get_line_color=[255, 255, 255, 230], line_width_min_pixels=1, pickable=True,
         twin_zoom=FAR_ONLY,
     )  # fmt: skip
     numbers = pdk.Layer(
         "TextLayer", data, id=f"{layer_id}_count_labels", get_position=["lon", "lat"],
-        get_text="n", get_size=380, size_units='"meters"', size_max_pixels=14,
+        get_text="n", get_size=10, size_units='"pixels"', font_family=LABEL_FONT,
         get_color=[255, 255, 255, 255], font_weight=700, outline_width=0, pickable=False,
         twin_zoom=FAR_ONLY,
     )  # fmt: skip
@@ -227,7 +228,7 @@ def street_labels_layer(edges: gpd.GeoDataFrame, min_length_m: float = 250.0) ->
         # sized in metres: unobtrusive at district zoom, readable at street level
         get_size=45, size_units='"meters"', size_max_pixels=16, get_color=[20, 20, 20, 255],
         character_set='"auto"',
-        font_family="'Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif'",
+        font_family=LABEL_FONT,
         font_weight=600, outline_width=2, outline_color=[255, 255, 255, 255],
         font_settings={"sdf": True}, pickable=False,
     )  # fmt: skip
