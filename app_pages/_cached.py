@@ -26,7 +26,9 @@ from twin.analysis.build import Build, build
 from twin.analysis.engine import LAYERS, CoverageParams
 from twin.analysis.places import PlaceNamer
 from twin.analysis.report import worst_gaps
+from twin.districts import load_presets
 from twin.exports import EXTENSIONS, csv_metadata, export_bytes, metadata
+from twin.i18n import in_language, language
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.programme import programme
@@ -183,26 +185,36 @@ def place_namer(slug: str) -> PlaceNamer:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def static_map_png(
-    slug: str, resolution: int, elderly: bool, metric_key: str, unserved_only: bool, token: str
-) -> bytes:
-    """The current map as a PNG (same classes as the viewer), for download."""
+    slug: str, resolution: int, elderly: bool, metric_key: str, unserved_only: bool, token: str,
+    lang: str = "en",
+) -> bytes:  # fmt: skip
+    """The current map as a PNG (same classes as the viewer, in its language), for download."""
     loaded = load(slug)
     cells, report, _ = district_coverage(slug, resolution, elderly)
     sites = current_layers(slug).get(map_metric(metric_key).sites_layer or "")
     streets = street_lines(slug)
-    return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
-                   unserved_only, f"{loaded.preset.label}",
-                   " · ".join(dict.fromkeys(report["attribution"])), run_settings().norms)  # fmt: skip
+    with in_language(lang):
+        return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
+                       unserved_only, f"{loaded.preset.label}",
+                       " · ".join(dict.fromkeys(report["attribution"])), run_settings().norms)  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def district_report_pdf(slug: str, resolution: int, elderly: bool, token: str) -> bytes:
-    """The printable district report (targets, one map per layer, gaps, sources) as a PDF;
-    ``token``: :func:`inputs_token`."""
+def district_report_pdf(
+    slug: str, resolution: int, elderly: bool, token: str, lang: str = "en"
+) -> bytes:
+    """The printable district report (targets, one map per layer, gaps, sources) as a PDF in
+    ``lang``; ``token``: :func:`inputs_token`."""
     loaded = load(slug)
     cells, report, _ = district_coverage(slug, resolution, elderly)
     return report_pdf(report, cells, loaded.boundary, loaded.metric_crs, street_lines(slug),
-                      current_layers(slug), run_settings().norms)  # fmt: skip
+                      current_layers(slug), run_settings().norms, language=lang,
+                      names=district_names())  # fmt: skip
+
+
+def district_names() -> dict[str, str]:
+    """English district names → Chinese (proper nouns in documents in Chinese)."""
+    return {p.name_en: p.name_zh for p in load_presets()}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -224,21 +236,22 @@ def district_programme(
 @st.cache_data(show_spinner=False, max_entries=8)
 def _programme_pdf(
     slug: str, layers: tuple[str, ...], budget: int | None, until: int | None, elderly: bool,
-    token: str,
+    token: str, lang: str,
 ) -> bytes:  # fmt: skip
     result = district_build(slug, elderly)
     loaded = load(slug)
     plan = district_programme(slug, layers, budget, until, elderly)
     return report_pdf(result.report, result.cells(min(9, result.base_resolution)),
                       loaded.boundary, loaded.metric_crs, street_lines(slug), result.layers,
-                      run_settings().norms, programme=plan)  # fmt: skip
+                      run_settings().norms, programme=plan, language=lang,
+                      names=district_names())  # fmt: skip
 
 
 def programme_pdf_bytes(
     slug: str, layers: tuple[str, ...], budget: int | None, until: int | None, elderly: bool
 ) -> bytes:
     """The district report with the programme as its last section (``twin programme --pdf``)."""
-    return _programme_pdf(slug, layers, budget, until, elderly, inputs_token(slug))
+    return _programme_pdf(slug, layers, budget, until, elderly, inputs_token(slug), language())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

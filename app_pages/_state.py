@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages._cached import district_coverage, load
 from twin.districts import DistrictPreset, load_presets
-from twin.i18n import _, language
+from twin.i18n import _, language, sentence
 from twin.model import District
 
 
@@ -22,6 +22,14 @@ class View:
 def shown_name(preset: DistrictPreset) -> str:
     """The district's name in the viewer's language (虹口区 / Hongkou)."""
     return preset.name_zh if language() == "zh" else preset.name_en
+
+
+def said(text: str) -> str:
+    """A sentence the core wrote in English (a row's detail or what would settle it, a note, a
+    gap's shortfall) in the viewer's language, district names included."""
+    if language() == "en":
+        return text
+    return sentence(text, {p.name_en: p.name_zh for p in load_presets()})
 
 
 def current_view() -> View:

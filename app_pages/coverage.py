@@ -27,7 +27,7 @@ from twin.analysis.places import largest_cluster
 from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.context import LayerContext
-from twin.i18n import _
+from twin.i18n import _, language
 from twin.layers import REGISTRY
 from twin.render.basemap import (
     CAMERAS,
@@ -248,7 +248,7 @@ elif three_d:
 st.download_button(
     _("Download this map (PNG, with legend, scale bar and north arrow)"),
     static_map_png(view.preset.slug, resolution, view.elderly, metric_key, unserved_only,
-                   inputs_token(view.preset.slug)),
+                   inputs_token(view.preset.slug), language()),
     file_name=f"twin_{view.preset.slug}_{metric_key}.png", mime="image/png",
 )  # fmt: skip
 

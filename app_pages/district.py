@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._cached import load
+from app_pages._state import said
 from twin.districts import load_presets
 from twin.i18n import _
 from twin.render.basemap import (
@@ -34,7 +35,7 @@ cols[1].metric(_("Street network"), _("{nodes} nodes").format(nodes=f"{summary['
 cols[2].metric(_("Study area"), f"{summary['study_area_share']:.0%}")
 cols[3].metric(_("Residents"), f"{summary['residents']:,}")
 for note in summary["notes"]:
-    st.info(note)
+    st.info(said(note))
 
 layers = [boundary_layer(loaded.boundary)]
 if loaded.has_streets:

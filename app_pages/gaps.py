@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._cached import district_gap_list, map_metric
-from app_pages._state import current_view, loaded_coverage
+from app_pages._state import current_view, loaded_coverage, said
 from twin.i18n import _, p_
 
 GAP_KEYS = (
@@ -76,6 +76,7 @@ for metric in GAP_KEYS:
     table["near"] = table.get("near", "")
     table["township"] = table["township"].fillna("") if "township" in table else ""
     # by how much each misses its rule, in the rule's terms (dB, metres, categories)
+    table["shortfall"] = table["shortfall"].astype(str).map(said)  # filtered as read
     table = table[kept(table, key)]
     shown = table[["near", "township", "unserved", "residents", "shortfall", "h3"]]
     st.caption(_("The top {count} gaps leave {residents} residents unserved.").format(

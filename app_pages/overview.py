@@ -12,7 +12,7 @@ from app_pages._cached import (
     load,
     run_settings,
 )
-from app_pages._state import current_view, shown_name
+from app_pages._state import current_view, said, shown_name
 from twin.analysis.report import (
     percent_text,
     plan_text,
@@ -22,7 +22,7 @@ from twin.analysis.report import (
     value_text,
 )
 from twin.districts import plan_districts
-from twin.i18n import _, p_
+from twin.i18n import _, language, p_
 
 SHARES = {  # service question: chart column (the question's report row, as every face shows it)
     "base_stations": _("5G outdoors (share of area)"),
@@ -71,7 +71,7 @@ for i, preset in enumerate(districts):
             p_("column", "range"): range_text(row), p_("column", "plan"): plan_text(row),
             p_("column", "status"): STATUS_ICON[row["status"]],
             p_("column", "basis"): _(row["basis"]), p_("column", "layer"): _(row["layer_source"]),
-            p_("column", "to settle it"): row["settle"],
+            p_("column", "to settle it"): said(row["settle"]),
         })  # fmt: skip
     if not loaded.has_streets:
         missing.append(preset)
@@ -109,10 +109,10 @@ slug = view.preset.slug
 if st.button(_("Prepare the {district} report (PDF)").format(district=shown_name(view.preset)),
              key="prepare_pdf"):  # fmt: skip
     with st.spinner(_("drawing one map per layer …")):
-        st.session_state["report_pdf"] = (slug, district_report_pdf(
-            slug, view.resolution, view.elderly, inputs_token(slug)))  # fmt: skip
+        st.session_state["report_pdf"] = ((slug, language()), district_report_pdf(
+            slug, view.resolution, view.elderly, inputs_token(slug), language()))  # fmt: skip
 ready = st.session_state.get("report_pdf")
-if ready is not None and ready[0] == slug:
+if ready is not None and ready[0] == (slug, language()):  # in the page's language
     st.download_button(
         _("Download the {district} report (PDF: targets vs measured, maps, gaps, sources)").format(
             district=shown_name(view.preset)),

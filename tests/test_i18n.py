@@ -133,3 +133,22 @@ def test_the_data_pages_datum_doubts_speak_the_pages_language():
     finally:
         set_language(SOURCE_LANGUAGE)
     assert "--crs gcj02" in doubt.message("the sites of amap.csv")  # the command line's words
+
+
+def test_every_core_sentence_reads_back_in_chinese():
+    """Each template the core writes its sentences from (marked in twin/ or layers/), filled with
+    values, is recognised and written in Chinese with the same values: none is ambiguous with
+    another, none stays English."""
+    import string
+
+    from twin.i18n import _core_messages, in_language, sentence
+
+    zh = catalogue("zh")
+    templates = [m for m in _core_messages() if "{" in m and "{{" not in m and m in zh]
+    assert len(templates) > 30
+    for template in templates:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+        # values as the core's are: with separators and brackets of their own
+        values = {f: f"V{i}x(a; b, c)" for i, f in enumerate(dict.fromkeys(fields))}
+        with in_language("zh"):
+            assert sentence(template.format(**values)) == zh[template].format(**values), template

@@ -352,3 +352,30 @@ def test_a_deeper_gap_list_starts_with_the_reports_gaps(town, town_build):
     deep = worst_gaps(town_build.coverage, top=200, namer=namer, resolution=9)
     for key, gaps in ten.items():
         assert deep[key][: len(gaps)] == gaps
+
+
+def test_the_pdf_in_chinese(town, town_build):
+    """The same pages in Chinese: headings, labels, statuses and the core's sentences (detail,
+    what would settle it, notes) translated; nothing cut off."""
+    from twin.i18n import in_language, sentence
+    from twin.render.static import report_pages
+
+    report = town_build.report
+    with in_language("zh"):
+        figures = report_pages(report, town_build.cells(), town.boundary, town.metric_crs, None,
+                               town_build.layers)  # fmt: skip
+        expected = {"settle": [sentence(r["settle"]) for r in report["rows"] if r.get("settle")],
+                    "detail": [sentence(r["detail"]) for r in report["rows"] if r.get("detail")]}  # fmt: skip
+    words = []
+    for fig in figures:
+        width, height = fig.bbox.width, fig.bbox.height
+        for text, box in _texts(fig):
+            assert box.x0 >= -1 and box.x1 <= width + 1, text
+            assert box.y0 >= -1 and box.y1 <= height + 1, text
+            words.append(text)
+    printed = "".join(words).replace("\n", "")
+    assert "主要数字" in printed and "Headline figures" not in printed
+    assert expected["settle"] and expected["detail"]
+    for said in expected["settle"] + expected["detail"]:
+        assert said.replace(" ", "")[:30] in printed.replace(" ", ""), said
+        assert not any(w in said for w in ("would", "residents on straight-line", "of area within"))

@@ -359,7 +359,8 @@ def cmd_programme(args: argparse.Namespace) -> int:
         district = result.district
         pdf = report_pdf(result.report, result.cells(min(9, result.base_resolution)),
                          district.boundary, district.metric_crs, _street_lines(district),
-                         result.layers, result.coverage.params.norms, programme=plan)  # fmt: skip
+                         result.layers, result.coverage.params.norms, programme=plan,
+                         language=args.lang, names=_district_names())  # fmt: skip
         atomic_write_bytes(Path(args.pdf), pdf)
         print(f"report with the programme → {args.pdf} ({len(pdf):,} bytes)", file=sys.stderr)
     if args.json:
@@ -421,6 +422,13 @@ def _programme_city(args: argparse.Namespace, layers: tuple[str, ...]) -> int:
     return EXIT_OK if len(done) == len(results) else EXIT_FAILURE
 
 
+def _district_names() -> dict[str, str]:
+    """English district names → Chinese, for documents in Chinese."""
+    from twin.districts import load_presets
+
+    return {p.name_en: p.name_zh for p in load_presets()}
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """The plan report: each target next to the measured value (a warm report from the store)."""
     from twin.analysis.report_text import format_report
@@ -443,7 +451,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         shown = _display_res(args, _settings(args))
         pdf = report_pdf(report, result.cells(shown or min(9, result.base_resolution)),
                          district.boundary, district.metric_crs, _street_lines(district),
-                         result.layers, result.coverage.params.norms)  # fmt: skip
+                         result.layers, result.coverage.params.norms, language=args.lang,
+                         names=_district_names())  # fmt: skip
         atomic_write_bytes(Path(args.pdf), pdf)
         print(f"report of {district.name} → {args.pdf} ({len(pdf):,} bytes)", file=sys.stderr)
     if args.json:
@@ -669,6 +678,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _analysis_parser(sub, "report", "the plan targets next to the measured values")
     p.add_argument("--json", action="store_true")
     p.add_argument("--pdf", help="also write a printable report (targets, maps, gaps) to this PDF")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="the PDF's language: en (default) or zh (中文)")  # fmt: skip
     p.set_defaults(func=cmd_report)
     p = _analysis_parser(sub, "map", "a static map (PNG) of one metric, legend and scale bar")
     p.add_argument("--metric", required=True, choices=MAP_METRICS)
@@ -713,6 +724,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="write the programme's sites as GeoJSON")
     p.add_argument("--pdf", help="write the report with the programme as its last section")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="the PDF's language: en (default) or zh (中文)")  # fmt: skip
     p.add_argument("--out-dir", default="build/programme", help="--all: where the city table goes")
     p.add_argument("--scheduler", help="--all: a Dask scheduler address (default: local cluster)")
     p.add_argument("--workers", type=int, help="--all: local workers (default: one per core)")

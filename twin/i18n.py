@@ -8,12 +8,24 @@ merges them into each catalogue, and ``tests/test_i18n.py`` fails on any marked 
 catalogue does not translate.
 
 The language of a run is set once at the edge (the viewer, from the URL and its switch) with
-:func:`set_language`; it is a context variable, so each viewer session's run keeps its own.
+:func:`set_language` (or :func:`in_language` for one document); it is a context variable, so
+each viewer session's run keeps its own.
+
+**Sentences the core writes** (a report row's detail, what would settle it, the notes, a gap's
+shortfall) stay English in twin's data (``--json``, the stored report, exports), so a figure reads
+the same wherever it goes. Their templates are marked with ``N_()`` where they are written and
+filled with :meth:`str.format`; :func:`sentence` turns such a sentence into the run's language at
+the edge, by matching it against the catalogue's templates and translating the filled-in values
+in turn (a category, a unit). A sentence no template matches is shown as written.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +48,16 @@ def set_language(language: str) -> str:
 def language() -> str:
     """The language of this run's messages."""
     return _language.get()
+
+
+@contextmanager
+def in_language(language: str) -> Iterator[str]:
+    """Messages in ``language`` inside the block (a PDF in Chinese), the run's language after."""
+    token = _language.set(language if language in LANGUAGES else SOURCE_LANGUAGE)
+    try:
+        yield _language.get()
+    finally:
+        _language.reset(token)
 
 
 def catalogue_path(language: str) -> Path:
@@ -75,6 +97,115 @@ def p_(context: str, message: str) -> str:
     if current == SOURCE_LANGUAGE:
         return message
     return catalogue(current).get(_key(context, message), message)
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+_PARTS = ("; ", ": ", ", ")  # how the core joins sentences and their parts, coarsest first
+
+
+@cache
+def _core_messages() -> frozenset[str]:
+    """The messages marked in the core (``twin/``, ``layers/``), from the template's locations."""
+    from babel.messages.pofile import read_po
+
+    with (LOCALE_DIR / f"{DOMAIN}.pot").open("rb") as stream:
+        template = read_po(stream, domain=DOMAIN)
+    return frozenset(str(m.id) for m in template if m.id and isinstance(m.id, str)
+                     and any(path.startswith(("twin/", "layers/")) for path, _line in m.locations))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A message as its literal pieces around named fields: ``literals[i]`` precedes
+    ``fields[i]``, ``literals[-1]`` closes it."""
+
+    literals: tuple[str, ...]
+    fields: tuple[str, ...]
+    translation: str
+
+    def match(self, text: str) -> dict[str, str] | None:
+        """The field values that make ``text`` (each non-empty, its brackets balanced, a field
+        named twice the same both times), the shortest first; None when none do."""
+        head, tail = self.literals[0], self.literals[-1]
+        if not (text.startswith(head) and text.endswith(tail)) or len(text) < len(head) + len(tail):
+            return None
+        if any(piece not in text for piece in self.literals[1:-1]):
+            return None
+        return self._fields(text, len(head), 0, {})
+
+    def _fields(self, text: str, at: int, i: int, found: dict[str, str]) -> dict[str, str] | None:
+        name, after = self.fields[i], self.literals[i + 1]
+        last = i == len(self.fields) - 1
+        end = len(text) - len(after) if last else text.find(after, at + 1)
+        while end > at:
+            value = text[at:end]
+            if _balanced(value) and found.get(name, value) == value:
+                if last:
+                    return {**found, name: value}
+                rest = self._fields(text, end + len(after), i + 1, {**found, name: value})
+                if rest is not None:
+                    return rest
+            if last:
+                return None
+            end = text.find(after, end + 1)
+        return None
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for c in text:
+        depth += (c in "([（") - (c in ")]）")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+@cache
+def _templates(language: str) -> tuple[_Template, ...]:
+    """The core's messages with named fields (most literal text first), with translations."""
+    found = []
+    core = _core_messages()
+    for message, translation in catalogue(language).items():
+        if message not in core or not _FIELD.search(message) or "{{" in message:
+            continue
+        pieces = _FIELD.split(message)  # literal, field, literal, field, ..., literal
+        found.append(_Template(tuple(pieces[0::2]), tuple(pieces[1::2]), translation))
+    found.sort(key=lambda t: -sum(map(len, t.literals)))
+    return tuple(found)
+
+
+def sentence(text: str, names: Mapping[str, str] | None = None) -> str:
+    """A sentence the core wrote in English from a marked template, in this run's language;
+    ``names`` translates proper nouns its fields may hold (``{"Hongkou": "虹口区"}``)."""
+    current = _language.get()
+    if current == SOURCE_LANGUAGE or not text:
+        return text
+    return _sentence(text, current, 0, names or {})
+
+
+def _sentence(text: str, current: str, depth: int, names: Mapping[str, str]) -> str:
+    words = catalogue(current)
+    if text in words:
+        return words[text]
+    if text in names:
+        return names[text]
+    capital = text[:1].upper() + text[1:]  # a label lower-cased inside a sentence
+    if capital != text and capital in words:
+        return words[capital]
+    if depth > 4 or not any(c.isalpha() for c in text):
+        return text
+    for template in _templates(current):
+        values = template.match(text)
+        if values is not None:
+            fields = {k: _sentence(v, current, depth + 1, names) for k, v in values.items()}
+            return template.translation.format(**fields)
+    for joint in _PARTS:  # sentences joined: each on its own
+        if joint in text:
+            parts = text.split(joint)
+            translated = [_sentence(part, current, depth + 1, names) for part in parts]
+            if translated != parts:
+                return {"; ": "；", ": ": "：", ", ": "，"}[joint].join(translated)
+    return text
 
 
 def gettext(message: str) -> str:
@@ -141,6 +272,8 @@ def update_catalogues() -> list[Path]:
             write_po(stream, po, sort_output=True, ignore_obsolete=True)
         written.append(path)
     catalogue.cache_clear()
+    _core_messages.cache_clear()
+    _templates.cache_clear()
     return written
 
 

@@ -30,6 +30,7 @@ from twin.categories import CATEGORIES
 from twin.crs import utm_crs
 from twin.datum import warn_if_shifted
 from twin.districts import DistrictPreset, resolve
+from twin.i18n import N_
 from twin.settings import Settings
 from twin.sources import boundary as boundary_source
 from twin.sources import demand as demand_source
@@ -162,8 +163,10 @@ def street_file_coverage(
     shares.sort(reverse=True)
     inside = next((s for s, _, own in shares if own), 0.0)
     listed = ", ".join(f"{s:.0%} in {n}" for s, n, _ in shares[:5]) or "no known district"
-    return (f"{path.name}: {len(xs):,} street nodes, {listed}; {1 - inside:.0%} of the file lies "
-            f"outside {preset.name_en} and is not used")  # fmt: skip
+    return N_("{file}: {nodes} street nodes, {listed}; {outside} of the file lies outside "
+              "{district} and is not used").format(file=path.name, nodes=f"{len(xs):,}",
+                                                   listed=listed, outside=f"{1 - inside:.0%}",
+                                                   district=preset.name_en)  # fmt: skip
 
 
 def clip_graph(graph: nx.MultiDiGraph, boundary: BaseGeometry) -> nx.MultiDiGraph | None:
@@ -214,11 +217,11 @@ def _load_streets(
         offline_reason = str(exc)
     pack_files = pack_osm_files_covering(boundary, settings)
     if not pack_files:
-        notes.append(
-            f"no street data for {preset.name_en}: the data pack does not cover it and "
-            f"{offline_reason} Street-based steps are unavailable until "
-            f"'twin fetch {preset.slug}' runs online or --osm-file is given."
-        )
+        notes.append(N_(
+            "no street data for {district}: the data pack does not cover it and {reason} "
+            "Street-based steps are unavailable until 'twin fetch {slug}' runs online or "
+            "--osm-file is given."
+        ).format(district=preset.name_en, reason=offline_reason, slug=preset.slug))  # fmt: skip
         return None, []
     graphs, records = [], []
     for path in pack_files:
@@ -299,9 +302,8 @@ def _load_demand(
         frame, record = demand_source.demand_from_pack(boundary, preset.population, settings)
         if len(frame):
             return frame, [record]
-    notes.append(
-        f"no demand points for {preset.name_en}: pass a population raster (--population FILE)."
-    )
+    notes.append(N_("no demand points for {district}: pass a population raster (--population "
+                    "FILE).").format(district=preset.name_en))  # fmt: skip
     empty = gpd.GeoDataFrame({"population": [], "method": []}, geometry=[], crs=4326)
     return empty, []
 
@@ -397,12 +399,12 @@ def district_from_sources(
         buildings=buildings,
     )
     if streets is not None and district.study_share < 0.999:
-        notes.append(
-            f"the street network covers {district.study_share:.0%} of {preset.name_en}; walks "
-            "from outside it are straight-line estimates, and each figure says what share of "
-            "residents rests on them."
-        )
+        notes.append(N_(
+            "the street network covers {share} of {district}; walks from outside it are "
+            "straight-line estimates, and each figure says what share of residents rests on them."
+        ).format(share=f"{district.study_share:.0%}", district=preset.name_en))  # fmt: skip
     missing = district.missing_categories()
     if missing:
-        notes.append(f"no POIs in categories {', '.join(missing)}; their access is not measured.")
+        notes.append(N_("no POIs in categories {categories}; their access is not measured.").format(
+            categories=", ".join(missing)))  # fmt: skip
     return district

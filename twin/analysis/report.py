@@ -224,20 +224,20 @@ def scope_text(scope: str) -> str:
     """
     if not scope:
         return ""
-    return (f"the plan asks this of the {scope}; twin measures the whole district (the district "
-            f"data has no {scope} polygon)")  # fmt: skip
+    return N_("the plan asks this of the {scope}; twin measures the whole district (the district "
+              "data has no {scope} polygon)").format(scope=scope)  # fmt: skip
 
 
 def _settle_layer(layer: str, slug: str) -> str:
     label = layer_registry.spec(layer).label
     label = label if label[:2].isupper() or label[0].isdigit() else label[0].lower() + label[1:]
-    return (f"a real inventory of the {label} (twin import {slug} --layer {layer} FILE) would "
-            "make it a measured verdict")  # fmt: skip
+    return N_("a real inventory of the {label} (twin import {slug} --layer {layer} FILE) would "
+              "make it a measured verdict").format(label=label, slug=slug, layer=layer)  # fmt: skip
 
 
 def _settle_streets(slug: str) -> str:
-    return (f"the district's streets (twin fetch {slug} online, or --osm-file EXTRACT) would "
-            "measure the walks along them")  # fmt: skip
+    return N_("the district's streets (twin fetch {slug} online, or --osm-file EXTRACT) would "
+              "measure the walks along them").format(slug=slug)  # fmt: skip
 
 
 def capacity_measure(
@@ -268,9 +268,10 @@ def capacity_measure(
         spread = (view(high).share, view(low).share)
     return Measure(
         now.share, "share of demand", reach.layer_source,
-        f"{now.demand.sum():,.0f} {UNITS[layer]} asked by residents, the sites hold "
-        f"{now.capacity.sum():,.0f}; capacity, not distance, leaves {short:,.0f} residents within "
-        "reach unserved",
+        N_("{demand} {units} asked by residents, the sites hold {capacity}; capacity, not "
+           "distance, leaves {short} residents within reach unserved").format(
+            demand=f"{now.demand.sum():,.0f}", units=UNITS[layer],
+            capacity=f"{now.capacity.sum():,.0f}", short=f"{short:,.0f}"),
         reach.basis, reach.estimated_share, range=spread, settle=reach.settle,
         spread=f"{layer}_capacity",
     )  # fmt: skip
@@ -284,8 +285,9 @@ def _walking_measure(
     _, flag = DISTANCE_RATIO[key]
     est = estimated_share(cells, flag)
     slug = district.preset.slug
-    along = ("along the streets" if district.has_streets else
-             f"by straight line × {coverage.params.reach.detour_factor:g} (no street data)")  # fmt: skip
+    reach = (N_("{what} along the streets").format(what=what) if district.has_streets else
+             N_("{what} by straight line × {factor} (no street data)").format(
+                 what=what, factor=f"{coverage.params.reach.detour_factor:g}"))  # fmt: skip
     basis = _basis(src, est)
     needs = []
     if basis == "estimated":
@@ -296,8 +298,9 @@ def _walking_measure(
     spread = detour_range(coverage, key)  # whenever some residents' walks are estimated
     return Measure(
         coverage.served_share(key), "share of residents", src,
-        f"{coverage.share(QUESTIONS[key].flag, 'area_km2'):.1%} of area within {what} {along}; "
-        f"{est:.0%} of residents on straight-line estimates",
+        N_("{area} of area within {reach}; {estimated} of residents on straight-line "
+           "estimates").format(area=f"{coverage.share(QUESTIONS[key].flag, 'area_km2'):.1%}",
+                               reach=reach, estimated=f"{est:.0%}"),
         basis, est, range=spread, settle=settle, question=key,
     )  # fmt: skip
 
@@ -317,24 +320,27 @@ def measured_values(
         values["base_stations_5g"] = Measure(float(len(sites)), "sites", src, "", _basis(src),
                                              settle=settle)  # fmt: skip
         f = fiveg_figures(coverage)
-        physics = (
-            f"median RSRP {f['median_rsrp_dbm']:.0f} dBm, SINR {f['median_sinr_db']:.1f} dB "
-            f"({radio_params.los_model.upper()}, shadowing included; covered at ≥ "
-            f"{radio_params.covered_rsrp_dbm:.0f} dBm)"
-        )
+        physics = N_("median RSRP {rsrp} dBm, SINR {sinr} dB ({model}, shadowing included; "
+                     "covered at ≥ {threshold} dBm)").format(
+            rsrp=f"{f['median_rsrp_dbm']:.0f}", sinr=f"{f['median_sinr_db']:.1f}",
+            model=radio_params.los_model.upper(), threshold=f"{radio_params.covered_rsrp_dbm:.0f}",
+        )  # fmt: skip
         values["coverage_5g_outdoor"] = Measure(
             coverage.served_share("base_stations"), "share of area", src,
-            f"outdoors; {f['covered_share_residents']:.1%} of residents outdoors, "
-            f"{f['deep_share_residents']:.1%} indoors; {physics}; "
-            f"{f['cells_below_reliability']} of {f['cells']} hexagons below "
-            f"{radio_params.cell_reliability:.0%} of their area covered",
+            N_("outdoors; {outdoors} of residents outdoors, {indoors} indoors; {physics}; "
+               "{below} of {cells} hexagons below {reliability} of their area covered").format(
+                outdoors=f"{f['covered_share_residents']:.1%}",
+                indoors=f"{f['deep_share_residents']:.1%}", physics=physics,
+                below=f["cells_below_reliability"], cells=f["cells"],
+                reliability=f"{radio_params.cell_reliability:.0%}"),
             _basis(src), settle=settle, question="base_stations",
         )  # fmt: skip
         values["coverage_5g_deep"] = Measure(
             coverage.served_share("base_stations_deep"), "share of residents indoors", src,
-            f"deep coverage: residents covered inside buildings (TR 38.901 low-loss O2I, "
-            f"{radio_params.indoor_distance_m:g} m in); outdoors {f['covered_share_area']:.1%} of "
-            f"area; {physics}",
+            N_("deep coverage: residents covered inside buildings (TR 38.901 low-loss O2I, "
+               "{depth} m in); outdoors {area} of area; {physics}").format(
+                depth=f"{radio_params.indoor_distance_m:g}", area=f"{f['covered_share_area']:.1%}",
+                physics=physics),
             _basis(src), settle=settle, question="base_stations_deep",
         )  # fmt: skip
         target = district.preset.target("coverage_5g")
@@ -344,15 +350,16 @@ def measured_values(
     if charging is not None and "covered_charging" in cells:
         src = layer_source(charging)
         values["charging_coverage"] = _walking_measure(
-            coverage, district, "charging", "charging", src, "a station's service radius"
+            coverage, district, "charging", "charging", src, N_("a station's service radius")
         )
         values["charging_capacity"] = capacity_measure(
             coverage, district, "charging", charging, values["charging_coverage"]
         )
         values["fast_charging_share"] = Measure(
             None, "share of parking spaces", src, "", "not measurable",
-            reason="the plan counts fast chargers per parking space; twin knows no parking spaces",
-            settle="a parking-space inventory, which twin does not read yet",
+            reason=N_("the plan counts fast chargers per parking space; twin knows no parking "
+                      "spaces"),
+            settle=N_("a parking-space inventory, which twin does not read yet"),
         )  # fmt: skip
     lockers = layers.get("lockers")
     if lockers is not None and "covered_lockers" in cells:
@@ -363,23 +370,23 @@ def measured_values(
         if src == "generated" and target is not None and not has_number:  # the generator adds none
             values["lockers_new"] = Measure(
                 None, "locker groups", src, "", "not measurable",
-                reason="the plan gives no number, so the generated layer adds no new groups",
+                reason=N_("the plan gives no number, so the generated layer adds no new groups"),
                 settle=_settle_layer("lockers", slug),
             )  # fmt: skip
         elif "status" not in lockers or "status" in filled:
             values["lockers_new"] = Measure(
                 None, "locker groups", src, "", "not measurable",
-                reason="the inventory does not say which groups are new (no status column)",
-                settle="a locker file with a status column (existing / new) would count them",
+                reason=N_("the inventory does not say which groups are new (no status column)"),
+                settle=N_("a locker file with a status column (existing / new) would count them"),
             )  # fmt: skip
         elif has_number or src != "generated":  # never a pure generator's artefact
             new = float((lockers["status"].astype(str) == "new").sum())
             settle = _settle_layer("lockers", slug) if src.startswith("generated") else ""
             values["lockers_new"] = Measure(new, "locker groups", src,
-                                            "locker groups with status 'new'", _basis(src),
+                                            N_("locker groups with status 'new'"), _basis(src),
                                             settle=settle)  # fmt: skip
         values["lockers_coverage"] = _walking_measure(
-            coverage, district, "lockers", "lockers", src, "a group's service radius"
+            coverage, district, "lockers", "lockers", src, N_("a group's service radius")
         )
         values["lockers_capacity"] = capacity_measure(
             coverage, district, "lockers", lockers, values["lockers_coverage"]
@@ -390,9 +397,11 @@ def measured_values(
     f15 = coverage.served_share("life_circle")
     values["life_circle_f15"] = Measure(
         f15 if np.isfinite(f15) else None, "share of residents", "POIs",
-        f"mean {figures['mean_time_min']:.1f} min, Gini {figures['gini']:.2f}; categories "
-        f"measured: {', '.join(coverage.measured_categories) or 'none'}; {est:.0%} of residents "
-        "on straight-line estimates",
+        N_("mean {minutes} min, Gini {gini}; categories measured: {categories}; {estimated} of "
+           "residents on straight-line estimates").format(
+            minutes=f"{figures['mean_time_min']:.1f}", gini=f"{figures['gini']:.2f}",
+            categories=", ".join(coverage.measured_categories) or N_("none"),
+            estimated=f"{est:.0%}"),
         basis, est, range=detour_range(coverage, "life_circle"),
         settle=_settle_streets(slug) if basis == "estimated" else "", question="life_circle",
     )  # fmt: skip
@@ -431,28 +440,38 @@ def shortfall(key: str, cell: Any, coverage: Coverage, coarse: bool = False) -> 
         threshold = params.radio.covered_rsrp_dbm
         below = 1.0 - float(cell["served_base_stations"])
         rsrp = float(cell["rsrp_dbm"])
-        side = "above" if rsrp >= threshold else "below"
-        return (f"{below:.0%} of its area below {threshold:.0f} dBm (median RSRP {rsrp:.0f} dBm, "
-                f"{abs(rsrp - threshold):.0f} dB {side} it)")  # fmt: skip
+        words = (N_("{below} of its area below {threshold} dBm (median RSRP {rsrp} dBm, {by} dB "
+                    "above it)") if rsrp >= threshold else
+                 N_("{below} of its area below {threshold} dBm (median RSRP {rsrp} dBm, {by} dB "
+                    "below it)"))  # fmt: skip
+        return words.format(below=f"{below:.0%}", threshold=f"{threshold:.0f}", rsrp=f"{rsrp:.0f}",
+                            by=f"{abs(rsrp - threshold):.0f}")  # fmt: skip
     if key == "base_stations_deep":
         threshold = params.radio.covered_rsrp_dbm
         rsrp = float(cell["rsrp_dbm"])
-        return (f"{unserved:.0%} of its residents not covered indoors at {threshold:.0f} dBm "
-                f"(median outdoor RSRP {rsrp:.0f} dBm)")  # fmt: skip
+        return N_("{unserved} of its residents not covered indoors at {threshold} dBm (median "
+                  "outdoor RSRP {rsrp} dBm)").format(unserved=f"{unserved:.0%}",
+                                                     threshold=f"{threshold:.0f}", rsrp=f"{rsrp:.0f}")  # fmt: skip
     if key in ("charging", "lockers"):
         walk = float(cell[DISTANCE_COLUMNS[key][0]])
         radius = float(cell[DISTANCE_COLUMNS[key][4]])
-        mean = " on average" if coarse else ""
         if walk > radius:
-            return (f"{walk - radius:,.0f} m beyond the {radius:,.0f} m radius{mean} "
-                    f"(walk {walk:,.0f} m)")  # fmt: skip
-        return f"{unserved:.0%} of its residents beyond the {radius:,.0f} m radius{mean}"
+            words = (N_("{beyond} m beyond the {radius} m radius on average (walk {walk} m)") if coarse
+                     else N_("{beyond} m beyond the {radius} m radius (walk {walk} m)"))  # fmt: skip
+            return words.format(beyond=f"{walk - radius:,.0f}", radius=f"{radius:,.0f}",
+                                walk=f"{walk:,.0f}")  # fmt: skip
+        words = (N_("{unserved} of its residents beyond the {radius} m radius on average") if coarse
+                 else N_("{unserved} of its residents beyond the {radius} m radius"))  # fmt: skip
+        return words.format(unserved=f"{unserved:.0%}", radius=f"{radius:,.0f}")
     limit = params.life_circle_min
     late = [CATEGORIES.get(c, c) for c in coverage.measured_categories
             if float(cell.get(f"t_{c}", np.nan)) > limit]  # fmt: skip
     if late:
-        return f"beyond {limit:g} min: " + ", ".join(late)
-    return f"{unserved:.0%} of its residents lack a category within {limit:g} min"
+        return N_("beyond {limit} min: {categories}").format(limit=f"{limit:g}",
+                                                             categories=", ".join(late))  # fmt: skip
+    return N_("{unserved} of its residents lack a category within {limit} min").format(
+        unserved=f"{unserved:.0%}", limit=f"{limit:g}"
+    )
 
 
 def worst_gaps(
@@ -507,7 +526,7 @@ def plan_report(
             text: str, has_target: bool, plan_kind: str = "", scope: str = "") -> Row:  # fmt: skip
         detail = "" if m is None else "; ".join(x for x in (m.detail, m.reason) if x)
         if m is None and has_target:
-            detail = "twin does not model this target"
+            detail = N_("twin does not model this target")
         status = status_of(m, target, has_target, plan_kind)
         shown = None if m is None or status == "not measured" else m.value  # no figure unmeasured
         spread = None if m is None or m.range is None else [m.range[0], m.range[1]]

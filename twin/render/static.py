@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from twin.analysis.report import plan_text, range_text, share_text, value_text
+from twin.i18n import _, in_language, p_, sentence
 from twin.norms import Norms
 from twin.render.hexagons import Metric, metric_for, unserved_mask
 
@@ -245,7 +246,7 @@ class _Pages:
         self.need(step * max(len(w) for w in wrapped) + 0.004)
         top = self.y - 0.004
         fig = self.current()
-        for lines, (_, x, _) in zip(wrapped, cells, strict=True):
+        for lines, (_text, x, _width) in zip(wrapped, cells, strict=True):
             for i, line in enumerate(lines):
                 fig.text(x, top - step * (i + 1), line, fontsize=size, **style)
         self.y = top - step * max(len(w) for w in wrapped)
@@ -263,17 +264,21 @@ def report_pdf(
     layers: dict[str, gpd.GeoDataFrame],
     norms: Norms | None = None,
     programme: dict[str, Any] | None = None,
+    language: str = "en",
+    names: dict[str, str] | None = None,
 ) -> bytes:
-    """A printable district report (:func:`report_pages` as a PDF); with a ``programme``
+    """A printable district report (:func:`report_pages` as a PDF) in ``language`` (``names``:
+    proper nouns in it, e.g. the district's); with a ``programme``
     (:func:`twin.programme.programme`) its pages close the report."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    figures = report_pages(report, cells, boundary, metric_crs, streets, layers, norms)
-    if programme is not None:
-        from twin.layers import REGISTRY
+    with in_language(language):
+        figures = report_pages(report, cells, boundary, metric_crs, streets, layers, norms, names)
+        if programme is not None:
+            from twin.layers import REGISTRY
 
-        labels = {k: spec.label for k, spec in REGISTRY.items()}
-        figures += programme_pages(programme, boundary, metric_crs, streets, labels)
+            labels = {k: _(spec.label) for k, spec in REGISTRY.items()}
+            figures += programme_pages(programme, boundary, metric_crs, streets, labels)
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata={"Title": f"twin report: {report['name']}",
                                     "Creator": "twin", "CreationDate": None}) as pdf:  # fmt: skip
@@ -290,26 +295,35 @@ def report_pages(
     streets: gpd.GeoSeries | None,
     layers: dict[str, gpd.GeoDataFrame],
     norms: Norms | None = None,
+    names: dict[str, str] | None = None,
 ) -> list[Any]:
     """The report's A4 pages (matplotlib figures): a first page with the district's map and
     headline figures, the plan rows as every face words them (figure, range, plan, status,
     detail, scope, what would settle it), one map per question, the gaps by shortfall and the
     notes; ``cells`` at any resolution (their served shares are those of the report's figures)."""
     attribution = " · ".join(dict.fromkeys(report["attribution"]))
+    names = names or {}
+
+    def said(text: str) -> str:  # a sentence the core wrote, in the document's language
+        return sentence(text, names)
+
     pages = _Pages(attribution)
     fig = pages.new()
     pages.text(report["name"], 16, weight="bold")
     pages.text(report["plan"], 9, gap=0.004)
-    pages.text(f"measured at H3 res {report['base_resolution']}: {report['cells']:,} hexagons, "
-               f"{report['area_km2']:,} km², {report['residents']:,} residents; street study area "
-               f"{report['study_area_share']:.0%}", 7, color="0.3", gap=0.004)  # fmt: skip
+    pages.text(_("measured at H3 res {res}: {cells} hexagons, {area} km², {residents} residents; "
+                 "street study area {study}").format(
+        res=report["base_resolution"], cells=f"{report['cells']:,}", area=f"{report['area_km2']:,}",
+        residents=f"{report['residents']:,}", study=f"{report['study_area_share']:.0%}"),
+        7, color="0.3", gap=0.004)  # fmt: skip
     headline = _headline_rows(report)
-    pages.text("Headline figures", 10, weight="bold", gap=0.012)
+    pages.text(_("Headline figures"), 10, weight="bold", gap=0.012)
     for row in headline:
         rng = range_text(row)
-        pages.columns([(row["label"], 0.06, 0.30),
+        status = _(row["status"]) + ("; " + _("range {range}").format(range=rng) if rng else "")
+        pages.columns([(_(row["label"]), 0.06, 0.30),
                        (share_text(row, "").strip() or value_text(row["measured"], row["unit"]), 0.37, 0.24),
-                       (row["status"] + (f"; range {rng}" if rng else ""), 0.62, 0.33)], 7.5)  # fmt: skip
+                       (status, 0.62, 0.33)], 7.5)  # fmt: skip
     key = _first_page_map(report, cells)
     if key is not None:
         metric = metric_for(key, norms)
@@ -319,21 +333,24 @@ def report_pages(
                  layers.get(metric.sites_layer or ""), title=metric.label,
                  attribution=attribution)  # fmt: skip
     pages.new()
-    pages.text("Plan targets and what twin measures", 11, weight="bold")
-    pages.columns([(h, x, w) for h, (x, w) in zip(("target", "measured", "range", "plan", "status"),
-                                                    ROW_COLUMNS, strict=True)], 7.5, weight="bold")  # fmt: skip
+    pages.text(_("Plan targets and what twin measures"), 11, weight="bold")
+    header = (p_("column", "target"), p_("column", "measured"), p_("column", "range"),
+              p_("column", "plan"), p_("column", "status"))  # fmt: skip
+    pages.columns([(h, x, w) for h, (x, w) in zip(header, ROW_COLUMNS, strict=True)], 7.5,
+                  weight="bold")  # fmt: skip
     for row in report["rows"]:  # the same words as the text report and the Overview
-        values = (row["label"], value_text(row["measured"], row["unit"]), range_text(row),
-                  plan_text(row), row["status"])  # fmt: skip
+        values = (_(row["label"]), value_text(row["measured"], row["unit"]), range_text(row),
+                  plan_text(row), _(row["status"]))  # fmt: skip
         pages.columns([(v, x, w) for v, (x, w) in zip(values, ROW_COLUMNS, strict=True)], 7)
-        for extra in (row.get("detail"), row.get("scope"),
-                      f"to settle it: {row['settle']}" if row.get("settle") else ""):  # fmt: skip
+        settle = (_("to settle it: {what}").format(what=said(row["settle"]))
+                  if row.get("settle") else "")  # fmt: skip
+        for extra in (said(row.get("detail") or ""), said(row.get("scope") or ""), settle):
             if extra:
                 pages.text(extra, 5.8, x=0.08, width=0.86, color="0.35")
-    pages.text("Statuses: met / not met only for figures measured on real data; 'calibrated, "
-               "not measured' restates the plan on a generated layer; 'estimated' rests mostly "
-               "on straight-line walks. A range is the spread of detour factors and of other "
-               "draws of the generator.", 6.5, gap=0.012)  # fmt: skip
+    pages.text(_("Statuses: met / not met only for figures measured on real data; 'calibrated, "
+                 "not measured' restates the plan on a generated layer; 'estimated' rests mostly "
+                 "on straight-line walks. A range is the spread of detour factors and of other "
+                 "draws of the generator."), 6.5, gap=0.012)  # fmt: skip
     for key in MAP_QUESTIONS:
         metric = metric_for(key, norms)
         if metric.column not in cells:
@@ -344,21 +361,22 @@ def report_pages(
                  layers.get(metric.sites_layer or ""), title=f"{report['name']}: {metric.label}",
                  attribution=attribution)  # fmt: skip
     pages.new()
-    pages.text("Worst gaps: the hexagons leaving the most residents unserved", 11, weight="bold")
+    pages.text(_("Worst gaps: the hexagons leaving the most residents unserved"), 11, weight="bold")
     for key, gaps in report["gaps"].items():
         if not gaps:
             continue
         pages.text(metric_for(key, norms).label, 8.5, weight="bold", gap=0.012)
-        pages.columns([("near", 0.06, 0.22), ("township", 0.29, 0.12),
-                       ("residents unserved", 0.42, 0.14), ("by how much", 0.57, 0.38)], 6.5,
+        pages.columns([(p_("column", "near"), 0.06, 0.22), ("街道 / 镇", 0.29, 0.12),
+                       (_("residents unserved"), 0.42, 0.14), (_("by how much"), 0.57, 0.38)], 6.5,
                       weight="bold")  # fmt: skip
         for gap in gaps[:8]:
+            unserved = _("{unserved} of {residents}").format(unserved=f"{gap['unserved']:,}",
+                                                             residents=f"{gap['residents']:,}")  # fmt: skip
             pages.columns([(gap.get("near") or "—", 0.06, 0.22), (gap.get("township") or "—", 0.29, 0.12),
-                           (f"{gap['unserved']:,} of {gap['residents']:,}", 0.42, 0.14),
-                           (gap["shortfall"], 0.57, 0.38)], 6.5)  # fmt: skip
-    pages.text("Notes, sources and parameters", 9, weight="bold", gap=0.015)
+                           (unserved, 0.42, 0.14), (said(gap["shortfall"]), 0.57, 0.38)], 6.5)  # fmt: skip
+    pages.text(_("Notes, sources and parameters"), 9, weight="bold", gap=0.015)
     for note in report.get("notes", []):
-        pages.text(f"· {note}", 6, x=0.07, width=0.87)
+        pages.text(f"· {said(note)}", 6, x=0.07, width=0.87)
     pages.close()
     return pages.figures
 
@@ -411,12 +429,14 @@ def programme_pages(
 
     pages = _Pages(" · ".join(dict.fromkeys(plan["attribution"])))
     pages.new()
-    pages.text(f"Programme: {plan['name']}", 14, weight="bold")
+    pages.text(_("Programme: {name}").format(name=plan["name"]), 14, weight="bold")
+    budgets = "; ".join(_("{layer}: {count} sites a year ({basis})").format(
+        layer=labels[k], count=v, basis=sentence(plan["budget_basis"][k]))
+        for k, v in plan["budget_per_year"].items())  # fmt: skip
     pages.text(f"{', '.join(labels[k] for k in plan['layers'])}, {plan['from']}–{plan['until']}; "
-               + "; ".join(f"{labels[k]}: {v} sites a year ({plan['budget_basis'][k]})"
-                           for k, v in plan["budget_per_year"].items()), 7.5, gap=0.004)  # fmt: skip
-    header = ("year", "layer", "sites added", "residents within reach", "demand within capacity",
-              "newly served", "plan targets met")  # fmt: skip
+               + budgets, 7.5, gap=0.004)  # fmt: skip
+    header = (_("year"), _("layer"), _("sites added"), _("residents within reach"),
+              _("demand within capacity"), _("newly served"), _("plan targets met"))  # fmt: skip
     pages.columns([(h, x, w) for h, (x, w) in zip(header, PROGRAMME_COLUMNS, strict=True)], 7,
                   weight="bold")  # fmt: skip
     for entry in plan["years"]:
@@ -429,15 +449,16 @@ def programme_pages(
                 [(v, x, w) for v, (x, w) in zip(values, PROGRAMME_COLUMNS, strict=True)], 7
             )
     if plan["shared_sites"]:
-        pages.text(
-            f"{plan['shared_sites']} shared sites host two layers at one place.", 7, gap=0.01
-        )
+        pages.text(_("{count} shared sites host two layers at one place.").format(
+            count=plan["shared_sites"]), 7, gap=0.01)  # fmt: skip
     for layer, bound in plan["bound"].items():
-        pages.text(f"{labels[layer]}: {bound['served']:,.0f} {bound['units']} served; no choice of "
-                   f"as many sites serves more than {bound['upper_bound']:,.0f} "
-                   f"({bound['bound_kind']} bound; gap {100 * bound['gap']:.1f} %).", 7)  # fmt: skip
+        pages.text(_("{layer}: {served} {units} served; no choice of as many sites serves more "
+                     "than {bound} ({kind} bound; gap {gap} %).").format(
+            layer=labels[layer], served=f"{bound['served']:,.0f}", units=_(bound["units"]),
+            bound=f"{bound['upper_bound']:,.0f}", kind=_(bound["bound_kind"]),
+            gap=f"{100 * bound['gap']:.1f}"), 7)  # fmt: skip
     for note in plan["assumptions"]:
-        pages.text(f"· {note}", 6.5, x=0.07, width=0.87)
+        pages.text(f"· {sentence(note)}", 6.5, x=0.07, width=0.87)
     fig = pages.new()
     ax = fig.add_axes((0.04, 0.07, 0.7, 0.86))
     outline = gpd.GeoSeries([boundary], crs=4326).to_crs(metric_crs)
@@ -453,9 +474,8 @@ def programme_pages(
         xy = gpd.GeoSeries(gpd.points_from_xy([s["lon"] for s in entry["sites"]],
                                               [s["lat"] for s in entry["sites"]]), crs=4326).to_crs(metric_crs)  # fmt: skip
         ax.scatter(xy.x, xy.y, s=8, color=palette(k), edgecolors="black", linewidths=0.2, zorder=5)
-        handles.append(
-            Patch(facecolor=palette(k), label=f"{entry['year']}: {len(entry['sites'])} sites")
-        )
+        label = _("{year}: {count} sites").format(year=entry["year"], count=len(entry["sites"]))
+        handles.append(Patch(facecolor=palette(k), label=label))
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(f"{plan['name']}: sites by year", fontsize=10)

@@ -20,6 +20,7 @@ import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
 
 from twin._errors import DataNotFoundError, InvalidInputError, NetworkAccessError
+from twin.i18n import N_
 from twin.settings import Settings
 from twin.store.atomic import cache_key, cache_write, file_fingerprint
 
@@ -468,7 +469,7 @@ def graph_from_osm(polygon: BaseGeometry, settings: Settings) -> nx.MultiDiGraph
     key = cache_key("walk-graph", polygon.wkb_hex, settings.overpass_url)
     cached = settings.cache_dir / "osm" / f"walk-{key}.graphml"
     if settings.offline and not cached.exists():
-        msg = (
+        msg = N_(
             "the street network is not cached and twin is offline; run "
             "'twin fetch DISTRICT' with internet access, or pass --osm-file FILE."
         )
