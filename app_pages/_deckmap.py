@@ -12,6 +12,7 @@ zoom, ``clicked`` hexagon, ``need`` (what a reloaded frame lacks) and a sequence
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +37,11 @@ _component = components.declare_component(
 CAMERA_FIELDS = ("longitude", "latitude", "zoom", "pitch", "bearing")
 RUN_KEY = "_script_run"  # counted in app.py: a map not drawn in the previous run was unmounted
 SENT_KEY = "_deckmap_sent"
+
+
+def _session_token() -> str:
+    """A random name of this viewer session (the split view's channel is the session's own)."""
+    return str(st.session_state.setdefault("_session_token", secrets.token_hex(6)))
 
 
 def count_run() -> None:
@@ -105,7 +111,9 @@ def deck_map(
         loaded_bounds=list(hexes.bounds) if hexes is not None and hexes.bounds else None,
         height=height,
         badge=badge,
-        sync={"channel": f"twin-{sync}", "fields": list(sync_fields)} if sync else None,
+        sync={"channel": f"twin-{_session_token()}-{sync}", "fields": list(sync_fields)}
+        if sync
+        else None,  # one session's maps: another tab of the app keeps its own camera
         report_view=report_view,
         default=None,
     )
