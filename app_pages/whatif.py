@@ -145,9 +145,16 @@ if len(added):
     extra_layers.append(points_layer(added, "added", [255, 140, 0, 255], ["source"], 35,
                                      _("Added in this scenario")))  # fmt: skip
 if pending is not None and len(pending):
-    extra_layers.append(points_layer(pending.assign(feature_id=pending["rank"].astype(str)),
-                                     "recommended", [160, 0, 200, 255],
-                                     ["new_residents", "covered_share"], 35, _("Recommended")))  # fmt: skip
+    proposed = points_layer(pending.assign(feature_id=pending["rank"].astype(str)), "recommended",
+                            [255, 255, 255, 230], ["new_residents", "covered_share"], 35,
+                            _("Recommended"))  # fmt: skip
+    # proposed, not built: a hollow ring (no layer's colour: lockers are purple)
+    proposed.stroked, proposed.get_line_color, proposed.line_width_min_pixels = (
+        True,
+        [20, 20, 20, 255],
+        3,
+    )
+    extra_layers.append(proposed)
 VIEWS = {"After": _("After"), "Before": _("Before"), "Difference": _("Difference"),
          "Side by side": _("Side by side")}  # fmt: skip
 shown = st.segmented_control(
@@ -169,7 +176,9 @@ elif shown == "Difference":
     legend = legend_html(CHANGE, _("Only the hexagons the change touched are drawn"))
 else:
     hexes, shown_metric, on_top = hex_columns(after_cells, metric), metric, extra_layers
-    legend = legend_html(metric, _("Orange: added sites · purple: recommended, not yet accepted"))
+    legend = legend_html(
+        metric, _("Orange: added sites · white rings: recommended, not yet accepted")
+    )
 st.markdown(legend, unsafe_allow_html=True)
 map_view, map_key = view_of(loaded.boundary), f"{slug}|{layer}|{view.resolution}"
 if shown == "Side by side":  # two canvases, one camera (synchronised in the browser)
