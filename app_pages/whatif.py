@@ -50,12 +50,14 @@ scenario: Scenario = scenarios[key]
 metric_key = scenario.question  # 5G: the plan's wording (deep or outdoor), as siting scores it
 
 
-def run(action, *args) -> None:  # type: ignore[no-untyped-def]
-    """Apply one scenario action, showing a bad input as a message, not a traceback."""
+def run(action, *args) -> bool:  # type: ignore[no-untyped-def]
+    """Apply one scenario action, showing a bad input as a message, not a traceback; applied?"""
     try:
         action(*args)
     except TwinError as exc:
         st.error(str(exc))
+        return False
+    return True
 
 
 focus = st.session_state.get("focus_cell")
@@ -107,10 +109,11 @@ with rec_tab:
             }),
             hide_index=True,
         )  # fmt: skip
-        if st.button(_("Accept these {count} sites into the scenario").format(count=len(recommended)),
-                     key="accept"):  # fmt: skip
-            run(scenario.accept, recommended)
+        accept = st.button(_("Accept these {count} sites into the scenario").format(
+            count=len(recommended)), key="accept")  # fmt: skip
+        if accept and run(scenario.accept, recommended):
             st.session_state["recommended"] = None
+            st.rerun()  # the accepted list and its button go at once, not on the next click
     elif recommended is not None:
         st.info(st.session_state["recommended_summary"].get("note", _("No site adds residents.")))
 

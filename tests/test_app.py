@@ -181,6 +181,7 @@ def test_whatif_add_recommend_and_accept(env):
     app.button(key="accept").click().run()
     assert not app.exception
     assert any("accepted 3 recommended sites" in c.value for c in app.caption)
+    assert not any(b.key == "accept" for b in app.button)  # the accepted list is gone at once
     after = next(m for m in app.metric if m.label == "After")
     assert after.delta.startswith("+")
     report = app.dataframe[-1].value
