@@ -16,6 +16,8 @@ from benchmarks import (
 if __name__ == "__main__":
     print(bench_cli.run())
     print()
+    print(bench_cli.cold_prepare())
+    print()
     print(bench_layers.run())
     print()
     print(bench_engine.run())

@@ -166,8 +166,10 @@ def payload_bytes_per_hexagon() -> str:
             f"of which the streets ({streets / 1e6:.2f} MB) go once per canvas")  # fmt: skip
 
 
-PAGES = ("overview", *sorted(p.stem for p in (PROJECT / "app_pages").glob("[!_]*.py")
-                             if p.stem != "overview"))  # every page, a new one included
+PAGES = (
+    "overview",
+    *sorted(p.stem for p in (PROJECT / "app_pages").glob("[!_]*.py") if p.stem != "overview"),
+)  # every page, a new one included
 
 
 def server_reruns(repeat: int = 3) -> str:

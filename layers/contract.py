@@ -126,10 +126,14 @@ def attribute_problems(frame: pd.DataFrame, layer: str) -> pd.Series:
             ok = value.notna() & np.isfinite(value) & value.between(rule.low, rule.high)
             if rule.integer:
                 ok &= value.round() == value
-        bad = ~ok & ~blank_cells(raw) & (reason == "")  # a blank cell is filled, not wrong
-        shown = raw.astype(str).str.slice(0, 30).str.replace(
+        failing = ~ok & (reason == "")
+        if not failing.any():  # the usual case (every generated layer): nothing to word
+            continue
+        bad = failing.copy()
+        bad[failing] = ~blank_cells(raw[failing])  # a blank cell is filled, not wrong
+        shown = raw[bad].astype(str).str.slice(0, 30).str.replace(
             r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", regex=True)  # fmt: skip
-        reason[bad] = f"{column} = " + shown[bad] + f" (allowed: {rule.describe()})"
+        reason[bad] = f"{column} = " + shown + f" (allowed: {rule.describe()})"
     if {"piles", "fast_piles"} <= set(frame.columns):
         piles = pd.to_numeric(frame["piles"], errors="coerce")
         fast = pd.to_numeric(frame["fast_piles"], errors="coerce")

@@ -265,3 +265,30 @@ def test_the_elderly_profile_borrows_the_5g_columns_exactly(town, offline_settin
     for column in FIVEG_COLUMNS:
         assert lent.coverage.cells[column].equals(fresh.coverage.cells[column]), column
     assert lent.report["rows"] == fresh.report["rows"]
+
+
+def test_the_elderly_profile_borrows_the_seed_spread_exactly(town, offline_settings):
+    """The seed spread re-draws sites and measures signal and walks within metres: a walking
+    speed changes none of it, so the second profile takes the first one's spread, which equals
+    a fresh measurement; another layer, or other norms, measure afresh."""
+    from dataclasses import replace
+
+    from twin.analysis.build import build as build_one
+    from twin.analysis.build import spread_reusable
+    from twin.analysis.engine import CoverageParams
+
+    settings = offline_settings.replace(cache_dir=offline_settings.cache_dir / "spread")
+    first = build_one(town, settings)
+    assert first.coverage.seed_spread
+    elderly = CoverageParams.from_settings(settings, None, True)
+    assert spread_reusable(first, town, first.layers, elderly)
+    fewer = first.layers | {"lockers": first.layers["lockers"].iloc[:5]}
+    assert not spread_reusable(first, town, fewer, elderly)
+    tighter = replace(
+        elderly, reach=replace(elderly.reach, max_snap_m=elderly.reach.max_snap_m / 2)
+    )
+    assert not spread_reusable(first, town, first.layers, tighter)
+    lent = build_one(town, settings, elderly, reuse=first)
+    fresh = build_one(town, settings.replace(cache_dir=settings.cache_dir / "fresh"), elderly)
+    assert lent.coverage.seed_spread == fresh.coverage.seed_spread
+    assert lent.report["rows"] == fresh.report["rows"]

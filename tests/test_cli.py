@@ -110,3 +110,19 @@ def test_twin_map_and_the_pdf_report(env, capsys, tmp_path):
     body = pdf.read_bytes()
     assert body.startswith(b"%PDF") and body.count(b"/Type /Page") >= 5  # targets, maps, gaps
     assert main(["map", "hongkou", "--metric", "nonsense", "-o", str(png)]) == 2
+
+
+def test_prepare_measures_two_districts_at_once(monkeypatch, settings, tmp_path, capsys):
+    """`twin prepare --workers 2`: two districts in forked processes, each stored as a serial run
+    stores it (a build afterwards reads its coverage from the store); a bad count is refused."""
+    monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TWIN_OFFLINE", "1")
+    assert main(["prepare", "hongkou", "changning", "--workers", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "2 at a time" in err and "Hongkou: ready in" in err and "Changning: ready in" in err
+    for district in ("hongkou", "changning"):
+        assert main(["build", district, "--out", str(tmp_path / district)]) == 0
+        assert "coverage: from the store" in capsys.readouterr().err
+    assert main(["prepare", "hongkou", "--workers", "0"]) == 2
+    assert "not a whole number of at least 1" in capsys.readouterr().err

@@ -33,6 +33,18 @@ def _progress(message: str) -> None:
     print(f"  · {message}", file=sys.stderr, flush=True)
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"{text!r} is not a whole number of at least 1"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     """The run configuration: the environment, then the command's flags over it."""
     settings = Settings.from_env()
@@ -170,27 +182,67 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_prepare(args: argparse.Namespace) -> int:
-    """Load and measure districts ahead of the viewer, so its first pages answer at once."""
+def _prepare_one(
+    name: str, settings: Settings, progress: Callable[[str], None]
+) -> tuple[str, float]:
+    """Load ``name`` and build both walking profiles (5G and the seed spread measured once);
+    its name and the seconds it took."""
     import time
 
     from twin.analysis.build import build
     from twin.analysis.engine import CoverageParams
-    from twin.districts import PLAN_DISTRICTS
     from twin.store.district import load_district
 
+    start = time.perf_counter()
+    loaded = load_district(name, settings, progress=progress)
+    first = None
+    for elderly in (False, True):  # the viewer's two walking profiles
+        first = build(loaded, settings, CoverageParams.from_settings(settings, None, elderly),
+                      progress=progress, reuse=first)  # fmt: skip
+    return loaded.name, time.perf_counter() - start
+
+
+_PREPARE: Settings | None = None  # the run's settings, inherited by forked workers
+
+
+def _prepare_forked(name: str) -> tuple[str, float]:
+    def progress(message: str) -> None:  # two districts at once: each line says whose it is
+        print(f"  · {name}: {message}", file=sys.stderr, flush=True)
+
+    return _prepare_one(name, _PREPARE, progress)  # type: ignore[arg-type]
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Load and measure districts ahead of the viewer, so its first pages answer at once: one
+    district per core at a time (forked processes; every store write is atomic)."""
+    import multiprocessing
+
+    from twin.districts import PLAN_DISTRICTS
+    from twin.settings import usable_cores
+
+    global _PREPARE
     settings = _settings(args)
     names = args.districts or list(PLAN_DISTRICTS)
-    for i, name in enumerate(names, start=1):
-        start = time.perf_counter()
-        print(f"[{i}/{len(names)}] {name}: loading", file=sys.stderr, flush=True)
-        loaded = load_district(name, settings, progress=_progress)
-        first = None
-        for elderly in (False, True):  # the viewer's two walking profiles: 5G measured once
-            first = build(loaded, settings, CoverageParams.from_settings(settings, None, elderly),
-                          progress=_progress, reuse=first)  # fmt: skip
-        print(f"[{i}/{len(names)}] {loaded.name}: ready in {time.perf_counter() - start:.1f} s",
-              file=sys.stderr, flush=True)  # fmt: skip
+    workers = min(args.workers or usable_cores(), len(names))
+    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1
+    print(f"preparing {len(names)} district(s), {workers} at a time", file=sys.stderr, flush=True)
+    if workers == 1:
+        for i, name in enumerate(names, start=1):
+            print(f"[{i}/{len(names)}] {name}: loading", file=sys.stderr, flush=True)
+            shown, seconds = _prepare_one(name, settings, _progress)
+            print(f"[{i}/{len(names)}] {shown}: ready in {seconds:.1f} s", file=sys.stderr,
+                  flush=True)  # fmt: skip
+        return EXIT_OK
+    _PREPARE = settings
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = pool.imap_unordered(_prepare_forked, names, chunksize=1)
+            for i, (shown, seconds) in enumerate(done, start=1):
+                print(f"[{i}/{len(names)}] {shown}: ready in {seconds:.1f} s", file=sys.stderr,
+                      flush=True)  # fmt: skip
+    finally:
+        _PREPARE = None
     return EXIT_OK
 
 
@@ -626,6 +678,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("districts", nargs="*", help="districts (default: the five plan districts)")
     p.add_argument("--base-res", type=int, help="H3 resolution 7–10 to measure at (default 10)")
     p.add_argument("--offline", action="store_true", help="never use the network")
+    p.add_argument("--workers", type=_positive_int,
+                   help="districts prepared at once (default: one per usable core)")  # fmt: skip
     p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("batch", help="build many districts on Dask, with a city table")
     p.add_argument("districts", nargs="*", help="districts to build")

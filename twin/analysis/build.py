@@ -104,9 +104,34 @@ def build(
         fiveg_from = reuse.coverage.cells
     coverage = compute_cached(district, layers, params, settings, progress,
                               measured_signal=measured, fiveg_from=fiveg_from)  # fmt: skip
+    lent = reuse.coverage.seed_spread if reuse is not None and spread_reusable(
+        reuse, district, layers, params) else None  # fmt: skip
     coverage = replace(coverage, seed_spread=spread_cached(district, layers, coverage, settings,
-                                                           progress))  # fmt: skip
+                                                           progress, lent))  # fmt: skip
     return finish(district, layers, coverage, calibration_text(calibration), gap_resolution)
+
+
+# what a walking profile changes: the life circle's minutes, never a distance, a site or a signal
+WALKING_PROFILE = ("walk_speed_kmh", "elderly", "elderly_speed_kmh", "life_circle_min",
+                   "facilities", "rings_min", "weights")  # fmt: skip
+
+
+def spread_reusable(
+    other: Build, district: District, layers: dict[str, gpd.GeoDataFrame], params: CoverageParams
+) -> bool:
+    """Whether ``other``'s seed spread is the one a build of ``layers`` with ``params`` would
+    measure: the same district, layers (by content) and parameters but for the walking profile.
+    The spread re-draws sites and measures 5G signal and walks *within a radius in metres*
+    (:mod:`twin.analysis.reseed`), none of which a walking speed changes."""
+    mine = replace(params, **{f: getattr(other.coverage.params, f) for f in WALKING_PROFILE})
+    return (
+        bool(other.coverage.seed_spread)
+        and fiveg_reusable(other, district, layers, params)
+        and mine == other.coverage.params
+        and params.norms == other.coverage.params.norms
+        and set(layers) == set(other.layers)
+        and all(frame_digest(layers[k]) == frame_digest(other.layers[k]) for k in layers)
+    )
 
 
 SPREAD_NOTE = "seed_spread_2"  # 2: capacity shares too
@@ -118,8 +143,10 @@ def spread_cached(
     coverage: Coverage,
     settings: Settings,
     progress: Callable[[str], None] = _noop,
+    lent: Spread | None = None,
 ) -> Spread:
-    """:func:`twin.analysis.reseed.seed_spread`, stored beside the measured hexagons."""
+    """:func:`twin.analysis.reseed.seed_spread`, stored beside the measured hexagons; ``lent``:
+    the same spread measured by the other walking profile's build (stored, not measured again)."""
     from twin.store.coverage import load_note, save_note
 
     slug = district.preset.slug
@@ -129,7 +156,9 @@ def spread_cached(
         return {str(k): (float(v[0]), float(v[1])) for k, v in stored.items()}
     except (AttributeError, TypeError, ValueError, IndexError, KeyError):
         pass  # missing or damaged: measure again
-    spread = seed_spread(district, layers, coverage, progress=progress)
+    spread = (
+        lent if lent is not None else seed_spread(district, layers, coverage, progress=progress)
+    )
     try:
         save_note(slug, key, SPREAD_NOTE, {k: list(v) for k, v in spread.items()}, settings)
     except OSError as exc:  # a read-only cache never stops a build
