@@ -137,3 +137,22 @@ def test_hongkou_plan_layer_lands_in_the_drive_test_range(hongkou):
     full, _ = check_tenth(hongkou)
     assert -95.0 <= full["median_rsrp_dbm"] <= -75.0
     assert full["covered_share_area"] < 1.0 and full["deep_share_residents"] < 0.95
+
+
+def test_the_nearest_sector_angle_equals_the_wrapped_difference():
+    """The pattern's angle off the nearest sector, computed sector by sector without a modulo,
+    equals the textbook ((bearing − azimuth + 180) mod 360) − 180 for any angles (wrapped first
+    by the public function; the best-server search passes them wrapped)."""
+    rng = np.random.default_rng(7)
+    bearing = rng.uniform(-720, 720, (500, 16))
+    azimuths = rng.uniform(-720, 720, (500, 16, 3))
+    textbook = np.min(np.abs((bearing[..., None] - azimuths + 180.0) % 360.0 - 180.0), axis=-1)
+    p = radio.RadioParams()
+    expected = -np.minimum(
+        12.0 * (textbook / p.horizontal_beamwidth_deg) ** 2, p.max_attenuation_db
+    )
+    assert np.allclose(radio.horizontal_gain_db(bearing, azimuths, p), expected, rtol=0, atol=1e-9)
+    wrapped = radio.antenna_gain_db(np.mod(bearing, 360), np.full(bearing.shape, 10.0),
+                                    np.mod(azimuths, 360), np.full(bearing.shape, 8.0), p, wrapped=True)  # fmt: skip
+    assert np.allclose(wrapped, radio.antenna_gain_db(bearing, np.full(bearing.shape, 10.0), azimuths,
+                                                      np.full(bearing.shape, 8.0), p), atol=1e-9)  # fmt: skip
