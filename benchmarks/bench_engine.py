@@ -289,6 +289,40 @@ def _scale_child(queue: multiprocessing.Queue, folder: str) -> None:  # type: ig
     queue.put((net.n_nodes, len(cells), load_s, total_s, ours, bare, _peak_rss_mib()))
 
 
+def node_order(side: int = 1225, sources: int = 3000) -> tuple[str, ...]:
+    """A multi-source Dijkstra's ns per node on the 1.5 M-node grid with its nodes in random
+    order (as OSM numbers them: by id, spatially random) against the same graph renumbered
+    along twin's space-filling curve (:func:`twin.network.spatial_order`, what
+    :meth:`twin.streets.Streets.from_graph` does)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from twin.network import spatial_order
+
+    grid = street_grid(side)
+    rng = np.random.default_rng(0)
+
+    def renumbered(net: StreetNetwork, order: np.ndarray) -> tuple[StreetNetwork, np.ndarray]:
+        new = np.empty_like(order)
+        new[order] = np.arange(len(order))  # order[new] = old
+        coo = net.csr.tocoo()
+        csr = csr_matrix((coo.data, (new[coo.row], new[coo.col])), shape=net.csr.shape).tocsr()
+        return StreetNetwork(net.xy[order], csr), new
+
+    shuffled, to_shuffled = renumbered(grid, rng.permutation(grid.n_nodes))
+    ordered, to_ordered = renumbered(shuffled, spatial_order(shuffled.xy))
+    picks = rng.choice(grid.n_nodes, sources, replace=False)
+    random_ids, curve_ids = to_shuffled[picks], to_ordered[to_shuffled[picks]]
+    slow = median_seconds(lambda: dijkstra(shuffled.csr, directed=False, indices=random_ids,
+                                           min_only=True))  # fmt: skip
+    fast = median_seconds(lambda: dijkstra(ordered.csr, directed=False, indices=curve_ids,
+                                           min_only=True))  # fmt: skip
+    per = 1e9 / grid.n_nodes
+    return (f"node order: multi-source Dijkstra on {grid.n_nodes / 1e6:.2f} M nodes, renumbered "
+            "along a Z-order curve vs OSM-like random order (ns per node)",
+            f"{fast * per:.0f}", f"{slow * per:.0f}", f"{slow / fast:.2f}× faster")  # fmt: skip
+
+
 def whole_shanghai() -> list[tuple[str, ...]]:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
@@ -312,6 +346,7 @@ def run() -> str:
             fiveg_model()]  # fmt: skip
     if os.environ.get("TWIN_BENCH_SCALE", "1") != "0":
         rows.extend(whole_shanghai())
+        rows.append(node_order())
     header = ("coverage engine", "twin s", "baseline s", "ratio / note")
     return table(rows, header)
 

@@ -67,3 +67,48 @@ def test_a_cached_district_builds_without_networkx_or_osmnx(settings):
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["nodes"] > 400 and seen["cells"] > 100
     assert not seen["nx"] and not seen["ox"]
+
+
+def test_nodes_are_numbered_along_a_space_filling_curve_and_walks_do_not_change():
+    """Streets renumber OSM's nodes along a Z-order curve: consecutive nodes lie close, every
+    edge still joins its own end points, and the walks are those of the graph in OSM's order."""
+    import networkx as nx
+    from scipy.sparse.csgraph import dijkstra
+    from synthetic import street_graph
+
+    from twin.network import spatial_order
+
+    graph = street_graph()
+    shuffled = nx.relabel_nodes(
+        graph,
+        dict(
+            zip(
+                graph.nodes,
+                np.random.default_rng(1).permutation(
+                    np.arange(10**6, 10**6 + graph.number_of_nodes())
+                ),
+                strict=True,
+            )
+        ),
+    )  # ids in random order
+    streets = Streets.from_graph(shuffled, CRS.from_epsg(32651))
+    lonlat = streets.lonlat
+    step = np.hypot(*np.diff(lonlat, axis=0).T).mean()
+    jump = np.hypot(*(lonlat - lonlat[np.random.default_rng(2).permutation(len(lonlat))]).T).mean()
+    assert step < jump / 3  # neighbours in memory are neighbours on the ground
+    ends = np.array([[line.coords[0], line.coords[-1]] for line in streets.lines])
+    assert np.allclose(ends[:, 0], lonlat[streets.edges["u"]]) and np.allclose(
+        ends[:, 1], lonlat[streets.edges["v"]]
+    )
+    # the same walks as without renumbering: node by node, by each node's position
+    plain = Streets(streets.edges, lonlat, streets.crs)  # already ordered: compare with OSM order
+    order = np.random.default_rng(3).permutation(len(lonlat))
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    edges = streets.edges.assign(u=back[streets.edges["u"]], v=back[streets.edges["v"]])
+    unordered = Streets(edges, lonlat[order], streets.crs)
+    a = dijkstra(plain.network.csr, directed=False, indices=[0])[0]
+    b = dijkstra(unordered.network.csr, directed=False, indices=[back[0]])[0]
+    assert np.allclose(a, b[back])
+    perm = spatial_order(np.random.default_rng(4).uniform(0, 1, (1000, 2)))
+    assert np.array_equal(np.sort(perm), np.arange(1000))  # a permutation

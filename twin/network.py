@@ -229,6 +229,27 @@ class StreetNetwork:
         return np.asarray(result[:n]) - 1.0
 
 
+def spatial_order(xy: NDArray[np.float64], bits: int = 16) -> NDArray[np.int64]:
+    """A permutation that lays points along a Z-order (Morton) curve: points near in space come
+    near in memory. OSM's node order (by id, i.e. by edit time) is spatially random, so a
+    Dijkstra over a CSR in that order jumps across memory; renumbered, it runs ≈ 1.4× faster
+    per node at city scale (``benchmarks/bench_engine.py``). ``order[new] = old``."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    if len(xy) < 2:
+        return np.arange(len(xy), dtype=np.int64)
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    scale = (2**bits - 1) / np.maximum(high - low, 1e-12)
+    cell = ((xy - low) * scale).astype(np.uint64)
+
+    def spread(v: NDArray[np.uint64]) -> NDArray[np.uint64]:  # 16 bits → every other of 32
+        for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+            v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+        return v
+
+    key = spread(cell[:, 0]) | (spread(cell[:, 1]) << np.uint64(1))
+    return np.argsort(key, kind="stable").astype(np.int64)
+
+
 def straight_line(origins_xy: NDArray, facilities_xy: NDArray) -> NDArray[np.float64]:
     """Crow-fly distance from each origin to its nearest facility (inf without facilities)."""
     if not len(facilities_xy):

@@ -21,7 +21,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
-from twin.network import StreetNetwork
+from twin.network import StreetNetwork, spatial_order
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -65,6 +65,9 @@ class Streets:
         import osmnx as ox
 
         nodes, frame = ox.graph_to_gdfs(graph, nodes=True, fill_edge_geometry=True)
+        # nodes numbered along a space-filling curve, not in OSM's order (by id: spatially
+        # random), so the CSR's walks read memory in order (network.spatial_order)
+        nodes = nodes.iloc[spatial_order(nodes[["x", "y"]].to_numpy(float))]
         # node ids only join edges to nodes: positions, so ids beyond 64 bits do no harm
         ids = pd.Index(nodes.index)
         edges = gpd.GeoDataFrame(
