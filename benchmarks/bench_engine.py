@@ -242,6 +242,15 @@ def hongkou_life_circle() -> list[tuple[str, ...]]:
     )]  # fmt: skip
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished (forked) workers, user + system."""
+    own, workers = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def _peak_rss_mib() -> float:
     """Peak resident set size of this process and of its (forked) workers, MiB."""
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -255,11 +264,13 @@ def _scale_child(queue: multiprocessing.Queue, folder: str) -> None:  # type: ig
     from shapely.geometry import box
 
     from twin.grid import cell_centres, cover_cells
-    from twin.network import nearest_each
+    from twin.network import nearest_each, spatial_order
 
     path = Path(folder) / "network.npz"
-    np.savez(path, **street_grid(1225).arrays())  # the district cache's CSR (untimed set-up)
-    start = time.perf_counter()
+    grid = street_grid(1225)
+    grid = renumbered(grid, spatial_order(grid.xy))[0]  # numbered as twin numbers OSM's nodes
+    np.savez(path, **grid.arrays())  # the district cache's CSR (untimed set-up)
+    start, cpu_start = time.perf_counter(), _cpu_seconds()
     with np.load(path) as arrays:
         net = StreetNetwork.from_saved(arrays)  # 1.5 M nodes, 80 m blocks: ≈ 98 × 98 km
     load_s = time.perf_counter() - start
@@ -280,13 +291,24 @@ def _scale_child(queue: multiprocessing.Queue, folder: str) -> None:  # type: ig
     found = nearest_each(net, origins, sets, rule, snapped)  # over the cores
     out = pd.DataFrame({"cell": cells, **{f"d_{k}": f.metres for k, f in enumerate(found)}})
     out.to_parquet(Path(folder) / "results.parquet")
-    total_s = time.perf_counter() - start
+    total_s, cpu_s = time.perf_counter() - start, _cpu_seconds() - cpu_start
     # per category: the whole function against a bare scipy Dijkstra on the same CSR graph
     one = sets[4]
     ours = median_seconds(lambda: nearest(net, origins, one, rule, snapped))
     nodes = np.unique(net.snap(one, rule.max_snap_m).u)
     bare = median_seconds(lambda: dijkstra(net.csr, directed=True, indices=nodes, min_only=True))
-    queue.put((net.n_nodes, len(cells), load_s, total_s, ours, bare, _peak_rss_mib()))
+    queue.put((net.n_nodes, len(cells), load_s, total_s, cpu_s, ours, bare, _peak_rss_mib()))
+
+
+def renumbered(net: StreetNetwork, order: np.ndarray) -> tuple[StreetNetwork, np.ndarray]:
+    """``net`` with node ``order[i]`` as node i; and each old node's new number."""
+    from scipy.sparse import csr_matrix
+
+    new = np.empty_like(order)
+    new[order] = np.arange(len(order))
+    coo = net.csr.tocoo()
+    csr = csr_matrix((coo.data, (new[coo.row], new[coo.col])), shape=net.csr.shape).tocsr()
+    return StreetNetwork(net.xy[order], csr), new
 
 
 def node_order(side: int = 1225, sources: int = 3000) -> tuple[str, ...]:
@@ -294,20 +316,12 @@ def node_order(side: int = 1225, sources: int = 3000) -> tuple[str, ...]:
     order (as OSM numbers them: by id, spatially random) against the same graph renumbered
     along twin's space-filling curve (:func:`twin.network.spatial_order`, what
     :meth:`twin.streets.Streets.from_graph` does)."""
-    from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
     from twin.network import spatial_order
 
     grid = street_grid(side)
     rng = np.random.default_rng(0)
-
-    def renumbered(net: StreetNetwork, order: np.ndarray) -> tuple[StreetNetwork, np.ndarray]:
-        new = np.empty_like(order)
-        new[order] = np.arange(len(order))  # order[new] = old
-        coo = net.csr.tocoo()
-        csr = csr_matrix((coo.data, (new[coo.row], new[coo.col])), shape=net.csr.shape).tocsr()
-        return StreetNetwork(net.xy[order], csr), new
 
     shuffled, to_shuffled = renumbered(grid, rng.permutation(grid.n_nodes))
     ordered, to_ordered = renumbered(shuffled, spatial_order(shuffled.xy))
@@ -329,12 +343,13 @@ def whole_shanghai() -> list[tuple[str, ...]]:
     with tempfile.TemporaryDirectory() as folder:
         child = ctx.Process(target=_scale_child, args=(queue, folder))
         child.start()
-        nodes, cells, load_s, total_s, ours, bare, peak = queue.get()
+        nodes, cells, load_s, total_s, cpu_s, ours, bare, peak = queue.get()
         child.join()
     return [
         (f"scale: {nodes / 1e6:.2f} M nodes, {cells:,} cells, 10 categories, from the cached CSR "
-         "to written results (target ≤ 8 s)",
-         f"{total_s:.1f} (CSR read + KD-tree {load_s:.1f})", "—", f"peak RSS {peak / 1024:.2f} GB"),
+         "to written results (target ≤ 6 s wall)",
+         f"{total_s:.1f} wall, {cpu_s:.1f} CPU (CSR read + KD-tree {load_s:.1f})", "—",
+         f"peak RSS {peak / 1024:.2f} GB"),
         ("scale: one category (snap, Dijkstra, along-edge, estimates) vs a bare "
          "scipy.sparse.csgraph.dijkstra (target ≤ 1.5×)", f"{ours:.2f}", f"{bare:.2f}",
          f"{ours / bare:.2f}×"),
