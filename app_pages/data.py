@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._cached import load, run_settings, session_imports, use_import
-from app_pages._state import current_view
+from app_pages._state import current_view, said
 from twin._errors import TwinError
 from twin.exports import csv_bytes
 from twin.i18n import _
@@ -96,7 +96,7 @@ if upload is not None:
     cols[1].metric(_("Rejected"), f"{len(report.rejected):,}")
     cols[2].metric(_("Defaults filled"), f"{len(report.filled_defaults)}")
     for warning in report.warnings:
-        st.warning(plain(warning.replace(path.name, upload.name)))
+        st.warning(plain(said(warning.replace(path.name, upload.name))))
     confirmed = True
     if report.datum_unconfirmed is not None:  # no opinion from the check: said, not blocking
         st.warning(
@@ -119,8 +119,10 @@ if upload is not None:
     if report.filled_defaults:
         st.caption(plain(_("Filled with defaults: {defaults}").format(
             defaults=", ".join(f"{k} = {v}" for k, v in report.filled_defaults.items()))))  # fmt: skip
-    if len(report.rejected):
-        st.dataframe(report.rejected, hide_index=True, width="stretch")
+    if len(report.rejected):  # reasons and details in the page's language; the CSV as written
+        shown = report.rejected.assign(**{c: report.rejected[c].astype(str).map(said)
+                                          for c in ("reason", "detail") if c in report.rejected})  # fmt: skip
+        st.dataframe(shown, hide_index=True, width="stretch")
         st.download_button(_("Download the rejected rows (CSV)"), csv_bytes(report.rejected_table(), bom=True),
                            file_name=f"rejected_{upload.name}.csv", mime="text/csv")  # fmt: skip
     if report.accepted and confirmed and st.button(
@@ -133,4 +135,4 @@ if upload is not None:
         st.rerun()
     if counts:
         st.caption(plain(_("Rejected by reason: {reasons}").format(reasons="; ".join(
-            line.strip().removeprefix("rejected, ") for line in report.reason_lines()))))  # fmt: skip
+            said(line.strip().removeprefix("rejected, ")) for line in report.reason_lines()))))  # fmt: skip

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from twin._errors import InvalidInputError
+from twin.i18n import N_
 
 BASE_COLUMNS = ("layer", "feature_id", "source", "geometry")
 LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -79,9 +80,10 @@ class Rule:
 
     def describe(self) -> str:
         if self.choices is not None:
-            return "one of " + ", ".join(sorted(map(str, self.choices)))
-        kind = "a whole number" if self.integer else "a number"
-        return f"{kind} from {self.low:g} to {self.high:g}"
+            return N_("one of {choices}").format(choices=", ".join(sorted(map(str, self.choices))))
+        words = (N_("a whole number from {low} to {high}") if self.integer
+                 else N_("a number from {low} to {high}"))  # fmt: skip
+        return words.format(low=f"{self.low:g}", high=f"{self.high:g}")
 
 
 BANDWIDTHS_MHZ = frozenset({5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100, 160})
@@ -133,10 +135,12 @@ def attribute_problems(frame: pd.DataFrame, layer: str) -> pd.Series:
         bad[failing] = ~blank_cells(raw[failing])  # a blank cell is filled, not wrong
         shown = raw[bad].astype(str).str.slice(0, 30).str.replace(
             r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", regex=True)  # fmt: skip
-        reason[bad] = f"{column} = " + shown + f" (allowed: {rule.describe()})"
+        allowed = rule.describe()
+        reason[bad] = shown.map(lambda value, c=column, a=allowed: N_(
+            "{column} = {value} (allowed: {allowed})").format(column=c, value=value, allowed=a))  # fmt: skip
     if {"piles", "fast_piles"} <= set(frame.columns):
         piles = pd.to_numeric(frame["piles"], errors="coerce")
         fast = pd.to_numeric(frame["fast_piles"], errors="coerce")
         bad = (fast > piles) & (reason == "")
-        reason[bad] = "fast_piles is more than piles"
+        reason[bad] = N_("fast_piles is more than piles")
     return reason

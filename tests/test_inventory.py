@@ -148,6 +148,17 @@ def test_bad_rows_are_listed_never_dropped(hongkou, sites, tmp_path):
     text = report.text()
     assert "rejected, outside Hongkou: 1 (by " in text and "min / median / max" in text
     assert len(text.splitlines()) < 12
+    # the Data page in Chinese: every reason, detail and reason line in Chinese, figures kept
+    from twin.i18n import in_language, sentence
+
+    with in_language("zh"):
+        said = {str(t): sentence(str(t), {"Hongkou": "虹口区"})
+                for t in [*report.rejected["reason"], *report.rejected["detail"],
+                          *(line.strip().removeprefix("rejected, ") for line in report.reason_lines())]
+                if str(t)}  # fmt: skip
+    for english, chinese in said.items():
+        assert chinese != english and any("\u4e00" <= c <= "\u9fff" for c in chinese), english
+    assert said["outside Hongkou"] == "位于虹口区以外" and said["of row 6"] == "与第 6 行"
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from twin._errors import CRSMismatchError, EmptyAreaError, InvalidInputError, Tw
 from twin.context import LayerContext
 from twin.crs import CRS_NAMES, CrsName, to_wgs84
 from twin.datum import MIN_POINTS, NAMES, DatumFit, fit_datums
+from twin.i18n import N_
 from twin.layers import LAYER_COLUMNS, spec, validate_layer
 from twin.layers.contract import attribute_problems, blank_cells
 from twin.model import District
@@ -91,15 +92,17 @@ class ImportReport:
         lines = []
         totals = self.counts()
         for reason, group in self.rejected.groupby("reason", sort=False):
-            line = f"  rejected, {reason}: {totals.get(str(reason), len(group)):,}"
+            line = N_("{reason}: {count}").format(reason=reason,
+                                                  count=f"{totals.get(str(reason), len(group)):,}")  # fmt: skip
             distance = (pd.to_numeric(group["distance_m"], errors="coerce")
                         if "distance_m" in group else None)  # fmt: skip
             if "distance_m" in self.rejected.attrs and str(reason).startswith("outside"):
                 distance = pd.Series(self.rejected.attrs["distance_m"])
             if distance is not None and distance.notna().any():
-                line += (f" (by {distance.min():,.0f} / {distance.median():,.0f} / "
-                         f"{distance.max():,.0f} m, min / median / max)")  # fmt: skip
-            lines.append(line)
+                line = N_("{line} (by {low} / {median} / {high} m, min / median / max)").format(
+                    line=line, low=f"{distance.min():,.0f}", median=f"{distance.median():,.0f}",
+                    high=f"{distance.max():,.0f}")  # fmt: skip
+            lines.append(f"  rejected, {line}")
         return lines
 
     def text(self) -> str:
@@ -180,10 +183,10 @@ def validate_inventory(
     text = ~missing & ~skipped & (np.isnan(lon) | np.isnan(lat))
     out_of_range = ~missing & ~skipped & ~text & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
     rejected = [
-        _reject(frame, skipped, "not a GeoJSON Feature"),
-        _reject(frame, missing, "missing coordinate"),
-        _reject(frame, text, "coordinate is not a number"),
-        _reject(frame, out_of_range, "coordinate out of range (projected metres?)"),
+        _reject(frame, skipped, N_("not a GeoJSON Feature")),
+        _reject(frame, missing, N_("missing coordinate")),
+        _reject(frame, text, N_("coordinate is not a number")),
+        _reject(frame, out_of_range, N_("coordinate out of range (projected metres?)")),
     ]
     report_warnings: list[str] = []
     usable = ~(skipped | missing | text | out_of_range)
@@ -199,10 +202,11 @@ def validate_inventory(
             raise InvalidInputError(msg)
         crs = fit.best
         report_warnings.append(
-            f"--crs auto read the file as {NAMES[crs]}, the datum it fits best "
-            f"(median distance to streets and POIs: {fit.summary()})"
+            N_("--crs auto read the file as {datum}, the datum it fits best (median distance to "
+               "streets and POIs: {medians})").format(datum=NAMES[crs], medians=fit.summary())
             if fit.n_points >= MIN_POINTS else
-            f"--crs auto: only {fit.n_points} usable points, too few to tell; read as WGS-84"
+            N_("--crs auto: only {count} usable points, too few to tell; read as WGS-84").format(
+                count=fit.n_points)
         )  # fmt: skip
         if fit.n_points < MIN_POINTS:
             crs = "wgs84"
@@ -210,15 +214,16 @@ def validate_inventory(
         doubt = fit
     unconfirmed = fit if fit.unconfirmed else None
     if 0 < fit.n_points < MIN_POINTS:
-        report_warnings.append(f"only {fit.n_points} usable point(s): too few to check which "
-                               f"datum they are in; read as {NAMES[crs]}")  # fmt: skip
+        report_warnings.append(N_("only {count} usable point(s): too few to check which datum "
+                                  "they are in; read as {datum}").format(count=fit.n_points,
+                                                                         datum=NAMES[crs]))  # fmt: skip
     if len(fit.mixed) > 1:  # some rows in one datum, some in another: no single --crs is right
         counts = fit.clear_counts or {}
-        parts = " and ".join(f"{counts[d]:,} fit {NAMES[d]} clearly best" for d in fit.mixed)
-        report_warnings.append(
-            f"the sites of {file} seem to mix coordinate systems ({parts}); split the file by "
-            "datum and import each part with its own --crs"
-        )  # fmt: skip
+        parts = " and ".join(N_("{count} fit {datum} clearly best").format(
+            count=f"{counts[d]:,}", datum=NAMES[d]) for d in fit.mixed)  # fmt: skip
+        report_warnings.append(N_(
+            "the sites of {file} seem to mix coordinate systems ({parts}); split the file by "
+            "datum and import each part with its own --crs").format(file=file, parts=parts))  # fmt: skip
     ok = ~(skipped | missing | text | out_of_range)
     swapped = out_of_range & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
     if whole_file and not ok.any() and swapped.any() and swapped.sum() == out_of_range.sum():
@@ -247,8 +252,8 @@ def validate_inventory(
         boundary_m = gpd.GeoSeries([district.boundary], crs=4326).to_crs(metric).iloc[0]
         distance = pd.Series(np.nan, index=frame.index)
         distance[outside] = points[outside].to_crs(metric).distance(boundary_m).to_numpy()
-        out = _reject(frame, outside, f"outside {district.name}",
-                      distance.map(lambda d: f"by {d:,.0f} m"))  # fmt: skip
+        out = _reject(frame, outside, N_("outside {district}").format(district=district.name),
+                      distance.map(lambda d: N_("by {metres} m").format(metres=f"{d:,.0f}")))  # fmt: skip
         out["distance_m"] = distance[outside].round(1)
         rejected.append(out)
     key = pd.Series(
@@ -259,7 +264,7 @@ def validate_inventory(
     broken = attribute_problems(frame, layer).to_numpy()
     bad_attribute = inside & (broken != "")
     if bad_attribute.any():
-        rejected.append(_reject(frame, bad_attribute, "attribute out of range",
+        rejected.append(_reject(frame, bad_attribute, N_("attribute out of range"),
                                 pd.Series(broken, index=frame.index)))  # fmt: skip
     inside = inside & ~bad_attribute
     first_row = frame["row"].where(inside).groupby(key).transform("first")
@@ -267,17 +272,18 @@ def validate_inventory(
         inside & key.where(inside).duplicated().to_numpy() & key.where(inside).notna().to_numpy()
     )
     if duplicate.any():
-        rejected.append(_reject(frame, duplicate, "duplicate of an earlier row",
-                                "of row " + first_row.fillna(0).astype(int).astype(str)))  # fmt: skip
+        rejected.append(_reject(frame, duplicate, N_("duplicate of an earlier row"),
+                                first_row.fillna(0).astype(int).map(
+                                    lambda r: N_("of row {row}").format(row=r))))  # fmt: skip
     accepted_mask = inside & ~duplicate
     accepted = frame.loc[accepted_mask]
     whole = expected_count(district, layer, norms)
     if whole is not None and 0 < accepted_mask.sum() < 0.5 * whole[0]:
-        report_warnings.append(
-            f"{int(accepted_mask.sum())} sites against the {whole[0]:,} a whole network would "
-            f"hold here ({whole[1]}): a partial inventory measures a partial network, so "
-            "coverage will read low where its sites are missing"
-        )
+        report_warnings.append(N_(
+            "{count} sites against the {whole} a whole network would hold here ({basis}): a "
+            "partial inventory measures a partial network, so coverage will read low where its "
+            "sites are missing").format(count=int(accepted_mask.sum()), whole=f"{whole[0]:,}",
+                                        basis=whole[1]))  # fmt: skip
     layer_frame, filled = _to_layer(
         accepted,
         wlon[accepted_mask],
