@@ -92,8 +92,9 @@ if preset is not None:
         lon, lat = state.longitude, state.latitude
     state = pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom, pitch=pitch_p, bearing=bearing_p)
     fit = None
-view_key = "|".join(map(str, (view.preset.slug, jump, found_place, camera, pitch, bearing,
-                              from_link)))  # fmt: skip
+# what moves the camera on purpose; where it rests (the link's, then the user's) is not in it,
+# so keeping the resting camera never pulls the map back while the user moves it
+view_key = "|".join(map(str, (view.preset.slug, jump, found_place, camera, pitch, bearing)))
 
 # the resolution follows the zoom: the map's last report, else the camera's zoom
 follow = bool(st.session_state.get("follow_zoom", True))
@@ -224,7 +225,9 @@ event = deck_map(
     height=600, fit=fit, report_view=True,
 )  # fmt: skip
 if isinstance(event, dict) and event.get("view_key") == view_key and event.get("view"):
-    params["cam"] = camera_text(event["view"])  # the URL holds where the camera rests
+    params["cam"] = camera_text(event["view"])  # the URL holds where the camera rests ...
+    if event.get("settled"):  # ... and so does the session: a 3D toggle or slider keeps it
+        st.session_state["url_camera"] = (view.preset.slug, jump, camera_from_text(params["cam"]))
 if three_d:
     params["3d"] = three_d_text(camera, pitch, bearing)
 else:

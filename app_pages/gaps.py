@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -58,8 +59,10 @@ def kept(gaps: pd.DataFrame, question: str) -> pd.Series:
     keep = gaps["unserved"] >= least
     if chosen_townships:
         keep &= gaps["township"].isin(chosen_townships)
-    if words.strip():
-        keep &= gaps["shortfall"].astype(str).str.contains(words.strip(), case=False, regex=False)
+    if words.strip():  # the words as read, or as written (a link shared from English)
+        found = [gaps[c].astype(str).str.contains(words.strip(), case=False, regex=False)
+                 for c in ("shortfall", "shortfall_written") if c in gaps]  # fmt: skip
+        keep &= np.logical_or.reduce(found)
     return keep
 
 
@@ -76,7 +79,8 @@ for metric in GAP_KEYS:
     table["near"] = table.get("near", "")
     table["township"] = table["township"].fillna("") if "township" in table else ""
     # by how much each misses its rule, in the rule's terms (dB, metres, categories)
-    table["shortfall"] = table["shortfall"].astype(str).map(said)  # filtered as read
+    table["shortfall_written"] = table["shortfall"].astype(str)
+    table["shortfall"] = table["shortfall_written"].map(said)  # shown and filtered as read
     table = table[kept(table, key)]
     shown = table[["near", "township", "unserved", "residents", "shortfall", "h3"]]
     st.caption(_("The top {count} gaps leave {residents} residents unserved.").format(

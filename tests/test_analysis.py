@@ -58,12 +58,17 @@ def test_csr_from_an_osmnx_style_graph_matches_networkx():
             w = float(rng.uniform(50, 500))
             graph.add_edge(10_000 + a, 10_000 + b, length=w)
             graph.add_edge(10_000 + b, 10_000 + a, length=w)
-    net = Streets.from_graph(graph, 32651).network
-    ours = net.node_distances(np.array([0]), np.array([0.0]), np.inf)
+    streets = Streets.from_graph(graph, 32651)  # nodes renumbered along a space-filling curve
+    index = {(x, y): k for k, (x, y) in enumerate(streets.lonlat)}
+
+    def node(osm_id: int) -> int:  # twin's number of an OSM node, found by its position
+        return index[(graph.nodes[osm_id]["x"], graph.nodes[osm_id]["y"])]
+
+    ours = streets.network.node_distances(np.array([node(10_000)]), np.array([0.0]), np.inf)
     theirs = nx.single_source_dijkstra_path_length(graph, 10_000, weight="length")
     for i in range(n):
         expected = theirs.get(10_000 + i, np.inf)
-        assert ours[i] == pytest.approx(expected)
+        assert ours[node(10_000 + i)] == pytest.approx(expected)
 
 
 def test_path_loss_against_hand_computed_values():

@@ -330,6 +330,16 @@ def test_the_map_follows_the_zoom(server, browser):
     assert coloured_share(after) > 0.05
     assert "res 10" in frame.locator("#badge").inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
+    # out again and back in: each crossing asks once and is answered (no request swallowed)
+    for delta, res in ((240, "9"), (-240, "10")):
+        for _ in range(3):
+            page.mouse.wheel(0, delta)
+            page.wait_for_timeout(150)
+        page.wait_for_function(
+            "r => [...document.querySelectorAll('iframe')].some(f => f.contentDocument && "
+            "f.contentDocument.querySelector(`#badge[data-resolution=\"${r}\"]`))", arg=res,
+            timeout=120_000)  # fmt: skip
+        wait_idle(page)
     page.close()
 
 

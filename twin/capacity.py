@@ -26,12 +26,13 @@ from scipy.sparse import csc_array
 from twin import layers as layer_registry
 from twin._errors import InvalidInputError
 from twin.context import LayerContext
+from twin.i18n import N_
 from twin.location import capacity_served
 from twin.model import District
 from twin.network import ReachRule, StreetNetwork, within_radius
 from twin.norms import Norms
 
-UNITS = {"lockers": "parcels a day", "charging": "EVs"}
+UNITS = {"lockers": N_("parcels a day"), "charging": N_("EVs")}
 CAPACITY_LAYERS = tuple(UNITS)
 
 

@@ -203,6 +203,7 @@ def _prepare_one(
 
 
 _PREPARE: Settings | None = None  # the run's settings, inherited by forked workers
+PREPARE_WORKERS = 4
 
 
 def _prepare_forked(name: str) -> tuple[str, float]:
@@ -222,8 +223,9 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
     global _PREPARE
     settings = _settings(args)
-    names = args.districts or list(PLAN_DISTRICTS)
-    workers = min(args.workers or usable_cores(), len(names))
+    names = list(dict.fromkeys(args.districts or PLAN_DISTRICTS))  # each district once
+    # by default one district per core, at most 4 at once (each holds its district in memory)
+    workers = min(args.workers or min(usable_cores(), PREPARE_WORKERS), len(names))
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
     print(f"preparing {len(names)} district(s), {workers} at a time", file=sys.stderr, flush=True)
@@ -679,7 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-res", type=int, help="H3 resolution 7–10 to measure at (default 10)")
     p.add_argument("--offline", action="store_true", help="never use the network")
     p.add_argument("--workers", type=_positive_int,
-                   help="districts prepared at once (default: one per usable core)")  # fmt: skip
+                   help="districts prepared at once (default: one per usable core, ≤ 4)")  # fmt: skip
     p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("batch", help="build many districts on Dask, with a city table")
     p.add_argument("districts", nargs="*", help="districts to build")

@@ -100,7 +100,7 @@ def p_(context: str, message: str) -> str:
 
 
 _FIELD = re.compile(r"\{(\w+)\}")
-_PARTS = ("; ", ": ", ", ")  # how the core joins sentences and their parts, coarsest first
+_PARTS = ("; ", ": ", ", ", " and ")  # how the core joins sentences and their parts
 
 
 @cache
@@ -174,38 +174,83 @@ def _templates(language: str) -> tuple[_Template, ...]:
     return tuple(found)
 
 
+MAX_SENTENCE = 2000  # characters: a longer text is only split at its joints, never matched whole
+
+
 def sentence(text: str, names: Mapping[str, str] | None = None) -> str:
     """A sentence the core wrote in English from a marked template, in this run's language;
-    ``names`` translates proper nouns its fields may hold (``{"Hongkou": "虹口区"}``)."""
+    ``names`` translates proper nouns its fields may hold (``{"Hongkou": "虹口区"}``).
+
+    Every reading is weighed by how many of the sentence's letters it translates (a template's
+    own words, and its fields' in turn); the reading that translates most wins, and among equals
+    the one whose fields do not straddle a joint ("; ", ": ", ", ", " and "). So "duplicate of an
+    earlier row: 4" reads as a reason and its count, not as "{unserved} of {residents}"."""
     current = _language.get()
     if current == SOURCE_LANGUAGE or not text:
         return text
-    return _sentence(text, current, 0, names or {})
+    return _reading(text, current, 0, names or {}, {})[0]
 
 
-def _sentence(text: str, current: str, depth: int, names: Mapping[str, str]) -> str:
+_Reading = tuple[str, int, int]  # the text read, letters translated, joints straddled by fields
+
+
+def _open_joints(text: str) -> int:
+    """Joints outside any brackets: where a field's value would straddle two sentences."""
+    depth = count = 0
+    for i, c in enumerate(text):
+        depth += (c in "([（") - (c in ")]）")
+        if depth == 0 and any(text.startswith(j, i) for j in _PARTS):
+            count += 1
+    return count
+
+
+def _letters(text: str) -> int:
+    return sum(c.isascii() and c.isalpha() for c in text)
+
+
+def _reading(
+    text: str, current: str, depth: int, names: Mapping[str, str], seen: dict[str, _Reading]
+) -> _Reading:
+    if text in seen:
+        return seen[text]
     words = catalogue(current)
-    if text in words:
-        return words[text]
-    if text in names:
-        return names[text]
     capital = text[:1].upper() + text[1:]  # a label lower-cased inside a sentence
-    if capital != text and capital in words:
-        return words[capital]
+    exact = words.get(text) or names.get(text) or (words.get(capital) if capital != text else None)
+    if exact is not None:
+        seen[text] = (exact, _letters(text), 0)
+        return seen[text]
+    best: _Reading = (text, 0, 0)
     if depth > 4 or not any(c.isalpha() for c in text):
-        return text
-    for template in _templates(current):
-        values = template.match(text)
-        if values is not None:
-            fields = {k: _sentence(v, current, depth + 1, names) for k, v in values.items()}
-            return template.translation.format(**fields)
-    for joint in _PARTS:  # sentences joined: each on its own
-        if joint in text:
-            parts = text.split(joint)
-            translated = [_sentence(part, current, depth + 1, names) for part in parts]
-            if translated != parts:
-                return {"; ": "；", ": ": "：", ", ": "，"}[joint].join(translated)
-    return text
+        return best
+    candidates: list[_Reading] = []
+    if len(text) <= MAX_SENTENCE:
+        for template in _templates(current):
+            values = template.match(text)
+            if values is None:
+                continue
+            read = {k: _reading(v, current, depth + 1, names, seen) for k, v in values.items()}
+            try:
+                written = template.translation.format(**{k: r[0] for k, r in read.items()})
+            except (KeyError, IndexError, ValueError):  # a damaged catalogue entry: not this one
+                continue
+            own = sum(_letters(piece) for piece in template.literals)
+            straddled = sum(_open_joints(v) for v in values.values())
+            candidates.append((written, own + sum(r[1] for r in read.values()),
+                               straddled + sum(r[2] for r in read.values())))  # fmt: skip
+    for joint in _PARTS:  # sentences joined: each on its own (never cut inside brackets)
+        pieces = text.split(joint)
+        if len(pieces) > 1 and all(_balanced(piece) for piece in pieces):
+            parts = [_reading(part, current, depth + 1, names, seen) for part in pieces]
+            candidates.append((JOINTS[joint].join(r[0] for r in parts), sum(r[1] for r in parts),
+                               sum(r[2] for r in parts)))  # fmt: skip
+    for candidate in candidates:  # most letters translated, then fewest joints straddled
+        if (candidate[1], -candidate[2]) > (best[1], -best[2]):
+            best = candidate
+    seen[text] = best
+    return best
+
+
+JOINTS = {"; ": "；", ": ": "：", ", ": "，", " and ": " 和 "}
 
 
 def gettext(message: str) -> str:

@@ -241,7 +241,7 @@ def _off_boresight(bearing_deg: NDArray, azimuths_deg: NDArray) -> NDArray[np.fl
     both in [0°, 360°): ``min(d, 360 − d)`` with ``d = |bearing − azimuth|``, sector by sector
     (a reduction over an axis of three is ten times slower than three elementwise passes)."""
     bearing = np.asarray(bearing_deg, dtype=float)
-    best = np.full(bearing.shape, 180.0)
+    best = np.full(np.broadcast_shapes(bearing.shape, np.shape(azimuths_deg)[:-1]), 180.0)
     for i in range(np.shape(azimuths_deg)[-1]):
         d = np.abs(bearing - azimuths_deg[..., i])
         np.minimum(best, np.minimum(d, 360.0 - d), out=best)

@@ -51,6 +51,7 @@ const state = (window.twinMap = {
   specs: [], // [layer, [minZoom, maxZoom]] of this render's own layers
   shown: '', // ids of the layers drawn at the current zoom
   reported: null, // the last settled view sent (report_view)
+  asked: null, // the last resolution / area asked for, with the hexagons it was asked over
   channel: null,
   channelName: null,
 }); // window.twinMap: read by the browser test
@@ -185,7 +186,10 @@ function reportView() {
   const wanted = resolutionFor(vs.zoom, args);
   const bounds = viewBounds();
   const left = args.loaded_bounds && bounds && outside(bounds, args.loaded_bounds);
-  if (wanted !== args.resolution || left) {
+  // ask once for what this view needs: a view Python cannot cover never loops
+  const ask = `${wanted}|${left ? bounds.map((b) => b.toFixed(4)).join() : ''}|${args.hex_key}`;
+  if ((wanted !== args.resolution || left) && ask !== state.asked) {
+    state.asked = ask;
     state.reported = pick(vs);
     send({view: pick(vs), bounds, resolution: wanted});
   }
@@ -275,6 +279,7 @@ function listen(sync) {
 }
 
 function render(args) {
+  if (!state.args || args.hex_key !== state.args.hex_key) state.asked = null; // answered
   state.args = args;
   listen(args.sync);
   if (args.view_key !== state.viewKey) {
