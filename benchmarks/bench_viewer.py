@@ -113,7 +113,7 @@ def _wheel_in(page) -> None:  # type: ignore[no-untyped-def]
 
 def _zoom_switch(browser, url: str) -> float:  # type: ignore[no-untyped-def]
     """Seconds from a wheel zoom across a resolution break until the finer hexagons are held."""
-    return _until_new_hexagons(browser, url + "/coverage", "residents unserved", _wheel_in)
+    return _until_new_hexagons(browser, url + "/coverage", "residents not served", _wheel_in)
 
 
 def _whatif_add(browser, url: str) -> float:  # type: ignore[no-untyped-def]
@@ -125,9 +125,9 @@ def _whatif_add(browser, url: str) -> float:  # type: ignore[no-untyped-def]
 def _measure(browser, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
     return {
         "Overview": _visit(browser, url, "Targets and measured values"),
-        "first map": _visit(browser, url + "/coverage", "residents unserved", canvas=True),
+        "first map": _visit(browser, url + "/coverage", "residents not served", canvas=True),
         "page switch (Gaps)": _visit(browser, url + "/gaps", "Top 10 gaps"),
-        "back to the map": _visit(browser, url + "/coverage", "residents unserved", canvas=True),
+        "back to the map": _visit(browser, url + "/coverage", "residents not served", canvas=True),
         "zoom across a resolution break (target: by itself)": _zoom_switch(browser, url),
         "what-if add to drawn (target ≤ 1.5 s)": _whatif_add(browser, url),
     }
