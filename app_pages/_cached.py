@@ -26,7 +26,7 @@ from twin.analysis.build import Build, build
 from twin.analysis.engine import LAYERS, CoverageParams
 from twin.analysis.places import PlaceNamer
 from twin.analysis.report import worst_gaps
-from twin.districts import load_presets
+from twin.districts import chinese_names, load_presets
 from twin.exports import EXTENSIONS, csv_metadata, export_bytes, metadata
 from twin.i18n import in_language, language
 from twin.model import District
@@ -209,12 +209,7 @@ def district_report_pdf(
     cells, report, _ = district_coverage(slug, resolution, elderly)
     return report_pdf(report, cells, loaded.boundary, loaded.metric_crs, street_lines(slug),
                       current_layers(slug), run_settings().norms, language=lang,
-                      names=district_names())  # fmt: skip
-
-
-def district_names() -> dict[str, str]:
-    """English district names → Chinese (proper nouns in documents in Chinese)."""
-    return {p.name_en: p.name_zh for p in load_presets()}
+                      names=chinese_names())  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -244,7 +239,7 @@ def _programme_pdf(
     return report_pdf(result.report, result.cells(min(9, result.base_resolution)),
                       loaded.boundary, loaded.metric_crs, street_lines(slug), result.layers,
                       run_settings().norms, programme=plan, language=lang,
-                      names=district_names())  # fmt: skip
+                      names=chinese_names())  # fmt: skip
 
 
 def programme_pdf_bytes(
@@ -280,7 +275,6 @@ def export_file(
 def city_boundaries() -> gpd.GeoDataFrame:
     """The sixteen districts' outlines (WGS-84) with their slug and label, from the data pack
     (empty without one): the city page's map."""
-    from twin.districts import load_presets
     from twin.sources.boundary import pack_district_boundaries
 
     frame = pack_district_boundaries(run_settings())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from app_pages._cached import district_coverage, load
-from twin.districts import DistrictPreset, load_presets
+from twin.districts import DistrictPreset, chinese_names, load_presets
 from twin.i18n import _, language, sentence
 from twin.model import District
 
@@ -29,7 +29,7 @@ def said(text: str) -> str:
     gap's shortfall) in the viewer's language, district names included."""
     if language() == "en":
         return text
-    return sentence(text, {p.name_en: p.name_zh for p in load_presets()})
+    return sentence(text, chinese_names())
 
 
 def current_view() -> View:

@@ -21,7 +21,7 @@ from twin._errors import (
     TwinError,
     UnknownDistrictError,
 )
-from twin.districts import TARGET_KEYS, load_presets
+from twin.districts import TARGET_KEYS, chinese_names, load_presets
 from twin.keys import DATUMS, EXPORT_FORMATS, LAYER_NAMES, MAP_METRICS
 from twin.outputs import STDOUT
 from twin.settings import Settings
@@ -414,7 +414,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
         pdf = report_pdf(result.report, result.cells(min(9, result.base_resolution)),
                          district.boundary, district.metric_crs, _street_lines(district),
                          result.layers, result.coverage.params.norms, programme=plan,
-                         language=args.lang, names=_district_names())  # fmt: skip
+                         language=args.lang, names=chinese_names())  # fmt: skip
         atomic_write_bytes(Path(args.pdf), pdf)
         print(f"report with the programme → {args.pdf} ({len(pdf):,} bytes)", file=sys.stderr)
     if args.json:
@@ -476,13 +476,6 @@ def _programme_city(args: argparse.Namespace, layers: tuple[str, ...]) -> int:
     return EXIT_OK if len(done) == len(results) else EXIT_FAILURE
 
 
-def _district_names() -> dict[str, str]:
-    """English district names → Chinese, for documents in Chinese."""
-    from twin.districts import load_presets
-
-    return {p.name_en: p.name_zh for p in load_presets()}
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     """The plan report: each target next to the measured value (a warm report from the store)."""
     from twin.analysis.report_text import format_report
@@ -506,7 +499,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         pdf = report_pdf(report, result.cells(shown or min(9, result.base_resolution)),
                          district.boundary, district.metric_crs, _street_lines(district),
                          result.layers, result.coverage.params.norms, language=args.lang,
-                         names=_district_names())  # fmt: skip
+                         names=chinese_names())  # fmt: skip
         atomic_write_bytes(Path(args.pdf), pdf)
         print(f"report of {district.name} → {args.pdf} ({len(pdf):,} bytes)", file=sys.stderr)
     if args.json:

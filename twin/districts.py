@@ -150,6 +150,12 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[DistrictPreset, ...]:
     return tuple(presets)
 
 
+def chinese_names() -> dict[str, str]:
+    """Every district's English name → its Chinese name: the proper nouns of a document read in
+    Chinese (:func:`twin.i18n.sentence`)."""
+    return {p.name_en: p.name_zh for p in load_presets()}
+
+
 @cache
 def load_norms(path: Path = NORMS_FILE) -> dict:
     """Planning norms (thresholds) as a nested dict."""
