@@ -25,7 +25,13 @@ from twin.analysis.served import QUESTIONS
 from twin.districts import DistrictPreset, load_presets
 from twin.i18n import _
 from twin.layers import REGISTRY
-from twin.render.basemap import OSM_CREDIT, boundary_layer, site_layers, view_of
+from twin.render.basemap import (
+    OSM_CREDIT,
+    boundary_layer,
+    landmark_layers,
+    site_layers,
+    view_of,
+)
 from twin.render.deckmap import RESOLUTIONS, resolution_for_zoom
 from twin.render.hexagons import METRICS, legend_html
 
@@ -84,7 +90,8 @@ def draw_side(key: str, preset: DistrictPreset, metric_key: str) -> None:
     """One side: the report figure as its headline, its map, then its legend."""
     view_key = f"compare|{mode}|{preset.slug}"
     event = st.session_state.get(key)
-    boundary = load(preset.slug).boundary
+    district = load(preset.slug)
+    boundary = district.boundary
     first = view_of(boundary)
     resolution = resolution_for_zoom(first.zoom)
     if isinstance(event, dict) and event.get("view_key") == view_key:
@@ -98,7 +105,7 @@ def draw_side(key: str, preset: DistrictPreset, metric_key: str) -> None:
     if fact is not None:
         headline += f" ({_(fact['basis'])})"
     st.markdown(f"**{headline}**")
-    layers = [boundary_layer(boundary)]
+    layers = [boundary_layer(boundary), *landmark_layers(district.pois)]
     if metric.sites_layer is not None:
         spec = REGISTRY[metric.sites_layer]
         sites = current_layers(preset.slug)[metric.sites_layer]
@@ -121,5 +128,5 @@ for column, key, (preset, metric_key) in zip(st.columns(2), ("compare_a", "compa
                                              strict=True):  # fmt: skip
     with column:
         draw_side(key, preset, metric_key)
-st.caption(_("Basemap: the boundary drawn from the data, no web tiles. Sites counted per "
-             "hexagon when zoomed out. Data {credit} (ODbL).").format(credit=OSM_CREDIT))  # fmt: skip
+st.caption(_("Basemap: metro stations and the boundary drawn from the data, no web tiles. "
+             "Sites counted per hexagon when zoomed out. Data {credit} (ODbL).").format(credit=OSM_CREDIT))  # fmt: skip

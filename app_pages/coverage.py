@@ -37,6 +37,7 @@ from twin.render.basemap import (
     SITES_ZOOM,
     boundary_layer,
     buildings_layer,
+    landmark_layers,
     site_layers,
     street_labels_layer,
     streets_layer,
@@ -190,6 +191,7 @@ if loaded.has_streets:
     labels = street_labels_layer(loaded.streets.edges)
     if labels is not None:
         deck_layers.append(labels)
+deck_layers.extend(landmark_layers(loaded.pois))  # named metro stations: context everywhere
 for name in shown:
     spec = REGISTRY[name]
     deck_layers.extend(site_layers(layers_now[name], name, list(spec.colour),
@@ -215,7 +217,7 @@ hexes = hex_columns_cached(view.preset.slug, resolution, view.elderly,
                            tuple(bounds) if bounds else None)  # fmt: skip
 base = {}  # heavy layers, sent once per canvas
 if loaded.has_streets:
-    base[f"{view.preset.slug}-streets"] = lambda: streets_layer(loaded.streets.lines)
+    base[f"{view.preset.slug}-streets"] = lambda: streets_layer(loaded.streets.edges)
 has_buildings = loaded.buildings is not None and len(loaded.buildings) > 0
 if three_d and has_buildings:
     base[f"{view.preset.slug}-buildings"] = lambda: buildings_layer(loaded.buildings)
@@ -233,8 +235,8 @@ if three_d:
 else:
     params.pop("3d", None)
 st.caption(
-    _("Basemap: streets and boundary drawn from the data, no web tiles. Streets {credit} "
-      "(ODbL). ").format(credit=OSM_CREDIT) + " · ".join(dict.fromkeys(report["attribution"]))
+    _("Basemap: streets by class, metro stations and the boundary drawn from the data, no "
+      "web tiles. Streets {credit} (ODbL). ").format(credit=OSM_CREDIT) + " · ".join(dict.fromkeys(report["attribution"]))
 )  # fmt: skip
 if three_d and has_buildings:
     tagged = int((loaded.buildings["height_from"] != "assumed").sum())

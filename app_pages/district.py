@@ -39,7 +39,7 @@ for note in summary["notes"]:
 
 layers = [boundary_layer(loaded.boundary)]
 if loaded.has_streets:
-    layers.insert(0, streets_layer(loaded.streets.lines))
+    layers.insert(0, streets_layer(loaded.streets.edges))
 pois = loaded.pois[loaded.pois["in_district"]]
 layers.append(points_layer(pois.assign(feature_id=pois["name"]), "pois", [230, 120, 30, 200],
                            ["category", "facility"], 12, "POI"))  # fmt: skip

@@ -161,6 +161,50 @@ def test_masts_in_3d_follow_the_same_zoom_rule():
     assert near == {"masts", "sectors"}
 
 
+def test_streets_are_drawn_by_class_major_roads_on_top():
+    import geopandas as gpd
+    from shapely.geometry import LineString, MultiLineString
+
+    from twin.render.basemap import STREET_CLASSES, streets_layer
+
+    line = LineString([(121.40, 31.20), (121.41, 31.21)])
+    edges = gpd.GeoDataFrame(
+        {"highway": ["primary", "residential", "tertiary_link", None, "trunk"]},
+        geometry=[line, line, line, line, MultiLineString([line, line])], crs=4326,
+    )  # fmt: skip
+    data = json.loads(streets_layer(edges).to_json())["data"]
+    widths = [d["w"] for d in data]
+    assert sorted(widths) == widths  # minor first: the major roads are drawn over them
+    assert widths.count(STREET_CLASSES["major"][0]) == 3  # primary + both parts of the trunk
+    assert widths.count(STREET_CLASSES["middle"][0]) == 1  # a link takes its road's class
+    assert widths.count(STREET_CLASSES["minor"][0]) == 2  # residential, and no class at all
+    # a bare series (a user's network without tags): every street drawn, as minor
+    bare = json.loads(streets_layer(edges.geometry).to_json())["data"]
+    assert len(bare) == 6 and {d["w"] for d in bare} == {STREET_CLASSES["minor"][0]}
+
+
+def test_metro_stations_are_named_landmarks_inside_the_district():
+    import geopandas as gpd
+
+    from twin.render.basemap import landmark_layers
+
+    pois = gpd.GeoDataFrame(
+        {"name": ["人民广场(地铁站)", "人民广场(地铁站)", "莘庄(地铁站)", "某医院", "外站(地铁站)"],
+         "facility": ["metro_station", "metro_station", "metro_station", "hospital",
+                      "metro_station"],
+         "in_district": [True, True, True, True, False]},
+        geometry=gpd.points_from_xy([121.47, 121.4701, 121.38, 121.40, 121.9],
+                                    [31.23, 31.2301, 31.11, 31.20, 31.5]), crs=4326,
+    )  # fmt: skip
+    specs = [json.loads(layer.to_json()) for layer in landmark_layers(pois)]
+    markers, names = specs
+    assert [d["text"] for d in names["data"]] == ["人民广场", "莘庄"]  # once each, inside only
+    assert markers["data"] == names["data"] and "twinZoom" not in markers  # markers at every zoom
+    assert names["twinZoom"][0] > 9  # names only once zoomed in enough not to crowd
+    assert landmark_layers(pois[pois["facility"] == "hospital"]) == []
+    assert landmark_layers(None) == []
+
+
 @pytest.mark.parametrize(
     "bounds", [(121.2355, 30.9779, 121.5712, 31.2616), (121.4555, 31.2439, 121.5133, 31.3179)]
 )

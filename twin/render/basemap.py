@@ -41,13 +41,89 @@ def boundary_layer(boundary: BaseGeometry) -> pdk.Layer:
     )  # fmt: skip
 
 
-def streets_layer(lines: gpd.GeoSeries) -> pdk.Layer:
-    """The street network as thin grey lines (WGS-84 ``lines``)."""
-    data = [{"path": p} for p in _rounded_paths(lines.to_numpy())]
+# OSM highway classes as the map draws them: (width px, RGBA), major roads first. A street
+# without a known class (a user's network, GraphML without tags) is drawn as a minor one.
+STREET_CLASSES: dict[str, tuple[float, list[int]]] = {
+    "major": (3.0, [105, 105, 110, 210]),  # motorway, trunk, primary (and links)
+    "middle": (2.0, [135, 135, 140, 190]),  # secondary, tertiary (and links)
+    "minor": (1.0, [165, 165, 170, 150]),  # residential, unclassified, living streets, paths
+}
+_HIGHWAY_CLASS = {
+    **dict.fromkeys(["motorway", "trunk", "primary"], "major"),
+    **dict.fromkeys(["secondary", "tertiary"], "middle"),
+}
+
+
+def street_class(highway: pd.Series) -> pd.Series:
+    """The drawn class of each OSM ``highway`` value (links take their road's class)."""
+    road = highway.fillna("").astype(str).str.removesuffix("_link")
+    return road.map(_HIGHWAY_CLASS).fillna("minor")
+
+
+def streets_layer(streets: gpd.GeoSeries | gpd.GeoDataFrame) -> pdk.Layer:
+    """The street network (WGS-84), drawn by class when ``streets`` carries OSM's ``highway``:
+    major roads wider and darker than secondary and tertiary ones, minor streets thin and light
+    (:data:`STREET_CLASSES`); a bare GeoSeries draws every street as minor."""
+    lines = streets.geometry
+    if isinstance(streets, gpd.GeoDataFrame) and "highway" in streets:
+        classes = street_class(streets["highway"])
+    else:
+        classes = pd.Series("minor", index=lines.index)
+    parts = shapely.get_parts(lines.to_numpy(), return_index=True)
+    paths = _rounded_paths(parts[0])
+    drawn = classes.to_numpy()[parts[1]]
+    rank = pd.Series(drawn).map({name: k for k, name in enumerate(STREET_CLASSES)}).to_numpy()
+    order = np.argsort(-rank, kind="stable")  # minor streets first: major roads drawn on top
+    data = [{"path": paths[i], "w": STREET_CLASSES[drawn[i]][0], "c": STREET_CLASSES[drawn[i]][1]}
+            for i in order]  # fmt: skip
     return pdk.Layer(
-        "PathLayer", data, id="streets", get_path="path", get_color=[150, 150, 150, 160],
-        width_min_pixels=1, get_width=1, pickable=False,
+        "PathLayer", data, id="streets", get_path="path", get_color="c", get_width="w",
+        width_units='"pixels"', width_min_pixels=1, pickable=False,
     )  # fmt: skip
+
+
+# Named places drawn offline as the map's landmarks: (facility, zoom from which the name shows,
+# marker RGBA). Metro stations are what Shanghai finds its way by, and the data pack names every
+# one (Amap, whole city); its hospitals carry no rank to pick the landmark ones from.
+LANDMARKS: tuple[tuple[str, float, list[int]], ...] = (("metro_station", 11.0, [0, 92, 170, 255]),)
+_NAME_SUFFIX = r"\((?:地铁站|公交站)\)$"  # Amap's kind, already said by the marker
+
+
+def landmark_layers(pois: gpd.GeoDataFrame | None) -> list[pdk.Layer]:
+    """The :data:`LANDMARKS` of ``pois`` (with ``name`` and ``facility``) inside the district,
+    as markers of constant pixel size with their names, shown from a zoom where the names do
+    not crowd (the component's ``twinZoom``): context the data holds where no street is
+    loaded. Empty without such POIs."""
+    if pois is None or not len(pois) or not {"name", "facility"} <= set(pois.columns):
+        return []
+    layers = []
+    for facility, label_zoom, colour in LANDMARKS:
+        rows = pois[pois["facility"] == facility]
+        if "in_district" in rows:
+            rows = rows[rows["in_district"].astype(bool)]
+        names = rows["name"].fillna("").astype(str).str.replace(_NAME_SUFFIX, "", regex=True)
+        rows = rows.assign(label=names)[names != ""].drop_duplicates("label")
+        if rows.empty:
+            continue
+        data = pd.DataFrame({
+            "lon": np.round(rows.geometry.x.to_numpy(), COORD_DECIMALS),
+            "lat": np.round(rows.geometry.y.to_numpy(), COORD_DECIMALS),
+            "text": rows["label"].to_numpy(),
+            "tip": [f"<b>{escape(n)}</b>" for n in rows["name"].astype(str)],
+        })  # fmt: skip
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", data, id=f"{facility}_places", get_position=["lon", "lat"],
+            get_radius=4, radius_units='"pixels"', get_fill_color=[255, 255, 255, 255],
+            stroked=True, get_line_color=colour, line_width_min_pixels=2, pickable=True,
+        ))  # fmt: skip
+        layers.append(pdk.Layer(
+            "TextLayer", data, id=f"{facility}_names", get_position=["lon", "lat"],
+            get_text="text", get_size=13, size_units='"pixels"', get_pixel_offset=[0, -13],
+            get_color=[int(c * 0.55) for c in colour[:3]] + [255],  # the marker's hue, darker font_family=LABEL_FONT, font_weight=600, character_set='"auto"',
+            outline_width=2, outline_color=[255, 255, 255, 255], font_settings={"sdf": True},
+            pickable=False, twin_zoom=[label_zoom, 99.0],
+        ))  # fmt: skip
+    return layers
 
 
 def _text(value: object) -> str:
