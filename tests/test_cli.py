@@ -5,6 +5,7 @@ import pytest
 
 from tests.conftest import INPUT
 from twin.cli import main
+from twin.settings import Settings
 
 
 @pytest.fixture
@@ -113,16 +114,34 @@ def test_twin_map_and_the_pdf_report(env, capsys, tmp_path):
 
 
 def test_prepare_measures_two_districts_at_once(monkeypatch, settings, tmp_path, capsys):
-    """`twin prepare --workers 2`: two districts in forked processes, each stored as a serial run
-    stores it (a build afterwards reads its coverage from the store); a bad count is refused."""
+    """`twin prepare --workers 2`: districts that read the same street file are one task (the
+    file parsed once); once stored, each is a task of its own, two forked processes at once;
+    a build afterwards reads its coverage from the store; a bad count is refused."""
     monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("TWIN_OFFLINE", "1")
     assert main(["prepare", "hongkou", "changning", "--workers", "2"]) == 0
     err = capsys.readouterr().err
-    assert "2 at a time" in err and "Hongkou: ready in" in err and "Changning: ready in" in err
+    assert "1 at a time; hongkou and changning read the same street file" in err
+    assert "Hongkou: ready in" in err and "Changning: ready in" in err
+    assert main(["prepare", "hongkou", "changning", "--workers", "2"]) == 0  # both stored now
+    err = capsys.readouterr().err
+    assert "2 at a time" in err and "same street file" not in err and "Changning: ready" in err
     for district in ("hongkou", "changning"):
         assert main(["build", district, "--out", str(tmp_path / district)]) == 0
         assert "coverage: from the store" in capsys.readouterr().err
     assert main(["prepare", "hongkou", "--workers", "0"]) == 2
     assert "not a whole number of at least 1" in capsys.readouterr().err
+
+
+def test_prepare_tasks_share_a_street_file_and_start_with_the_largest(settings, tmp_path):
+    from twin.store.district import prepare_tasks
+
+    names = ["changning", "hongkou", "songjiang", "minhang", "jiading"]
+    settings = Settings(data_dir=settings.data_dir, cache_dir=tmp_path, offline=True)  # cold
+    tasks = prepare_tasks(names, settings)
+    # by boundary area: Songjiang 605 km², Jiading 464, Minhang 371, then the two inner districts
+    # that share the pack's street file, in one task
+    assert tasks == [["songjiang"], ["jiading"], ["minhang"], ["changning", "hongkou"]]
+    online = Settings(data_dir=settings.data_dir, cache_dir=settings.cache_dir, offline=False)
+    assert ["hongkou"] in prepare_tasks(names, online)  # online: streets are downloaded

@@ -465,6 +465,25 @@ def test_hostile_street_files_are_bounded(tmp_path, settings, case, expect):
     assert "\n" not in str(caught.value)
 
 
+def test_a_street_file_is_parsed_once_until_it_changes(tmp_path, settings):
+    """Districts that clip the same file share one parse; a file written again is read again."""
+    import os
+
+    from twin.sources.osm import graph_from_file
+
+    path = tmp_path / "streets.osm"
+    path.write_text(_grid_osm(), encoding="utf-8")
+    first = graph_from_file(path, settings)
+    assert graph_from_file(path, settings) is first  # the same parse, not a second one
+    path.write_text(_grid_osm().replace('v="residential"', 'v="secondary"'), encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    again = graph_from_file(path, settings)
+    assert again is not first
+    assert {d.get("highway") for *_, d in again.edges(data=True)} != {
+        d.get("highway") for *_, d in first.edges(data=True)
+    }
+
+
 @pytest.mark.parametrize(
     ("argv", "complaint"),
     [

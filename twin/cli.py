@@ -206,31 +206,43 @@ _PREPARE: Settings | None = None  # the run's settings, inherited by forked work
 PREPARE_WORKERS = 4
 
 
-def _prepare_forked(name: str) -> tuple[str, float]:
-    def progress(message: str) -> None:  # two districts at once: each line says whose it is
-        print(f"  · {name}: {message}", file=sys.stderr, flush=True)
+def _prepare_task(names: list[str]) -> list[tuple[str, float]]:
+    """One worker's task: its districts one after another (a shared street file parsed once)."""
 
-    return _prepare_one(name, _PREPARE, progress)  # type: ignore[arg-type]
+    def progress_of(name: str) -> Callable[[str], None]:
+        def progress(message: str) -> None:  # two districts at once: each line says whose
+            print(f"  · {name}: {message}", file=sys.stderr, flush=True)
+
+        return progress
+
+    return [_prepare_one(name, _PREPARE, progress_of(name)) for name in names]  # type: ignore[arg-type]
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Load and measure districts ahead of the viewer, so its first pages answer at once: one
-    district per core at a time (forked processes; every store write is atomic)."""
+    task per core at a time, the largest first (forked processes; every store write is atomic).
+    Districts that read the same street file are one task (the file parsed once)."""
+    import itertools
     import multiprocessing
 
     from twin.districts import PLAN_DISTRICTS
     from twin.settings import usable_cores
+    from twin.store.district import prepare_tasks
 
     global _PREPARE
     settings = _settings(args)
     names = list(dict.fromkeys(args.districts or PLAN_DISTRICTS))  # each district once
-    # by default one district per core, at most 4 at once (each holds its district in memory)
-    workers = min(args.workers or min(usable_cores(), PREPARE_WORKERS), len(names))
+    tasks = prepare_tasks(names, settings)
+    # by default one task per core, at most 4 at once (each holds its district in memory)
+    workers = min(args.workers or min(usable_cores(), PREPARE_WORKERS), len(tasks))
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
-    print(f"preparing {len(names)} district(s), {workers} at a time", file=sys.stderr, flush=True)
+    shared = "".join(f"; {' and '.join(task)} read the same street file, one after another"
+                     for task in tasks if len(task) > 1)  # fmt: skip
+    print(f"preparing {len(names)} district(s), {workers} at a time{shared}", file=sys.stderr,
+          flush=True)  # fmt: skip
     if workers == 1:
-        for i, name in enumerate(names, start=1):
+        for i, name in enumerate(itertools.chain.from_iterable(tasks), start=1):
             print(f"[{i}/{len(names)}] {name}: loading", file=sys.stderr, flush=True)
             shown, seconds = _prepare_one(name, settings, _progress)
             print(f"[{i}/{len(names)}] {shown}: ready in {seconds:.1f} s", file=sys.stderr,
@@ -239,8 +251,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     _PREPARE = settings
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            done = pool.imap_unordered(_prepare_forked, names, chunksize=1)
-            for i, (shown, seconds) in enumerate(done, start=1):
+            done = pool.imap_unordered(_prepare_task, tasks, chunksize=1)
+            for i, (shown, seconds) in enumerate(itertools.chain.from_iterable(done), start=1):
                 print(f"[{i}/{len(names)}] {shown}: ready in {seconds:.1f} s", file=sys.stderr,
                       flush=True)  # fmt: skip
     finally:

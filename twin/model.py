@@ -230,8 +230,8 @@ def _load_streets(
         records.append(SourceRecord("streets", str(path), "WGS-84", OSM_ATTRIBUTION, "data pack"))
     import networkx as nx
 
-    graph = clip_graph(nx.compose_all(graphs), boundary)
-    return graph, records
+    whole = graphs[0] if len(graphs) == 1 else nx.compose_all(graphs)  # clipping copies it
+    return clip_graph(whole, boundary), records
 
 
 def _load_pois(

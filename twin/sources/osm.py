@@ -278,13 +278,29 @@ def _pbf_to_xml(path: Path, settings: Settings) -> Path:
 
 
 def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
-    """The walkable street graph of an OSM XML/PBF extract or a saved GraphML file."""
-    import osmnx as ox
+    """The walkable street graph of an OSM XML/PBF extract or a saved GraphML file.
 
+    A file is parsed once per process for its identity (path, size, modification time): the
+    districts a street file covers (Hongkou and Changning share the data pack's) clip the same
+    graph, and ``twin prepare`` parses a shared file before forking its workers. The graph is
+    shared: callers clip or compose it (new graphs), never change it."""
     path = Path(path)
     if not path.exists():
         msg = f"street file {path} does not exist; pass an .osm, .osm.pbf or .graphml file."
         raise DataNotFoundError(msg)
+    info = path.stat()
+    return _graph_of_file(path, info.st_size, info.st_mtime_ns, settings.cache_dir)
+
+
+@lru_cache(maxsize=2)  # a street graph is large: the pack's file and a user's, at most
+def _graph_of_file(path: Path, _size: int, _mtime_ns: int, cache_dir: Path) -> nx.MultiDiGraph:
+    """:func:`graph_from_file`'s parse of the file at ``path`` (size and time: the cache key;
+    ``cache_dir``: where a repaired copy of the file is kept)."""
+    import osmnx as ox
+
+    from twin.settings import Settings
+
+    settings = Settings(cache_dir=cache_dir)
     name = path.name.lower()
     if not name.endswith(OSM_SUFFIXES):
         msg = f"{path.name} is not a street file twin reads; use one of {', '.join(OSM_SUFFIXES)}."
