@@ -7,7 +7,7 @@ import pydeck as pdk
 import streamlit as st
 
 from app_pages._cached import district_programme, load, programme_pdf_bytes, street_lines
-from app_pages._state import current_view
+from app_pages._state import current_view, said
 from twin.exports import metadata, to_geojson
 from twin.i18n import _, p_
 from twin.layers import REGISTRY
@@ -43,7 +43,7 @@ except Exception as exc:  # a district without a plan period says so, not a trac
 
     if not isinstance(exc, TwinError):
         raise
-    st.error(str(exc))
+    st.error(said(str(exc)))  # the core's sentence, in the viewer's language
     st.stop()
 
 years = [y["year"] for y in plan["years"]]

@@ -17,7 +17,7 @@ from app_pages._cached import (
     street_network,
 )
 from app_pages._deckmap import deck_map
-from app_pages._state import current_view, loaded_coverage
+from app_pages._state import current_view, loaded_coverage, said
 from twin._errors import TwinError
 from twin.analysis.report import plan_text, value_text
 from twin.analysis.served import QUESTIONS
@@ -55,7 +55,7 @@ def run(action, *args) -> bool:  # type: ignore[no-untyped-def]
     try:
         action(*args)
     except TwinError as exc:
-        st.error(str(exc))
+        st.error(said(str(exc)))  # the core's sentence, in the viewer's language
         return False
     return True
 
@@ -118,7 +118,7 @@ with rec_tab:
         st.info(st.session_state["recommended_summary"].get("note", _("No site adds residents.")))
 
 for line in scenario.log[-5:]:
-    st.caption(line)
+    st.caption(said(line))
 
 metric = map_metric(metric_key)
 before_share, after_share = scenario.share_before(), scenario.share_after()

@@ -193,6 +193,22 @@ def test_whatif_add_recommend_and_accept(env):
     assert set(report.columns) >= {"before", "after", "status after"}
 
 
+def test_whatif_speaks_the_viewers_language(env):
+    """In Chinese, What-if's log and its refusal of a site outside the district are Chinese
+    sentences with the same figures (the core writes English templates; the page reads them)."""
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    app.query_params["lang"] = "zh"
+    app.run()
+    app.switch_page("app_pages/whatif.py").run()
+    app.button(key="add_site").click().run()
+    assert not app.exception, app.exception
+    log = next(c.value for c in app.caption if "个六边形中重新计算了" in c.value)
+    assert log.startswith("已新增一个站点：") and re.search(r"用时 \d+ 毫秒$", log)
+    app.number_input(key="add_lon").set_value(121.0).run()  # far west of Hongkou
+    app.button(key="add_site").click().run()
+    assert [e.value for e in app.error] == ["1 个新站点位于虹口区之外；请在边界内选点。"]
+
+
 def test_side_by_side_states_the_coverage_maps_figures(env):
     """Each side of the split view states its layer's report figure exactly as the coverage
     map's headline does (one code path); two districts and a What-if pair run too."""

@@ -47,6 +47,7 @@ from twin._errors import InvalidInputError
 from twin.analysis.build import Build
 from twin.capacity import CAPACITY_LAYERS, UNITS, demand_per_resident, reach_matrix, site_capacity
 from twin.context import LayerContext
+from twin.i18n import N_
 from twin.location import (
     capacitated_bound,
     capacity_flows,
@@ -223,7 +224,10 @@ def plan_years(
     if last is None:
         last = first + DEFAULT_YEARS - 1
     if last < first:
-        msg = f"the programme would end ({last}) before it starts ({first}); check --from/--until."
+        msg = N_(
+            "the programme would end ({last}) before it starts ({first}); check its first "
+            "and last year (--from/--until)."
+        ).format(last=last, first=first)
         raise InvalidInputError(msg)
     return first, last
 

@@ -39,6 +39,7 @@ from twin.analysis.engine import (
 )
 from twin.analysis.served import add_served, district_share
 from twin.context import LayerContext
+from twin.i18n import N_
 from twin.model import District
 from twin.network import StreetNetwork, straight_line
 from twin.siting_fiveg import fiveg_question, template_site
@@ -254,7 +255,9 @@ class Scenario:
         self.frame = new_frame
         elapsed = (time.perf_counter() - start) * 1000
         self.log.append(
-            f"{what}: {touched:,} of {len(self.cells):,} hexagons recomputed in {elapsed:.0f} ms"
+            N_("{what}: {touched} of {cells} hexagons recomputed in {ms} ms").format(
+                what=what, touched=f"{touched:,}", cells=f"{len(self.cells):,}", ms=f"{elapsed:.0f}"
+            )
         )
         return touched
 
@@ -267,12 +270,15 @@ class Scenario:
             self.district.boundary
         )
         if not inside.all():
-            msg = (f"{int((~inside).sum())} of the new sites lie outside {self.district.name}; "
-                   "pick points inside the boundary.")  # fmt: skip
+            msg = N_(
+                "{count} of the new sites lie outside {district}; pick points inside the boundary."
+            ).format(count=int((~inside).sum()), district=self.district.name)
             raise InvalidInputError(msg)
         source = self.frame if len(self.frame) else self.layers[self.layer]
         if not len(source):
-            msg = f"the {self.layer} layer is empty: there is no site to take attributes from."
+            msg = N_(
+                "the {layer} layer is empty: there is no site to take attributes from."
+            ).format(layer=self.layer)
             raise InvalidInputError(msg)
         if self.layer == "base_stations":  # the row twin site scores a new 5G site with
             row = template_site(source, self.params.radio)
@@ -301,27 +307,31 @@ class Scenario:
     def add(self, lon: float, lat: float) -> int:
         """Add one site at (lon, lat)."""
         sites = self.new_sites(np.array([lon]), np.array([lat]))
-        return self.apply(pd.concat([self.frame, sites], ignore_index=True), "added a site")
+        return self.apply(pd.concat([self.frame, sites], ignore_index=True), N_("added a site"))
 
     def move(self, feature_id: str, east_m: float, north_m: float) -> int:
         """Move a site by metres east and north."""
         frame = self.frame.copy()
         index = frame.index[frame["feature_id"].astype(str) == str(feature_id)]
         if not len(index):
-            msg = (
-                f"no site {feature_id!r} in the {self.layer} scenario; pick an existing feature_id."
+            msg = N_("no site {site} in the {layer} scenario; pick an existing feature_id.").format(
+                site=repr(feature_id), layer=self.layer
             )
             raise InvalidInputError(msg)
         xy = self.ctx.xy(frame.loc[index]) + np.array([east_m, north_m])
         lon, lat = self.ctx.lonlat(xy)
         frame.loc[index, "geometry"] = gpd.points_from_xy(lon, lat)
-        return self.apply(frame.set_crs(4326, allow_override=True), f"moved {feature_id}")
+        return self.apply(
+            frame.set_crs(4326, allow_override=True), N_("moved {site}").format(site=feature_id)
+        )
 
     def remove(self, feature_ids: list[str]) -> int:
         """Remove the sites with these ids."""
         wanted = {str(i) for i in feature_ids}
         keep = ~self.frame["feature_id"].astype(str).isin(wanted)
-        return self.apply(self.frame[keep].copy(), f"removed {int((~keep).sum())} sites")
+        return self.apply(
+            self.frame[keep].copy(), N_("removed {count} sites").format(count=int((~keep).sum()))
+        )
 
     def recommend(
         self, k: int, measure_ranks: bool = True
@@ -339,8 +349,10 @@ class Scenario:
         radius = recommended.get("service_radius_m")
         sites = self.new_sites(recommended.geometry.x.to_numpy(), recommended.geometry.y.to_numpy(),
                                None if radius is None else radius.to_numpy())  # fmt: skip
-        return self.apply(pd.concat([self.frame, sites], ignore_index=True),
-                          f"accepted {len(sites)} recommended sites")  # fmt: skip
+        return self.apply(
+            pd.concat([self.frame, sites], ignore_index=True),
+            N_("accepted {count} recommended sites").format(count=len(sites)),
+        )
 
     def share_before(self) -> float:
         """The layer's district figure before (the report row's value)."""
