@@ -406,5 +406,5 @@ def district_from_sources(
     missing = district.missing_categories()
     if missing:
         notes.append(N_("no POIs in categories {categories}; their access is not measured.").format(
-            categories=", ".join(missing)))  # fmt: skip
+            categories=", ".join(CATEGORIES.get(c, c) for c in missing)))  # fmt: skip
     return district

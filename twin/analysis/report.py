@@ -400,7 +400,8 @@ def measured_values(
         N_("mean {minutes} min, Gini {gini}; categories measured: {categories}; {estimated} of "
            "residents on straight-line estimates").format(
             minutes=f"{figures['mean_time_min']:.1f}", gini=f"{figures['gini']:.2f}",
-            categories=", ".join(coverage.measured_categories) or N_("none"),
+            categories=", ".join(CATEGORIES.get(c, c) for c in coverage.measured_categories)
+            or N_("none"),  # the categories' names (a catalogue's words), not their keys
             estimated=f"{est:.0%}"),
         basis, est, range=detour_range(coverage, "life_circle"),
         settle=_settle_streets(slug) if basis == "estimated" else "", question="life_circle",
