@@ -32,6 +32,7 @@ from twin.i18n import in_language, language
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.programme import programme
+from twin.render.basemap import landmarks
 from twin.render.deckmap import HexColumns, hex_columns
 from twin.render.hexagons import Metric, metric_for
 from twin.render.static import map_png, report_pdf
@@ -196,7 +197,8 @@ def static_map_png(
     with in_language(lang):
         return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
                        unserved_only, f"{loaded.preset.label}",
-                       " · ".join(dict.fromkeys(report["attribution"])), run_settings().norms)  # fmt: skip
+                       " · ".join(dict.fromkeys(report["attribution"])), run_settings().norms,
+                       landmarks(loaded.pois))  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -6,7 +6,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from app_pages._cached import district_programme, load, programme_pdf_bytes, street_lines
+from app_pages._cached import district_programme, load, programme_pdf_bytes
 from app_pages._state import current_view, said
 from twin.exports import metadata, to_geojson
 from twin.i18n import _, p_
@@ -91,8 +91,7 @@ points = shown.assign(
     tip=[f"{_(REGISTRY[k].site_label)}, {y}" + (" " + _("(shared)") if s else "")
            for k, y, s in zip(shown["layer"], shown["year"], shown["shared"], strict=True)],
 ).drop(columns="geometry")  # fmt: skip
-streets = street_lines(slug)
-drawn = [streets_layer(streets)] if streets is not None else []
+drawn = [streets_layer(district.streets.edges)] if district.has_streets else []  # by class
 drawn += [
     boundary_layer(district.boundary),
     pdk.Layer("ScatterplotLayer", points, get_position=["lon", "lat"], get_fill_color="colour",

@@ -209,12 +209,12 @@ def payload_bytes_per_hexagon() -> str:
     metric = METRICS["charging"]
     binary = hex_columns(cells, metric).bytes_per_hexagon
     as_json = len(hexagon_payload(cells, metric).to_json(orient="records")) / len(cells)
-    deck = pdk.Deck(layers=[streets_layer(hongkou.streets.lines), hexagon_layer(cells, metric),
+    deck = pdk.Deck(layers=[streets_layer(hongkou.streets.edges), hexagon_layer(cells, metric),
                             boundary_layer(hongkou.boundary)],
                     initial_view_state=view_of(hongkou.boundary), map_style=None)  # fmt: skip
     indented = len(deck.to_json().encode())
     compact = len(json.dumps(json.loads(deck.to_json()), separators=(",", ":")).encode())
-    streets = len(json.dumps(json.loads(streets_layer(hongkou.streets.lines).to_json()),
+    streets = len(json.dumps(json.loads(streets_layer(hongkou.streets.edges).to_json()),
                              separators=(",", ":")).encode())  # fmt: skip
     return (f"per hexagon (Hongkou res 9, {len(cells):,} hexagons): {binary:.0f} B as twin's binary "
             f"columns vs {as_json:.0f} B as pydeck JSON records ({as_json / binary:.1f}×); the "

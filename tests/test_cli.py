@@ -120,7 +120,7 @@ def test_prepare_measures_two_districts_at_once(monkeypatch, settings, tmp_path,
     monkeypatch.setenv("TWIN_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("TWIN_OFFLINE", "1")
-    assert main(["prepare", "hongkou", "changning", "--workers", "2"]) == 0
+    assert main(["prepare", "hongkou", "changning", "--workers", "1"]) == 0
     err = capsys.readouterr().err
     assert "1 at a time; hongkou and changning read the same street file" in err
     assert "Hongkou: ready in" in err and "Changning: ready in" in err
@@ -139,9 +139,13 @@ def test_prepare_tasks_share_a_street_file_and_start_with_the_largest(settings, 
 
     names = ["changning", "hongkou", "songjiang", "minhang", "jiading"]
     settings = Settings(data_dir=settings.data_dir, cache_dir=tmp_path, offline=True)  # cold
-    tasks = prepare_tasks(names, settings)
+    tasks = prepare_tasks(names, settings, workers=2)
     # by boundary area: Songjiang 605 km², Jiading 464, Minhang 371, then the two inner districts
     # that share the pack's street file, in one task
     assert tasks == [["songjiang"], ["jiading"], ["minhang"], ["changning", "hongkou"]]
+    assert ["hongkou"] in prepare_tasks(names, settings, workers=5)  # a worker each: in parallel
     online = Settings(data_dir=settings.data_dir, cache_dir=settings.cache_dir, offline=False)
-    assert ["hongkou"] in prepare_tasks(names, online)  # online: streets are downloaded
+    assert ["hongkou"] in prepare_tasks(names, online, workers=2)  # online: streets downloaded
+    # never more than two in a task: the inner districts the pack's file covers, paired
+    inner = ["changning", "hongkou", "huangpu", "jingan", "xuhui"]
+    assert max(len(task) for task in prepare_tasks(inner, settings, workers=2)) == 2

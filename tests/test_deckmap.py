@@ -169,9 +169,9 @@ def test_streets_are_drawn_by_class_major_roads_on_top():
 
     line = LineString([(121.40, 31.20), (121.41, 31.21)])
     edges = gpd.GeoDataFrame(
-        {"highway": ["primary", "residential", "tertiary_link", None, "trunk"]},
-        geometry=[line, line, line, line, MultiLineString([line, line])], crs=4326,
-    )  # fmt: skip
+        {"highway": ["primary", "residential", "tertiary_link", None, "trunk", "primary"]},
+        geometry=[line, line, line, line, MultiLineString([line, line]), LineString()], crs=4326,
+    )  # fmt: skip  # the last one empty: nothing to draw, the others keep their classes
     data = json.loads(streets_layer(edges).to_json())["data"]
     widths = [d["w"] for d in data]
     assert sorted(widths) == widths  # minor first: the major roads are drawn over them
@@ -181,6 +181,7 @@ def test_streets_are_drawn_by_class_major_roads_on_top():
     # a bare series (a user's network without tags): every street drawn, as minor
     bare = json.loads(streets_layer(edges.geometry).to_json())["data"]
     assert len(bare) == 6 and {d["w"] for d in bare} == {STREET_CLASSES["minor"][0]}
+    assert len(data) == 6
 
 
 def test_metro_stations_are_named_landmarks_inside_the_district():
@@ -201,8 +202,48 @@ def test_metro_stations_are_named_landmarks_inside_the_district():
     assert [d["text"] for d in names["data"]] == ["人民广场", "莘庄"]  # once each, inside only
     assert markers["data"] == names["data"] and "twinZoom" not in markers  # markers at every zoom
     assert names["twinZoom"][0] > 9  # names only once zoomed in enough not to crowd
+    # CJK names need the automatic character set (deck.gl's default holds ASCII only)
+    assert names["characterSet"] == "auto" and "Noto Sans CJK" in names["fontFamily"]
     assert landmark_layers(pois[pois["facility"] == "hospital"]) == []
     assert landmark_layers(None) == []
+
+
+def test_the_png_names_the_metro_stations_in_its_legend_and_on_the_map():
+    """The PNG draws the same landmarks as the map (one function), ringed in the metro's blue,
+    and says what they are in its legend, in the run's language."""
+    from io import BytesIO
+
+    import geopandas as gpd
+    from PIL import Image
+    from pyproj import CRS
+    from shapely.geometry import box
+
+    from twin.i18n import in_language
+    from twin.render.basemap import LANDMARKS, landmarks
+    from twin.render.static import map_png
+
+    boundary = box(121.40, 31.20, 121.44, 31.23)
+    cells = gpd.GeoDataFrame(
+        {"h3": ["x"], "residents": [10.0], "inside_share": [1.0], "served_charging": [1.0]},
+        geometry=[box(121.41, 31.21, 121.42, 31.22)], crs=4326,
+    )  # fmt: skip
+    pois = gpd.GeoDataFrame(
+        {"name": [f"站{i}(地铁站)" for i in range(12)], "facility": ["metro_station"] * 12},
+        geometry=gpd.points_from_xy(np.linspace(121.402, 121.438, 12), [31.205] * 12), crs=4326,
+    )  # fmt: skip
+    places = landmarks(pois)
+    assert list(places["text"]) == [f"站{i}" for i in range(12)]
+    blue = np.array(LANDMARKS[0][2][:3])
+
+    def ringed(png: bytes) -> int:  # pixels of the markers' ring colour
+        pixels = np.asarray(Image.open(BytesIO(png)).convert("RGB"), dtype=int)
+        return int((np.abs(pixels - blue).sum(axis=2) < 60).sum())
+
+    utm = CRS.from_epsg(32651)
+    bare = map_png(cells, "charging", boundary, utm)
+    with in_language("zh"):
+        named = map_png(cells, "charging", boundary, utm, places=places)
+    assert ringed(named) > ringed(bare) + 12 * 4  # every marker ringed, and the legend's
 
 
 @pytest.mark.parametrize(

@@ -469,15 +469,21 @@ def test_a_street_file_is_parsed_once_until_it_changes(tmp_path, settings):
     """Districts that clip the same file share one parse; a file written again is read again."""
     import os
 
-    from twin.sources.osm import graph_from_file
+    from twin.sources.osm import graph_from_file, shared_graph_from_file
 
     path = tmp_path / "streets.osm"
     path.write_text(_grid_osm(), encoding="utf-8")
-    first = graph_from_file(path, settings)
-    assert graph_from_file(path, settings) is first  # the same parse, not a second one
-    path.write_text(_grid_osm().replace('v="residential"', 'v="secondary"'), encoding="utf-8")
-    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-    again = graph_from_file(path, settings)
+    first = shared_graph_from_file(path, settings)
+    assert shared_graph_from_file(path, settings) is first  # the same parse, not a second one
+    mine = graph_from_file(path, settings)  # the public reader hands out a copy to change
+    mine.remove_nodes_from(list(mine.nodes))
+    assert shared_graph_from_file(path, settings).number_of_nodes() > 0
+    stamp = path.stat()
+    # the same length, written in place: only the modification time tells it changed
+    path.write_text(_grid_osm().replace('v="residential"', 'v="secondary  "'), encoding="utf-8")
+    assert path.stat().st_size == stamp.st_size
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 10**9))
+    again = shared_graph_from_file(path, settings)
     assert again is not first
     assert {d.get("highway") for *_, d in again.edges(data=True)} != {
         d.get("highway") for *_, d in first.edges(data=True)

@@ -232,11 +232,12 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     global _PREPARE
     settings = _settings(args)
     names = list(dict.fromkeys(args.districts or PLAN_DISTRICTS))  # each district once
-    tasks = prepare_tasks(names, settings)
     # by default one task per core, at most 4 at once (each holds its district in memory)
-    workers = min(args.workers or min(usable_cores(), PREPARE_WORKERS), len(tasks))
+    workers = min(args.workers or min(usable_cores(), PREPARE_WORKERS), len(names))
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
+    tasks = prepare_tasks(names, settings, workers)
+    workers = min(workers, len(tasks))
     shared = "".join(f"; {' and '.join(task)} read the same street file, one after another"
                      for task in tasks if len(task) > 1)  # fmt: skip
     print(f"preparing {len(names)} district(s), {workers} at a time{shared}", file=sys.stderr,
@@ -538,6 +539,7 @@ def _street_lines(district):
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Write a static map (PNG) of one metric with legend, scale bar, north arrow, attribution."""
+    from twin.render.basemap import landmarks
     from twin.render.hexagons import metric_for
     from twin.render.static import map_png
     from twin.store.atomic import atomic_write_bytes
@@ -553,7 +555,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     png = map_png(cells, args.metric, district.boundary, district.metric_crs,
                   _street_lines(district), result.layers.get(metric.sites_layer or ""), args.unserved_only,
                   f"{district.preset.label}: {metric.label}",
-                  " · ".join(dict.fromkeys(result.report["attribution"])), norms)  # fmt: skip
+                  " · ".join(dict.fromkeys(result.report["attribution"])), norms,
+                  landmarks(district.pois))  # fmt: skip
     if args.output == STDOUT:
         sys.stdout.buffer.write(png)
     else:

@@ -196,7 +196,7 @@ def _load_streets(
 ) -> tuple[nx.MultiDiGraph | None, list[SourceRecord]]:
     if osm_file is not None:
         progress(f"streets: reading {osm_file}")
-        whole = osm_source.graph_from_file(osm_file, settings)
+        whole = osm_source.shared_graph_from_file(osm_file, settings)
         if whole.graph.get("twin_note"):
             notes.append(str(whole.graph["twin_note"]))
         notes.append(street_file_coverage(whole, osm_file, preset, settings))
@@ -226,7 +226,7 @@ def _load_streets(
     graphs, records = [], []
     for path in pack_files:
         progress(f"streets: reading data pack {path.name}")
-        graphs.append(osm_source.graph_from_file(path, settings))
+        graphs.append(osm_source.shared_graph_from_file(path, settings))
         records.append(SourceRecord("streets", str(path), "WGS-84", OSM_ATTRIBUTION, "data pack"))
     import networkx as nx
 

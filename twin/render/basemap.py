@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from twin.grid import index_points
-from twin.i18n import _
+from twin.i18n import N_, _
 
 OSM_CREDIT = "© OpenStreetMap contributors"
 COORD_DECIMALS = 5  # ≈ 1 m
@@ -69,9 +69,10 @@ def streets_layer(streets: gpd.GeoSeries | gpd.GeoDataFrame) -> pdk.Layer:
         classes = street_class(streets["highway"])
     else:
         classes = pd.Series("minor", index=lines.index)
-    parts = shapely.get_parts(lines.to_numpy(), return_index=True)
-    paths = _rounded_paths(parts[0])
-    drawn = classes.to_numpy()[parts[1]]
+    parts, owner = shapely.get_parts(lines.to_numpy(), return_index=True)
+    drawable = ~shapely.is_empty(parts)  # an empty part has no path: skip it, keep the classes
+    paths = _rounded_paths(parts[drawable])
+    drawn = classes.to_numpy()[owner[drawable]]
     rank = pd.Series(drawn).map({name: k for k, name in enumerate(STREET_CLASSES)}).to_numpy()
     order = np.argsort(-rank, kind="stable")  # minor streets first: major roads drawn on top
     data = [{"path": paths[i], "w": STREET_CLASSES[drawn[i]][0], "c": STREET_CLASSES[drawn[i]][1]}
@@ -87,30 +88,45 @@ def streets_layer(streets: gpd.GeoSeries | gpd.GeoDataFrame) -> pdk.Layer:
 # one (Amap, whole city); its hospitals carry no rank to pick the landmark ones from.
 LANDMARKS: tuple[tuple[str, float, list[int]], ...] = (("metro_station", 11.0, [0, 92, 170, 255]),)
 _NAME_SUFFIX = r"\((?:地铁站|公交站)\)$"  # Amap's kind, already said by the marker
+_LANDMARK_LABELS = {"metro_station": N_("Metro station")}
+
+
+def landmark_label(facility: str) -> str:
+    """What a legend calls a kind of landmark, in the run's language."""
+    return _(_LANDMARK_LABELS.get(facility, facility))
+
+
+def landmarks(pois: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """The :data:`LANDMARKS` of ``pois`` (with ``name`` and ``facility``) inside the district,
+    once per name: ``lon``, ``lat``, ``text`` (the name without Amap's kind), ``tip`` and
+    ``facility``. What the map and the PNG both draw."""
+    columns = ["lon", "lat", "text", "tip", "facility"]
+    if pois is None or not len(pois) or not {"name", "facility"} <= set(pois.columns):
+        return pd.DataFrame(columns=columns)
+    rows = pois[pois["facility"].isin([facility for facility, *_ in LANDMARKS])]
+    if "in_district" in rows:
+        rows = rows[rows["in_district"].astype(bool)]
+    names = rows["name"].fillna("").astype(str).str.replace(_NAME_SUFFIX, "", regex=True)
+    rows = rows.assign(label=names)[names != ""].drop_duplicates(["facility", "label"])
+    return pd.DataFrame({
+        "lon": np.round(rows.geometry.x.to_numpy(), COORD_DECIMALS),
+        "lat": np.round(rows.geometry.y.to_numpy(), COORD_DECIMALS),
+        "text": rows["label"].to_numpy(),
+        "tip": [f"<b>{escape(n)}</b>" for n in rows["name"].astype(str)],
+        "facility": rows["facility"].astype(str).to_numpy(),
+    }, columns=columns)  # fmt: skip
 
 
 def landmark_layers(pois: gpd.GeoDataFrame | None) -> list[pdk.Layer]:
-    """The :data:`LANDMARKS` of ``pois`` (with ``name`` and ``facility``) inside the district,
-    as markers of constant pixel size with their names, shown from a zoom where the names do
-    not crowd (the component's ``twinZoom``): context the data holds where no street is
-    loaded. Empty without such POIs."""
-    if pois is None or not len(pois) or not {"name", "facility"} <= set(pois.columns):
-        return []
+    """:func:`landmarks` as markers of constant pixel size with their names, shown from a zoom
+    where the names do not crowd (the component's ``twinZoom``): context the data holds where
+    no street is loaded. Empty without such POIs."""
+    places = landmarks(pois)
     layers = []
     for facility, label_zoom, colour in LANDMARKS:
-        rows = pois[pois["facility"] == facility]
-        if "in_district" in rows:
-            rows = rows[rows["in_district"].astype(bool)]
-        names = rows["name"].fillna("").astype(str).str.replace(_NAME_SUFFIX, "", regex=True)
-        rows = rows.assign(label=names)[names != ""].drop_duplicates("label")
-        if rows.empty:
+        data = places[places["facility"] == facility].drop(columns="facility")
+        if data.empty:
             continue
-        data = pd.DataFrame({
-            "lon": np.round(rows.geometry.x.to_numpy(), COORD_DECIMALS),
-            "lat": np.round(rows.geometry.y.to_numpy(), COORD_DECIMALS),
-            "text": rows["label"].to_numpy(),
-            "tip": [f"<b>{escape(n)}</b>" for n in rows["name"].astype(str)],
-        })  # fmt: skip
         layers.append(pdk.Layer(
             "ScatterplotLayer", data, id=f"{facility}_places", get_position=["lon", "lat"],
             get_radius=4, radius_units='"pixels"', get_fill_color=[255, 255, 255, 255],
@@ -119,7 +135,8 @@ def landmark_layers(pois: gpd.GeoDataFrame | None) -> list[pdk.Layer]:
         layers.append(pdk.Layer(
             "TextLayer", data, id=f"{facility}_names", get_position=["lon", "lat"],
             get_text="text", get_size=13, size_units='"pixels"', get_pixel_offset=[0, -13],
-            get_color=[int(c * 0.55) for c in colour[:3]] + [255],  # the marker's hue, darker font_family=LABEL_FONT, font_weight=600, character_set='"auto"',
+            get_color=[int(c * 0.55) for c in colour[:3]] + [255],  # the marker's hue, darker
+            font_family=LABEL_FONT, font_weight=600, character_set='"auto"',
             outline_width=2, outline_color=[255, 255, 255, 255], font_settings={"sdf": True},
             pickable=False, twin_zoom=[label_zoom, 99.0],
         ))  # fmt: skip

@@ -14,12 +14,14 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
 from twin.analysis.report import plan_text, range_text, share_text, value_text
 from twin.i18n import _, in_language, p_, sentence
 from twin.norms import Norms
+from twin.render.basemap import DENSE_SITES
 from twin.render.hexagons import Metric, metric_for, unserved_mask
 
 FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "DejaVu Sans"]
@@ -73,9 +75,11 @@ def draw_map(
     unserved_only: bool = False,
     title: str = "",
     attribution: str = OSM_LINE,
+    places: pd.DataFrame | None = None,
 ) -> None:
-    """Draw ``metric`` on ``ax``: hexagons by class, streets, boundary, sites, legend, scale bar,
-    north arrow and attribution."""
+    """Draw ``metric`` on ``ax``: hexagons by class, streets, boundary, sites, named
+    ``places`` (:func:`twin.render.basemap.landmarks`), legend, scale bar, north arrow and
+    attribution."""
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.patches import FancyArrow, Patch, Rectangle
 
@@ -95,7 +99,11 @@ def draw_map(
     outline.boundary.plot(ax=ax, color="black", linewidth=1.0)
     if sites is not None and len(sites):
         xy = sites.to_crs(metric_crs)
-        ax.scatter(xy.geometry.x, xy.geometry.y, s=3, color=(0.1, 0.1, 0.1), zorder=5)
+        dense = len(sites) > DENSE_SITES  # thousands of sites: fine dots, the hexagons legible
+        ax.scatter(xy.geometry.x, xy.geometry.y, s=0.6 if dense else 3, linewidths=0,
+                   color=(0.1, 0.1, 0.1, 0.55 if dense else 1.0), zorder=5)  # fmt: skip
+    if places is not None and len(places):
+        _draw_places(ax, places, metric_crs)
     west, south, east, north = outline.total_bounds
     pad = 0.04 * max(east - west, north - south)
     ax.set_xlim(west - pad, east + pad)
@@ -106,6 +114,8 @@ def draw_map(
         ax.set_title(title, fontsize=10)
     handles = [Patch(facecolor=(c[0] / 255.0, c[1] / 255.0, c[2] / 255.0), edgecolor="0.5", label=label)
                for c, label in zip(metric.colours, metric.classes, strict=True)]  # fmt: skip
+    if places is not None and len(places):
+        handles += _place_handles(places)
     title_lines = "\n".join(_wrap(f"{metric.label} ({metric.unit})", 1.6, 6.5))
     ax.legend(
         handles=handles,
@@ -128,6 +138,42 @@ def draw_map(
     ax.text(east + pad, south - pad, attribution, ha="right", va="top", fontsize=5, color="0.3")
 
 
+def _draw_places(ax, places: pd.DataFrame, metric_crs: CRS) -> None:
+    """Landmarks as white markers ringed in their colour, their names beside them in small type
+    with a white halo (legible over any hexagon)."""
+    from matplotlib import patheffects
+
+    from twin.render.basemap import LANDMARKS
+
+    points = gpd.GeoSeries(gpd.points_from_xy(places["lon"], places["lat"]), crs=4326)
+    xy = points.to_crs(metric_crs)
+    halo = [patheffects.withStroke(linewidth=1.2, foreground="white")]
+    for facility, _zoom, colour in LANDMARKS:
+        mine = (places["facility"] == facility).to_numpy()
+        if not mine.any():
+            continue
+        rgb = tuple(c / 255.0 for c in colour[:3])
+        ax.scatter(xy.x[mine], xy.y[mine], s=9, facecolor="white", edgecolor=rgb, linewidths=0.8,
+                   zorder=6)  # fmt: skip
+        for x, y, text in zip(xy.x[mine], xy.y[mine], places["text"][mine], strict=True):
+            ax.annotate(text, (x, y), xytext=(0, 3), textcoords="offset points", ha="center",
+                        fontsize=3.6, color=tuple(0.55 * c for c in rgb), zorder=7,
+                        path_effects=halo)  # fmt: skip
+
+
+def _place_handles(places: pd.DataFrame) -> list:
+    """One legend entry per kind of landmark drawn (a ringed marker and its name)."""
+    from matplotlib.lines import Line2D
+
+    from twin.render.basemap import LANDMARKS, landmark_label
+
+    return [Line2D([], [], marker="o", linestyle="", markersize=3.5, markerfacecolor="white",
+                   markeredgecolor=(colour[0] / 255.0, colour[1] / 255.0, colour[2] / 255.0),
+                   label=landmark_label(facility))
+            for facility, _zoom, colour in LANDMARKS
+            if (places["facility"] == facility).any()]  # fmt: skip
+
+
 def map_png(
     cells: gpd.GeoDataFrame,
     metric_key: str,
@@ -139,12 +185,14 @@ def map_png(
     title: str = "",
     attribution: str = OSM_LINE,
     norms: Norms | None = None,
+    places: pd.DataFrame | None = None,
 ) -> bytes:
-    """A PNG of ``metric_key`` (:func:`twin.render.hexagons.metrics_for` the run's ``norms``)."""
+    """A PNG of ``metric_key`` (:func:`twin.render.hexagons.metrics_for` the run's ``norms``),
+    with the named ``places`` (:func:`twin.render.basemap.landmarks`) when given."""
     fig = _figure(9.5, 7.5)
     ax = fig.add_axes((0.02, 0.04, 0.74, 0.9))  # the legend stands to its right, off the district
     draw_map(ax, cells, metric_for(metric_key, norms), boundary, metric_crs, streets, sites, unserved_only,
-             title, attribution)  # fmt: skip
+             title, attribution, places)  # fmt: skip
     buffer = io.BytesIO()
     _save(fig, buffer, format="png", metadata={"Software": "twin", "Copyright": attribution})
     return buffer.getvalue()

@@ -278,24 +278,30 @@ def _pbf_to_xml(path: Path, settings: Settings) -> Path:
 
 
 def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
-    """The walkable street graph of an OSM XML/PBF extract or a saved GraphML file.
+    """The walkable street graph of an OSM XML/PBF extract or a saved GraphML file (a copy of
+    :func:`shared_graph_from_file`'s: the caller may change it)."""
+    return shared_graph_from_file(path, settings).copy()
 
-    A file is parsed once per process for its identity (path, size, modification time): the
-    districts a street file covers (Hongkou and Changning share the data pack's) clip the same
-    graph, and ``twin prepare`` parses a shared file before forking its workers. The graph is
-    shared: callers clip or compose it (new graphs), never change it."""
+
+def shared_graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
+    """:func:`graph_from_file` parsed once per process for the file's identity (path, inode,
+    size, modification time) and shared: the districts a street file covers (Hongkou and
+    Changning share the data pack's) clip the same graph. Callers clip or compose it (new
+    graphs) and never change it."""
     path = Path(path)
     if not path.exists():
         msg = f"street file {path} does not exist; pass an .osm, .osm.pbf or .graphml file."
         raise DataNotFoundError(msg)
     info = path.stat()
-    return _graph_of_file(path, info.st_size, info.st_mtime_ns, settings.cache_dir)
+    return _graph_of_file(path, info.st_ino, info.st_size, info.st_mtime_ns, settings.cache_dir)
 
 
 @lru_cache(maxsize=2)  # a street graph is large: the pack's file and a user's, at most
-def _graph_of_file(path: Path, _size: int, _mtime_ns: int, cache_dir: Path) -> nx.MultiDiGraph:
-    """:func:`graph_from_file`'s parse of the file at ``path`` (size and time: the cache key;
-    ``cache_dir``: where a repaired copy of the file is kept)."""
+def _graph_of_file(
+    path: Path, _inode: int, _size: int, _mtime_ns: int, cache_dir: Path
+) -> nx.MultiDiGraph:
+    """The parse of the file at ``path`` (inode, size and time: the cache key; ``cache_dir``:
+    where a repaired copy of the file is kept)."""
     import osmnx as ox
 
     from twin.settings import Settings

@@ -143,37 +143,44 @@ def read_district(folder: Path) -> District | None:
         raise DamagedEntryError(f"{type(exc).__name__}: {str(exc)[:120]}") from None
 
 
-def prepare_tasks(names: list[str], settings: Settings) -> list[list[str]]:
-    """``names`` as tasks for ``twin prepare``'s workers, largest first (by boundary area: the
-    longest tasks start first, so no worker is left with a large district at the end).
+def prepare_tasks(names: list[str], settings: Settings, workers: int = 1) -> list[list[str]]:
+    """``names`` as tasks for ``twin prepare``'s ``workers``, largest first (by boundary area:
+    the longest tasks start first, so no worker is left with a large district at the end).
 
-    Offline, the districts a cold load would read the same data-pack street file for (Hongkou
-    and Changning share the pack's) form one task: one worker loads them one after another and
-    parses the file once (:func:`twin.sources.osm.graph_from_file` remembers it). Districts
-    already in the store, or with a street file of their own, are tasks of their own."""
+    When there are more districts than workers, two districts a cold offline load would read
+    the same data-pack street file for (Hongkou and Changning share the pack's) form one task:
+    one worker loads them one after another and parses the file once
+    (:func:`twin.sources.osm.graph_from_file` remembers it) while the others take the remaining
+    districts. With a worker for each district, every district is a task of its own (in
+    parallel they finish sooner than one after another). Districts already in the store, or
+    with a street file of their own, are tasks of their own."""
     from twin.sources import boundary as boundary_source
     from twin.sources.pack import pack_osm_files_covering
 
     area: dict[str, float] = {}
-    group: dict[str, str] = {name: name for name in names}  # name → the first sharing its file
-    first_reader: dict[Path, str] = {}
+    tasks: list[list[str]] = []
+    open_task: dict[Path, list[str]] = {}  # a file → the task of its first reader, until paired
     for name in names:
         try:
             boundary, _ = boundary_source.boundary_from_pack(resolve(name), settings)
         except TwinError:  # no pack boundary: the load itself will say what is missing
             area[name] = 0.0
+            tasks.append([name])
             continue
         area[name] = float(boundary.area)
         slug, key, inputs = district_inputs(name, settings)
         cold = inputs["osm_file"] is None and not entry_dir(slug, key, settings).exists()
-        if not (settings.offline and cold):  # online, streets come from the download first
+        files = pack_osm_files_covering(boundary, settings) if settings.offline and cold else []
+        shared = next((open_task.pop(f) for f in files if f in open_task), None)
+        if shared is not None and len(names) > workers:
+            shared.append(name)  # paired: the task is closed for every file it reads
+            for f in [f for f, task in open_task.items() if task is shared]:
+                del open_task[f]
             continue
-        for path in pack_osm_files_covering(boundary, settings):
-            group[name] = group[first_reader.setdefault(path, group[name])]
-    tasks: dict[str, list[str]] = {}
-    for name in names:
-        tasks.setdefault(group[name], []).append(name)
-    return sorted(tasks.values(), key=lambda task: -sum(area[n] for n in task))
+        tasks.append([name])
+        for f in files:
+            open_task.setdefault(f, tasks[-1])
+    return sorted(tasks, key=lambda task: -sum(area[n] for n in task))
 
 
 def _quiet(_: str) -> None:
