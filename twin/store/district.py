@@ -150,13 +150,14 @@ def prepare_tasks(names: list[str], settings: Settings, workers: int = 1) -> lis
     When there are more districts than workers, two districts a cold offline load would read
     the same data-pack street file for (Hongkou and Changning share the pack's) form one task:
     one worker loads them one after another and parses the file once
-    (:func:`twin.sources.osm.graph_from_file` remembers it) while the others take the remaining
+    (:func:`twin.sources.osm.shared_graph_from_file` remembers it) while the others take the remaining
     districts. With a worker for each district, every district is a task of its own (in
     parallel they finish sooner than one after another). Districts already in the store, or
     with a street file of their own, are tasks of their own."""
     from twin.sources import boundary as boundary_source
     from twin.sources.pack import pack_osm_files_covering
 
+    pair = settings.offline and len(names) > workers  # online, streets come from the download
     area: dict[str, float] = {}
     tasks: list[list[str]] = []
     open_task: dict[Path, list[str]] = {}  # a file → the task of its first reader, until paired
@@ -170,9 +171,9 @@ def prepare_tasks(names: list[str], settings: Settings, workers: int = 1) -> lis
         area[name] = float(boundary.area)
         slug, key, inputs = district_inputs(name, settings)
         cold = inputs["osm_file"] is None and not entry_dir(slug, key, settings).exists()
-        files = pack_osm_files_covering(boundary, settings) if settings.offline and cold else []
+        files = pack_osm_files_covering(boundary, settings) if pair and cold else []
         shared = next((open_task.pop(f) for f in files if f in open_task), None)
-        if shared is not None and len(names) > workers:
+        if shared is not None:
             shared.append(name)  # paired: the task is closed for every file it reads
             for f in [f for f, task in open_task.items() if task is shared]:
                 del open_task[f]
