@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages._cached import run_settings
 from app_pages._deckmap import count_run
+from app_pages._state import district_title
 from twin.districts import load_presets
 from twin.i18n import LANGUAGES, _, set_language
 
@@ -18,13 +19,13 @@ st.set_page_config(page_title="twin · Shanghai district twin", layout="wide")
 count_run()  # the map component resends what a remounted canvas lost
 
 presets = load_presets()
-labels = {p.slug: f"{p.name_en} {p.name_zh}" for p in presets}
 params = st.query_params
 if "lang" not in st.session_state:  # the URL sets the language of the first view
     st.session_state["lang"] = params.get("lang") if params.get("lang") in LANGUAGES else "en"
 st.sidebar.radio("语言 · Language", list(LANGUAGES), format_func=LANGUAGES.__getitem__,
                  key="lang", horizontal=True)  # fmt: skip
 set_language(st.session_state["lang"])  # every message of this run, in the language chosen
+labels = {p.slug: district_title(p) for p in presets}
 params["lang"] = st.session_state["lang"]
 if "district" not in st.session_state:  # the URL sets the first view
     st.session_state["district"] = (

@@ -196,7 +196,7 @@ def static_map_png(
     streets = street_lines(slug)
     with in_language(lang):
         return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
-                       unserved_only, f"{loaded.preset.label}",
+                       unserved_only, loaded.preset.name_zh if lang == "zh" else loaded.preset.label,
                        " · ".join(dict.fromkeys(report["attribution"])), run_settings().norms,
                        landmarks(loaded.pois))  # fmt: skip
 

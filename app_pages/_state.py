@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import streamlit as st
 
 from app_pages._cached import district_coverage, load
 from twin.districts import DistrictPreset, chinese_names, load_presets
-from twin.i18n import _, language, sentence
+from twin.i18n import _, bilingual, joined, language, sentence
 from twin.model import District
 
 
@@ -22,6 +23,18 @@ class View:
 def shown_name(preset: DistrictPreset) -> str:
     """The district's name in the viewer's language (虹口区 / Hongkou)."""
     return preset.name_zh if language() == "zh" else preset.name_en
+
+
+def district_title(preset: DistrictPreset) -> str:
+    """The district as a title names it: 虹口区 in Chinese, "Hongkou 虹口区" in English."""
+    return preset.name_zh if language() == "zh" else preset.label
+
+
+def facility_list(labels: str | Iterable[str]) -> str:
+    """GB 50180 facility types (their labels, or the core's "; "-joined text of them) as the
+    viewer's language lists them: "幼儿园、小学" in Chinese."""
+    items = labels.split("; ") if isinstance(labels, str) else list(labels)
+    return joined([bilingual(item) for item in items if item], ", ")
 
 
 def said(text: str) -> str:
@@ -44,12 +57,12 @@ def current_view() -> View:
 
 def loaded_coverage(view: View):  # type: ignore[no-untyped-def]
     """(district, cells, report, measured categories) with a status box while computing."""
-    with st.status(_("Preparing {district} …").format(district=view.preset.label),
+    with st.status(_("Preparing {district} …").format(district=district_title(view.preset)),
                    expanded=False) as status:  # fmt: skip
         status.write(_("district: boundary, streets, POIs, residents"))
         loaded: District = load(view.preset.slug)
         status.write(_("layers and H3 resolution {res} metrics").format(res=view.resolution))
         cells, report, measured = district_coverage(view.preset.slug, view.resolution, view.elderly)
         status.update(label=_("{district}: {cells} hexagons").format(
-            district=view.preset.label, cells=f"{len(cells):,}"), state="complete")  # fmt: skip
+            district=district_title(view.preset), cells=f"{len(cells):,}"), state="complete")  # fmt: skip
     return loaded, cells, report, measured

@@ -7,9 +7,11 @@ import pydeck as pdk
 import streamlit as st
 
 from app_pages._cached import city_boundaries
+from app_pages._state import said, shown_name
 from twin._errors import TwinError
 from twin.city import CITY_FIGURES, city_table, read_city
-from twin.i18n import _, p_
+from twin.districts import load_presets
+from twin.i18n import _, p_, sentences
 from twin.render.basemap import deck as offline_deck
 from twin.render.hexagons import SEQUENTIAL
 from twin.settings import PROJECT_ROOT
@@ -32,26 +34,35 @@ folder = st.text_input(_("Batch results folder"), value=default, key="city_folde
 try:
     table = read_city(folder)
 except TwinError as exc:
-    st.info(str(exc))
+    st.info(said(str(exc)))  # the core's sentence, in the viewer's language
     st.stop()
 st.query_params["batch"] = folder
 rows = city_table(table)
 key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func=lambda k: _(CITY_FIGURES[k][0]),
                    key="city_figure")  # fmt: skip
 
+presets = {p.slug: p for p in load_presets()}
+
+
+def name_of(slug: str, written: str) -> str:
+    """A district's name in the viewer's language (as the batch wrote it when twin knows no
+    preset of that slug)."""
+    return shown_name(presets[slug]) if slug in presets else written
+
+
 shown = pd.DataFrame([
-    {"district": r["district"], p_("column", "name"): r["name"],
+    {"district": r["district"], p_("column", "name"): name_of(r["district"], r["name"]),
      p_("column", "residents"): f"{float(r['residents']):,.0f}" if r["residents"] == r["residents"] else "—",
      **{_(CITY_FIGURES[k][0]): r[k]["figure"] for k in CITY_FIGURES},
      p_("column", "status"): _(r[key]["status"]), p_("column", "basis"): _(r[key]["basis"]),
-     p_("column", "range"): r[key]["range"], p_("column", "error"): r["error"]}
+     p_("column", "range"): r[key]["range"], p_("column", "error"): said(r["error"])}
     for r in rows
 ])  # fmt: skip
 missing = 16 - len(rows)
-st.caption(_("{count} districts in {folder}").format(count=len(rows), folder=folder)
-           + (_("; {missing} not measured yet").format(missing=missing) if missing > 0 else "")
-           + ". " + _("Status, basis and range are those of {figure}.").format(
-               figure=_(CITY_FIGURES[key][0])))  # fmt: skip
+st.caption(sentences(
+    _("{count} districts in {folder}").format(count=len(rows), folder=folder)
+    + (_("; {missing} not measured yet").format(missing=missing) if missing > 0 else ""),
+    _("Status, basis and range are those of {figure}").format(figure=_(CITY_FIGURES[key][0]))))  # fmt: skip
 
 
 SHOWN_COLOUR = {
@@ -93,8 +104,9 @@ if len(boundaries):
         fill=[fill(s) for s in boundaries["slug"]],
         tip=[f"{n}: {_(CITY_FIGURES[key][0])} {figure.get(s, '—')} "
              f"({_(status.get(s, 'not measured'))})"
-             for s, n in zip(boundaries["slug"], boundaries["label"], strict=True)],
-    )  # fmt: skip
+             for s, n in zip(boundaries["slug"], map(name_of, boundaries["slug"], boundaries["label"]),
+                             strict=True)],
+    ).drop(columns="label")  # fmt: skip
     layer = pdk.Layer("GeoJsonLayer", frame.__geo_interface__, get_fill_color="properties.fill",
                       get_line_color=[60, 60, 60, 255], line_width_min_pixels=1, pickable=True,
                       stroked=True, filled=True)  # fmt: skip

@@ -19,7 +19,7 @@ from app_pages._cached import (
     map_metric,
 )
 from app_pages._deckmap import CAMERA_FIELDS, deck_map
-from app_pages._state import View, current_view, loaded_coverage, shown_name
+from app_pages._state import View, current_view, district_title, loaded_coverage, shown_name
 from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS
 from twin.districts import DistrictPreset, load_presets
@@ -41,7 +41,7 @@ PLACE_FIELDS = ("zoom", "pitch", "bearing")  # two districts: each stays on its 
 view = current_view()
 presets = {p.slug: p for p in load_presets()}
 params = st.query_params
-st.title(_("Side by side") + f" · {view.preset.label}")
+st.title(_("Side by side") + f" · {district_title(view.preset)}")
 st.caption(_("Two maps, one camera: move either and the other follows. Each side shows its "
              "report figure, its hexagons and its sites exactly as the coverage map does."))  # fmt: skip
 

@@ -22,12 +22,19 @@ from app_pages._cached import (
     static_map_png,
 )
 from app_pages._deckmap import deck_map
-from app_pages._state import View, current_view, loaded_coverage, shown_name
+from app_pages._state import (
+    View,
+    current_view,
+    district_title,
+    facility_list,
+    loaded_coverage,
+    shown_name,
+)
 from twin.analysis.places import largest_cluster
 from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.context import LayerContext
-from twin.i18n import _, language
+from twin.i18n import _, language, sentences
 from twin.layers import REGISTRY
 from twin.render.basemap import (
     CAMERAS,
@@ -51,7 +58,7 @@ from twin.render.hexagons import METRICS, legend_html, outline_layer
 view = current_view()
 loaded = load(view.preset.slug)
 params = st.query_params
-st.title(_("Coverage map") + f" · {view.preset.label}")
+st.title(_("Coverage map") + f" · {district_title(view.preset)}")
 
 # the camera: the district, a shared link's, a gap picked on the Gaps page, a place, a preset
 if "focus_jump" not in st.session_state:  # a shared link's view: its hexagon, camera and 3D
@@ -158,8 +165,8 @@ if question is not None and question.served in cells:
                   "{residents} residents not served) lies near {place}").format(
             cells=cluster.cells, residents=f"{cluster.residents:,}",
             place=name or _("no named place"))  # fmt: skip
-    headline = figure + basis + _("; {people} residents not served").format(
-        people=f"{people:,.0f}") + where + "."  # fmt: skip
+    headline = sentences(figure + basis + _("; {people} residents not served").format(
+        people=f"{people:,.0f}") + where)  # fmt: skip
 else:
     headline = _("{residents} residents in {cells} hexagons.").format(
         residents=f"{int(cells['residents'].sum()):,}", cells=f"{len(cells):,}")  # fmt: skip
@@ -274,6 +281,10 @@ if chosen is not None and chosen in set(chosen_cells["h3"]):
                  + (" · " + _("near {place}").format(place=near) if near else ""))  # fmt: skip
     st.markdown(hexagon_facts(row, len(measured)))  # whole figures, never cut off
     if row.get("gb_missing"):
-        st.caption(_("Missing here by GB 50180: {facilities}").format(facilities=row["gb_missing"]))
+        st.caption(
+            _("Missing here by GB 50180: {facilities}").format(
+                facilities=facility_list(row["gb_missing"])
+            )
+        )
 else:
     st.caption(_("Click a hexagon to see its figures."))

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._cached import load, run_settings, session_imports, use_import
-from app_pages._state import current_view, said
+from app_pages._state import current_view, district_title, said
 from twin._errors import TwinError
 from twin.exports import csv_bytes
 from twin.i18n import _
@@ -34,7 +34,7 @@ def plain(text: str) -> str:
 
 view = current_view()
 slug = view.preset.slug
-st.title(_("Data") + f" · {view.preset.label}")
+st.title(_("Data") + f" · {district_title(view.preset)}")
 st.write(_(
     "Load a real inventory (CSV with latitude/longitude columns — lat/lng/lon/纬度/经度 are found "
     "by name — or GeoJSON), at most {limit} MB. It replaces the generated layer for this "
@@ -131,7 +131,7 @@ if upload is not None:
             type="primary", key="use_upload"):  # fmt: skip
         use_import(slug, layer, frame.assign(source=upload.name[:120]))  # its own name
         st.success(_("{layer} of {district} now come from {name}.").format(
-            layer=LAYER_LABELS[layer], district=view.preset.label, name=name))  # fmt: skip
+            layer=LAYER_LABELS[layer], district=district_title(view.preset), name=name))  # fmt: skip
         st.rerun()
     if counts:
         st.caption(plain(_("Rejected by reason: {reasons}").format(reasons="; ".join(

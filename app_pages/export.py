@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._cached import current_layers, export_file
-from app_pages._state import current_view, loaded_coverage
+from app_pages._state import current_view, district_title, loaded_coverage
 from twin.exports import EXTENSIONS
 from twin.i18n import _
 from twin.layers import REGISTRY
@@ -16,7 +16,7 @@ FORMATS = {"geojson": ("GeoJSON (RFC 7946)", "application/geo+json"),
 
 view = current_view()
 loaded, cells, report, measured = loaded_coverage(view)
-st.title(_("Export") + f" · {view.preset.label}")
+st.title(_("Export") + f" · {district_title(view.preset)}")
 st.caption(_(
     "Every file carries the attribution of its sources (© OpenStreetMap contributors, ODbL, and "
     "the data pack's licences) and the parameters that produced it. GeoJSON is WGS-84 lon/lat; "

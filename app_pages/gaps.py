@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._cached import district_gap_list, map_metric
-from app_pages._state import current_view, loaded_coverage, said
-from twin.i18n import _, p_
+from app_pages._state import current_view, district_title, loaded_coverage, said
+from twin.i18n import _, p_, sentences
 
 GAP_KEYS = (
     "base_stations",
@@ -19,7 +19,7 @@ GAP_KEYS = (
 )  # each a question and a map
 
 view = current_view()
-st.title(_("Gaps") + f" · {view.preset.label}")
+st.title(_("Gaps") + f" · {district_title(view.preset)}")
 loaded, cells, report, measured = loaded_coverage(view)
 st.caption(_("Res-{res} hexagons ranked by the residents they leave unserved (a hexagon sums its "
              "res-10 parts), named by the nearest street or POI and its township. Pick one to "
@@ -71,7 +71,7 @@ for metric in GAP_KEYS:
     gaps = report["gaps"].get(key, [])
     rule = map_metric(metric)
     st.subheader(rule.label.split(":")[0].split("：")[0])
-    st.caption(_("Rule: {rule}").format(rule=rule.rule) + ".")
+    st.caption(sentences(_("Rule: {rule}").format(rule=rule.rule)))
     if not gaps:
         st.success(_("No populated hexagon is unserved."))
         continue

@@ -7,15 +7,15 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._cached import place_namer, run_settings, street_network
-from app_pages._state import current_view, loaded_coverage
+from app_pages._state import current_view, district_title, facility_list, loaded_coverage
 from twin.analysis.isochrone import reachable_pois
 from twin.categories import CATEGORIES
-from twin.i18n import _, p_
+from twin.i18n import _, bilingual, p_
 
 view = current_view()
 loaded, cells, report, measured = loaded_coverage(view)
 lc = report["life_circle"]
-st.title(_("15-minute life circle") + f" · {view.preset.label}")
+st.title(_("15-minute life circle") + f" · {district_title(view.preset)}")
 speed = lc["speed_kmh"]
 cols = st.columns(4)
 cols[0].metric(
@@ -60,7 +60,9 @@ if standard.get("facilities"):
     )  # fmt: skip
     st.dataframe(
         pd.DataFrame(standard["facilities"])[["label", "level_min", "distance_m", "share_met",
-                                              "residents_missing"]].rename(columns={
+                                              "residents_missing"]]
+        .assign(label=lambda t: t["label"].map(bilingual))  # 幼儿园 in Chinese
+        .rename(columns={
             "label": p_("column", "facility"), "level_min": _("level (min)"),
             "distance_m": _("within (m)"), "share_met": _("residents served"),
             "residents_missing": _("residents not served")}),
@@ -71,7 +73,7 @@ if standard.get("facilities"):
     if standard.get("unmeasured"):
         st.caption(_("Not measurable with the data loaded (no such POIs; OSM online or an "
                      "--osm-file brings them): {facilities}").format(
-            facilities=", ".join(standard["unmeasured"])))  # fmt: skip
+            facilities=facility_list(standard["unmeasured"])))  # fmt: skip
 
 st.subheader(_("What lies within 5, 10 and 15 minutes of a hexagon"))
 by_people = cells.sort_values("residents", ascending=False)["h3"].tolist()
@@ -95,6 +97,7 @@ found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row
 rings = found.pivot_table(index="category", columns="ring", values="name", aggfunc="count",
                           fill_value=0)  # fmt: skip
 rings = rings.reindex(columns=[c for c in ("≤ 5 min", "≤ 10 min", "≤ 15 min") if c in rings])
+rings.columns = ["≤ " + _("{minutes} min").format(minutes=c.split()[1]) for c in rings.columns]
 rings.index = [_(CATEGORIES.get(str(c), str(c))) for c in rings.index]  # labels, not codes
 st.write(
     _("{residents} residents; {pois} POIs within 15 minutes").format(
@@ -102,11 +105,17 @@ st.write(
     + (" " + _("(some times estimated: no street data nearby)") if found["estimated"].any() else "")
 )  # fmt: skip
 st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, width="stretch")
-times = {_(CATEGORIES[c]): row[f"t_{c}"] for c in measured}
-st.bar_chart(pd.Series(times, name=_("minutes to the nearest")), y_label=_("minutes"),
+category_column, minutes_column = p_("column", "category"), _("minutes to the nearest")
+times = pd.DataFrame({category_column: [_(CATEGORIES[c]) for c in measured],
+                      minutes_column: [row[f"t_{c}"] for c in measured]})  # fmt: skip
+st.bar_chart(times, x=category_column, y=minutes_column, x_label="", y_label=_("minutes"),
              horizontal=True)  # fmt: skip
 if row.get("gb_missing"):
-    st.write(_("Missing here by the standard: {facilities}").format(facilities=row["gb_missing"]))
+    st.write(
+        _("Missing here by the standard: {facilities}").format(
+            facilities=facility_list(row["gb_missing"])
+        )
+    )
 elif row.get("gb_all_met"):
     st.write(_("Every measured facility of the standard lies within its distance here."))
 if np.isfinite(row["lc_mean_min"]):

@@ -19,6 +19,7 @@ from twin.analysis.report import (
     range_text,
     row_for,
     share_text,
+    status_text,
     value_text,
 )
 from twin.districts import plan_districts
@@ -31,11 +32,6 @@ SHARES = {  # service question: chart column (the question's report row, as ever
     "lockers": _("Lockers within radius (residents)"),
     "life_circle": _("F15 (residents)"),
 }
-STATUS_ICON = {"met": "✓ " + _("met"), "not met": "✗ " + _("not met"),
-               "no number": "– " + _("no number"), "baseline": "◦ " + _("baseline (no verdict)"),
-               "no target": "· " + _("no target"), "not measured": "· " + _("not measured"),
-               "calibrated, not measured": "~ " + _("calibrated, not measured"),
-               "estimated": "≈ " + _("estimated")}  # fmt: skip
 
 view = current_view()
 st.title(_("Plan districts at a glance"))
@@ -60,7 +56,7 @@ for i, preset in enumerate(districts):
     report = district_build(preset.slug, view.elderly).report
     by_key = {row["key"]: row for row in report["rows"]}
     cards[preset.name_en] = by_key
-    chart[preset.name_en] = {
+    chart[shown_name(preset)] = {
         label: ((row_for(report, key) or {}).get("measured") or 0.0)
         for key, label in SHARES.items()
     }
@@ -69,7 +65,7 @@ for i, preset in enumerate(districts):
             p_("column", "district"): shown_name(preset), p_("column", "target"): _(row["label"]),
             p_("column", "measured"): value_text(row["measured"], row["unit"]),
             p_("column", "range"): range_text(row), p_("column", "plan"): plan_text(row),
-            p_("column", "status"): STATUS_ICON[row["status"]],
+            p_("column", "status"): status_text(row["status"]),
             p_("column", "basis"): _(row["basis"]), p_("column", "layer"): _(row["layer_source"]),
             p_("column", "to settle it"): said(row["settle"]),
         })  # fmt: skip
@@ -89,7 +85,15 @@ for col, preset in zip(cols, districts, strict=True):
                 + (f" ({_(fiveg['status'])})" if fiveg is not None else ""))  # fmt: skip
 
 st.subheader(_("Coverage shares"))
-st.bar_chart(100 * pd.DataFrame(chart).T, stack=False, y_label="%")
+district_column, share_column, question_column = (
+    p_("column", "district"),
+    _("share (%)"),
+    _("question"),
+)  # the chart's tooltips name these
+shares = (100 * pd.DataFrame(chart)).rename_axis(question_column).reset_index().melt(
+    id_vars=question_column, var_name=district_column, value_name=share_column)  # fmt: skip
+st.bar_chart(shares, x=district_column, y=share_column, color=question_column, stack=False,
+             x_label="", y_label="%")  # fmt: skip
 
 st.subheader(_("Targets and measured values"))
 table = pd.DataFrame(rows)

@@ -7,9 +7,10 @@ import pydeck as pdk
 import streamlit as st
 
 from app_pages._cached import district_programme, load, programme_pdf_bytes
-from app_pages._state import current_view, said
+from app_pages._state import current_view, district_title, said
+from twin.districts import TARGET_KEYS
 from twin.exports import metadata, to_geojson
-from twin.i18n import _, p_
+from twin.i18n import _, joined, p_, sentences
 from twin.layers import REGISTRY
 from twin.programme import PROGRAMME_LAYERS, programme_sites
 from twin.render.basemap import boundary_layer, streets_layer, view_of
@@ -17,7 +18,7 @@ from twin.render.basemap import deck as offline_deck
 
 view = current_view()
 slug = view.preset.slug
-st.title(_("Programme") + f" · {view.preset.label}")
+st.title(_("Programme") + f" · {district_title(view.preset)}")
 st.caption(_(
     "Which sites to add, of which layer, where and in which year, to reach the plan by its "
     "deadline, with the sites that stand kept. Each year opens the places that serve the most "
@@ -59,26 +60,26 @@ for entry in plan["years"]:
             _("demand served within capacity"): "—" if figures["capacity_share"] is None
             else f"{100 * figures['capacity_share']:.1f} %",
             _("residents newly served"): f"{figures['newly_served']:,}",
-            _("plan targets met"): ", ".join(_(t) for t in entry["targets_met"])
+            _("plan targets met"): joined((_(TARGET_KEYS.get(t, t)) for t in entry["targets_met"]), ", ")
             if layer == chosen[0] else "",
         })  # fmt: skip
 table = pd.DataFrame(rows)
 st.dataframe(table[table[year_column] <= year], hide_index=True, width="stretch")
 shared = plan["shared_sites"]
-st.caption(
+st.caption(sentences(
     _("{count} sites by {year}").format(
         count=f"{sum(len(y['sites']) for y in plan['years'] if y['year'] <= year):,}", year=year)
-    + (_("; {shared} shared sites host two layers").format(shared=shared) if shared else "")
-    + ". " + _("Budgets: {budgets}").format(budgets="; ".join(
+    + (_("; {shared} shared sites host two layers").format(shared=shared) if shared else ""),
+    _("Budgets: {budgets}").format(budgets=joined(
         _("{layer}: {count} a year ({basis})").format(
-            layer=_(REGISTRY[k].label), count=v, basis=plan["budget_basis"][k])
-        for k, v in plan["budget_per_year"].items()))
+            layer=_(REGISTRY[k].label), count=v, basis=said(plan["budget_basis"][k]))
+        for k, v in plan["budget_per_year"].items()))),
 )  # fmt: skip
 for layer, bound in plan["bound"].items():
     st.caption(_("{layer}: the programme serves {served} {units}; no choice of as many sites "
                  "serves more than {bound} ({kind} bound; gap {gap} %).").format(
-        layer=_(REGISTRY[layer].label), served=f"{bound['served']:,.0f}", units=bound["units"],
-        bound=f"{bound['upper_bound']:,.0f}", kind=bound["bound_kind"],
+        layer=_(REGISTRY[layer].label), served=f"{bound['served']:,.0f}", units=_(bound["units"]),
+        bound=f"{bound['upper_bound']:,.0f}", kind=_(bound["bound_kind"]),
         gap=f"{100 * bound['gap']:.1f}"))  # fmt: skip
 
 sites = programme_sites(plan)

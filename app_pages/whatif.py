@@ -17,9 +17,9 @@ from app_pages._cached import (
     street_network,
 )
 from app_pages._deckmap import deck_map
-from app_pages._state import current_view, loaded_coverage, said
+from app_pages._state import current_view, district_title, loaded_coverage, said
 from twin._errors import TwinError
-from twin.analysis.report import plan_text, value_text
+from twin.analysis.report import plan_text, status_text, value_text
 from twin.analysis.served import QUESTIONS
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
@@ -34,7 +34,7 @@ LAYERS = {name: _(REGISTRY[name].label) for name in ("charging", "lockers", "bas
 view = current_view()
 slug = view.preset.slug
 loaded, cells, report, measured = loaded_coverage(view)
-st.title(_("What-if") + f" · {view.preset.label}")
+st.title(_("What-if") + f" · {district_title(view.preset)}")
 layer = st.selectbox(_("Layer"), list(LAYERS), format_func=LAYERS.get, key="whatif_layer")
 
 label, metric_key = LAYERS[layer], layer
@@ -211,13 +211,16 @@ if pending is not None and len(pending):
 
 st.subheader(_("Plan report, before and after"))
 rows = scenario.report_rows()
-if len(rows):  # worded as the report and the Overview: percentages with units, no raw shares
-    rows = rows.assign(
-        before=[value_text(v, u) for v, u in zip(rows["before"], rows["unit"], strict=True)],
-        after=[value_text(v, u) for v, u in zip(rows["after"], rows["unit"], strict=True)],
-        plan=[plan_text({"target": v, "unit": u, "plan_kind": k})
-              for v, u, k in zip(rows["plan"], rows["unit"], rows["plan_kind"], strict=True)],
-    ).drop(columns=["unit", "plan_kind"])  # fmt: skip
+if len(rows):  # worded as the report and the Overview: percentages with units, marked statuses
+    rows = pd.DataFrame({
+        p_("column", "target"): [_(t) for t in rows["target"]],
+        p_("column", "before"): [value_text(v, u) for v, u in zip(rows["before"], rows["unit"], strict=True)],
+        p_("column", "after"): [value_text(v, u) for v, u in zip(rows["after"], rows["unit"], strict=True)],
+        p_("column", "plan"): [plan_text({"target": v, "unit": u, "plan_kind": k}) for v, u, k
+                               in zip(rows["plan"], rows["unit"], rows["plan_kind"], strict=True)],
+        p_("column", "status before"): [status_text(s) for s in rows["status before"]],
+        p_("column", "status after"): [status_text(s) for s in rows["status after"]],
+    })  # fmt: skip
 st.dataframe(rows, hide_index=True, width="stretch")
 
 meta = metadata(report["attribution"], {"district": slug, "layer": layer, "scenario": scenario.log})

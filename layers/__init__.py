@@ -49,9 +49,16 @@ class LayerSpec:
     site_label: str = ""  # one site, e.g. "Charging station"
     label: str = ""  # the layer, e.g. "Charging stations"
     colour: tuple[int, int, int, int] = (30, 30, 30, 230)  # its sites on every map
-    tip_columns: tuple[str, ...] = ()  # what a site's tooltip shows
+    tip_columns: tuple[tuple[str, str], ...] = ()  # a site's tooltip: (column, how it reads)
     marker_m: float = 10.0  # a site's marker radius on the map
 
+
+PLACE_WORDS = (  # the values a site's kind, status or source takes, translated where shown
+    N_("street"), N_("rooftop"), N_("street-side"), N_("car park"), N_("charging station"),
+    N_("fuel station"), N_("mall"), N_("hospital"), N_("metro park-and-ride"), N_("commercial"),
+    N_("residential"), N_("school"), N_("office"), N_("existing"), N_("new"), N_("generated"),
+    N_("unknown"), N_("parking"),
+)  # fmt: skip
 
 REGISTRY: dict[str, LayerSpec] = {
     "base_stations": LayerSpec(
@@ -63,7 +70,11 @@ REGISTRY: dict[str, LayerSpec] = {
         N_("5G site"),
         N_("5G base stations"),
         (30, 30, 30, 230),
-        ("band", "height_m", "downtilt_deg"),
+        (
+            ("band", N_("band {value}")),
+            ("height_m", N_("{value} m high")),
+            ("downtilt_deg", N_("tilted {value}°")),
+        ),
         12.0,
     ),
     "charging": LayerSpec(
@@ -75,7 +86,11 @@ REGISTRY: dict[str, LayerSpec] = {
         N_("Charging station"),
         N_("Charging stations"),
         (0, 140, 140, 230),
-        ("piles", "fast_piles", "service_radius_m"),
+        (
+            ("piles", N_("{value} piles")),
+            ("fast_piles", N_("{value} fast")),
+            ("service_radius_m", N_("serves {value} m")),
+        ),
         25.0,
     ),
     "lockers": LayerSpec(
@@ -87,7 +102,11 @@ REGISTRY: dict[str, LayerSpec] = {
         N_("Locker group"),
         N_("Locker groups"),
         (150, 60, 170, 220),
-        ("site_type", "compartments", "status"),
+        (
+            ("site_type", "{value}"),
+            ("compartments", N_("{value} compartments")),
+            ("status", "{value}"),
+        ),
         10.0,
     ),
 }

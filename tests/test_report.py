@@ -379,3 +379,31 @@ def test_the_pdf_in_chinese(town, town_build):
     for said in expected["settle"] + expected["detail"]:
         assert said.replace(" ", "")[:30] in printed.replace(" ", ""), said
         assert not any(w in said for w in ("would", "residents on straight-line", "of area within"))
+    from visible_text import english_words  # no English left but names, commands and units
+
+    names = {town.name, town.preset.plan or "", *town.pois["name"].astype(str),  # the data's
+             *town.streets.edges["name"].dropna().astype(str), *report["attribution"]}  # fmt: skip
+    left = {text: english_words(text, names) for text in words if english_words(text, names)}
+    assert not left, left
+
+
+def test_the_programme_pages_in_chinese(town, town_build):
+    """The programme's pages in Chinese: its budgets, assumptions, table, map title and legend
+    in Chinese words (the core's assumptions are templates read back in the document's
+    language)."""
+    from visible_text import english_words
+
+    from twin.i18n import _, in_language
+    from twin.layers import REGISTRY
+    from twin.programme import programme
+    from twin.render.static import programme_pages
+
+    plan = programme(town_build, ("charging", "lockers"), None, None, None)
+    with in_language("zh"):
+        labels = {k: _(spec.label) for k, spec in REGISTRY.items()}
+        figures = programme_pages(plan, town.boundary, town.metric_crs, None, labels)
+    texts = [text for fig in figures for text, _box in _texts(fig)]
+    assert any("每位居民" in t for t in texts) and any("按年份的站点" in t for t in texts)
+    names = {town.name, *plan["attribution"]}
+    left = {t: english_words(t, names) for t in texts if english_words(t, names)}
+    assert not left, left

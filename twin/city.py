@@ -31,16 +31,20 @@ def read_city(folder: Path) -> pd.DataFrame:
     """The stored city table of ``folder`` (a ``twin batch`` output), or a clear error."""
     path = Path(folder) / SUMMARY
     if not path.is_file():
-        msg = (f"no city results in {folder}: run 'twin batch --all --out {folder}' first "
-               "(it measures all sixteen districts on Dask).")  # fmt: skip
+        msg = N_("no city results in {folder}: run 'twin batch --all --out {folder}' first (it "
+                 "measures all sixteen districts on Dask).").format(folder=folder)  # fmt: skip
         raise DataNotFoundError(msg)
     try:
         table = pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        msg = f"{path} is not a readable city table ({type(exc).__name__}); run twin batch again."
+        msg = N_("{path} is not a readable city table ({error}); run twin batch again.").format(
+            path=path, error=type(exc).__name__
+        )
         raise InvalidInputError(msg) from None
     if "district" not in table.columns:
-        msg = f"{path} has no district column; it is not a twin batch city table."
+        msg = N_("{path} has no district column; it is not a twin batch city table.").format(
+            path=path
+        )
         raise InvalidInputError(msg)
     return table
 

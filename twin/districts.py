@@ -72,6 +72,7 @@ class DistrictPreset:
     plan: str | None
     targets: tuple[PlanTarget, ...]
     plan_start: int | None = None  # the plan period's first year
+    plan_zh: str | None = None  # the plan's title in Chinese
 
     @property
     def has_plan(self) -> bool:
@@ -145,6 +146,7 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[DistrictPreset, ...]:
                 plan=raw.get("plan"),
                 targets=tuple(_parse_target(t, where) for t in raw.get("target", [])),
                 plan_start=int(raw["plan_start"]) if "plan_start" in raw else None,
+                plan_zh=raw.get("plan_zh"),
             )
         )
     return tuple(presets)

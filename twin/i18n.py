@@ -22,7 +22,7 @@ in turn (a category, a unit). A sentence no template matches is shown as written
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -97,6 +97,26 @@ def p_(context: str, message: str) -> str:
     if current == SOURCE_LANGUAGE:
         return message
     return catalogue(current).get(_key(context, message), message)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def bilingual(label: str) -> str:
+    """A label written in both languages, English first ("Kindergarten 幼儿园", a GB 50180
+    facility type in the norms), as the run's language shows it: its Chinese part in Chinese,
+    the whole label in English. A label without Chinese is translated as any message.
+
+    >>> with in_language("zh"):
+    ...     bilingual("Fresh market / supermarket 菜市场或生鲜超市")
+    '菜市场或生鲜超市'
+    >>> bilingual("Kindergarten 幼儿园")
+    'Kindergarten 幼儿园'
+    """
+    if _language.get() == SOURCE_LANGUAGE:
+        return label
+    found = _CJK.search(label)
+    return label[found.start() :].strip() if found else _(label)
 
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -251,6 +271,34 @@ def _reading(
 
 
 JOINTS = {"; ": "；", ": ": "：", ", ": "，", " and ": " 和 "}
+
+
+def joined(parts: Iterable[str], joint: str = "; ") -> str:
+    """``parts`` joined as the run's language joins them ("; " is "；" in Chinese; ", " is "、").
+
+    >>> with in_language("zh"):
+    ...     joined(["幼儿园", "小学"], ", ")
+    '幼儿园、小学'
+    """
+    if _language.get() == "zh":
+        return {"; ": "；", ", ": "、"}.get(joint, JOINTS.get(joint, joint)).join(parts)
+    return joint.join(parts)
+
+
+def sentences(*parts: str) -> str:
+    """Sentences joined and closed as the run's language writes them: "A. B." in English,
+    "A。B。" in Chinese (empty parts left out).
+
+    >>> sentences("3 sites by 2025", "Budgets: 5 a year")
+    '3 sites by 2025. Budgets: 5 a year.'
+    >>> with in_language("zh"):
+    ...     sentences("截至 2025 年共 3 个站点", "预算：每年 5 个")
+    '截至 2025 年共 3 个站点。预算：每年 5 个。'
+    """
+    kept = [p.rstrip(" .。") for p in parts if p and p.strip()]
+    if _language.get() == "zh":
+        return "".join(f"{p}。" for p in kept)
+    return " ".join(f"{p}." for p in kept)
 
 
 def gettext(message: str) -> str:

@@ -39,6 +39,7 @@ from scipy.sparse import coo_array, csc_array, csr_array, hstack, vstack
 from scipy.sparse.csgraph import maximum_flow
 
 from twin._errors import InvalidInputError
+from twin.i18n import N_
 
 MILP_TIME_LIMIT_S = 60.0
 LP_BOUND_MAX_PAIRS = 300_000  # beyond this the LP relaxation takes minutes: the capacity bound
@@ -575,7 +576,7 @@ def capacitated_bound(
     at most the demand any candidate reaches)."""
     upper = capacitated_lp_bound(a, demand, capacity, p, fixed)
     if upper is not None:
-        return upper, "LP relaxation"
+        return upper, N_("LP relaxation")
     a = csr_array(a, dtype=float)
     m = a.shape[1]
     fixed = _check(m, fixed, p, 0)
@@ -583,7 +584,7 @@ def capacitated_bound(
     standing = float(capacity_served(a, d, cap, fixed).sum())
     best = float(np.sort(cap[~fixed])[::-1][:p].sum())
     reachable = float(d[np.asarray(a.sum(axis=1)).ravel() > 0].sum())
-    return min(reachable, standing + best), "capacity"
+    return min(reachable, standing + best), N_("capacity")
 
 
 def capacitated_lp_bound(

@@ -227,7 +227,9 @@ def _load_streets(
     for path in pack_files:
         progress(f"streets: reading data pack {path.name}")
         graphs.append(osm_source.shared_graph_from_file(path, settings))
-        records.append(SourceRecord("streets", str(path), "WGS-84", OSM_ATTRIBUTION, "data pack"))
+        records.append(
+            SourceRecord("streets", str(path), "WGS-84", OSM_ATTRIBUTION, N_("data pack"))
+        )
     import networkx as nx
 
     whole = graphs[0] if len(graphs) == 1 else nx.compose_all(graphs)  # clipping copies it
@@ -375,8 +377,9 @@ def district_from_sources(
             tagged = int((buildings["height_from"] != "assumed").sum())
             building_records = [SourceRecord(
                 "buildings", str(origin), "WGS-84", OSM_ATTRIBUTION,
-                f"{len(buildings):,} building footprints, {tagged:,} with a height or levels tag "
-                "(the others at their type's usual floors × 3 m)")]  # fmt: skip
+                N_("{buildings} building footprints, {tagged} with a height or levels tag (the others "
+                   "at their type's usual floors × 3 m)").format(
+                    buildings=f"{len(buildings):,}", tagged=f"{tagged:,}"))]  # fmt: skip
     demand, demand_records = _load_demand(
         preset, boundary, settings, demand_raster, origin, features, notes, progress
     )

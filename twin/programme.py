@@ -191,14 +191,14 @@ def budget_per_year(result: Build, layer: str, years: int, standing: int) -> tup
     if target is not None and target.value is not None and target.kind == "target":
         left = target.value if layer == "lockers" else max(0.0, target.value - standing)
         if left > 0:
-            return math.ceil(
-                left / max(years, 1)
-            ), f"the plan's {target.value:,.0f} ({target.text})"
+            return math.ceil(left / max(years, 1)), N_("the plan's {value} ({target})").format(
+                value=f"{target.value:,.0f}", target=target.label
+            )
     pace = result.coverage.params.norms.programme[f"{layer}_per_100k_residents_per_year"]
     residents = float(result.coverage.cells["residents"].sum())
-    return max(1, round(pace * residents / 100_000)), (
-        f"{pace:g} a year per 100,000 residents ([programme] of the norms, an assumption)"
-    )
+    return max(1, round(pace * residents / 100_000)), N_(
+        "{pace} a year per 100,000 residents ([programme] of the norms, an assumption)"
+    ).format(pace=f"{pace:g}")
 
 
 def plan_years(
@@ -476,23 +476,25 @@ def _assumptions(result: Build, tracks) -> list[str]:
     c = result.coverage.params.norms.capacity
     notes = []
     for t in tracks:
+        label = layer_registry.spec(t.layer).label
         if t.layer == "lockers":
-            notes.append(
-                f"lockers: {c.parcels_per_resident_per_day:g} parcels per resident a day, "
-                f"{c.locker_share_of_parcels:.0%} to lockers; a compartment turns over "
-                f"{c.compartment_turns_per_day:g}× a day"
-            )
+            notes.append(N_(
+                "{layer}: {parcels} parcels per resident a day, {share} to lockers; a compartment "
+                "turns over {turns}× a day"
+            ).format(layer=label, parcels=f"{c.parcels_per_resident_per_day:g}",
+                     share=f"{c.locker_share_of_parcels:.0%}",
+                     turns=f"{c.compartment_turns_per_day:g}"))  # fmt: skip
         if t.layer == "charging":
-            notes.append(
-                f"charging: {c.evs_per_resident:g} EVs per resident, "
-                f"{c.public_charging_share:.0%} without a home pile; a public pile serves "
-                f"{c.evs_per_public_pile:g} EVs"
-            )
-        notes.append(
-            f"{t.layer}: a new site holds the median capacity of those that stand "
-            f"({np.median(t.capacity[t.fixed]) if t.fixed.any() else t.capacity[0]:,.0f} "
-            f"{UNITS[t.layer]})"
-        )
+            notes.append(N_(
+                "{layer}: {evs} EVs per resident, {share} without a home pile; a public pile "
+                "serves {per_pile} EVs"
+            ).format(layer=label, evs=f"{c.evs_per_resident:g}",
+                     share=f"{c.public_charging_share:.0%}",
+                     per_pile=f"{c.evs_per_public_pile:g}"))  # fmt: skip
+        median = np.median(t.capacity[t.fixed]) if t.fixed.any() else t.capacity[0]
+        notes.append(N_(
+            "{layer}: a new site holds the median capacity of those that stand ({capacity} {units})"
+        ).format(layer=label, capacity=f"{median:,.0f}", units=UNITS[t.layer]))  # fmt: skip
     return notes
 
 

@@ -32,6 +32,7 @@ from twin.analysis.report_text import (  # noqa: F401  (the report's words, re-e
     row_for,
     row_of,
     share_text,
+    status_text,
     value_text,
 )
 from twin.analysis.served import QUESTIONS
@@ -553,7 +554,8 @@ def plan_report(
     return {
         "district": district.preset.slug,
         "name": district.name,
-        "plan": district.preset.plan or "no plan targets",
+        "plan": district.preset.plan or N_("no plan targets"),
+        "plan_zh": district.preset.plan_zh,
         "resolution": coverage.params.resolution,
         "base_resolution": coverage.base_resolution,
         "gap_resolution": gap_resolution or coverage.base_resolution,

@@ -18,6 +18,27 @@ UNITS = (  # every unit a report row carries (data/districts.toml, the measures)
 )  # fmt: skip
 
 
+STATUSES = {  # a row's status: its mark and its words, as every table in the viewer shows it
+    "met": ("✓", N_("met")), "not met": ("✗", N_("not met")), "no number": ("–", N_("no number")),
+    "baseline": ("◦", N_("baseline (no verdict)")), "no target": ("·", N_("no target")),
+    "not measured": ("·", N_("not measured")),
+    "calibrated, not measured": ("~", N_("calibrated, not measured")),
+    "estimated": ("≈", N_("estimated")),
+}  # fmt: skip
+
+
+def status_text(status: str) -> str:
+    """A row's status with its mark, in the run's language (``✓ met``; an unknown status as is).
+
+    >>> status_text("calibrated, not measured"), status_text("odd")
+    ('~ calibrated, not measured', 'odd')
+    """
+    if status not in STATUSES:
+        return status
+    mark, words = STATUSES[status]
+    return f"{mark} {_(words)}"
+
+
 def share_text(row: dict[str, Any] | None, name: str) -> str:
     """A report row's share as every face words it.
 

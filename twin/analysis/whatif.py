@@ -292,7 +292,7 @@ class Scenario:
         for id_column in ("site_id", "station_id", "locker_id"):
             if id_column in template:
                 template[id_column] = ids
-        template["source"] = "what-if"
+        template["source"] = N_("what-if")  # a site the scenario added
         if "status" in template:
             template["status"] = (
                 "new"  # a planned locker group counts towards the plan's new groups

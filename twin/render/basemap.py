@@ -5,6 +5,7 @@ Pure functions (no streamlit): they turn frames into small, rounded payloads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 import geopandas as gpd
@@ -143,6 +144,11 @@ def landmark_layers(pois: gpd.GeoDataFrame | None) -> list[pdk.Layer]:
     return layers
 
 
+def _value(value: object) -> str:
+    """A cell as escaped text in the run's language (a word the catalogue knows translated)."""
+    return _text(_(value) if isinstance(value, str) else value)
+
+
 def _text(value: object) -> str:
     """A cell as escaped text ('' for missing values)."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
@@ -150,13 +156,25 @@ def _text(value: object) -> str:
     return escape(f"{value:g}" if isinstance(value, float) else str(value))
 
 
-def site_tips(frame: gpd.GeoDataFrame, title: str, columns: list[str]) -> list[str]:
-    """One tooltip line per site: its id and the named attributes, escaped."""
-    parts = [frame[c].map(_text) for c in columns if c in frame]
+TipColumns = Sequence[str | tuple[str, str]]  # a column, or a column and how its value reads
+
+
+def site_tips(frame: gpd.GeoDataFrame, title: str, columns: TipColumns) -> list[str]:
+    """One tooltip line per site, escaped: its id and the named attributes, each worded by its
+    template (``("height_m", "{value} m high")``) in the run's language, words among the values
+    (a kind of place, a status) translated too."""
+    parts = []
+    for column in columns:
+        name, template = (column, "{value}") if isinstance(column, str) else column
+        if name not in frame:
+            continue
+        worded = _(template)
+        parts.append([worded.format(value=v) if v else "" for v in frame[name].map(_value)])
     ids = frame["feature_id"].map(_text)
     rest = (
-        [" · ".join(values) for values in zip(*parts, strict=True)] if parts else [""] * len(frame)
-    )
+        [" · ".join(p for p in values if p) for values in zip(*parts, strict=True)]
+        if parts else [""] * len(frame)
+    )  # fmt: skip
     return [f"<b>{escape(title)} {i}</b><br/>{r}" for i, r in zip(ids, rest, strict=True)]
 
 
@@ -164,7 +182,7 @@ def points_layer(
     frame: gpd.GeoDataFrame,
     layer_id: str,
     color: list[int],
-    columns: list[str],
+    columns: TipColumns,
     radius_m: float,
     title: str = "",
 ) -> pdk.Layer:
@@ -225,7 +243,7 @@ def site_layers(
     frame: gpd.GeoDataFrame,
     layer_id: str,
     color: list[int],
-    columns: list[str],
+    columns: TipColumns,
     radius_m: float,
     title: str = "",
     masts: bool = False,
@@ -249,11 +267,14 @@ def mast_layers(
     sites: gpd.GeoDataFrame, exaggeration: float = MAST_EXAGGERATION
 ) -> list[pdk.Layer]:
     """5G sites as masts at their height (× ``exaggeration``) with their three sector directions."""
+    from twin.layers import REGISTRY  # the 5G layer's words for its tooltip
+
     lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     data = pd.DataFrame({
         "lon": np.round(lon, COORD_DECIMALS), "lat": np.round(lat, COORD_DECIMALS),
         "height": sites["height_m"].to_numpy(dtype=float) * exaggeration,
-        "tip": site_tips(sites, "5G site", ["band", "height_m", "downtilt_deg"]),
+        "tip": site_tips(sites, _(REGISTRY["base_stations"].site_label),
+                         REGISTRY["base_stations"].tip_columns),
     })  # fmt: skip
     masts = pdk.Layer(
         "ColumnLayer", data, id="masts", get_position=["lon", "lat"], get_elevation="height",

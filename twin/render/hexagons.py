@@ -75,7 +75,7 @@ class Metric:
 
     def class_labels(self, values: NDArray) -> NDArray[np.object_]:
         labels = np.asarray(self.classes, dtype=object)[self.class_of(values)]
-        return np.where(np.isfinite(np.asarray(values, dtype=float)), labels, "not measured")
+        return np.where(np.isfinite(np.asarray(values, dtype=float)), labels, _("not measured"))
 
     def colour_array(
         self, values: NDArray, inside_share: NDArray | None = None
@@ -258,7 +258,7 @@ def metric_for(key: str, norms: Norms | None = None) -> Metric:
     if key not in METRICS:
         msg = f"unknown map metric {key!r}; choose one of {', '.join(METRICS)}."
         raise InvalidInputError(msg)
-    return METRICS[key] if norms is None else metrics_for(norms)[key]
+    return metrics_for(norms or packaged_norms())[key]  # in the run's language
 
 
 def unserved_mask(cells: pd.DataFrame, metric: Metric) -> NDArray[np.bool_]:

@@ -19,7 +19,8 @@ import shapely
 from pyproj import CRS
 
 from twin.analysis.report import plan_text, range_text, share_text, value_text
-from twin.i18n import _, in_language, p_, sentence
+from twin.districts import TARGET_KEYS
+from twin.i18n import _, in_language, joined, language, p_, sentence
 from twin.norms import Norms
 from twin.render.basemap import DENSE_SITES
 from twin.render.hexagons import Metric, metric_for, unserved_mask
@@ -326,7 +327,7 @@ def report_pdf(
             from twin.layers import REGISTRY
 
             labels = {k: _(spec.label) for k, spec in REGISTRY.items()}
-            figures += programme_pages(programme, boundary, metric_crs, streets, labels)
+            figures += programme_pages(programme, boundary, metric_crs, streets, labels, names)
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata={"Title": f"twin report: {report['name']}",
                                     "Creator": "twin", "CreationDate": None}) as pdf:  # fmt: skip
@@ -357,8 +358,11 @@ def report_pages(
 
     pages = _Pages(attribution)
     fig = pages.new()
-    pages.text(report["name"], 16, weight="bold")
-    pages.text(report["plan"], 9, gap=0.004)
+    pages.text(said(report["name"]), 16, weight="bold")
+    plan = (
+        report.get("plan_zh") if language() == "zh" else None
+    )  # a report stored before it: English
+    pages.text(plan or _(report["plan"]), 9, gap=0.004)
     pages.text(_("measured at H3 res {res}: {cells} hexagons, {area} km², {residents} residents; "
                  "street study area {study}").format(
         res=report["base_resolution"], cells=f"{report['cells']:,}", area=f"{report['area_km2']:,}",
@@ -406,7 +410,7 @@ def report_pages(
         fig = pages.new()
         ax = fig.add_axes((0.04, 0.07, 0.7, 0.86))
         draw_map(ax, cells, metric, boundary, metric_crs, streets,
-                 layers.get(metric.sites_layer or ""), title=f"{report['name']}: {metric.label}",
+                 layers.get(metric.sites_layer or ""), title=f"{said(report['name'])}: {metric.label}",
                  attribution=attribution)  # fmt: skip
     pages.new()
     pages.text(_("Worst gaps: the hexagons leaving the most residents unserved"), 11, weight="bold")
@@ -469,20 +473,23 @@ def programme_pages(
     metric_crs: CRS,
     streets: gpd.GeoSeries | None,
     labels: dict[str, str],
+    names: dict[str, str] | None = None,
 ) -> list[Any]:
     """The programme as A4 pages: its years as a table (the figures ``twin programme --json``
-    gives) and a map of its sites coloured by year; ``labels`` names each layer."""
+    gives) and a map of its sites coloured by year; ``labels`` names each layer, ``names`` the
+    proper nouns (the district) in the document's language."""
     from matplotlib import colormaps
     from matplotlib.patches import Patch
 
     pages = _Pages(" · ".join(dict.fromkeys(plan["attribution"])))
     pages.new()
-    pages.text(_("Programme: {name}").format(name=plan["name"]), 14, weight="bold")
-    budgets = "; ".join(_("{layer}: {count} sites a year ({basis})").format(
+    name = sentence(plan["name"], names or {})
+    pages.text(_("Programme: {name}").format(name=name), 14, weight="bold")
+    budgets = joined(_("{layer}: {count} sites a year ({basis})").format(
         layer=labels[k], count=v, basis=sentence(plan["budget_basis"][k]))
         for k, v in plan["budget_per_year"].items())  # fmt: skip
-    pages.text(f"{', '.join(labels[k] for k in plan['layers'])}, {plan['from']}–{plan['until']}; "
-               + budgets, 7.5, gap=0.004)  # fmt: skip
+    period = joined((labels[k] for k in plan["layers"]), ", ") + f" {plan['from']}–{plan['until']}"
+    pages.text(joined([period, budgets]), 7.5, gap=0.004)
     header = (_("year"), _("layer"), _("sites added"), _("residents within reach"),
               _("demand within capacity"), _("newly served"), _("plan targets met"))  # fmt: skip
     pages.columns([(h, x, w) for h, (x, w) in zip(header, PROGRAMME_COLUMNS, strict=True)], 7,
@@ -492,7 +499,9 @@ def programme_pages(
             values = (str(entry["year"]), labels[layer], str(f["sites_added"]),
                       f"{100 * f['covered_share']:.1f} %",
                       "—" if f["capacity_share"] is None else f"{100 * f['capacity_share']:.1f} %",
-                      f"{f['newly_served']:,}", ", ".join(entry["targets_met"]) if i == 0 else "")  # fmt: skip
+                      f"{f['newly_served']:,}",
+                      joined((_(TARGET_KEYS.get(t, t)) for t in entry["targets_met"]), ", ")
+                      if i == 0 else "")  # fmt: skip
             pages.columns(
                 [(v, x, w) for v, (x, w) in zip(values, PROGRAMME_COLUMNS, strict=True)], 7
             )
@@ -526,9 +535,9 @@ def programme_pages(
         handles.append(Patch(facecolor=palette(k), label=label))
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(f"{plan['name']}: sites by year", fontsize=10)
+    ax.set_title(_("{name}: sites by year").format(name=name), fontsize=10)
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6.5,
-                  title="year", title_fontsize=7)  # fmt: skip
+                  title=_("year"), title_fontsize=7)  # fmt: skip
     pages.close()
     return pages.figures

