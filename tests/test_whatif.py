@@ -83,8 +83,14 @@ def test_scenario_without_streamlit(town, town_build):
     assert np.allclose(scenario.cells["locker_m"], full["locker_m"], atol=0.11)
     with pytest.raises(InvalidInputError, match="outside Testville"):
         scenario.add(120.0, 30.0)
-    with pytest.raises(InvalidInputError, match="no site"):
+    with pytest.raises(
+        InvalidInputError, match="no site 'nope' in the locker groups scenario"
+    ) as err:
         scenario.move("nope", 1.0, 1.0)
+    from twin.i18n import in_language, sentence
+
+    with in_language("zh"):  # the layer by its name, in either language
+        assert "快递柜组" in sentence(str(err.value)) and "locker" not in sentence(str(err.value))
 
 
 def test_removing_an_operators_last_site_updates_every_cell(town, town_build):

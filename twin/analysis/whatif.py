@@ -278,7 +278,7 @@ class Scenario:
         if not len(source):
             msg = N_(
                 "the {layer} layer is empty: there is no site to take attributes from."
-            ).format(layer=self.layer)
+            ).format(layer=layer_registry.spec(self.layer).label.lower())
             raise InvalidInputError(msg)
         if self.layer == "base_stations":  # the row twin site scores a new 5G site with
             row = template_site(source, self.params.radio)
@@ -315,7 +315,7 @@ class Scenario:
         index = frame.index[frame["feature_id"].astype(str) == str(feature_id)]
         if not len(index):
             msg = N_("no site {site} in the {layer} scenario; pick an existing feature_id.").format(
-                site=repr(feature_id), layer=self.layer
+                site=repr(feature_id), layer=layer_registry.spec(self.layer).label.lower()
             )
             raise InvalidInputError(msg)
         xy = self.ctx.xy(frame.loc[index]) + np.array([east_m, north_m])
