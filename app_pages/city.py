@@ -38,7 +38,7 @@ except TwinError as exc:
     st.stop()
 st.query_params["batch"] = folder
 rows = city_table(table)
-key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func=lambda k: _(CITY_FIGURES[k][0]),
+key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func={k: _(v[0]) for k, v in CITY_FIGURES.items()}.__getitem__,
                    key="city_figure")  # fmt: skip
 
 presets = {p.slug: p for p in load_presets()}

@@ -60,19 +60,20 @@ if "compare_mode" not in st.session_state:  # a shared link's pair
         other if other in presets and other != view.preset.slug
         else next(s for s in presets if s != view.preset.slug)
     )  # fmt: skip
+metric_names = {k: map_metric(k).label for k in keys}  # named in this run's language
 mode = st.segmented_control(_("Compare"), list(MODES), key="compare_mode",
                             format_func=MODES.__getitem__) or "layers"  # fmt: skip
 c1, c2 = st.columns(2)
 if mode == "layers":
     left_metric = c1.selectbox(_("Left"), keys, key="compare_left",
-                               format_func=lambda k: map_metric(k).label)  # fmt: skip
+                               format_func=metric_names.__getitem__)  # fmt: skip
     right_metric = c2.selectbox(_("Right"), keys, key="compare_right",
-                                format_func=lambda k: map_metric(k).label)  # fmt: skip
+                                format_func=metric_names.__getitem__)  # fmt: skip
     sides = [(view.preset, left_metric), (view.preset, right_metric)]
     fields = CAMERA_FIELDS
 else:
     left_metric = c1.selectbox(_("Map"), keys, key="compare_left",
-                               format_func=lambda k: map_metric(k).label)  # fmt: skip
+                               format_func=metric_names.__getitem__)  # fmt: skip
     other_slug = c2.selectbox(
         _("Compared with"), [s for s in presets if s != view.preset.slug], key="compare_with",
         format_func=lambda s: shown_name(presets[s]),

@@ -37,6 +37,7 @@ from twin.context import LayerContext
 from twin.i18n import _, language, sentences
 from twin.layers import REGISTRY
 from twin.render.basemap import (
+    CAMERA_NAMES,
     CAMERAS,
     DENSE_SITES,
     MAST_EXAGGERATION,
@@ -122,8 +123,11 @@ if "metric" not in st.session_state and params.get("metric") in keys:
     st.session_state["metric"] = params["metric"]
 
 left, mid, right = st.columns([2, 2, 1])
+# the widgets' names as a dict of this run's language (a test re-reads them outside the run)
+metric_names = {k: map_metric(k).label for k in keys}
+layer_names = {k: _(spec.label) for k, spec in REGISTRY.items()}
 metric_key = left.selectbox(
-    _("Map"), keys, format_func=lambda k: map_metric(k).label, key="metric",
+    _("Map"), keys, format_func=metric_names.__getitem__, key="metric",
     help=_("Each layer's rule is the colour break: blue served, orange and red not."),
 )  # fmt: skip
 metric = map_metric(metric_key)
@@ -134,7 +138,7 @@ shown = mid.multiselect(
     help=_("more than {count} sites are counted per hexagon when zoomed out (a disc with the "
            "count) and drawn one by one from zoom {zoom}").format(
         count=f"{DENSE_SITES:,}", zoom=f"{SITES_ZOOM:g}"),
-    format_func=lambda k: _(REGISTRY[k].label), key=f"assets_{metric_key}",
+    format_func=layer_names.__getitem__, key=f"assets_{metric_key}",
 )  # fmt: skip
 unserved_only = right.toggle(_("Unserved residents only"), key="unserved_only",
                              disabled=metric.unserved_flag is None)  # fmt: skip
@@ -187,7 +191,8 @@ if st.session_state["found_place"] != found_place:
     st.rerun()  # the camera moves to the place found
 if three_d:
     c1, c2, c3 = st.columns(3)
-    c1.selectbox(_("Camera"), list(CAMERAS), key="camera", format_func=_)
+    c1.selectbox(_("Camera"), list(CAMERAS), key="camera",
+                 format_func={k: _(CAMERA_NAMES.get(k, k)) for k in CAMERAS}.__getitem__)  # fmt: skip
     c2.slider(_("Pitch"), 0, 60, key="pitch")  # defaults set above (45°, -20°), or the link's
     c3.slider(_("Bearing"), -180, 180, key="bearing")
 

@@ -88,8 +88,8 @@ people = dict(zip(top, by_id["residents"].to_numpy(dtype=float), strict=True))
 chosen = st.selectbox(
     _("Hexagon (most residents first; a click on the map selects one too)"), top,
     index=top.index(focus) if focus in top else 0, key="life_circle_cell",
-    format_func=lambda h: _("{place} · {people} residents").format(
-        place=places.get(h) or _("unnamed"), people=f"{people[h]:,.0f}"),
+    format_func={h: _("{place} · {people} residents").format(
+        place=places.get(h) or _("unnamed"), people=f"{people[h]:,.0f}") for h in top}.__getitem__,
 )  # fmt: skip
 row = cells.loc[cells["h3"] == chosen].iloc[0]
 found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row["lat"], speed,

@@ -28,7 +28,8 @@ st.caption(_(
 ))  # fmt: skip
 left, mid, right = st.columns([2, 1, 1])
 chosen = left.multiselect(_("Layers"), list(PROGRAMME_LAYERS), default=["lockers"],
-                          format_func=lambda k: _(REGISTRY[k].label), key="programme_layers")  # fmt: skip
+                          format_func={k: _(REGISTRY[k].label) for k in PROGRAMME_LAYERS}.__getitem__,
+                          key="programme_layers")  # fmt: skip
 budget = mid.number_input(_("Sites a year (0: the plan's pace)"), 0, 2000, 0,
                           key="programme_budget")  # fmt: skip
 until = right.number_input(_("Until (0: the plan's deadline)"), 0, 2100, 0, key="programme_until")

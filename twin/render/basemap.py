@@ -365,6 +365,8 @@ CAMERAS = {  # name: (lon, lat, zoom, pitch, bearing); None centres on the distr
     "North Bund 北外滩": (121.4975, 31.2480, 15.2, 50.0, -25.0),
     "Street level": ("focus", "focus", 17.0, 60.0, 20.0),
 }
+CAMERA_NAMES = {"District": N_("Whole district"), "North Bund 北外滩": N_("North Bund 北外滩"),
+                "Street level": N_("Street level")}  # as the camera menu names them  # fmt: skip
 
 
 CANVAS_PX = (1000, 600)  # the viewer's map canvas (wide layout, 1440 px screen), width × height
