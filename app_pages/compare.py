@@ -23,7 +23,7 @@ from app_pages._state import View, current_view, district_title, loaded_coverage
 from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS
 from twin.districts import DistrictPreset, load_presets
-from twin.i18n import _
+from twin.i18n import _, aside
 from twin.layers import REGISTRY
 from twin.render.basemap import (
     OSM_CREDIT,
@@ -104,7 +104,7 @@ def draw_side(key: str, preset: DistrictPreset, metric_key: str) -> None:
         fact, metric.label.split(":")[0].split("：")[0]
     )
     if fact is not None:
-        headline += f" ({_(fact['basis'])})"
+        headline += aside(_(fact["basis"]))
     st.markdown(f"**{headline}**")
     layers = [boundary_layer(boundary), *landmark_layers(district.pois)]
     if metric.sites_layer is not None:

@@ -34,7 +34,7 @@ from twin.analysis.places import largest_cluster
 from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.context import LayerContext
-from twin.i18n import _, language, sentences
+from twin.i18n import _, aside, language, sentences
 from twin.layers import REGISTRY
 from twin.render.basemap import (
     CAMERA_NAMES,
@@ -157,7 +157,7 @@ if question is not None and question.served in cells:
     fact = row_for(report, question.key)
     figure = share_text(fact, metric.label.split(":")[0].split("：")[0]) if fact is not None else (
         _("{share} % served").format(share=f"{100 * district_share(cells, metric_key):.1f}"))  # fmt: skip
-    basis = f" ({_(fact['basis'])})" if fact is not None else ""
+    basis = aside(_(fact["basis"])) if fact is not None else ""
     people = unserved_residents(cells, metric_key)
     # a cluster: touching hexagons where most are not served, weighed by residents not served
     mostly = (cells[question.served].to_numpy(dtype=float) < 0.5) & (cells["residents"] > 0)

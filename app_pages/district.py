@@ -64,7 +64,9 @@ by_category = pd.DataFrame({
     category_column: [_(CATEGORIES.get(c, c)) for c in summary["pois_by_category"]],
     count_column: list(summary["pois_by_category"].values()),
 })  # fmt: skip
-st.bar_chart(by_category, x=category_column, y=count_column, x_label="", y_label=count_column)
+st.bar_chart(
+    by_category, x=category_column, y=count_column, x_label="", y_label=count_column, sort=False
+)  # in the scheme's order
 st.subheader(_("Sources"))
 sources = pd.DataFrame(summary["sources"], columns=["kind", "origin", "crs", "attribution", "note"])
 st.dataframe(

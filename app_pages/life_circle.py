@@ -68,7 +68,8 @@ if standard.get("facilities"):
             "residents_missing": _("residents not served")}),
         hide_index=True, width="stretch",
         column_config={_("residents served"): st.column_config.ProgressColumn(
-            format="percent", min_value=0.0, max_value=1.0)},
+            format="percent", min_value=0.0, max_value=1.0),
+            _("residents not served"): st.column_config.NumberColumn(format="localized")},
     )  # fmt: skip
     if standard.get("unmeasured"):
         st.caption(_("Not measurable with the data loaded (no such POIs; OSM online or an "
@@ -108,7 +109,7 @@ st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, width="stretch")
 category_column, minutes_column = p_("column", "category"), _("minutes to the nearest")
 times = pd.DataFrame({category_column: [_(CATEGORIES[c]) for c in measured],
                       minutes_column: [row[f"t_{c}"] for c in measured]})  # fmt: skip
-st.bar_chart(times, x=category_column, y=minutes_column, x_label="", y_label=_("minutes"),
+st.bar_chart(times, x=category_column, y=minutes_column, x_label="", y_label=_("minutes"), sort=False,
              horizontal=True)  # fmt: skip
 if row.get("gb_missing"):
     st.write(

@@ -23,7 +23,7 @@ from twin.analysis.report import (
     value_text,
 )
 from twin.districts import plan_districts
-from twin.i18n import _, language, p_
+from twin.i18n import _, aside, language, p_
 
 SHARES = {  # service question: chart column (the question's report row, as every face shows it)
     "base_stations": _("5G outdoors (share of area)"),
@@ -80,9 +80,9 @@ for col, preset in zip(cols, districts, strict=True):
     f15, fiveg = by_key.get("life_circle_f15"), by_key.get("coverage_5g")
     col.metric(f"{shown_name(preset)} · F15", percent_text(f15),
                help=_("share of residents with every measured category within 15 minutes' walk"))  # fmt: skip
-    basis = f" ({_(f15['status'])})" if f15 is not None else ""
+    basis = aside(_(f15["status"])) if f15 is not None else ""
     col.caption(_("F15 of residents") + f"{basis}  \n{share_text(fiveg, '5G')}"
-                + (f" ({_(fiveg['status'])})" if fiveg is not None else ""))  # fmt: skip
+                + (aside(_(fiveg["status"])) if fiveg is not None else ""))  # fmt: skip
 
 st.subheader(_("Coverage shares"))
 district_column, share_column, question_column = (
@@ -93,7 +93,7 @@ district_column, share_column, question_column = (
 shares = (100 * pd.DataFrame(chart)).rename_axis(question_column).reset_index().melt(
     id_vars=question_column, var_name=district_column, value_name=share_column)  # fmt: skip
 st.bar_chart(shares, x=district_column, y=share_column, color=question_column, stack=False,
-             x_label="", y_label="%")  # fmt: skip
+             sort=False, x_label="", y_label="%")  # districts and questions in the plan's order  # fmt: skip
 
 st.subheader(_("Targets and measured values"))
 table = pd.DataFrame(rows)

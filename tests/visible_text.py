@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 
 # words a Chinese page keeps: names of standards, formats, units, licences, tools and data sources
 KEPT = {
-    "twin", "res", "osm", "openstreetmap", "odbl", "geojson", "csv", "pdf", "png", "gpkg",
+    "twin", "osm", "openstreetmap", "odbl", "geojson", "csv", "pdf", "png", "gpkg",
     "geopackage", "rfc", "wgs", "gcj", "crs", "epsg", "dbm", "rsrp", "sinr", "cim", "dask",
     "overpass", "pandas", "kepler", "mit", "amap", "cnmaps", "data", "pygeo", "tutorial", "via",
     "mhz", "ghz", "poi", "pois", "lat", "lng", "lon", "gis", "qgis", "tiff", "geotiff", "utf",

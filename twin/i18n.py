@@ -285,6 +285,14 @@ def joined(parts: Iterable[str], joint: str = "; ") -> str:
     return joint.join(parts)
 
 
+def aside(text: str) -> str:
+    """``text`` in brackets after what it qualifies, as the run's language writes them:
+    " (calibrated)" in English, "（校准）" in Chinese ("" for no text)."""
+    if not text:
+        return ""
+    return f"（{text}）" if _language.get() == "zh" else f" ({text})"
+
+
 def sentences(*parts: str) -> str:
     """Sentences joined and closed as the run's language writes them: "A. B." in English,
     "A。B。" in Chinese (empty parts left out).
