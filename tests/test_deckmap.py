@@ -293,3 +293,33 @@ def test_the_camera_and_3d_in_a_url_are_read_strictly():
     )
     for bad in (None, "north-bund,70,0", "moon,45,0", "district,45", "street,45,x"):
         assert three_d_from_text(bad) is None, bad
+
+
+def test_a_sites_tooltip_words_each_field_in_the_viewers_language():
+    """A site's tooltip names what each figure is (band, height, tilt), in the viewer's
+    language, and translates words among the values (a kind of place, a status); a missing
+    value leaves its field out rather than an empty "·"."""
+    import geopandas as gpd
+
+    from twin.i18n import _, in_language
+    from twin.layers import REGISTRY
+    from twin.render.basemap import site_tips
+
+    masts = gpd.GeoDataFrame(
+        {"feature_id": ["BS-1", "BS-2"], "band": ["n28", "n78"], "height_m": [25.0, 30.0],
+         "downtilt_deg": [9.5, np.nan]},
+        geometry=gpd.points_from_xy([121.4, 121.41], [31.2, 31.21]), crs=4326,
+    )  # fmt: skip
+    lockers = gpd.GeoDataFrame(
+        {"feature_id": ["LK-1"], "site_type": ["residential"], "compartments": [60],
+         "status": ["new"]},
+        geometry=gpd.points_from_xy([121.4], [31.2]), crs=4326,
+    )  # fmt: skip
+    english = site_tips(masts, "5G site", REGISTRY["base_stations"].tip_columns)
+    assert english == ["<b>5G site BS-1</b><br/>band n28 · 25 m high · tilted 9.5°",
+                       "<b>5G site BS-2</b><br/>band n78 · 30 m high"]  # fmt: skip
+    with in_language("zh"):
+        chinese = site_tips(masts, _("5G site"), REGISTRY["base_stations"].tip_columns)
+        locker = site_tips(lockers, _("Locker group"), REGISTRY["lockers"].tip_columns)
+    assert chinese[0].endswith("频段 n28 · 高 25 米 · 下倾 9.5°")
+    assert locker == ["<b>智能快递柜组 LK-1</b><br/>住宅小区 · 60 个格口 · 新增"]
