@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -32,6 +33,7 @@ SHARES = {  # service question: chart column (the question's report row, as ever
     "lockers": _("Lockers within radius (residents)"),
     "life_circle": _("F15 (residents)"),
 }
+QUESTION_COLOURS = ["#0068c9", "#83c9ff", "#29b09d", "#ff8700", "#ff2b2b"]  # same in both languages
 
 view = current_view()
 st.title(_("Plan districts at a glance"))
@@ -92,8 +94,17 @@ district_column, share_column, question_column = (
 )  # the chart's tooltips name these
 shares = (100 * pd.DataFrame(chart)).rename_axis(question_column).reset_index().melt(
     id_vars=question_column, var_name=district_column, value_name=share_column)  # fmt: skip
-st.bar_chart(shares, x=district_column, y=share_column, color=question_column, stack=False,
-             sort=False, x_label="", y_label="%")  # districts and questions in the plan's order  # fmt: skip
+questions, names = list(SHARES.values()), [shown_name(p) for p in districts]
+bars = alt.Chart(shares.round(1)).mark_bar().encode(  # the plan's order, one colour per question
+    x=alt.X(f"{district_column}:N", sort=names, title=None, axis=alt.Axis(labelAngle=0)),
+    xOffset=alt.XOffset(f"{question_column}:N", sort=questions),
+    y=alt.Y(f"{share_column}:Q", title="%", scale=alt.Scale(domain=[0, 100])),
+    color=alt.Color(f"{question_column}:N", sort=questions, title=None,
+                    scale=alt.Scale(domain=questions, range=QUESTION_COLOURS),
+                    legend=alt.Legend(orient="bottom", columns=3, labelLimit=320)),
+    tooltip=[district_column, question_column, share_column],
+)  # fmt: skip
+st.altair_chart(bars, width="stretch")
 
 st.subheader(_("Targets and measured values"))
 table = pd.DataFrame(rows)
