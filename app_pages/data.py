@@ -82,7 +82,7 @@ if upload is not None:
                                              norms=run_settings().norms)  # fmt: skip
         except TwinError as exc:
             st.error(_("{name} cannot be used: {reason}").format(
-                name=name, reason=plain(str(exc).replace(path.name, upload.name))))  # fmt: skip
+                name=name, reason=plain(said(str(exc).replace(path.name, upload.name)))))  # fmt: skip
             st.stop()
         except Exception as exc:  # an unreadable file must never take the app down
             st.error(_("{name} could not be read ({reason}).").format(

@@ -171,15 +171,26 @@ def test_bad_rows_are_listed_never_dropped(hongkou, sites, tmp_path):
         (
             "lat,lng\n39.9,116.4\n",
             EmptyAreaError,
-            "none of its 1 rows can be used .1 outside Hongkou",
+            "none of its 1 rows can be used .outside Hongkou: 1",
         ),
     ],
 )
 def test_bad_files_give_clear_errors(hongkou, tmp_path, content, error, fragment):
+    """Each bad file gets its own error; the Data page reads it in Chinese with no English word
+    left but the file's own names, column names and command options."""
+    from visible_text import english_words
+
+    from twin.i18n import in_language, sentence
+    from twin.sources.tables import LAT_NAMES, LON_NAMES
+
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(error, match=fragment):
+    with pytest.raises(error, match=fragment) as caught:
         import_inventory(hongkou, "charging", path)
+    with in_language("zh"):
+        said = sentence(str(caught.value), {"Hongkou": "虹口区"})
+    names = {"bad.csv", "name", "address", "wgs84", *LAT_NAMES, *LON_NAMES}
+    assert not english_words(said, names), said
 
 
 def test_imported_layer_replaces_the_generated_one(hongkou, settings, sites, tmp_path):

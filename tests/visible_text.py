@@ -44,11 +44,11 @@ def english_words(text: str, names: Iterable[str] = ()) -> list[str]:
     """The English words of ``text`` a Chinese page must not show (``names``: proper names in
     the data, such as a POI's, taken out first)."""
     text = html.unescape(text)
+    for pattern in (CODE, COMMAND, TAG, PATH, IDENTIFIER):  # before names: "lat" in --lat-col
+        text = pattern.sub(" ", text)
     for name in sorted(names, key=len, reverse=True):
         if name and name in text:
             text = text.replace(name, " ")
-    for pattern in (CODE, COMMAND, TAG, PATH, IDENTIFIER):
-        text = pattern.sub(" ", text)
     return [w for w in WORD.findall(text)
             if not all(part in KEPT for part in w.lower().strip("'-").split("-") if part)]  # fmt: skip
 

@@ -196,9 +196,11 @@ def validate_inventory(
     doubt = None
     if crs == "auto":
         if fit.n_points >= MIN_POINTS and not fit.decisive:
-            msg = (f"{file}: --crs auto cannot tell which datum these coordinates are in: "
-                   f"{NAMES[fit.best]} and {NAMES[fit.runner_up]} fit about as well (median "
-                   f"distance to streets and POIs: {fit.summary()}); name it with --crs.")  # fmt: skip
+            msg = N_("{file}: --crs auto cannot tell which datum these coordinates are in: {best} "
+                     "and {other} fit about as well (median distance to streets and POIs: "
+                     "{medians}); name it with --crs.").format(
+                file=file, best=NAMES[fit.best], other=NAMES[fit.runner_up],
+                medians=fit.summary())  # fmt: skip
             raise InvalidInputError(msg)
         crs = fit.best
         report_warnings.append(
@@ -227,20 +229,22 @@ def validate_inventory(
     ok = ~(skipped | missing | text | out_of_range)
     swapped = out_of_range & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
     if whole_file and not ok.any() and swapped.any() and swapped.sum() == out_of_range.sum():
-        msg = (f"{file}: the latitude column holds longitudes (e.g. {lat[swapped][0]:.4f}) and "
-               "the longitude column latitudes: the columns look swapped; name them with "
-               "--lat-col and --lon-col.")  # fmt: skip
+        msg = N_("{file}: the latitude column holds longitudes (e.g. {value}) and the longitude "
+                 "column latitudes: the columns look swapped; name them with --lat-col and "
+                 "--lon-col.").format(file=file, value=f"{lat[swapped][0]:.4f}")  # fmt: skip
         raise CRSMismatchError(msg)
     if whole_file and not ok.any() and out_of_range.any() and not (skipped | missing | text).all():
-        msg = (
-            f"{file}: every coordinate lies outside the range of degrees (e.g. lon "
-            f"{lon[out_of_range][0]:.0f}); the file holds projected metres, not {crs}: convert "
-            "it to longitude/latitude (e.g. from EPSG:32651) before importing."
-        )
+        msg = N_(
+            "{file}: every coordinate lies outside the range of degrees (e.g. lon {value}); the "
+            "file holds projected metres, not {crs}: convert it to longitude/latitude (e.g. from "
+            "EPSG:32651) before importing."
+        ).format(file=file, value=f"{lon[out_of_range][0]:.0f}", crs=crs)
         raise CRSMismatchError(msg)
     if whole_file and not ok.any():
-        reasons = pd.concat(rejected)["reason"].value_counts().to_dict()
-        msg = f"{file}: no row has usable lon/lat coordinates in degrees ({reasons})."
+        reasons = pd.concat(rejected)["reason"].value_counts()
+        msg = N_("{file}: no row has usable lon/lat coordinates in degrees ({reasons}).").format(
+            file=file, reasons="; ".join(f"{r}: {c:,}" for r, c in reasons.items())
+        )
         raise InvalidInputError(msg)
     wlon, wlat = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
     wlon[ok], wlat[ok] = to_wgs84(lon[ok], lat[ok], crs)
@@ -406,12 +410,12 @@ def import_inventory(
     frame.attrs["filled_defaults"] = sorted(report.filled_defaults)
     if report.accepted == 0:
         counts = report.counts()
-        reasons = "; ".join(f"{n:,} {reason}" for reason, n in counts.items())
+        reasons = "; ".join(f"{reason}: {n:,}" for reason, n in counts.items())
         outside = sum(n for reason, n in counts.items() if reason.startswith("outside"))
-        hint = ("check the district and --crs" if outside else
-                "fix those values and import again")  # fmt: skip
-        msg = (
-            f"{Path(path).name}: none of its {report.rows:,} rows can be used ({reasons}); {hint}."
+        hint = (N_("check the district and --crs") if outside else
+                N_("fix those values and import again"))  # fmt: skip
+        msg = N_("{file}: none of its {rows} rows can be used ({reasons}); {hint}.").format(
+            file=Path(path).name, rows=f"{report.rows:,}", reasons=reasons, hint=hint
         )
         raise EmptyAreaError(msg)
     return frame, report
@@ -456,7 +460,7 @@ def _import_in_chunks(
         if room > 0:
             kept.append(report.rejected.head(room))
     if report is None:
-        msg = f"{path.name} has no rows."
+        msg = N_("{file} has no rows.").format(file=path.name)
         raise EmptyAreaError(msg)
     accepted = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
     rejected = pd.concat(kept, ignore_index=True) if kept else report.rejected.iloc[0:0]

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError
+from twin.i18n import N_
 
 LAT_NAMES = ("lat", "latitude", "wgs84_lat", "gcj02_lat", "y", "纬度", "緯度")
 LON_NAMES = ("lon", "lng", "long", "longitude", "wgs84_lon", "gcj02_lon", "x", "经度", "經度")
@@ -36,17 +37,20 @@ BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
 def _find(columns: list[str], names: tuple[str, ...], explicit: str | None, what: str) -> str:
     if explicit is not None:
         if explicit not in columns:
-            msg = f"column {explicit!r} for {what} is not in the file; columns are {columns}."
+            msg = N_(
+                "column {column} for {what} is not in the file; columns are {columns}."
+            ).format(column=repr(explicit), what=what, columns=", ".join(map(str, columns)))
             raise InvalidInputError(msg)
         return explicit
     lowered = {c.strip().lower(): c for c in columns}
     for name in names:
         if name in lowered:
             return lowered[name]
-    msg = (
-        f"no {what} column found (looked for {', '.join(names)}); the file has {columns}. "
-        f"Name it explicitly with --{'lat' if what == 'latitude' else 'lon'}-col."
-    )
+    msg = N_(
+        "no {what} column found (looked for {names}); the file has {columns}. Name it explicitly "
+        "with {option}."
+    ).format(what=what, names=", ".join(names), columns=", ".join(map(str, columns)),
+             option=f"--{'lat' if what == 'latitude' else 'lon'}-col")  # fmt: skip
     raise InvalidInputError(msg)
 
 
@@ -150,7 +154,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         )
         raise InvalidInputError(msg) from None
     except pd.errors.EmptyDataError:
-        msg = f"{path.name} is empty; it needs a header and one row per site."
+        msg = N_("{file} is empty; it needs a header and one row per site.").format(file=path.name)
         raise EmptyAreaError(msg) from None
     except pd.errors.ParserError as exc:
         msg = f"{path.name} is not a readable CSV ({str(exc)[:200]})."
@@ -245,8 +249,8 @@ def read_csv_chunks(
         for chunk in reader:
             chunk.columns = [str(c).lstrip("\ufeff").strip() for c in chunk.columns]
             chunk = _reserved(chunk)
-            lat = _find(list(chunk.columns), LAT_NAMES, lat_col, "latitude")
-            lon = _find(list(chunk.columns), LON_NAMES, lon_col, "longitude")
+            lat = _find(list(chunk.columns), LAT_NAMES, lat_col, N_("latitude"))
+            lon = _find(list(chunk.columns), LON_NAMES, lon_col, N_("longitude"))
             chunk = chunk.rename(columns={lat: "lat_raw", lon: "lon_raw"})
             chunk.insert(0, "row", np.arange(first_row, first_row + len(chunk)))
             first_row += len(chunk)
@@ -274,13 +278,13 @@ def read_inventory(
         msg = f"{path.name} is {size / 1e6:.0f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit."
         raise InvalidInputError(msg)
     if size == 0:
-        msg = f"{path.name} is empty; it needs a header and one row per site."
+        msg = N_("{file} is empty; it needs a header and one row per site.").format(file=path.name)
         raise EmptyAreaError(msg)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         frame = _reserved(_read_csv(path))
-        lat = _find(list(frame.columns), LAT_NAMES, lat_col, "latitude")
-        lon = _find(list(frame.columns), LON_NAMES, lon_col, "longitude")
+        lat = _find(list(frame.columns), LAT_NAMES, lat_col, N_("latitude"))
+        lon = _find(list(frame.columns), LON_NAMES, lon_col, N_("longitude"))
         frame = frame.rename(columns={lat: "lat_raw", lon: "lon_raw"})
     elif suffix in (".geojson", ".json", ".gpkg", ".parquet", ".geoparquet", ".shp"):
         try:
@@ -289,8 +293,8 @@ def read_inventory(
                     geo = gpd.read_parquet(path)
                 except ValueError:  # plain Parquet with coordinate columns
                     plain = _reserved(pd.read_parquet(path))
-                    lat = _find(list(plain.columns), LAT_NAMES, lat_col, "latitude")
-                    lon = _find(list(plain.columns), LON_NAMES, lon_col, "longitude")
+                    lat = _find(list(plain.columns), LAT_NAMES, lat_col, N_("latitude"))
+                    lon = _find(list(plain.columns), LON_NAMES, lon_col, N_("longitude"))
                     frame = plain.rename(columns={lat: "lat_raw", lon: "lon_raw"})
                     geo = None
             else:
