@@ -260,3 +260,31 @@ def test_a_file_mixing_datums_is_said_to(town, tmp_path):
     pd.DataFrame({"lon": lon, "lat": lat}).to_csv(pure, index=False)
     _, clean = import_inventory(town, "lockers", pure, "wgs84")
     assert not any("mix coordinate systems" in w for w in clean.warnings)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("sites.csv", b"PK\x03\x04 not really a csv"),
+        ("sites.csv", b"lat,lat,lng\n1,2,3\n"),
+        ("sites.csv", "名称,经度,纬度\n站,121.5,31.26\n".encode("utf-16-le")),
+        ("sites.xyz", b"lat,lng\n31.26,121.5\n"),
+        ("sites.csv", b"lat,lng\n"),
+    ],
+)
+def test_an_unreadable_file_is_explained_in_chinese(hongkou, tmp_path, name, content):
+    """What the Data page says of a file it cannot read is a Chinese sentence (the file's name
+    and command options as written)."""
+    from visible_text import english_words
+
+    from twin._errors import TwinError
+    from twin.i18n import in_language, sentence
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(TwinError) as caught:
+        import_inventory(hongkou, "charging", path)
+    with in_language("zh"):
+        said = sentence(str(caught.value))
+    assert any("\u4e00" <= c <= "\u9fff" for c in said), said
+    assert not english_words(said, {name, "lat", "lng", "UTF-8", "CSV"}), said

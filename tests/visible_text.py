@@ -23,7 +23,8 @@ KEPT = {
     "geopackage", "rfc", "wgs", "gcj", "crs", "epsg", "dbm", "rsrp", "sinr", "cim", "dask",
     "overpass", "pandas", "kepler", "mit", "amap", "cnmaps", "data", "pygeo", "tutorial", "via",
     "mhz", "ghz", "poi", "pois", "lat", "lng", "lon", "gis", "qgis", "tiff", "geotiff", "utf",
-    "json", "csvw", "api", "dbi", "itu", "gpp", "sdf", "lod", "uma", "nlos", "los", "cost", "hata",
+    "json", "csvw", "excel", "xlsx", "xls", "zip", "parquet", "geoparquet", "big5", "big", "gbk",
+    "shift", "jis", "euc", "kr", "api", "dbi", "itu", "gpp", "sdf", "lod", "uma", "nlos", "los", "cost", "hata",
 }  # fmt: skip
 CODE = re.compile(r"`[^`]*`")  # commands and file names in backticks
 COMMAND = re.compile(r"twin\s+(?:import|fetch|report|batch|prepare|build|map|programme)\b"

@@ -55,8 +55,8 @@ def _find(columns: list[str], names: tuple[str, ...], explicit: str | None, what
 
 
 SPREADSHEETS = (  # file signatures of workbooks saved under a .csv name
-    (b"PK\x03\x04", "an Excel workbook (.xlsx, a zip archive)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)"),
+    (b"PK\x03\x04", N_("an Excel workbook (.xlsx, a zip archive)")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", N_("an old Excel workbook (.xls)")),
 )
 
 
@@ -66,8 +66,8 @@ def detect_encoding(path: Path) -> str:
         head = fh.read(4 * 1024 * 1024)
     for magic, what in SPREADSHEETS:
         if head.startswith(magic):
-            msg = (f"{path.name} is {what}, not a CSV; save it from the spreadsheet as CSV UTF-8 "
-                   "(in Excel: Save As, CSV UTF-8).")  # fmt: skip
+            msg = N_("{file} is {what}, not a CSV; save it from the spreadsheet as CSV UTF-8 (in "
+                     "Excel: Save As, CSV UTF-8).").format(file=path.name, what=what)  # fmt: skip
             raise InvalidInputError(msg)
     for bom, name in BOMS:
         if head.startswith(bom):
@@ -86,17 +86,18 @@ def detect_encoding(path: Path) -> str:
         )
     if _reads_as_simplified_chinese(head):
         return "gb18030"
-    name = "unknown"
-    for codec, label in (("big5", "Big5 (traditional Chinese)"), ("shift_jis", "Shift-JIS (Japanese)"),
-                         ("euc_kr", "EUC-KR (Korean)")):  # fmt: skip
+    name = N_("an unknown encoding")
+    for codec, label in (("big5", N_("Big5 (traditional Chinese)")),
+                         ("shift_jis", N_("Shift-JIS (Japanese)")),
+                         ("euc_kr", N_("EUC-KR (Korean)"))):  # fmt: skip
         try:
             head.decode(codec)
             name = label
             break
         except UnicodeDecodeError:
             continue
-    msg = (f"{path.name} is encoded as {name}, which twin does not read; save it as UTF-8 CSV "
-           "(in Excel: Save As, CSV UTF-8).")  # fmt: skip
+    msg = N_("{file} is encoded as {encoding}, which twin does not read; save it as UTF-8 CSV (in "
+             "Excel: Save As, CSV UTF-8).").format(file=path.name, encoding=name)  # fmt: skip
     raise InvalidInputError(msg)
 
 
@@ -127,19 +128,25 @@ def check_header(path: Path, encoding: str) -> None:
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")
     lines = text.splitlines()  # \n, \r\n and old Macs' \r alike
     if len(head) > MAX_LINE_BYTES and len(lines) < 2:
-        msg = f"{path.name}: the first line is over {MAX_LINE_BYTES // 1024} KB; is this a CSV?"
+        msg = N_("{file}: the first line is over {size} KB; is this a CSV?").format(
+            file=path.name, size=MAX_LINE_BYTES // 1024
+        )
         raise InvalidInputError(msg)
     text = lines[0] if lines else ""
     import csv
 
     names = next(csv.reader([text]), [])
     if len(names) > MAX_COLUMNS:
-        msg = f"{path.name} has {len(names):,} columns, over the {MAX_COLUMNS} twin reads."
+        msg = N_("{file} has {count} columns, over the {limit} twin reads.").format(
+            file=path.name, count=f"{len(names):,}", limit=MAX_COLUMNS
+        )
         raise InvalidInputError(msg)
     repeated = sorted({n for n in names if names.count(n) > 1}) if len(names) <= MAX_COLUMNS else []
     if repeated:
         shown = ", ".join(repr(n[:40]) for n in repeated[:5])
-        msg = f"{path.name} repeats the column name(s) {shown}; give every column its own name."
+        msg = N_(
+            "{file} repeats the column name(s) {names}; give every column its own name."
+        ).format(file=path.name, names=shown)
         raise InvalidInputError(msg)
 
 
@@ -149,15 +156,17 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False)
     except UnicodeDecodeError as exc:
-        msg = (
-            f"{path.name} is not valid {encoding} text throughout ({exc.reason}); save it as UTF-8."
-        )
+        msg = N_(
+            "{file} is not valid {encoding} text throughout ({reason}); save it as UTF-8."
+        ).format(file=path.name, encoding=encoding, reason=exc.reason)
         raise InvalidInputError(msg) from None
     except pd.errors.EmptyDataError:
         msg = N_("{file} is empty; it needs a header and one row per site.").format(file=path.name)
         raise EmptyAreaError(msg) from None
     except pd.errors.ParserError as exc:
-        msg = f"{path.name} is not a readable CSV ({str(exc)[:200]})."
+        msg = N_("{file} is not a readable CSV ({reason}).").format(
+            file=path.name, reason=str(exc)[:200]
+        )
         raise InvalidInputError(msg) from None
     frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
     return frame
@@ -216,11 +225,14 @@ def _read_vector_quietly(path: Path, layer: str | None) -> gpd.GeoDataFrame:
 
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
         if layer is None and len(names) > 1:
-            msg = (f"{path.name} holds {len(names)} layers ({', '.join(names)}); name the one "
-                   "to import (--gpkg-layer, or gpkg_layer= in Python).")  # fmt: skip
+            msg = N_("{file} holds {count} layers ({layers}); name the one to import "
+                     "(--gpkg-layer, or gpkg_layer= in Python).").format(
+                file=path.name, count=len(names), layers=", ".join(names))  # fmt: skip
             raise InvalidInputError(msg)
         if layer is not None and layer not in names:
-            msg = f"{path.name} has no layer {layer!r}; its layers are {', '.join(names)}."
+            msg = N_("{file} has no layer {layer}; its layers are {layers}.").format(
+                file=path.name, layer=repr(layer), layers=", ".join(names)
+            )
             raise InvalidInputError(msg)
         return gpd.read_file(path, layer=layer or names[0])
     return gpd.read_file(path)
@@ -238,7 +250,9 @@ def read_csv_chunks(
     path = Path(path)
     size = path.stat().st_size
     if size > MAX_BYTES:
-        msg = f"{path.name} is {size / 1e6:.0f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit."
+        msg = N_("{file} is {size} MB, over the {limit} MB limit.").format(
+            file=path.name, size=f"{size / 1e6:.0f}", limit=f"{MAX_BYTES / 1e6:.0f}"
+        )
         raise InvalidInputError(msg)
     encoding = detect_encoding(path)
     check_header(path, encoding)
@@ -256,12 +270,14 @@ def read_csv_chunks(
             first_row += len(chunk)
             yield chunk.reset_index(drop=True)
     except UnicodeDecodeError as exc:
-        msg = (
-            f"{path.name} is not valid {encoding} text throughout ({exc.reason}); save it as UTF-8."
-        )
+        msg = N_(
+            "{file} is not valid {encoding} text throughout ({reason}); save it as UTF-8."
+        ).format(file=path.name, encoding=encoding, reason=exc.reason)
         raise InvalidInputError(msg) from None
     except pd.errors.ParserError as exc:
-        msg = f"{path.name} is not a readable CSV ({str(exc)[:200]})."
+        msg = N_("{file} is not a readable CSV ({reason}).").format(
+            file=path.name, reason=str(exc)[:200]
+        )
         raise InvalidInputError(msg) from None
 
 
@@ -271,11 +287,13 @@ def read_inventory(
     """Rows of an inventory with ``row``, ``lon_raw`` and ``lat_raw`` plus the file's attributes."""
     path = Path(path)
     if not path.exists():
-        msg = f"inventory file {path} does not exist."
+        msg = N_("inventory file {path} does not exist.").format(path=path)
         raise DataNotFoundError(msg)
     size = path.stat().st_size
     if size > MAX_BYTES:
-        msg = f"{path.name} is {size / 1e6:.0f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit."
+        msg = N_("{file} is {size} MB, over the {limit} MB limit.").format(
+            file=path.name, size=f"{size / 1e6:.0f}", limit=f"{MAX_BYTES / 1e6:.0f}"
+        )
         raise InvalidInputError(msg)
     if size == 0:
         msg = N_("{file} is empty; it needs a header and one row per site.").format(file=path.name)
@@ -302,7 +320,9 @@ def read_inventory(
         except InvalidInputError:
             raise
         except Exception as exc:
-            msg = f"cannot read {path.name} ({type(exc).__name__}: {str(exc)[:200]})."
+            msg = N_("cannot read {file} ({reason}).").format(
+                file=path.name, reason=f"{type(exc).__name__}: {str(exc)[:200]}"
+            )
             raise InvalidInputError(msg) from None
         if geo is not None:
             if geo.crs is not None and not geo.crs.is_geographic:
@@ -314,10 +334,12 @@ def read_inventory(
             if suffix in (".geojson", ".json"):
                 frame = _with_skipped_features(path, frame)
     else:
-        msg = f"{path.name}: unsupported format; use CSV, GeoJSON, GeoPackage or GeoParquet."
+        msg = N_("{file}: unsupported format; use CSV, GeoJSON, GeoPackage or GeoParquet.").format(
+            file=path.name
+        )
         raise InvalidInputError(msg)
     if frame.empty:
-        msg = f"{path.name} has no rows."
+        msg = N_("{file} has no rows.").format(file=path.name)
         raise EmptyAreaError(msg)
     if "row" not in frame:
         frame.insert(0, "row", np.arange(1, len(frame) + 1))
