@@ -26,7 +26,7 @@ from twin.analysis.build import Build, build
 from twin.analysis.engine import LAYERS, CoverageParams
 from twin.analysis.places import PlaceNamer
 from twin.analysis.report import worst_gaps
-from twin.districts import chinese_names, load_presets
+from twin.districts import chinese_names, district_title, load_presets
 from twin.exports import EXTENSIONS, csv_metadata, export_bytes, metadata
 from twin.i18n import in_language, language
 from twin.model import District
@@ -196,7 +196,7 @@ def static_map_png(
     streets = street_lines(slug)
     with in_language(lang):
         return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
-                       unserved_only, loaded.preset.name_zh if lang == "zh" else loaded.preset.label,
+                       unserved_only, district_title(loaded.preset),
                        " · ".join(dict.fromkeys(report["attribution"])), run_settings().norms,
                        landmarks(loaded.pois))  # fmt: skip
 

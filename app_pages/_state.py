@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 from app_pages._cached import district_coverage, load
-from twin.districts import DistrictPreset, chinese_names, load_presets
+from twin.districts import (
+    DistrictPreset,
+    chinese_names,
+    district_title,
+    load_presets,
+)
 from twin.i18n import _, bilingual, joined, language, sentence
 from twin.model import District
 
@@ -23,11 +28,6 @@ class View:
 def shown_name(preset: DistrictPreset) -> str:
     """The district's name in the viewer's language (虹口区 / Hongkou)."""
     return preset.name_zh if language() == "zh" else preset.name_en
-
-
-def district_title(preset: DistrictPreset) -> str:
-    """The district as a title names it: 虹口区 in Chinese, "Hongkou 虹口区" in English."""
-    return preset.name_zh if language() == "zh" else preset.label
 
 
 def facility_list(labels: str | Iterable[str]) -> str:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages._cached import district_programme, load, programme_pdf_bytes
 from app_pages._state import current_view, district_title, said
-from twin.districts import TARGET_KEYS
+from twin.districts import target_names
 from twin.exports import metadata, to_geojson
 from twin.i18n import _, joined, p_, sentences
 from twin.layers import REGISTRY
@@ -61,7 +61,7 @@ for entry in plan["years"]:
             _("demand served within capacity"): "—" if figures["capacity_share"] is None
             else f"{100 * figures['capacity_share']:.1f} %",
             _("residents newly served"): f"{figures['newly_served']:,}",
-            _("plan targets met"): joined((_(TARGET_KEYS.get(t, t)) for t in entry["targets_met"]), ", ")
+            _("plan targets met"): target_names(entry["targets_met"])
             if layer == chosen[0] else "",
         })  # fmt: skip
 table = pd.DataFrame(rows)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from twin._errors import InvalidInputError, UnknownDistrictError
-from twin.i18n import N_
+from twin.i18n import N_, _, joined, language
 from twin.settings import PROJECT_ROOT
 
 PRESETS_FILE = PROJECT_ROOT / "data" / "districts.toml"
@@ -89,6 +90,18 @@ class DistrictPreset:
     @property
     def label(self) -> str:
         return f"{self.name_en} {self.name_zh}"
+
+
+def district_title(preset: DistrictPreset) -> str:
+    """The district as a title names it in the run's language: 虹口区 in Chinese, "Hongkou
+    虹口区" in English."""
+    return preset.name_zh if language() == "zh" else preset.label
+
+
+def target_names(keys: Iterable[str]) -> str:
+    """Plan targets (their keys) by name, listed in the run's language ("5G coverage, new smart
+    locker groups"; "5G 覆盖率、新增智能快递柜组"): what a programme's year meets."""
+    return joined((_(TARGET_KEYS.get(key, key)) for key in keys), ", ")
 
 
 FIVEG_MEASURES = ("outdoor", "deep")  # the plan's wording: "full coverage" or "deep/high-quality"

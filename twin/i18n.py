@@ -285,12 +285,19 @@ def joined(parts: Iterable[str], joint: str = "; ") -> str:
     return joint.join(parts)
 
 
+def brackets() -> tuple[str, str]:
+    """The brackets of an aside in the run's language, with the space English puts before:
+    (" (", ")") in English, ("（", "）") in Chinese."""
+    return ("（", "）") if _language.get() == "zh" else (" (", ")")
+
+
 def aside(text: str) -> str:
     """``text`` in brackets after what it qualifies, as the run's language writes them:
     " (calibrated)" in English, "（校准）" in Chinese ("" for no text)."""
     if not text:
         return ""
-    return f"（{text}）" if _language.get() == "zh" else f" ({text})"
+    opening, closing = brackets()
+    return f"{opening}{text}{closing}"
 
 
 def sentences(*parts: str) -> str:

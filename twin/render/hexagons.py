@@ -21,7 +21,7 @@ import pydeck as pdk
 from numpy.typing import NDArray
 
 from twin._errors import InvalidInputError
-from twin.i18n import _, aside
+from twin.i18n import _, brackets
 from twin.keys import MAP_METRICS
 from twin.norms import Norms, packaged_norms
 
@@ -283,7 +283,7 @@ def hexagon_payload(
     labels = metric.class_labels(values)
     shown = np.where(np.isfinite(values), np.round(values, metric.decimals).astype(str), "—")
     residents = cells["residents"].to_numpy(dtype=np.int64)
-    opening, closing = aside("|").split("|")  # the brackets of the run's language
+    opening, closing = brackets()  # the run's language's
     unit = escape(metric.unit)
     tips = [f"<b>{h}</b><br/>{escape(str(c))}{opening}{v} {unit}{closing}<br/>{r:,} residents"
             for h, c, v, r in zip(cells["h3"], labels, shown, residents, strict=True)]  # fmt: skip

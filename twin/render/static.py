@@ -19,7 +19,7 @@ import shapely
 from pyproj import CRS
 
 from twin.analysis.report import plan_text, range_text, share_text, value_text
-from twin.districts import TARGET_KEYS
+from twin.districts import target_names
 from twin.i18n import _, in_language, joined, language, p_, sentence
 from twin.norms import Norms
 from twin.render.basemap import DENSE_SITES
@@ -500,7 +500,7 @@ def programme_pages(
                       f"{100 * f['covered_share']:.1f} %",
                       "—" if f["capacity_share"] is None else f"{100 * f['capacity_share']:.1f} %",
                       f"{f['newly_served']:,}",
-                      joined((_(TARGET_KEYS.get(t, t)) for t in entry["targets_met"]), ", ")
+                      target_names(entry["targets_met"])
                       if i == 0 else "")  # fmt: skip
             pages.columns(
                 [(v, x, w) for v, (x, w) in zip(values, PROGRAMME_COLUMNS, strict=True)], 7
