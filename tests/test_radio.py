@@ -156,3 +156,52 @@ def test_the_nearest_sector_angle_equals_the_wrapped_difference():
                                     np.mod(azimuths, 360), np.full(bearing.shape, 8.0), p, wrapped=True)  # fmt: skip
     assert np.allclose(wrapped, radio.antenna_gain_db(bearing, np.full(bearing.shape, 10.0), azimuths,
                                                       np.full(bearing.shape, 8.0), p), atol=1e-9)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"los_model": "los"}, {"los_model": "expected", "penetration": "indoor_high"},
+     {"sector_pattern": False, "penetration": "in_car"},
+     {"calibration_offset_db": -3.0, "calibration_slope_db_per_decade": 2.5}],
+)  # fmt: skip
+def test_the_best_server_search_is_the_link_budget_of_its_nearest_sites(overrides):
+    """The search computes each site's terms once and gathers them per link; the best server's
+    RSRP must be the largest :func:`radio.link_rsrp_dbm` over the sites, link by link, and the
+    SINR that over its co-channel neighbours, for every model the norms may choose."""
+    params = radio.RadioParams(neighbours=12, **overrides)
+    rng = np.random.default_rng(7)
+    n = 12
+    sites = sites_frame(n).assign(
+        height_m=rng.uniform(8, 45, n), frequency_ghz=rng.choice([0.7, 2.6, 3.5], n),
+        cell_type=rng.choice(["UMa", "UMi"], n), tx_power_dbm=rng.uniform(30, 53, n),
+        antenna_gain_dbi=rng.uniform(8, 25, n), azimuth_1=rng.uniform(-90, 400, n),
+        downtilt_deg=rng.uniform(2, 12, n), band=rng.choice(["n28", "n41", "n78"], n),
+    )  # fmt: skip
+    sites_xy = rng.uniform(0, 3000, (n, 2))
+    points = rng.uniform(-500, 3500, (300, 2))
+    best = radio.best_server(points, sites_xy, sites, params)
+    dx = points[:, None, 0] - sites_xy[None, :, 0]
+    dy = points[:, None, 1] - sites_xy[None, :, 1]
+    d2d = np.maximum(np.hypot(dx, dy), 1.0)
+    height = sites["height_m"].to_numpy()
+    pattern = radio.antenna_gain_db(
+        np.degrees(np.arctan2(dx, dy)), np.degrees(np.arctan2(height - 1.5, d2d)),
+        sites[["azimuth_1", "azimuth_2", "azimuth_3"]].to_numpy(float)[None].repeat(300, 0),
+        sites["downtilt_deg"].to_numpy(), params,
+    )  # fmt: skip
+    fc = sites["frequency_ghz"].to_numpy()
+    links = radio.link_rsrp_dbm(
+        d2d, height, fc, sites["tx_power_dbm"].to_numpy(), sites["bandwidth_mhz"].to_numpy(),
+        sites["antenna_gain_dbi"].to_numpy(), sites["cell_type"].to_numpy() == "UMi", params,
+        pattern,
+    )  # fmt: skip
+    server = links.argmax(1)
+    rows = np.arange(len(points))
+    np.testing.assert_allclose(best.rsrp_dbm, links[rows, server], rtol=0, atol=1e-9)
+    assert (best.site_index == server).all()
+    band = sites["band"].to_numpy()
+    co = (band[None, :] == band[server][:, None]) & (np.arange(n)[None, :] != server[:, None])
+    interference = params.neighbour_load * np.where(co, 10 ** (links / 10), 0.0).sum(1)
+    noise = 10 ** (radio.noise_per_re_dbm(fc[server], params) / 10)
+    sinr = links[rows, server] - 10 * np.log10(interference + noise)
+    np.testing.assert_allclose(best.sinr_db, sinr, rtol=0, atol=1e-9)

@@ -38,6 +38,7 @@ times the carrier bandwidth: a single user's rate on an otherwise idle carrier.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -169,6 +170,52 @@ def los_probability(d2d: NDArray, micro: NDArray[np.bool_] | bool = False) -> ND
     return np.where(d <= 18.0, 1.0, p)
 
 
+@dataclass(frozen=True)
+class PathLossTerms:
+    """TR 38.901's LOS and NLOS median path loss of a carrier as ``a + b·log10(d3D)`` (dB): the
+    terms that depend on the carrier and the cell type only, so a site's are computed once."""
+
+    los_a: NDArray[np.float64]
+    los_b: NDArray[np.float64]
+    nlos_a: NDArray[np.float64]
+    nlos_b: NDArray[np.float64]
+
+    @classmethod
+    def of(
+        cls, fc_ghz: NDArray, micro: NDArray[np.bool_] | bool, ue_height_m: float
+    ) -> PathLossTerms:
+        log_f = np.log10(np.asarray(fc_ghz, dtype=float))
+        micro = np.asarray(micro, dtype=bool)
+        return cls(
+            los_a=np.where(micro, 32.4, 28.0) + 20 * log_f,
+            los_b=np.where(micro, 21.0, 22.0),
+            nlos_a=np.where(micro, 22.4 + 21.3 * log_f - 0.3 * (ue_height_m - 1.5),
+                            13.54 + 20 * log_f - 0.6 * (ue_height_m - 1.5)),
+            nlos_b=np.where(micro, 35.3, 39.08),
+        )  # fmt: skip
+
+    def loss_db(
+        self,
+        log_d: NDArray,
+        los_model: str,
+        d2d: NDArray | None = None,
+        micro: NDArray[np.bool_] | bool = False,
+    ) -> NDArray[np.float64]:
+        """The path loss at ``log_d = log10(max(d3D, 1 m))`` (``d2d`` and ``micro`` for the
+        LOS probability of ``"expected"``)."""
+        los = self.los_a + self.los_b * log_d
+        if los_model == "los":
+            return los
+        nlos = np.maximum(los, self.nlos_a + self.nlos_b * log_d)
+        if los_model == "nlos":
+            return nlos
+        if los_model == "expected":
+            p = los_probability(10**log_d if d2d is None else d2d, micro)
+            return p * los + (1 - p) * nlos
+        msg = f"unknown los_model {los_model!r}; use one of {', '.join(LOS_MODELS)}."
+        raise InvalidInputError(msg)
+
+
 def path_loss_db(
     d3d: NDArray,
     fc_ghz: NDArray,
@@ -178,22 +225,9 @@ def path_loss_db(
     d2d: NDArray | None = None,
 ) -> NDArray[np.float64]:
     """Median path loss (dB) of TR 38.901 UMa, or UMi street canyon where ``micro``."""
-    d = np.maximum(np.asarray(d3d, dtype=float), 1.0)
-    f = np.asarray(fc_ghz, dtype=float)
-    log_d, log_f = np.log10(d), np.log10(f)  # once each: the same values in every formula
-    los = np.where(micro, 32.4 + 21.0 * log_d, 28.0 + 22.0 * log_d) + 20 * log_f
-    nlos_uma = 13.54 + 39.08 * log_d + 20 * log_f - 0.6 * (ue_height_m - 1.5)
-    nlos_umi = 22.4 + 35.3 * log_d + 21.3 * log_f - 0.3 * (ue_height_m - 1.5)
-    nlos = np.maximum(los, np.where(micro, nlos_umi, nlos_uma))
-    if los_model == "los":
-        return los
-    if los_model == "nlos":
-        return nlos
-    if los_model == "expected":
-        p = los_probability(d if d2d is None else d2d, micro)
-        return p * los + (1 - p) * nlos
-    msg = f"unknown los_model {los_model!r}; use one of {', '.join(LOS_MODELS)}."
-    raise InvalidInputError(msg)
+    log_d = np.log10(np.maximum(np.asarray(d3d, dtype=float), 1.0))
+    terms = PathLossTerms.of(fc_ghz, micro, ue_height_m)
+    return terms.loss_db(log_d, los_model, d2d, micro)
 
 
 # TS 38.101-1 Table 5.3.2-1: resource blocks per channel bandwidth (MHz) at 15 and 30 kHz SCS
@@ -233,17 +267,17 @@ def horizontal_gain_db(
     pattern is evaluated once, at the smallest angle (the same value as the maximum over
     sectors)."""
     bearing, azimuths = np.mod(bearing_deg, 360.0), np.mod(azimuths_deg, 360.0)
-    return _horizontal_pattern(_off_boresight(bearing, azimuths), params)
+    return _horizontal_pattern(_off_boresight(bearing, list(np.moveaxis(azimuths, -1, 0))), params)
 
 
-def _off_boresight(bearing_deg: NDArray, azimuths_deg: NDArray) -> NDArray[np.float64]:
-    """The angle between ``bearing`` and its nearest sector (``azimuths`` on the last axis),
+def _off_boresight(bearing_deg: NDArray, sectors: Sequence[NDArray]) -> NDArray[np.float64]:
+    """The angle between ``bearing`` and its nearest sector (one azimuth array per sector),
     both in [0°, 360°): ``min(d, 360 − d)`` with ``d = |bearing − azimuth|``, sector by sector
     (a reduction over an axis of three is ten times slower than three elementwise passes)."""
     bearing = np.asarray(bearing_deg, dtype=float)
-    best = np.full(np.broadcast_shapes(bearing.shape, np.shape(azimuths_deg)[:-1]), 180.0)
-    for i in range(np.shape(azimuths_deg)[-1]):
-        d = np.abs(bearing - azimuths_deg[..., i])
+    best = np.full(np.broadcast_shapes(bearing.shape, np.shape(sectors[0])), 180.0)
+    for azimuth in sectors:
+        d = np.abs(bearing - azimuth)
         np.minimum(best, np.minimum(d, 360.0 - d), out=best)
     return best
 
@@ -273,11 +307,22 @@ def antenna_gain_db(
     and azimuths already lie in [0°, 360°) (the best-server search's)."""
     if not params.sector_pattern:
         return np.zeros(np.shape(bearing_deg))
-    if wrapped:
-        total = _horizontal_pattern(_off_boresight(bearing_deg, azimuths_deg), params)
-    else:
-        total = horizontal_gain_db(bearing_deg, azimuths_deg, params)
-    total = total + vertical_gain_db(depression_deg, tilt_deg, params)
+    if not wrapped:
+        bearing_deg, azimuths_deg = np.mod(bearing_deg, 360.0), np.mod(azimuths_deg, 360.0)
+    sectors = list(np.moveaxis(np.asarray(azimuths_deg, dtype=float), -1, 0))
+    return _pattern_db(bearing_deg, depression_deg, sectors, tilt_deg, params)
+
+
+def _pattern_db(
+    bearing_deg: NDArray,
+    depression_deg: NDArray,
+    sectors: Sequence[NDArray],
+    tilt_deg: NDArray,
+    params: RadioParams,
+) -> NDArray[np.float64]:
+    """:func:`antenna_gain_db` of bearings and sector azimuths already in [0°, 360°)."""
+    total = _horizontal_pattern(_off_boresight(bearing_deg, sectors), params)
+    total += vertical_gain_db(depression_deg, tilt_deg, params)
     return np.maximum(total, -params.max_attenuation_db)
 
 
@@ -436,37 +481,61 @@ def subscriber_view(
 
 
 BLOCK_POINTS = 8192  # points per block: a block's (points × neighbours) arrays stay in cache
+LN10 = float(np.log(10.0))
+_LINK_TERMS = ("x", "y", "rise", "azimuth_1", "azimuth_2", "azimuth_3", "tilt", "budget",
+               "los_a", "los_b", "nlos_a", "nlos_b", "band")  # fmt: skip
 
 
 @dataclass(frozen=True)
 class _SiteArrays:
-    """Per-site columns of one network, read from the frame once (gathered per block)."""
+    """One network's sites as the terms a link needs, computed once per site (a block gathers
+    them by site index): ``table`` holds :data:`_LINK_TERMS` row by row, where ``rise`` is the
+    antenna's height above the user, azimuths lie in [0°, 360°), ``budget`` is everything of
+    :func:`link_rsrp_dbm` but the path loss, the pattern and the calibration (power per RE, SSB
+    gain, feeder and body loss, penetration) and ``los_*``/``nlos_*`` are the
+    :class:`PathLossTerms`. ``fc``, ``bandwidth``, ``micro`` and ``deep_shift`` (the low-loss
+    indoor RSRP's offset from the norms' penetration) are read per site at the best server."""
 
     xy: NDArray[np.float64]
-    height: NDArray[np.float64]
+    table: NDArray[np.float64]
     fc: NDArray[np.float64]
-    micro: NDArray[np.bool_]
-    azimuths: NDArray[np.float64]
-    tilt: NDArray[np.float64]
     bandwidth: NDArray[np.float64]
-    n_re: NDArray[np.float64]
-    tx_power: NDArray[np.float64]
-    gain: NDArray[np.float64]
-    band: NDArray[np.int64]
+    micro: NDArray[np.bool_]
+    deep_shift: NDArray[np.float64]
 
     @classmethod
     def of(cls, sites_xy: NDArray[np.float64], sites: pd.DataFrame, params: RadioParams):
         fc = sites["frequency_ghz"].to_numpy(dtype=float)
         bandwidth = sites["bandwidth_mhz"].to_numpy(dtype=float)
+        micro = sites["cell_type"].astype(str).to_numpy() == "UMi"
+        gain = sites["antenna_gain_dbi"].to_numpy(dtype=float)
+        budget = (
+            sites["tx_power_dbm"].to_numpy(dtype=float)
+            - 10 * np.log10(resource_elements(bandwidth, fc))
+            + np.minimum(gain, params.ssb_gain_max_dbi)
+            - params.feeder_loss_db - params.body_loss_db
+            - penetration_loss_db(fc, params)
+        )  # fmt: skip
+        deep = replace(params, penetration="indoor_low")
+        terms = PathLossTerms.of(fc, micro, params.ue_height_m)
+        xy = np.asarray(sites_xy, dtype=float).reshape(-1, 2)
+        azimuths = np.mod(
+            sites[["azimuth_1", "azimuth_2", "azimuth_3"]].to_numpy(dtype=float), 360.0
+        )
+        columns = {
+            "x": xy[:, 0], "y": xy[:, 1],
+            "rise": sites["height_m"].to_numpy(dtype=float) - params.ue_height_m,
+            "azimuth_1": azimuths[:, 0], "azimuth_2": azimuths[:, 1], "azimuth_3": azimuths[:, 2],
+            "tilt": site_tilts(sites, params), "budget": budget,
+            "los_a": terms.los_a, "los_b": terms.los_b,
+            "nlos_a": terms.nlos_a, "nlos_b": terms.nlos_b,
+            "band": pd.factorize(sites["band"].astype(str))[0].astype(float),
+        }  # fmt: skip
         return cls(
-            xy=np.asarray(sites_xy, dtype=float), height=sites["height_m"].to_numpy(dtype=float),
-            fc=fc, micro=sites["cell_type"].astype(str).to_numpy() == "UMi",
-            azimuths=np.mod(sites[["azimuth_1", "azimuth_2", "azimuth_3"]].to_numpy(dtype=float), 360.0),
-            tilt=site_tilts(sites, params), bandwidth=bandwidth,
-            n_re=resource_elements(bandwidth, fc),
-            tx_power=sites["tx_power_dbm"].to_numpy(dtype=float),
-            gain=sites["antenna_gain_dbi"].to_numpy(dtype=float),
-            band=pd.factorize(sites["band"].astype(str))[0].astype(np.int64),
+            xy=xy,
+            table=np.vstack([np.broadcast_to(columns[name], len(xy)) for name in _LINK_TERMS]),
+            fc=fc, bandwidth=bandwidth, micro=micro,
+            deep_shift=penetration_loss_db(fc, params) - penetration_loss_db(fc, deep),
         )  # fmt: skip
 
 
@@ -494,6 +563,36 @@ def best_server(
                         for f in fields(BestServer)))  # fmt: skip
 
 
+def _link_rsrp_block(
+    points_xy: NDArray[np.float64],
+    d2d: NDArray[np.float64],
+    site_of: NDArray[np.int64],
+    terms: dict[str, NDArray[np.float64]],
+    site: _SiteArrays,
+    params: RadioParams,
+) -> NDArray[np.float64]:
+    """:func:`link_rsrp_dbm` of every (point, neighbour) link of a block from the sites'
+    gathered ``terms`` (the same formulas, with the per-site parts computed once)."""
+    rise = terms["rise"]
+    log_d = np.log(np.maximum(np.sqrt(d2d * d2d + rise * rise), 1.0))
+    log_d *= 1.0 / LN10  # log10(max(d3D, 1 m)), from the cheaper natural logarithm
+    loss = PathLossTerms(terms["los_a"], terms["los_b"], terms["nlos_a"], terms["nlos_b"])
+    micro = site.micro[site_of] if params.los_model == "expected" else False
+    rsrp = terms["budget"] - loss.loss_db(log_d, params.los_model, d2d, micro)
+    if params.sector_pattern:
+        dx = points_xy[:, None, 0] - terms["x"]
+        dy = points_xy[:, None, 1] - terms["y"]
+        bearing = np.degrees(np.arctan2(dx, dy))  # from north, in (−180°, 180°] ...
+        bearing += 360.0 * (bearing < 0.0)  # ... then [0°, 360°), without a modulo per link
+        depression = np.degrees(np.arctan2(rise, d2d))
+        sectors = (terms["azimuth_1"], terms["azimuth_2"], terms["azimuth_3"])
+        rsrp += _pattern_db(bearing, depression, sectors, terms["tilt"], params)
+    if params.calibration_offset_db or params.calibration_slope_db_per_decade:  # twin calibrate
+        decades = np.log10(d2d / 100.0)
+        rsrp += params.calibration_offset_db + params.calibration_slope_db_per_decade * decades
+    return rsrp
+
+
 def _best_server_block(
     points_xy: NDArray[np.float64], tree: cKDTree, site: _SiteArrays, params: RadioParams
 ) -> BestServer:
@@ -502,48 +601,39 @@ def _best_server_block(
     d2d, idx = tree.query(points_xy, k=k, distance_upper_bound=params.max_distance_m)
     d2d, idx = d2d.reshape(n, k), idx.reshape(n, k)
     valid = np.isfinite(d2d)
-    idx_safe = np.where(valid, idx, 0)
-    height, fc, micro = site.height[idx_safe], site.fc[idx_safe], site.micro[idx_safe]
+    site_of = np.where(valid, idx, 0)
+    terms = dict(zip(_LINK_TERMS, np.take(site.table, site_of, axis=1), strict=True))
     d2d_safe = np.maximum(np.where(valid, d2d, 1.0), 1.0)
-    to_site = site.xy[idx_safe]
-    dx, dy = points_xy[:, None, 0] - to_site[..., 0], points_xy[:, None, 1] - to_site[..., 1]
-    bearing = np.degrees(np.arctan2(dx, dy))  # from north, in (−180°, 180°] ...
-    bearing += 360.0 * (bearing < 0.0)  # ... then [0°, 360°), without a modulo per link
-    depression = np.degrees(np.arctan2(height - params.ue_height_m, d2d_safe))
-    pattern = antenna_gain_db(bearing, depression, site.azimuths[idx_safe], site.tilt[idx_safe],
-                              params, wrapped=True)  # fmt: skip
-    rsrp = link_rsrp_dbm(
-        d2d_safe, height, fc, site.tx_power[idx_safe], site.bandwidth[idx_safe],
-        site.gain[idx_safe], micro, params, pattern, site.n_re[idx_safe],
-    )  # fmt: skip
-    rsrp = np.where(valid, rsrp, -np.inf)
+    rsrp = _link_rsrp_block(points_xy, d2d_safe, site_of, terms, site, params)
+    rsrp[~valid] = -np.inf
     best = np.argmax(rsrp, axis=1)
     rows = np.arange(n)
     found = valid[rows, best]
+    server = site_of[rows, best]
     best_rsrp = np.where(found, rsrp[rows, best], -np.inf)
-    band = site.band[idx_safe]
+    band = terms["band"]
     co_channel = valid & (band == band[rows, best][:, None])
     co_channel[rows, best] = False
-    interference_mw = params.neighbour_load * np.where(co_channel, 10 ** (rsrp / 10), 0.0).sum(1)
-    noise_mw = 10 ** (noise_per_re_dbm(fc[rows, best], params) / 10)
+    power_mw = np.exp(rsrp * (LN10 / 10.0), where=co_channel, out=np.zeros_like(rsrp))
+    interference_mw = params.neighbour_load * power_mw.sum(1)
+    noise_mw = 10 ** (noise_per_re_dbm(site.fc[server], params) / 10)
     sinr = np.where(found, best_rsrp - 10 * np.log10(interference_mw + noise_mw), -np.inf)
     sigma = params.shadow_sigma_db(False)  # the district's (UMa) σ: p stays monotone in RSRP
     p = np.where(found, coverage_probability(best_rsrp, params.covered_rsrp_dbm, sigma), 0.0)
-    deep = replace(params, penetration="indoor_low")
-    deep_rsrp = best_rsrp + penetration_loss_db(fc[rows, best], params)
-    deep_rsrp -= penetration_loss_db(fc[rows, best], deep)
-    deep_sigma = deep.shadow_sigma_db(False)
+    deep_sigma = replace(params, penetration="indoor_low").shadow_sigma_db(False)
+    deep_rsrp = best_rsrp + site.deep_shift[server]
     p_deep = np.where(
         found, coverage_probability(deep_rsrp, params.covered_rsrp_dbm, deep_sigma), 0.0
     )
-    bandwidth = site.bandwidth[idx_safe][rows, best]
     return BestServer(
         rsrp_dbm=best_rsrp,
         site_index=np.where(found, idx[rows, best], -1).astype(np.int64),
         distance_m=np.where(found, d2d[rows, best], np.inf),
         sinr_db=sinr,
         p_covered=p,
-        throughput_mbps=np.where(found, spectral_efficiency(sinr, params) * bandwidth, 0.0),
+        throughput_mbps=np.where(
+            found, spectral_efficiency(sinr, params) * site.bandwidth[server], 0.0
+        ),
         p_covered_deep=p_deep,
     )
 
