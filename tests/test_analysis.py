@@ -252,12 +252,14 @@ def test_hexagon_shares_equal_a_full_intersection(town):
     assert (cells["inside_share"] < 1).any() and (cells["inside_share"] == 1).any()
 
 
-def test_the_elderly_profile_borrows_the_5g_columns_exactly(town, offline_settings):
-    """5G does not depend on walking: the second profile takes the first one's columns, and
-    they equal a fresh measurement."""
+def test_the_elderly_profile_borrows_the_5g_columns_exactly(town, offline_settings, monkeypatch):
+    """5G, the hexagons and the residents do not depend on walking: the second profile takes
+    the first one's columns, and they equal a fresh measurement."""
     from twin.analysis.build import build as build_one
-    from twin.analysis.build import fiveg_reusable
-    from twin.analysis.engine import FIVEG_COLUMNS, CoverageParams
+    from dataclasses import replace
+
+    from twin.analysis.build import fiveg_reusable, grid_reusable
+    from twin.analysis.engine import FIVEG_COLUMNS, GRID_COLUMNS, CoverageParams
 
     settings = offline_settings.replace(cache_dir=offline_settings.cache_dir / "reuse")
     first = build_one(town, settings)
@@ -265,10 +267,19 @@ def test_the_elderly_profile_borrows_the_5g_columns_exactly(town, offline_settin
     assert fiveg_reusable(first, town, first.layers, elderly)  # the lending path is taken
     assert not fiveg_reusable(first, town, first.layers | {"base_stations": first.layers[
         "base_stations"].iloc[:5]}, elderly)  # other sites: measured afresh  # fmt: skip
-    lent = build_one(town, settings, elderly, reuse=first)
+    assert grid_reusable(first, town, elderly)
+    wider = replace(elderly.norms.residents, pixel_m=elderly.norms.residents.pixel_m * 2)
+    assert not grid_reusable(first, town, replace(elderly, norms=replace(elderly.norms,
+                                                                         residents=wider)))  # fmt: skip
+    assert not grid_reusable(first, town, replace(elderly, resolution=9))
+    with monkeypatch.context() as patched:  # lent: no hexagon is laid, no resident spread
+        for name in ("hex_grid", "distribute_residents"):
+            patched.setattr(f"twin.analysis.engine.{name}", lambda *a, **k: 1 / 0)
+        lent = build_one(town, settings, elderly, reuse=first)
     fresh = build_one(town, settings.replace(cache_dir=settings.cache_dir / "fresh"), elderly)
-    for column in FIVEG_COLUMNS:
+    for column in FIVEG_COLUMNS + GRID_COLUMNS:
         assert lent.coverage.cells[column].equals(fresh.coverage.cells[column]), column
+    assert lent.coverage.residents_method == fresh.coverage.residents_method
     assert lent.report["rows"] == fresh.report["rows"]
 
 

@@ -250,6 +250,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
                   flush=True)  # fmt: skip
         return EXIT_OK
     _PREPARE = settings
+    import twin.analysis.build  # noqa: F401  (imported once here: the forked workers inherit it)
+
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             done = pool.imap_unordered(_prepare_task, tasks, chunksize=1)

@@ -83,8 +83,9 @@ def build(
 
     ``params`` default to :meth:`CoverageParams.from_settings` (norms, walking speed, base
     resolution); the report lists its gaps as hexagons of ``gap_resolution`` (None: the base).
-    ``reuse``, a build of the same district (the other walking profile), lends its 5G columns
-    when its sites and radio model are the same: the 5G model does not depend on walking.
+    ``reuse``, a build of the same district (the other walking profile), lends its hexagons
+    and residents when its resolution and residents norms are the same, and its 5G columns
+    when its sites and radio model are the same too: neither depends on walking.
     """
     params = params or CoverageParams.from_settings(settings)
     calibration = load_calibration(district.preset.slug, settings)
@@ -99,11 +100,14 @@ def build(
             layers[name] = layer_for(district, name, settings)
     stored = load_measurements(district.preset.slug, settings)
     measured = at_resolution(stored, params.resolution) if stored is not None else None
+    grid_from = reuse.coverage if reuse is not None and grid_reusable(
+        reuse, district, params) else None  # fmt: skip
     fiveg_from = None
     if reuse is not None and fiveg_reusable(reuse, district, layers, params):
         fiveg_from = reuse.coverage.cells
     coverage = compute_cached(district, layers, params, settings, progress,
-                              measured_signal=measured, fiveg_from=fiveg_from)  # fmt: skip
+                              measured_signal=measured, fiveg_from=fiveg_from,
+                              grid_from=grid_from)  # fmt: skip
     lent = reuse.coverage.seed_spread if reuse is not None and spread_reusable(
         reuse, district, layers, params) else None  # fmt: skip
     coverage = replace(coverage, seed_spread=spread_cached(district, layers, coverage, settings,
@@ -187,6 +191,20 @@ def finish(
     return Build(district, layers, coverage, report)
 
 
+def grid_reusable(other: Build, district: District, params: CoverageParams) -> bool:
+    """Whether ``other`` laid the hexagons and residents a build with ``params`` would: the
+    same district (by content), base resolution and residents norms."""
+    return (
+        other.district.preset.slug == district.preset.slug
+        and other.coverage.params.resolution == params.resolution
+        and other.coverage.params.norms.residents == params.norms.residents
+        and (
+            other.district is district
+            or district_digest(other.district) == district_digest(district)
+        )
+    )
+
+
 def fiveg_reusable(
     other: Build, district: District, layers: dict[str, gpd.GeoDataFrame], params: CoverageParams
 ) -> bool:
@@ -230,6 +248,7 @@ def compute_cached(
     network: StreetNetwork | None = None,
     measured_signal: pd.DataFrame | None = None,
     fiveg_from: pd.DataFrame | None = None,
+    grid_from: Coverage | None = None,
 ) -> Coverage:
     """:func:`compute`, read from and written to the coverage store in ``settings.cache_dir``."""
     from twin.store.coverage import load_coverage, save_coverage
@@ -244,7 +263,7 @@ def compute_cached(
         return Coverage(cells, params, meta["measured_categories"], meta["unassigned_population"],
                         meta["residents_method"], meta["measured_facilities"])  # fmt: skip
     coverage = compute(district, layers, params, progress, network, measured_signal=measured_signal,
-                       workers=settings.workers, fiveg_from=fiveg_from)  # fmt: skip
+                       workers=settings.workers, fiveg_from=fiveg_from, grid_from=grid_from)  # fmt: skip
     meta = {
         "measured_categories": coverage.measured_categories,
         "measured_facilities": coverage.measured_facilities,

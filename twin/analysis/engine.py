@@ -366,6 +366,9 @@ def write_fiveg(
     _put(cells, rows, "score_base_stations", share)
 
 
+# a coverage's hexagons and residents (:func:`twin.grid.hex_grid` and the residents' columns)
+GRID_COLUMNS = ("h3", "cell", "lon", "lat", "area_km2", "inside_share", "study_share", "in_study",
+                "geometry", "residents", "residents_per_km2")  # fmt: skip
 FIVEG_COLUMNS = (
     "rsrp_dbm", "sinr_db", "throughput_mbps", "p_covered_5g", "p_covered_5g_indoor",
     "serving_site", "quality_5g", "covered_5g", "covered_5g_deep", "score_base_stations",
@@ -399,6 +402,7 @@ def compute(
     measured_signal: pd.DataFrame | None = None,
     workers: int | None = None,
     fiveg_from: pd.DataFrame | None = None,
+    grid_from: Coverage | None = None,
 ) -> Coverage:
     """Hexagon metrics for ``district`` from its ``layers`` (any subset of :data:`LAYERS`).
 
@@ -406,19 +410,28 @@ def compute(
     (polygons with a census ``population``) rescales residents township by township;
     ``workers`` caps the processes of the walking measures (None: one per core);
     ``fiveg_from`` holds hexagons measured with the same 5G sites and radio model on the same
-    grid (the other walking profile of a build, say): their 5G columns are taken as they are.
+    grid (the other walking profile of a build, say): their 5G columns are taken as they are;
+    ``grid_from`` is the coverage of the same district at the same resolution with the same
+    residents norms and no ``townships``: its hexagons and residents are taken as they are.
     """
     params = params or CoverageParams()
     ctx = LayerContext(district, params.norms)
-    progress(f"laying H3 resolution {params.resolution} hexagons")
-    cells = hex_grid(district.boundary, params.resolution, district.metric_crs, district.study_area)
-    residents = distribute_residents(cells, district.demand, district.boundary,
-                                     district.metric_crs, params.resolution,
-                                     params.norms.residents, townships)  # fmt: skip
-    cells["residents"] = residents.counts
-    cells["residents_per_km2"] = np.round(
-        residents.counts / np.maximum(cells["area_km2"].to_numpy(), 1e-9), 0
-    )
+    if grid_from is not None and townships is None:
+        progress("hexagons and residents: those of the coverage given")
+        cells = grid_from.cells[list(GRID_COLUMNS)].copy()
+        unassigned, residents_method = grid_from.unassigned_population, grid_from.residents_method
+    else:
+        progress(f"laying H3 resolution {params.resolution} hexagons")
+        cells = hex_grid(district.boundary, params.resolution, district.metric_crs,
+                         district.study_area)  # fmt: skip
+        residents = distribute_residents(cells, district.demand, district.boundary,
+                                         district.metric_crs, params.resolution,
+                                         params.norms.residents, townships)  # fmt: skip
+        cells["residents"] = residents.counts
+        cells["residents_per_km2"] = np.round(
+            residents.counts / np.maximum(cells["area_km2"].to_numpy(), 1e-9), 0
+        )
+        unassigned, residents_method = residents.unassigned, residents.describe()
     origins = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     if network is None and district.streets is not None and district.has_streets:
         progress("building the street network (CSR)")
@@ -482,8 +495,7 @@ def compute(
     unasked = [q for q, asked in (("life_circle", measured), ("standard", facilities)) if not asked]
     for key in unasked:  # nothing measured is not "nobody served": the question has no figure
         cells.drop(columns=[f"served_{key}", f"unserved_{key}"], inplace=True)
-    return Coverage(cells, params, measured, residents.unassigned, residents.describe(),
-                    facilities)  # fmt: skip
+    return Coverage(cells, params, measured, unassigned, residents_method, facilities)
 
 
 def add_measured_signal(cells: gpd.GeoDataFrame, measured: pd.DataFrame) -> None:
