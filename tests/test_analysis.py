@@ -255,9 +255,9 @@ def test_hexagon_shares_equal_a_full_intersection(town):
 def test_the_elderly_profile_borrows_the_5g_columns_exactly(town, offline_settings, monkeypatch):
     """5G, the hexagons and the residents do not depend on walking: the second profile takes
     the first one's columns, and they equal a fresh measurement."""
-    from twin.analysis.build import build as build_one
     from dataclasses import replace
 
+    from twin.analysis.build import build as build_one
     from twin.analysis.build import fiveg_reusable, grid_reusable
     from twin.analysis.engine import FIVEG_COLUMNS, GRID_COLUMNS, CoverageParams
 
