@@ -171,13 +171,17 @@ def inhibited_sites(
     inside = shapely.contains_xy(inner, candidates_xy[:, 0], candidates_xy[:, 1])
     if streets is not None:
         inside &= streets.usable(candidates_xy)
-    if avoid_xy is not None and len(avoid_xy):
-        inside &= ~np.isfinite(
-            cKDTree(avoid_xy).query(candidates_xy, distance_upper_bound=hard_core_m)[0]
+    if avoid_xy is not None and len(avoid_xy):  # only the candidates still in the running
+        near = np.isfinite(
+            cKDTree(avoid_xy).query(candidates_xy[inside], distance_upper_bound=hard_core_m)[0]
         )
+        inside[np.flatnonzero(inside)[near]] = False
     xy, kind, weight = candidates_xy[inside], candidate_kind[inside], intensity[inside]
     if kind_weight:
-        weight = weight * np.array([kind_weight.get(k, 1.0) for k in kind])
+        factor = np.ones(len(kind))
+        for name, value in kind_weight.items():  # a few kinds: one comparison pass each
+            factor[kind == name] = value
+        weight = weight * factor
     if n == 0:
         return Placement(np.empty((0, 2)), np.empty(0, dtype=object), hard_core_m)
     if len(xy) < 2 * n:  # too few known places (rural land, no streets): open land joins, last

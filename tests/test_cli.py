@@ -134,15 +134,18 @@ def test_prepare_measures_two_districts_at_once(monkeypatch, settings, tmp_path,
     assert "not a whole number of at least 1" in capsys.readouterr().err
 
 
-def test_prepare_tasks_share_a_street_file_and_start_with_the_largest(settings, tmp_path):
+def test_prepare_tasks_share_a_street_file_and_start_with_the_longest(settings, tmp_path):
     from twin.store.district import prepare_tasks
 
     names = ["changning", "hongkou", "songjiang", "minhang", "jiading"]
     settings = Settings(data_dir=settings.data_dir, cache_dir=tmp_path, offline=True)  # cold
     tasks = prepare_tasks(names, settings, workers=2)
-    # by boundary area: Songjiang 605 km², Jiading 464, Minhang 371, then the two inner districts
-    # that share the pack's street file, in one task
-    assert tasks == [["songjiang"], ["jiading"], ["minhang"], ["changning", "hongkou"]]
+    # the two inner districts that share the pack's street files, in one task, first: with the
+    # two files' parse they take longer than Songjiang (605 km²); then Jiading 464, Minhang 371
+    assert tasks == [["changning", "hongkou"], ["songjiang"], ["jiading"], ["minhang"]]
+    warm = Settings(data_dir=settings.data_dir, cache_dir=tmp_path, offline=False)
+    # online (streets downloaded, no file parsed) by area alone
+    assert prepare_tasks(names, warm, workers=2)[:3] == [["songjiang"], ["jiading"], ["minhang"]]
     assert ["hongkou"] in prepare_tasks(names, settings, workers=5)  # a worker each: in parallel
     online = Settings(data_dir=settings.data_dir, cache_dir=settings.cache_dir, offline=False)
     assert ["hongkou"] in prepare_tasks(names, online, workers=2)  # online: streets downloaded

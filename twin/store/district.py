@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from twin._errors import TwinError
 from twin.districts import resolve
@@ -143,9 +145,17 @@ def read_district(folder: Path) -> District | None:
         raise DamagedEntryError(f"{type(exc).__name__}: {str(exc)[:120]}") from None
 
 
+# ``twin prepare``'s estimate of a district's cold load and two builds, seconds on this project's
+# 2-core reference machine (round 3): only their ratios matter, to start the longest task first
+PREPARE_S_PER_DISTRICT = 3.0  # reading the pack, the layers, the report: whatever its size
+PREPARE_S_PER_KM2 = 0.015  # hexagons, 5G and the seed spread grow with the area
+PREPARE_S_PER_STREET_MB = 1.1  # parsing a street file (osmnx), once per task that reads it
+
+
 def prepare_tasks(names: list[str], settings: Settings, workers: int = 1) -> list[list[str]]:
-    """``names`` as tasks for ``twin prepare``'s ``workers``, largest first (by boundary area:
-    the longest tasks start first, so no worker is left with a large district at the end).
+    """``names`` as tasks for ``twin prepare``'s ``workers``, the longest first (by an estimate
+    from the district's area and the street files it parses, the ``PREPARE_S_*`` constants: the
+    longest tasks start first, so no worker is left with a long task at the end).
 
     When there are more districts than workers, two districts a cold offline load would read
     the same data-pack street file for (Hongkou and Changning share the pack's) form one task:
@@ -158,30 +168,41 @@ def prepare_tasks(names: list[str], settings: Settings, workers: int = 1) -> lis
     from twin.sources.pack import pack_osm_files_covering
 
     pair = settings.offline and len(names) > workers  # online, streets come from the download
-    area: dict[str, float] = {}
+    cost: dict[str, float] = {}
     tasks: list[list[str]] = []
     open_task: dict[Path, list[str]] = {}  # a file → the task of its first reader, until paired
+    parses: dict[int, set[Path]] = {}  # id of a task → the street files it parses
     for name in names:
         try:
             boundary, _ = boundary_source.boundary_from_pack(resolve(name), settings)
         except TwinError:  # no pack boundary: the load itself will say what is missing
-            area[name] = 0.0
+            cost[name] = 0.0
             tasks.append([name])
             continue
-        area[name] = float(boundary.area)
         slug, key, inputs = district_inputs(name, settings)
         cold = inputs["osm_file"] is None and not entry_dir(slug, key, settings).exists()
-        files = pack_osm_files_covering(boundary, settings) if pair and cold else []
-        shared = next((open_task.pop(f) for f in files if f in open_task), None)
-        if shared is not None:
-            shared.append(name)  # paired: the task is closed for every file it reads
-            for f in [f for f, task in open_task.items() if task is shared]:
+        files = pack_osm_files_covering(boundary, settings) if settings.offline and cold else []
+        shared = next((open_task.pop(f) for f in files if f in open_task), None) if pair else None
+        task = shared if shared is not None else []
+        new_files = set(files) - parses.setdefault(id(task), set())
+        parses[id(task)] |= new_files
+        cost[name] = (PREPARE_S_PER_DISTRICT + PREPARE_S_PER_KM2 * _area_km2(boundary)
+                      + sum(PREPARE_S_PER_STREET_MB * f.stat().st_size / 1e6 for f in new_files))  # fmt: skip
+        task.append(name)
+        if shared is not None:  # paired: the task is closed for every file it reads
+            for f in [f for f, other in open_task.items() if other is shared]:
                 del open_task[f]
             continue
-        tasks.append([name])
-        for f in files:
-            open_task.setdefault(f, tasks[-1])
-    return sorted(tasks, key=lambda task: -sum(area[n] for n in task))
+        tasks.append(task)
+        for f in files if pair else []:
+            open_task.setdefault(f, task)
+    return sorted(tasks, key=lambda task: -sum(cost[n] for n in task))
+
+
+def _area_km2(boundary: BaseGeometry) -> float:
+    """The area of a WGS-84 polygon in km² (equirectangular at its centre: an estimate)."""
+    scale = 111.32 * np.cos(np.radians(boundary.centroid.y))
+    return float(boundary.area * 111.32 * scale)
 
 
 def _quiet(_: str) -> None:
