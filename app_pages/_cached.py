@@ -28,12 +28,20 @@ from twin.analysis.places import PlaceNamer
 from twin.analysis.report import worst_gaps
 from twin.districts import chinese_names, district_title, load_presets
 from twin.exports import EXTENSIONS, csv_metadata, export_bytes, metadata
-from twin.i18n import in_language, language
+from twin.i18n import _, in_language, language
+from twin.layers import REGISTRY
 from twin.model import District
 from twin.network import StreetNetwork
 from twin.programme import programme
-from twin.render.basemap import landmarks
-from twin.render.deckmap import HexColumns, hex_columns
+from twin.render.basemap import (
+    boundary_layer,
+    landmark_layers,
+    landmarks,
+    site_layers,
+    street_labels_layer,
+    streets_layer,
+)
+from twin.render.deckmap import HexColumns, hex_columns, layer_json
 from twin.render.hexagons import Metric, metric_for
 from twin.render.static import map_png, report_pdf
 from twin.settings import Settings
@@ -176,6 +184,49 @@ def hex_columns_cached(
     rerun of every session (``token``: :func:`inputs_token`)."""
     cells, _, _ = district_coverage(slug, resolution, elderly)
     return hex_columns(cells, map_metric(metric_key), unserved_only, view_bounds)
+
+
+# The map's layers as deck.gl JSON, built once per district, inputs and language (not per rerun
+# of every session): pydeck's own serialisation is slow, and the first map waits for it.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _context_specs(slug: str, token: str, lang: str) -> tuple[dict, ...]:
+    loaded = load(slug)
+    with in_language(lang):
+        layers = [boundary_layer(loaded.boundary)]
+        labels = street_labels_layer(loaded.streets.edges) if loaded.has_streets else None
+        layers += [labels] if labels is not None else []
+        layers += landmark_layers(loaded.pois)
+        return tuple(layer_json(layer) for layer in layers)
+
+
+def context_layers(slug: str) -> list[dict]:
+    """The boundary, street names and metro stations of ``slug`` (deck.gl JSON, the run's
+    language): what every map of the district draws for context."""
+    return list(_context_specs(slug, inputs_token(slug), language()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _site_specs(
+    slug: str, name: str, token: str, lang: str, masts: bool, _sites: gpd.GeoDataFrame
+) -> tuple[dict, ...]:
+    spec = REGISTRY[name]
+    with in_language(lang):
+        layers = site_layers(_sites, name, list(spec.colour), list(spec.tip_columns),
+                             spec.marker_m, _(spec.site_label), masts=masts)  # fmt: skip
+        return tuple(layer_json(layer) for layer in layers)
+
+
+def site_layer_specs(slug: str, name: str, masts: bool = False) -> list[dict]:
+    """The sites of layer ``name`` as this session's builds see them (deck.gl JSON, the run's
+    language; ``masts``: drawn as 3D masts)."""
+    return list(_site_specs(slug, name, inputs_token(slug), language(), masts,
+                            current_layers(slug)[name]))  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def streets_spec(slug: str, token: str) -> dict:
+    """The streets of ``slug`` by class (deck.gl JSON; ``token``: :func:`inputs_token`)."""
+    return layer_json(streets_layer(load(slug).streets.edges))
 
 
 @st.cache_resource(show_spinner=False)

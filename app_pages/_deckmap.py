@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pydeck as pdk
@@ -49,10 +49,14 @@ def count_run() -> None:
     st.session_state[RUN_KEY] = st.session_state.get(RUN_KEY, 0) + 1
 
 
+def _spec(layer: pdk.Layer | dict) -> dict:
+    return layer if isinstance(layer, dict) else layer_json(layer)
+
+
 def deck_map(
     key: str,
     *,
-    layers: list[pdk.Layer],
+    layers: Sequence[pdk.Layer | dict],
     view: pdk.ViewState,
     view_key: str,
     hexes: HexColumns | None = None,
@@ -60,7 +64,7 @@ def deck_map(
     extruded: bool = False,
     resolution: int = 9,
     follow_zoom: bool = False,
-    once: dict[str, Callable[[], pdk.Layer]] | None = None,
+    once: dict[str, Callable[[], pdk.Layer | dict]] | None = None,
     height: int = 600,
     fit: tuple[float, float, float, float] | None = None,
     sync: str | None = None,
@@ -74,7 +78,8 @@ def deck_map(
     ``fit`` (west, south, east, north): the first view of a new ``view_key`` frames these bounds
     in the canvas's real size. Maps drawn with the same ``sync`` name share ``sync_fields`` of
     their camera in the browser (a split view). ``report_view``: the camera is reported when it
-    comes to rest (``settled``), so the page can keep it in the URL."""
+    comes to rest (``settled``), so the page can keep it in the URL. A layer is a pydeck layer
+    or its JSON already (:func:`twin.render.deckmap.layer_json`, cached by the caller)."""
     once = once or {}
     run = st.session_state.get(RUN_KEY, 0)
     sent = st.session_state.setdefault(SENT_KEY, {})
@@ -95,11 +100,11 @@ def deck_map(
         " · " + _("follows the zoom") if follow_zoom else "")  # fmt: skip
     value = _component(
         key=key,
-        layers=[layer_json(layer) for layer in layers],
+        layers=[_spec(layer) for layer in layers],
         view=view_json(view, fit),
         view_key=view_key,
         once_keys=list(once),
-        once_specs={k: layer_json(build()) for k, build in send_once.items()},
+        once_specs={k: _spec(build()) for k, build in send_once.items()},
         hexes=hexes.data if send_hexes and hexes is not None else None,
         hex_key=hex_key,
         hex_count=count,

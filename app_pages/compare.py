@@ -12,11 +12,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._cached import (
-    current_layers,
+    context_layers,
     hex_columns_cached,
     inputs_token,
     load,
     map_metric,
+    site_layer_specs,
 )
 from app_pages._deckmap import CAMERA_FIELDS, deck_map
 from app_pages._state import View, current_view, district_title, loaded_coverage, shown_name
@@ -24,12 +25,8 @@ from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS
 from twin.districts import DistrictPreset, load_presets
 from twin.i18n import _, aside
-from twin.layers import REGISTRY
 from twin.render.basemap import (
     OSM_CREDIT,
-    boundary_layer,
-    landmark_layers,
-    site_layers,
     view_of,
 )
 from twin.render.deckmap import RESOLUTIONS, resolution_for_zoom
@@ -106,12 +103,9 @@ def draw_side(key: str, preset: DistrictPreset, metric_key: str) -> None:
     if fact is not None:
         headline += aside(_(fact["basis"]))
     st.markdown(f"**{headline}**")
-    layers = [boundary_layer(boundary), *landmark_layers(district.pois)]
+    layers = context_layers(preset.slug)  # boundary, street names, metro stations
     if metric.sites_layer is not None:
-        spec = REGISTRY[metric.sites_layer]
-        sites = current_layers(preset.slug)[metric.sites_layer]
-        layers += site_layers(sites, metric.sites_layer, list(spec.colour), list(spec.tip_columns),
-                              spec.marker_m, _(spec.site_label))  # fmt: skip
+        layers += site_layer_specs(preset.slug, metric.sites_layer)
     bounds = (
         event.get("bounds")
         if isinstance(event, dict) and event.get("view_key") == view_key

@@ -11,6 +11,7 @@ import pydeck as pdk
 import streamlit as st
 
 from app_pages._cached import (
+    context_layers,
     current_layers,
     district_coverage,
     hex_columns_cached,
@@ -19,7 +20,9 @@ from app_pages._cached import (
     map_metric,
     place_namer,
     run_settings,
+    site_layer_specs,
     static_map_png,
+    streets_spec,
 )
 from app_pages._deckmap import deck_map
 from app_pages._state import (
@@ -43,12 +46,7 @@ from twin.render.basemap import (
     MAST_EXAGGERATION,
     OSM_CREDIT,
     SITES_ZOOM,
-    boundary_layer,
     buildings_layer,
-    landmark_layers,
-    site_layers,
-    street_labels_layer,
-    streets_layer,
     view_of,
 )
 from twin.render.camera import camera_from_text, camera_text, three_d_from_text, three_d_text
@@ -198,17 +196,10 @@ if three_d:
 
 layers_now = current_layers(view.preset.slug)
 focus = st.session_state.get("focus_cell") or params.get("hex")
-deck_layers = [boundary_layer(loaded.boundary)]
-if loaded.has_streets:
-    labels = street_labels_layer(loaded.streets.edges)
-    if labels is not None:
-        deck_layers.append(labels)
-deck_layers.extend(landmark_layers(loaded.pois))  # named metro stations: context everywhere
+deck_layers: list[pdk.Layer | dict] = []
+deck_layers += context_layers(view.preset.slug)  # boundary, street names, metro stations
 for name in shown:
-    spec = REGISTRY[name]
-    deck_layers.extend(site_layers(layers_now[name], name, list(spec.colour),
-                                   list(spec.tip_columns), spec.marker_m, _(spec.site_label),
-                                   masts=three_d and name == "base_stations"))  # fmt: skip
+    deck_layers += site_layer_specs(view.preset.slug, name, three_d and name == "base_stations")
 if focus is not None and h3.is_valid_cell(focus):
     deck_layers.append(outline_layer(focus))
 if found_place is not None:
@@ -229,7 +220,9 @@ hexes = hex_columns_cached(view.preset.slug, resolution, view.elderly,
                            tuple(bounds) if bounds else None)  # fmt: skip
 base = {}  # heavy layers, sent once per canvas
 if loaded.has_streets:
-    base[f"{view.preset.slug}-streets"] = lambda: streets_layer(loaded.streets.edges)
+    base[f"{view.preset.slug}-streets"] = lambda: streets_spec(
+        view.preset.slug, inputs_token(view.preset.slug)
+    )
 has_buildings = loaded.buildings is not None and len(loaded.buildings) > 0
 if three_d and has_buildings:
     base[f"{view.preset.slug}-buildings"] = lambda: buildings_layer(loaded.buildings)

@@ -235,11 +235,21 @@ def test_a_shared_link_in_chinese(server, browser):
     assert "名居民未被服务" in page.content() and "覆盖地图" in page.content()
     assert "lang=zh" in page.url
     map_frame(page).locator("canvas").wait_for(timeout=120_000)
+    # the street and station names join once the map's first frame is up (not inside it)
+    frame = page.locator(MAP).first.element_handle().content_frame()
+    frame.wait_for_function(TEXT_AFTER_FIRST_FRAME, timeout=120_000, polling=200)
     page.wait_for_timeout(2500)
     page.screenshot(path=str(ARTIFACTS / "coverage_page_zh.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
 
+
+TEXT_AFTER_FIRST_FRAME = """() => {
+    const m = window.twinMap;
+    if (!m || !m.paintedAt || !m.shown.split(',').includes('street_labels')) return false;
+    const t = m.timeline;  // the frame's first steps, in order
+    return t.script <= t.render && t.render <= t.deck && t.deck <= m.paintedAt;
+}"""
 
 CAMERA = (
     "() => { const m = window.twinMap; return m && m.viewState && m.hexes ? "
