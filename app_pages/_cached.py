@@ -16,6 +16,7 @@ run while the viewer is open reaches its next page).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -32,6 +33,7 @@ from twin.i18n import _, in_language, language
 from twin.layers import REGISTRY
 from twin.model import District
 from twin.network import StreetNetwork
+from twin.norms import Norms
 from twin.programme import programme
 from twin.render.basemap import (
     boundary_layer,
@@ -235,21 +237,37 @@ def place_namer(slug: str) -> PlaceNamer:
     return PlaceNamer(load(slug))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def static_map_png(
-    slug: str, resolution: int, elderly: bool, metric_key: str, unserved_only: bool, token: str,
-    lang: str = "en",
-) -> bytes:  # fmt: skip
-    """The current map as a PNG (same classes as the viewer, in its language), for download."""
+def map_png_maker(
+    slug: str, resolution: int, elderly: bool, metric_key: str, unserved_only: bool
+) -> Callable[[], bytes]:
+    """The current map as a PNG (same classes as the viewer, in its language), for a deferred
+    download: what it draws is read in this run (this session's layers, the language), the
+    drawing happens only when the planner asks for it, and once per map (cached)."""
+    token, lang = inputs_token(slug), language()
     loaded = load(slug)
     cells, report, _ = district_coverage(slug, resolution, elderly)
     sites = current_layers(slug).get(map_metric(metric_key).sites_layer or "")
     streets = street_lines(slug)
+    attribution = " · ".join(dict.fromkeys(report["attribution"]))
+    norms = run_settings().norms
+
+    def make() -> bytes:
+        return _map_png(slug, resolution, elderly, metric_key, unserved_only, token, lang,
+                        cells, loaded, streets, sites, attribution, norms)  # fmt: skip
+
+    return make
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _map_png(
+    slug: str, resolution: int, elderly: bool, metric_key: str, unserved_only: bool, token: str,
+    lang: str, _cells: gpd.GeoDataFrame, _loaded: District, _streets: gpd.GeoSeries | None,
+    _sites: gpd.GeoDataFrame | None, _attribution: str, _norms: Norms,
+) -> bytes:  # fmt: skip
     with in_language(lang):
-        return map_png(cells, metric_key, loaded.boundary, loaded.metric_crs, streets, sites,
-                       unserved_only, district_title(loaded.preset),
-                       " · ".join(dict.fromkeys(report["attribution"])), run_settings().norms,
-                       landmarks(loaded.pois))  # fmt: skip
+        return map_png(_cells, metric_key, _loaded.boundary, _loaded.metric_crs, _streets, _sites,
+                       unserved_only, district_title(_loaded.preset), _attribution, _norms,
+                       landmarks(_loaded.pois))  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -18,10 +18,10 @@ from app_pages._cached import (
     inputs_token,
     load,
     map_metric,
+    map_png_maker,
     place_namer,
     run_settings,
     site_layer_specs,
-    static_map_png,
     streets_spec,
 )
 from app_pages._deckmap import deck_map
@@ -37,7 +37,7 @@ from twin.analysis.places import largest_cluster
 from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.context import LayerContext
-from twin.i18n import _, aside, language, sentences
+from twin.i18n import _, aside, sentences
 from twin.layers import REGISTRY
 from twin.render.basemap import (
     CAMERA_NAMES,
@@ -257,8 +257,7 @@ elif three_d:
                  "them, extruded to their height.").format(times=f"{MAST_EXAGGERATION:g}"))  # fmt: skip
 st.download_button(
     _("Download this map (PNG, with legend, scale bar and north arrow)"),
-    static_map_png(view.preset.slug, resolution, view.elderly, metric_key, unserved_only,
-                   inputs_token(view.preset.slug), language()),
+    map_png_maker(view.preset.slug, resolution, view.elderly, metric_key, unserved_only),
     file_name=f"twin_{view.preset.slug}_{metric_key}.png", mime="image/png",
 )  # fmt: skip
 

@@ -87,7 +87,7 @@ def _nodes(node: object) -> Iterator[object]:
 
 
 SKIPPED = (".id", ".type", ".icon", ".url", ".component_name", ".theme", ".default",
-           ".form_id", ".placeholder_text", ".mime")  # fmt: skip
+           ".form_id", ".deferred_file_id", ".placeholder_text", ".mime")  # fmt: skip
 
 
 def _table_texts(node: object, kind: str) -> Iterator[tuple[str, str]]:
