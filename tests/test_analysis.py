@@ -308,3 +308,18 @@ def test_the_elderly_profile_borrows_the_seed_spread_exactly(town, offline_setti
     fresh = build_one(town, settings.replace(cache_dir=settings.cache_dir / "fresh"), elderly)
     assert lent.coverage.seed_spread == fresh.coverage.seed_spread
     assert lent.report["rows"] == fresh.report["rows"]
+
+
+def test_a_warm_build_reads_its_report_instead_of_computing_it(town, offline_settings, monkeypatch):
+    """The report is stored beside the measured hexagons: the same build again reads it (the
+    same rows, no report computed), while another gap resolution computes its own."""
+    from twin.analysis.build import build as build_one
+
+    settings = offline_settings.replace(cache_dir=offline_settings.cache_dir / "report-store")
+    first = build_one(town, settings)
+    with monkeypatch.context() as patched:
+        patched.setattr("twin.analysis.build.plan_report", lambda *a, **k: 1 / 0)
+        again = build_one(town, settings)
+        assert again.report == first.report
+        with pytest.raises(ZeroDivisionError):  # another question: computed, not read
+            build_one(town, settings, gap_resolution=8)

@@ -18,6 +18,7 @@ from it (:mod:`twin.analysis.served`), so a figure never depends on the resoluti
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -112,7 +113,9 @@ def build(
         reuse, district, layers, params) else None  # fmt: skip
     coverage = replace(coverage, seed_spread=spread_cached(district, layers, coverage, settings,
                                                            progress, lent))  # fmt: skip
-    return finish(district, layers, coverage, calibration_text(calibration), gap_resolution)
+    extra = {"measured": measured} if measured is not None else {}
+    return finish_cached(district, layers, coverage, calibration_text(calibration),
+                         gap_resolution, settings, coverage_key(district, layers | extra, params))  # fmt: skip
 
 
 # what a walking profile changes: the life circle's minutes, never a distance, a site or a signal
@@ -203,6 +206,38 @@ def grid_reusable(other: Build, district: District, params: CoverageParams) -> b
             or district_digest(other.district) == district_digest(district)
         )
     )
+
+
+REPORT_NOTE = "report"
+
+
+def finish_cached(
+    district: District,
+    layers: dict[str, gpd.GeoDataFrame],
+    coverage: Coverage,
+    calibration: str,
+    gap_resolution: int | None,
+    settings: Settings,
+    key: str,
+) -> Build:
+    """:func:`finish`, its report stored beside the measured hexagons (entry ``key``) under a
+    name over the gap resolution, the calibration and twin's code: a warm build reads the report
+    instead of computing it again. The report is plain JSON either way (read or computed, the
+    same lists and numbers)."""
+    from twin.store.atomic import cache_key
+    from twin.store.coverage import load_note, save_note
+    from twin.store.reports import code_fingerprint
+
+    slug = district.preset.slug
+    name = f"{REPORT_NOTE}-{cache_key([gap_resolution, calibration, code_fingerprint()])}"
+    stored = load_note(slug, key, name, settings)
+    if isinstance(stored, dict) and isinstance(stored.get("rows"), list):
+        return Build(district, layers, coverage, stored)
+    built = finish(district, layers, coverage, calibration, gap_resolution)
+    report = json.loads(json.dumps(built.report, ensure_ascii=False, allow_nan=False))
+    with contextlib.suppress(OSError):  # a read-only cache never stops a build
+        save_note(slug, key, name, report, settings)
+    return Build(district, layers, coverage, report)
 
 
 def fiveg_reusable(
