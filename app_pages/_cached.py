@@ -245,7 +245,7 @@ def map_png_maker(
     drawing happens only when the planner asks for it, and once per map (cached)."""
     token, lang = inputs_token(slug), language()
     loaded = load(slug)
-    cells, report, _ = district_coverage(slug, resolution, elderly)
+    cells, report = district_coverage(slug, resolution, elderly)[:2]
     sites = current_layers(slug).get(map_metric(metric_key).sites_layer or "")
     streets = street_lines(slug)
     attribution = " · ".join(dict.fromkeys(report["attribution"]))
