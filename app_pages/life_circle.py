@@ -76,7 +76,11 @@ if standard.get("facilities"):
                      "--osm-file brings them): {facilities}").format(
             facilities=facility_list(standard["unmeasured"])))  # fmt: skip
 
-st.subheader(_("What lies within 5, 10 and 15 minutes of a hexagon"))
+walking = run_settings().norms.walking
+ring_names = {r: _("{minutes} min").format(minutes=f"{r:g}") for r in walking.rings_min}
+st.subheader(
+    _("What lies within {rings} of a hexagon").format(rings=" / ".join(ring_names.values()))
+)
 by_people = cells.sort_values("residents", ascending=False)["h3"].tolist()
 focus = st.session_state.get("focus_cell")
 top = by_people[:200]  # the most populous, named by their street
@@ -95,14 +99,15 @@ chosen = st.selectbox(
 row = cells.loc[cells["h3"] == chosen].iloc[0]
 found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row["lat"], speed,
                        norms=run_settings().norms)  # fmt: skip
-rings = found.pivot_table(index="category", columns="ring", values="name", aggfunc="count",
+rings = found.pivot_table(index="category", columns="ring_min", values="name", aggfunc="count",
                           fill_value=0)  # fmt: skip
-rings = rings.reindex(columns=[c for c in ("≤ 5 min", "≤ 10 min", "≤ 15 min") if c in rings])
-rings.columns = ["≤ " + _("{minutes} min").format(minutes=c.split()[1]) for c in rings.columns]
+rings = rings.reindex(columns=list(walking.rings_min), fill_value=0)  # every ring, even empty
+rings.columns = ["≤ " + ring_names[r] for r in rings.columns]
 rings.index = [_(CATEGORIES.get(str(c), str(c))) for c in rings.index]  # labels, not codes
 st.write(
-    _("{residents} residents; {pois} POIs within 15 minutes").format(
-        residents=f"{row['residents']:,.0f}", pois=f"{len(found):,}")
+    _("{residents} residents; {pois} POIs within {minutes} minutes").format(
+        residents=f"{row['residents']:,.0f}", pois=f"{len(found):,}",
+        minutes=f"{walking.life_circle_min:g}")
     + (" " + _("(some times estimated: no street data nearby)") if found["estimated"].any() else "")
 )  # fmt: skip
 st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, width="stretch")
@@ -121,7 +126,7 @@ elif row.get("gb_all_met"):
     st.write(_("Every measured facility of the standard lies within its distance here."))
 if np.isfinite(row["lc_mean_min"]):
     st.caption(
-        _("Categories within 5 / 10 / 15 min (residents' mean): {a} / {b} / {c} of {n}").format(
-            a=f"{row['lc_5']:.1f}", b=f"{row['lc_10']:.1f}", c=f"{row['lc_15']:.1f}",
-            n=len(measured))
+        _("Categories within {rings} (residents' mean): {counts} of {n}").format(
+            rings=" / ".join(ring_names.values()),
+            counts=" / ".join(f"{row[f'lc_{r:g}']:.1f}" for r in walking.rings_min), n=len(measured))
     )  # fmt: skip

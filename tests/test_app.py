@@ -74,6 +74,9 @@ def test_life_circle_page(env):
     per_category = app.dataframe[0].value
     assert "not measured" in " ".join(per_category["note"])  # outdoor etc. offline
     assert len(app.selectbox(key="life_circle_cell").options) > 100
+    rings = app.dataframe[-1].value  # the chosen hexagon's POIs, counted cumulatively by ring
+    assert list(rings.columns) == ["≤ 5 min", "≤ 10 min", "≤ 15 min"]
+    assert (rings.diff(axis=1).fillna(0) >= 0).all().all()
 
 
 def test_gaps_page(env):

@@ -159,6 +159,7 @@ def test_a_norms_file_in_settings_reaches_every_step(town, offline_settings, tmp
         ("[walking]\nsped_kmh = 4.0\n", "unknown key 'sped_kmh'.*speed_kmh"),
         ("[lockers.compartments_low]\nresidential = 500.0\n", "low must not exceed high"),
         ("[reach]\ndetour_factor_range = [1.2, nan]\n", "not a number"),
+        ("[walking]\nrings_min = [5.0, 15.0]\n", r"keep rings_min = \[5, 10, 15\]"),
     ],
 )
 def test_a_norm_that_is_not_a_plausible_number_is_refused(tmp_path, text, complaint):

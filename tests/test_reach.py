@@ -102,6 +102,23 @@ def test_from_origin_matches_nearest(town):
         )
 
 
+def test_each_reachable_poi_sits_in_the_first_ring_that_holds_it(town):
+    from twin.analysis.isochrone import reachable_pois
+    from twin.norms import packaged_norms
+
+    lon, lat = town.pois.geometry.x.mean(), town.pois.geometry.y.mean()
+    found = reachable_pois(town, town.streets.network, lon, lat, speed_kmh=4.5)
+    rings = packaged_norms().walking.rings_min
+    assert len(found) and (found["minutes"] <= rings[-1]).all()
+    first = np.array([min(r for r in rings if m <= r) for m in found["minutes"]])
+    close = np.isclose(found["minutes"], first, atol=0.05)  # rounded to 0.1 min beside a ring
+    assert np.array_equal(found["ring_min"][~close], first[~close])
+    slower = reachable_pois(town, town.streets.network, lon, lat, speed_kmh=3.0)
+    assert len(slower) <= len(found)  # a slower walk never reaches more
+    for ring in rings:  # nor more within any ring
+        assert (slower["ring_min"] <= ring).sum() <= (found["ring_min"] <= ring).sum()
+
+
 def test_removing_sites_never_brings_anyone_closer(town, town_build):
     """Monotonicity: fewer lockers never mean more coverage or shorter walks, anywhere."""
     layers = town_build.layers

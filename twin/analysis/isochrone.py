@@ -23,7 +23,8 @@ def reachable_pois(
     norms: Norms | None = None,
 ) -> pd.DataFrame:
     """POIs within ``limit_min`` of (lon, lat) under the reach rule of :mod:`twin.network`:
-    name, category, minutes, ring, estimated. Defaults come from the run's ``norms``."""
+    name, category, minutes, ring_min (the first of the norms' rings that holds it),
+    estimated. Defaults come from the run's ``norms``."""
     norms = norms or packaged_norms()
     walking = norms.walking
     speed_kmh = speed_kmh or walking.speed_kmh
@@ -36,8 +37,8 @@ def reachable_pois(
     times = minutes(found.metres, speed_kmh)
     keep = times <= limit_min
     rings = walking.rings_min
-    labels = np.select([times <= r for r in rings], [f"≤ {r:g} min" for r in rings], "")
+    ring_min = np.select([times <= r for r in rings], rings, np.nan)
     return pd.DataFrame({
         "name": pois["name"].to_numpy()[keep], "category": pois["category"].to_numpy()[keep],
-        "minutes": np.round(times[keep], 1), "ring": labels[keep], "estimated": found.estimated[keep],
+        "minutes": np.round(times[keep], 1), "ring_min": ring_min[keep], "estimated": found.estimated[keep],
     }).sort_values("minutes", ignore_index=True)  # fmt: skip
