@@ -106,16 +106,17 @@ def build(
     fiveg_from = None
     if reuse is not None and fiveg_reusable(reuse, district, layers, params):
         fiveg_from = reuse.coverage.cells
+    extra = {"measured": measured} if measured is not None else {}
+    key = coverage_key(district, layers | extra, params)  # hashed once: hexagons and report
     coverage = compute_cached(district, layers, params, settings, progress,
                               measured_signal=measured, fiveg_from=fiveg_from,
-                              grid_from=grid_from)  # fmt: skip
+                              grid_from=grid_from, key=key)  # fmt: skip
     lent = reuse.coverage.seed_spread if reuse is not None and spread_reusable(
         reuse, district, layers, params) else None  # fmt: skip
     coverage = replace(coverage, seed_spread=spread_cached(district, layers, coverage, settings,
                                                            progress, lent))  # fmt: skip
-    extra = {"measured": measured} if measured is not None else {}
     return finish_cached(district, layers, coverage, calibration_text(calibration),
-                         gap_resolution, settings, coverage_key(district, layers | extra, params))  # fmt: skip
+                         gap_resolution, settings, key)  # fmt: skip
 
 
 # what a walking profile changes: the life circle's minutes, never a distance, a site or a signal
@@ -284,13 +285,16 @@ def compute_cached(
     measured_signal: pd.DataFrame | None = None,
     fiveg_from: pd.DataFrame | None = None,
     grid_from: Coverage | None = None,
+    key: str | None = None,
 ) -> Coverage:
-    """:func:`compute`, read from and written to the coverage store in ``settings.cache_dir``."""
+    """:func:`compute`, read from and written to the coverage store in ``settings.cache_dir``
+    under ``key`` (None: :func:`coverage_key` of these inputs; a caller that has it passes it)."""
     from twin.store.coverage import load_coverage, save_coverage
 
     slug = district.preset.slug
-    extra = {"measured": measured_signal} if measured_signal is not None else {}
-    key = coverage_key(district, layers | extra, params)
+    if key is None:
+        extra = {"measured": measured_signal} if measured_signal is not None else {}
+        key = coverage_key(district, layers | extra, params)
     stored = load_coverage(slug, key, settings)
     if stored is not None:
         progress("coverage: from the store")

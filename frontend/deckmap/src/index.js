@@ -209,12 +209,18 @@ function pick(vs) {
   return {longitude, latitude, zoom, pitch, bearing};
 }
 
+// the layers drawn at `zoom`, remembered by id in state.shown
+function showAt(zoom) {
+  const drawn = drawnAt(zoom);
+  state.shown = drawn.map((l) => l.id).join();
+  return drawn;
+}
+
 function applyView(viewState, broadcast) {
   state.viewState = viewState;
-  const drawn = drawnAt(viewState.zoom);
-  const ids = drawn.map((l) => l.id).join();
-  if (ids !== state.shown) {
-    state.shown = ids;
+  const before = state.shown;
+  const drawn = showAt(viewState.zoom);
+  if (state.shown !== before) {
     state.deck.setProps({viewState, layers: drawn});
   } else {
     state.deck.setProps({viewState});
@@ -293,11 +299,7 @@ function onAfterRender() {
   }
   if (!state.firstFrame) {
     state.firstFrame = true; // the map is up: now the names (after this frame, not inside it)
-    setTimeout(() => {
-      const drawn = drawnAt(state.viewState.zoom);
-      state.shown = drawn.map((l) => l.id).join();
-      state.deck.setProps({layers: drawn});
-    }, 0);
+    setTimeout(() => state.deck.setProps({layers: showAt(state.viewState.zoom)}), 0);
   }
 }
 
@@ -340,8 +342,7 @@ function render(args) {
     layers.push(hexagonLayer(state.hexes, args.hex_style));
   }
   state.specs = [...layers.map((l) => [l, [0, 99]]), ...(args.layers || []).map(layerFrom)];
-  const drawn = drawnAt(state.viewState.zoom);
-  state.shown = drawn.map((l) => l.id).join();
+  const drawn = showAt(state.viewState.zoom);
   if (!state.deck) {
     state.deck = new Deck({
       parent: root,
