@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from twin.i18n import _
 from twin.inventory import import_inventory
 from twin.layers import REGISTRY
 
-MAX_UPLOAD_MB = 20
+MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))  # .streamlit/config.toml: one limit
 LAYER_LABELS = {name: _(spec.label) for name, spec in REGISTRY.items()}
 CRS_LABELS = {
     "wgs84": _("WGS-84 (GPS, OSM)"),
@@ -23,6 +24,28 @@ CRS_LABELS = {
     "bd09": _("BD-09 (Baidu)"),
     "auto": _("Detect (best fit to streets and POIs)"),
 }
+
+UPLOADER_TYPES = ["csv", "geojson", "json"]
+DROPZONE = '[data-testid="stFileUploaderDropzone"]'
+
+
+def uploader_words(limit_mb: int, types: list[str]) -> str:
+    """A stylesheet that states the uploader's own words in the page's language: Streamlit draws
+    "Upload" and "20MB per file • CSV" in English whatever the language (no API to change
+    them), so each is hidden and restated from the catalogue in its place."""
+    words = {
+        f"{DROPZONE} button [data-testid='stMarkdownContainer'] p": (_("Upload"), "14px"),
+        f"{DROPZONE} [data-testid='stFileUploaderDropzoneInstructions'] span": (
+            _("at most {limit} MB per file · {types}").format(
+                limit=limit_mb, types=", ".join(t.upper() for t in types)), "14px"),
+    }  # fmt: skip
+    rules = [
+        f"{target} {{font-size: 0 !important;}} "
+        f"{target}::after {{content: {json.dumps(text, ensure_ascii=False)}; font-size: {size};}}"
+        for target, (text, size) in words.items()
+    ]
+    return "<style>" + "\n".join(rules) + "</style>"
+
 
 MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
 
@@ -63,7 +86,8 @@ layer = c1.selectbox(
 )
 crs = c2.radio(_("Coordinates"), list(CRS_LABELS), format_func=CRS_LABELS.__getitem__, key="upload_crs",
                horizontal=True)  # fmt: skip
-upload = st.file_uploader(_("Inventory file"), type=["csv", "geojson", "json"], key="upload_file")
+st.html(uploader_words(MAX_UPLOAD_MB, UPLOADER_TYPES))
+upload = st.file_uploader(_("Inventory file"), type=UPLOADER_TYPES, key="upload_file")
 
 if upload is not None:
     name = plain(upload.name[:120])  # shown as text: a file name is never Markdown

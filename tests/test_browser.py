@@ -244,6 +244,25 @@ def test_a_shared_link_in_chinese(server, browser):
     page.close()
 
 
+UPLOADER_WORDS = """() => Array.from(document.querySelectorAll(
+    '[data-testid=stFileUploaderDropzone] button p, '
+    + '[data-testid=stFileUploaderDropzoneInstructions] span'
+)).map((e) => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content])"""
+
+
+def test_the_uploader_speaks_the_page_language(server, browser):
+    """Streamlit writes its uploader's words in English: in Chinese they are hidden and said
+    again from the catalogue, the server's own upload limit included."""
+    page = open_page(browser, server + "/data?lang=zh")
+    page.wait_for_selector('[data-testid="stFileUploaderDropzone"]', timeout=120_000)
+    page.wait_for_function(f"() => ({UPLOADER_WORDS})().length === 2", timeout=60_000)
+    (button_size, button), (note_size, note) = page.evaluate(UPLOADER_WORDS)
+    assert (button_size, note_size) == ("0px", "0px")  # Streamlit's English, not shown
+    assert button == '"上传"' and note == '"每个文件最大 20 MB · CSV, GEOJSON, JSON"'
+    page.screenshot(path=str(ARTIFACTS / "data_page_zh.png"), full_page=True)
+    page.close()
+
+
 TEXT_AFTER_FIRST_FRAME = """() => {
     const m = window.twinMap;
     if (!m || !m.paintedAt || !m.shown.split(',').includes('street_labels')) return false;

@@ -36,6 +36,8 @@ IDENTIFIER = re.compile(
     r"(?:osm|pbf|csv|geojson|gpkg|pdf|png|tif|toml|json|parquet)(?:\.\w+)?)\b"
 )
 # a command's option, a norms section ([programme]), a hexagon, a site, a file name
+STYLE = re.compile(r"<style>(.*?)</style>", re.S)  # a stylesheet: only what it writes is seen
+CSS_CONTENT = re.compile(r'content:\s*"((?:[^"\\]|\\.)*)"')
 TAG = re.compile(r"<[^>]+>|&[#\w]+;|\{\w+\}")  # markup, and a template's fields
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
 TEXT_KEYS = {"tip", "text", "badge", "residents", "label", "title", "html", "caption",
@@ -45,6 +47,7 @@ TEXT_KEYS = {"tip", "text", "badge", "residents", "label", "title", "html", "cap
 def english_words(text: str, names: Iterable[str] = ()) -> list[str]:
     """The English words of ``text`` a Chinese page must not show (``names``: proper names in
     the data, such as a POI's, taken out first)."""
+    text = STYLE.sub(lambda m: " ".join(CSS_CONTENT.findall(m.group(1))), text)
     text = html.unescape(text)
     for pattern in (CODE, COMMAND, TAG, PATH, IDENTIFIER):  # before names: "lat" in --lat-col
         text = pattern.sub(" ", text)
