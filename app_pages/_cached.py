@@ -49,6 +49,7 @@ from twin.render.static import map_png, report_pdf
 from twin.settings import Settings
 from twin.store.district import load_district
 from twin.store.layers import layer_for
+from twin.store.reports import load_report, plan_report_key, save_report
 from twin.store.stamp import stored_inputs
 
 IMPORTS_KEY = "imported_layers"
@@ -130,6 +131,28 @@ def _build(slug: str, elderly: bool, token: str, _layers: dict[str, gpd.GeoDataF
 def district_build(slug: str, elderly: bool = False) -> Build:
     """The build of ``slug`` with this session's layers: its report is every page's figures."""
     return _build(slug, elderly, inputs_token(slug), current_layers(slug))
+
+
+def district_report(slug: str, elderly: bool = False) -> dict[str, Any]:
+    """The report of :func:`district_build` without loading the district where the store has
+    it: read where `twin prepare` and `twin report` leave it (keyed by every input it depends
+    on, :func:`twin.store.reports.plan_report_key`), else built and left there. A session that
+    uploaded layers for ``slug`` gets its own build's report."""
+    if session_imports(slug):
+        return district_build(slug, elderly).report
+    return _district_report(slug, elderly, run_key(slug))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _district_report(slug: str, elderly: bool, inputs: str) -> dict[str, Any]:
+    settings = run_settings()
+    slug, key = plan_report_key(slug, settings, elderly)
+    stored = load_report(slug, key, settings)
+    if stored is not None:
+        return stored
+    report = district_build(slug, elderly).report
+    save_report(slug, key, report, settings)
+    return report
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

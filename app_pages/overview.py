@@ -7,10 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._cached import (
-    district_build,
+    district_report,
     district_report_pdf,
     inputs_token,
-    load,
     run_settings,
 )
 from app_pages._state import current_view, said, shown_name
@@ -54,8 +53,7 @@ for i, preset in enumerate(districts):
     bar.progress(
         i / len(districts), text=_("measuring {district} …").format(district=shown_name(preset))
     )
-    loaded = load(preset.slug)
-    report = district_build(preset.slug, view.elderly).report
+    report = district_report(preset.slug, view.elderly)  # stored: no district loaded
     by_key = {row["key"]: row for row in report["rows"]}
     cards[preset.name_en] = by_key
     chart[shown_name(preset)] = {
@@ -71,7 +69,7 @@ for i, preset in enumerate(districts):
             p_("column", "basis"): _(row["basis"]), p_("column", "layer"): _(row["layer_source"]),
             p_("column", "to settle it"): said(row["settle"]),
         })  # fmt: skip
-    if not loaded.has_streets:
+    if not report["has_streets"]:
         missing.append(preset)
 bar.progress(1.0, text=_("done"))
 bar.empty()

@@ -48,6 +48,28 @@ def test_overview_compares_the_plan_districts(env):
     assert any("twin fetch minhang" in w.value for w in app.warning)
 
 
+def test_a_warm_overview_reads_the_stored_reports_and_loads_no_district(env, monkeypatch):
+    """The Overview needs each district's report, nothing else: once stored (by `twin prepare`,
+    `twin report` or an earlier visit) a fresh server reads it and loads no district; a session
+    that uploaded layers gets its own build."""
+    import app_pages._cached as cached
+
+    first = page("")  # stores what the store lacked
+    cached._district_report.clear()  # a fresh server: nothing in memory
+    cached._load.clear()
+    cached._build.clear()
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the Overview loaded or built a district")
+
+    monkeypatch.setattr(cached, "load_district", refused)
+    monkeypatch.setattr(cached, "build", refused)
+    again = page("")
+    assert [(m.label, m.value) for m in again.metric] == [(m.label, m.value) for m in first.metric]
+    assert again.dataframe[0].value.equals(first.dataframe[0].value)
+    assert [w.value for w in again.warning] == [w.value for w in first.warning]  # no streets
+
+
 def test_coverage_map_metric_and_3d(env):
     app = page("app_pages/coverage.py")
     assert app.title[0].value.startswith("Coverage map · Hongkou")
@@ -134,6 +156,10 @@ def test_upload_flows_into_the_map(env, hongkou, tmp_path):
     assert any("12 features" in m.value for m in app.markdown)
     app.switch_page("app_pages/coverage.py").run()
     assert not app.exception
+    app.switch_page("app_pages/overview.py").run()  # this session's build, not the stored one
+    table = app.dataframe[0].value
+    imported = table["layer"] == "imported: chargers.csv"
+    assert imported.any() and set(table.loc[imported, "district"]) == {"Hongkou"}
 
 
 def test_sources_page_and_switching_to_a_district_without_streets(env):

@@ -185,20 +185,25 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def _prepare_one(
     name: str, settings: Settings, progress: Callable[[str], None]
 ) -> tuple[str, float]:
-    """Load ``name`` and build both walking profiles (5G and the seed spread measured once);
-    its name and the seconds it took."""
+    """Load ``name``, build both walking profiles (5G and the seed spread measured once) and
+    store their reports where the Overview and ``twin report`` read them; its name and the
+    seconds it took."""
     import time
 
     from twin.analysis.build import build
     from twin.analysis.engine import CoverageParams
     from twin.store.district import load_district
+    from twin.store.reports import plan_report_key, save_report
 
     start = time.perf_counter()
     loaded = load_district(name, settings, progress=progress)
     first = None
     for elderly in (False, True):  # the viewer's two walking profiles
-        first = build(loaded, settings, CoverageParams.from_settings(settings, None, elderly),
+        built = build(loaded, settings, CoverageParams.from_settings(settings, None, elderly),
                       progress=progress, reuse=first)  # fmt: skip
+        first = first or built
+        # the report where `twin report` and the viewer's Overview read it warm
+        save_report(*plan_report_key(name, settings, elderly), built.report, settings)
     return loaded.name, time.perf_counter() - start
 
 
@@ -526,13 +531,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _report_key(args: argparse.Namespace) -> tuple[str, str]:
     """The district's slug and the key of its report under this command's inputs."""
-    from twin.store.district_key import district_inputs
-    from twin.store.reports import report_key
+    from twin.store.reports import plan_report_key
 
     settings = _settings(args)
-    slug, district_key, _ = district_inputs(args.district, settings, **_district_sources(args))
-    options = {"res": _display_res(args, settings), "elderly": bool(args.elderly)}
-    return slug, report_key(slug, district_key, settings, **options)
+    return plan_report_key(args.district, settings, bool(args.elderly),
+                           _display_res(args, settings), **_district_sources(args))  # fmt: skip
 
 
 def _street_lines(district):

@@ -564,6 +564,7 @@ def plan_report(
         "residents": int(cells["residents"].sum()),
         "residents_method": coverage.residents_method,
         "study_area_share": round(district.study_share, 4),
+        "has_streets": district.has_streets,
         "rows": [row.as_dict() for row in rows],
         "life_circle": {k: _plain(v) for k, v in figures.items()}
         | {

@@ -66,6 +66,23 @@ def report_key(slug: str, district_key: str, settings: Settings, **options: obje
     return cache_key(parts)
 
 
+def plan_report_key(
+    name: str,
+    settings: Settings,
+    elderly: bool = False,
+    res: int | None = None,
+    **sources: Any,
+) -> tuple[str, str]:
+    """The slug of district ``name`` and the key of its report under ``settings`` for the
+    walking profile (``elderly``) and the gap resolution ``res`` (None: the base), the
+    district's own ``sources`` as :func:`twin.store.district_key.district_inputs` takes them.
+    ``twin report``, ``twin prepare`` and the viewer's Overview all store and read under it."""
+    from twin.store.district_key import district_inputs
+
+    slug, district_key, _ = district_inputs(name, settings, **sources)
+    return slug, report_key(slug, district_key, settings, res=res, elderly=bool(elderly))
+
+
 def _path(slug: str, key: str, settings: Settings) -> Path:
     return settings.cache_dir / "reports" / f"{slug}-{key}.json"
 
