@@ -49,7 +49,7 @@ from twin.render.static import map_png, report_pdf
 from twin.settings import Settings
 from twin.store.district import load_district
 from twin.store.layers import layer_for
-from twin.store.reports import load_report, plan_report_key, save_report
+from twin.store.reports import load_report, plan_report_key
 from twin.store.stamp import stored_inputs
 
 IMPORTS_KEY = "imported_layers"
@@ -136,23 +136,24 @@ def district_build(slug: str, elderly: bool = False) -> Build:
 def district_report(slug: str, elderly: bool = False) -> dict[str, Any]:
     """The report of :func:`district_build` without loading the district where the store has
     it: read where `twin prepare` and `twin report` leave it (keyed by every input it depends
-    on, :func:`twin.store.reports.plan_report_key`), else built and left there. A session that
-    uploaded layers for ``slug`` gets its own build's report."""
+    on, :func:`twin.store.reports.plan_report_key`), else the build's own. The viewer only
+    reads that store: a build it holds in memory may predate a `twin fetch` or a code change,
+    so it never writes its report under today's key. A session that uploaded layers for
+    ``slug`` gets its own build's report."""
     if session_imports(slug):
         return district_build(slug, elderly).report
-    return _district_report(slug, elderly, run_key(slug))
+    stored = _stored_report(slug, elderly, run_key(slug))
+    return stored if stored is not None else district_build(slug, elderly).report
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _district_report(slug: str, elderly: bool, inputs: str) -> dict[str, Any]:
+def _stored_report(slug: str, elderly: bool, run: str) -> dict[str, Any] | None:
+    """The stored report of ``slug`` under this run's inputs (``run``: :func:`run_key`)."""
     settings = run_settings()
-    slug, key = plan_report_key(slug, settings, elderly)
-    stored = load_report(slug, key, settings)
-    if stored is not None:
-        return stored
-    report = district_build(slug, elderly).report
-    save_report(slug, key, report, settings)
-    return report
+    stored = load_report(*plan_report_key(slug, settings, elderly), settings)
+    if stored is None or not isinstance(stored.get("rows"), list) or "has_streets" not in stored:
+        return None  # missing, or not the report this code writes: built instead
+    return stored
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -12,7 +12,7 @@ from app_pages._cached import load, run_settings, session_imports, use_import
 from app_pages._state import current_view, district_title, said
 from twin._errors import TwinError
 from twin.exports import csv_bytes
-from twin.i18n import _
+from twin.i18n import _, p_
 from twin.inventory import import_inventory
 from twin.layers import REGISTRY
 
@@ -32,12 +32,14 @@ DROPZONE = '[data-testid="stFileUploaderDropzone"]'
 def uploader_words(limit_mb: int, types: list[str]) -> str:
     """A stylesheet that states the uploader's own words in the page's language: Streamlit draws
     "Upload" and "20MB per file • CSV" in English whatever the language (no API to change
-    them), so each is hidden and restated from the catalogue in its place."""
+    them), so each is hidden and restated from the catalogue in its place. The selectors are
+    Streamlit 1.67's uploader (pyproject's lower bound; a browser test reads the words)."""
     words = {
-        f"{DROPZONE} button [data-testid='stMarkdownContainer'] p": (_("Upload"), "14px"),
+        f"{DROPZONE} button [data-testid='stMarkdownContainer'] p": (p_("button", "Upload"),
+                                                                     "0.875rem"),
         f"{DROPZONE} [data-testid='stFileUploaderDropzoneInstructions'] span": (
             _("at most {limit} MB per file · {types}").format(
-                limit=limit_mb, types=", ".join(t.upper() for t in types)), "14px"),
+                limit=limit_mb, types=", ".join(t.upper() for t in types)), "0.875rem"),
     }  # fmt: skip
     rules = [
         f"{target} {{font-size: 0 !important;}} "

@@ -130,13 +130,15 @@ def test_prepare_measures_two_districts_at_once(monkeypatch, settings, tmp_path,
     for district in ("hongkou", "changning"):
         assert main(["build", district, "--out", str(tmp_path / district)]) == 0
         assert "coverage: from the store" in capsys.readouterr().err
-        built = json.loads((tmp_path / district / "report.json").read_text(encoding="utf-8"))
         for elderly in ([], ["--elderly"]):  # prepare left both profiles' reports: read warm
+            out_dir = tmp_path / f"{district}{''.join(elderly)}"
+            assert main(["build", district, *elderly, "--out", str(out_dir)]) == 0
+            built = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+            capsys.readouterr()
             assert main(["report", district, "--json", *elderly]) == 0
             out, err = capsys.readouterr()
             assert "report: from the store" in err
-            if not elderly:
-                assert json.loads(out)["rows"] == built["rows"]  # the build's own figures
+            assert json.loads(out)["rows"] == built["rows"]  # the build's own figures
     assert main(["prepare", "hongkou", "--workers", "0"]) == 2
     assert "not a whole number of at least 1" in capsys.readouterr().err
 

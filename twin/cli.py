@@ -201,7 +201,7 @@ def _prepare_one(
     for elderly in (False, True):  # the viewer's two walking profiles
         built = build(loaded, settings, CoverageParams.from_settings(settings, None, elderly),
                       progress=progress, reuse=first)  # fmt: skip
-        first = first or built
+        first = built if first is None else first
         # the report where `twin report` and the viewer's Overview read it warm
         save_report(*plan_report_key(name, settings, elderly), built.report, settings)
     return loaded.name, time.perf_counter() - start
@@ -509,6 +509,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         result = _build(args)
         report = result.report
+        slug, key = _report_key(args)  # the district may have been stored by this build
         save_report(slug, key, report, settings)
     if args.pdf:
         from twin.render.static import report_pdf

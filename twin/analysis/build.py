@@ -113,8 +113,9 @@ def build(
                               grid_from=grid_from, key=key)  # fmt: skip
     lent = reuse.coverage.seed_spread if reuse is not None and spread_reusable(
         reuse, district, layers, params) else None  # fmt: skip
+    spread_key = key if measured is None else coverage_key(district, layers, params)
     coverage = replace(coverage, seed_spread=spread_cached(district, layers, coverage, settings,
-                                                           progress, lent))  # fmt: skip
+                                                           progress, lent, spread_key))  # fmt: skip
     return finish_cached(district, layers, coverage, calibration_text(calibration),
                          gap_resolution, settings, key)  # fmt: skip
 
@@ -152,13 +153,16 @@ def spread_cached(
     settings: Settings,
     progress: Callable[[str], None] = _noop,
     lent: Spread | None = None,
+    key: str | None = None,
 ) -> Spread:
-    """:func:`twin.analysis.reseed.seed_spread`, stored beside the measured hexagons; ``lent``:
-    the same spread measured by the other walking profile's build (stored, not measured again)."""
+    """:func:`twin.analysis.reseed.seed_spread`, stored beside the measured hexagons of
+    ``key`` (None: :func:`coverage_key` of ``layers``; the spread never depends on measured
+    signal); ``lent``: the same spread measured by the other walking profile's build (stored,
+    not measured again)."""
     from twin.store.coverage import load_note, save_note
 
     slug = district.preset.slug
-    key = coverage_key(district, layers, coverage.params)
+    key = key or coverage_key(district, layers, coverage.params)
     stored = load_note(slug, key, SPREAD_NOTE, settings)
     try:
         return {str(k): (float(v[0]), float(v[1])) for k, v in stored.items()}
@@ -285,16 +289,15 @@ def compute_cached(
     measured_signal: pd.DataFrame | None = None,
     fiveg_from: pd.DataFrame | None = None,
     grid_from: Coverage | None = None,
-    key: str | None = None,
+    *,
+    key: str,
 ) -> Coverage:
     """:func:`compute`, read from and written to the coverage store in ``settings.cache_dir``
-    under ``key`` (None: :func:`coverage_key` of these inputs; a caller that has it passes it)."""
+    under ``key``: :func:`coverage_key` of these inputs (the measured signal among the layers),
+    hashed once by :func:`build` for the hexagons and the report alike."""
     from twin.store.coverage import load_coverage, save_coverage
 
     slug = district.preset.slug
-    if key is None:
-        extra = {"measured": measured_signal} if measured_signal is not None else {}
-        key = coverage_key(district, layers | extra, params)
     stored = load_coverage(slug, key, settings)
     if stored is not None:
         progress("coverage: from the store")

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from twin._errors import TwinError
 from twin.norms import PROJECT_ROOT
 from twin.settings import Settings
 from twin.store.atomic import cache_key, cache_write_bytes
@@ -56,6 +57,8 @@ def report_key(slug: str, district_key: str, settings: Settings, **options: obje
     cache = settings.cache_dir
     parts = {
         "district": district_key,
+        # the stored district itself: a later `twin fetch` rewriting it is a new report
+        "entry": _tree_fingerprint(cache / "districts" / f"{slug}-{district_key}", ("meta.json",)),
         "settings": [settings.h3_resolution, settings.speed_kmh, str(settings.data_dir)],
         "norms": repr(settings.norms),
         "options": options,
@@ -71,15 +74,20 @@ def plan_report_key(
     settings: Settings,
     elderly: bool = False,
     res: int | None = None,
-    **sources: Any,
+    *,
+    osm_file: Path | None = None,
+    boundary_file: Path | None = None,
+    boundary_crs: str = "wgs84",
+    demand_raster: Path | None = None,
 ) -> tuple[str, str]:
     """The slug of district ``name`` and the key of its report under ``settings`` for the
-    walking profile (``elderly``) and the gap resolution ``res`` (None: the base), the
-    district's own ``sources`` as :func:`twin.store.district_key.district_inputs` takes them.
-    ``twin report``, ``twin prepare`` and the viewer's Overview all store and read under it."""
+    walking profile (``elderly``) and the gap resolution ``res`` (None: the base), given the
+    district's own sources (as :func:`twin.store.district_key.district_inputs` takes them).
+    ``twin report``, ``twin prepare`` and the viewer's Overview all store or read under it."""
     from twin.store.district_key import district_inputs
 
-    slug, district_key, _ = district_inputs(name, settings, **sources)
+    slug, district_key, _ = district_inputs(name, settings, osm_file, boundary_file,
+                                            boundary_crs, demand_raster)  # fmt: skip
     return slug, report_key(slug, district_key, settings, res=res, elderly=bool(elderly))
 
 
@@ -106,5 +114,5 @@ def save_report(slug: str, key: str, report: dict[str, Any], settings: Settings)
     document = {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "report": text}
     try:
         cache_write_bytes(_path(slug, key, settings), json.dumps(document).encode("utf-8"))
-    except OSError:
+    except (OSError, TwinError):  # read-only, or something else where the file belongs
         return
