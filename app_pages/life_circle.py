@@ -76,8 +76,8 @@ if standard.get("facilities"):
                      "--osm-file brings them): {facilities}").format(
             facilities=facility_list(standard["unmeasured"])))  # fmt: skip
 
-walking = run_settings().norms.walking
-ring_names = {r: _("{minutes} min").format(minutes=f"{r:g}") for r in walking.rings_min}
+ring_list = [float(r) for r in report["parameters"]["rings_min"]]  # the build's rings and limit
+ring_names = {r: _("{minutes} min").format(minutes=f"{r:g}") for r in ring_list}
 st.subheader(
     _("What lies within {rings} of a hexagon").format(rings=" / ".join(ring_names.values()))
 )
@@ -98,16 +98,16 @@ chosen = st.selectbox(
 )  # fmt: skip
 row = cells.loc[cells["h3"] == chosen].iloc[0]
 found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row["lat"], speed,
-                       norms=run_settings().norms)  # fmt: skip
+                       limit, norms=run_settings().norms)  # fmt: skip
 rings = found.pivot_table(index="category", columns="ring_min", values="name", aggfunc="count",
                           fill_value=0)  # fmt: skip
-rings = rings.reindex(columns=list(walking.rings_min), fill_value=0)  # every ring, even empty
+rings = rings.reindex(columns=ring_list, fill_value=0)  # every ring, even empty
 rings.columns = ["≤ " + ring_names[r] for r in rings.columns]
 rings.index = [_(CATEGORIES.get(str(c), str(c))) for c in rings.index]  # labels, not codes
 st.write(
     _("{residents} residents; {pois} POIs within {minutes} minutes").format(
         residents=f"{row['residents']:,.0f}", pois=f"{len(found):,}",
-        minutes=f"{walking.life_circle_min:g}")
+        minutes=f"{limit:g}")
     + (" " + _("(some times estimated: no street data nearby)") if found["estimated"].any() else "")
 )  # fmt: skip
 st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, width="stretch")
@@ -128,5 +128,5 @@ if np.isfinite(row["lc_mean_min"]):
     st.caption(
         _("Categories within {rings} (residents' mean): {counts} of {n}").format(
             rings=" / ".join(ring_names.values()),
-            counts=" / ".join(f"{row[f'lc_{r:g}']:.1f}" for r in walking.rings_min), n=len(measured))
+            counts=" / ".join(f"{row[f'lc_{r:g}']:.1f}" for r in ring_list), n=len(measured))
     )  # fmt: skip

@@ -45,10 +45,11 @@ def _tree_fingerprint(root: Path, suffixes: tuple[str, ...] = ()) -> list[tuple[
 
 
 def code_fingerprint() -> list[tuple[str, int, int]]:
-    """twin's code and packaged tables: a change to either is a new report."""
+    """twin's code and packaged tables and shapes (the Outer Ring): a change to any is a new
+    report."""
     return (_tree_fingerprint(PROJECT_ROOT / "twin", (".py",))
             + _tree_fingerprint(PROJECT_ROOT / "layers", (".py",))
-            + _tree_fingerprint(PROJECT_ROOT / "data", (".toml",)))  # fmt: skip
+            + _tree_fingerprint(PROJECT_ROOT / "data", (".toml", ".geojson")))  # fmt: skip
 
 
 def report_key(slug: str, district_key: str, settings: Settings, **options: object) -> str:
