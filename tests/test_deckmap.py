@@ -108,6 +108,7 @@ def test_style_and_layers_travel_as_plain_json():
     spec = layer_json(layer)
     assert spec["@@type"] == "PathLayer" and spec["getPath"] == "@@=path"
     assert json.dumps(spec)  # compact when the component sends it
+    assert spec == json.loads(layer.to_json())  # pydeck's own document, without its indenting
 
 
 def sites(n: int, seed: int = 0):  # type: ignore[no-untyped-def]
