@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pydeck as pdk
-from pydeck.bindings.json_tools import default_serialize
 from numpy.typing import NDArray
+from pydeck.bindings.json_tools import default_serialize
 
 from twin.grid import MAX_RESOLUTION, MIN_RESOLUTION
 from twin.i18n import _
