@@ -1,5 +1,6 @@
 import warnings
 
+import pandas as pd
 import pytest
 import shapely
 
@@ -81,3 +82,36 @@ def test_district_cache_round_trip(settings, monkeypatch):
     monkeypatch.undo()
     fresh = cached_district("hongkou", settings, cache=False)
     assert fresh.summary() == first.summary()
+
+
+@pytest.mark.parametrize("kind", ["points", "metric", "no_crs", "named_index", "two_geometries"])
+def test_the_store_reads_geoparquet_as_geopandas_does(tmp_path, kind):
+    """The store's reader (each CRS parsed once) gives geopandas' frame: columns in order,
+    index, geometry, CRS and attrs, whatever the file holds."""
+    import geopandas as gpd
+    import numpy as np
+    from geopandas.testing import assert_geodataframe_equal
+
+    from twin.store.geoparquet import read_geoparquet
+
+    rng = np.random.default_rng(1)
+    frame = gpd.GeoDataFrame(
+        {"name": ["a", None, "c"], "n": [1, 2, 3], "x": rng.random(3)},
+        geometry=gpd.points_from_xy([121.4, 121.5, 121.6], [31.2, 31.3, 31.1]), crs=4326,
+    )  # fmt: skip
+    frame = frame[["name", "geometry", "n", "x"]]  # geometry not last
+    frame.attrs = {"filled_defaults": ["height_m"]}
+    if kind == "metric":
+        frame = frame.to_crs(32651).assign(geometry=lambda f: f.buffer(50.0))
+    elif kind == "no_crs":
+        frame = frame.set_crs(None, allow_override=True)
+    elif kind == "named_index":
+        frame = frame.set_index(pd.Index(["s1", "s2", "s3"], name="site"))
+    elif kind == "two_geometries":
+        frame["centre"] = frame.geometry.envelope  # a second geometry column
+    path = tmp_path / "frame.parquet"
+    frame.to_parquet(path)
+    ours, theirs = read_geoparquet(path), gpd.read_parquet(path)
+    assert_geodataframe_equal(ours, theirs, check_crs=True)
+    assert list(ours.columns) == list(theirs.columns) and ours.attrs == theirs.attrs
+    assert ours.crs == theirs.crs and ours.geometry.name == theirs.geometry.name

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
 from twin.network import StreetNetwork, spatial_order
+from twin.store.geoparquet import read_geoparquet
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -135,4 +136,4 @@ class Streets:
         with np.load(folder / NETWORK_FILE, allow_pickle=False) as arrays:
             network = StreetNetwork.from_saved(arrays)
             lonlat, crs = arrays["lonlat"], CRS.from_wkt(str(arrays["crs"]))
-        return cls(gpd.read_parquet(folder / EDGES_FILE), lonlat, crs, network)
+        return cls(read_geoparquet(folder / EDGES_FILE), lonlat, crs, network)

@@ -18,6 +18,7 @@ import geopandas as gpd
 
 from twin.settings import Settings
 from twin.store.atomic import cache_write
+from twin.store.geoparquet import read_geoparquet
 from twin.store.jsonfile import read_json
 
 FORMAT = 2  # 2: base resolution 10, served_/unserved_ columns
@@ -34,7 +35,7 @@ def load_coverage(
     folder = _folder(slug, key, settings)
     try:
         meta = read_json(folder / "meta.json")
-        cells = gpd.read_parquet(folder / "cells.parquet")
+        cells = read_geoparquet(folder / "cells.parquet")
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if meta.get("format") != FORMAT or len(cells) != meta.get("cells"):

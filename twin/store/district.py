@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -37,6 +36,7 @@ from twin.store.district_key import (  # noqa: F401  (re-exported: the store's p
     remember_street_file,
     remembered_street_file,
 )
+from twin.store.geoparquet import read_geoparquet
 from twin.store.jsonfile import read_json
 from twin.streets import Streets
 
@@ -130,12 +130,12 @@ def read_district(folder: Path) -> District | None:
             boundary=shapely.from_wkb(meta["boundary_wkb"]),
             streets=Streets.read(folder),
             study_area=None if study is None else shapely.from_wkb(study),
-            pois=gpd.read_parquet(folder / "pois.parquet"),
-            demand=gpd.read_parquet(folder / "demand.parquet"),
+            pois=read_geoparquet(folder / "pois.parquet"),
+            demand=read_geoparquet(folder / "demand.parquet"),
             sources=[SourceRecord(**s) for s in meta["sources"]],
             notes=list(meta["notes"]),
             poi_summary=meta["poi_summary"],
-            buildings=gpd.read_parquet(folder / BUILDINGS_FILE)
+            buildings=read_geoparquet(folder / BUILDINGS_FILE)
             if (folder / BUILDINGS_FILE).exists()
             else None,
         )

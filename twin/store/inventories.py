@@ -18,6 +18,7 @@ from twin.layers import validate_layer
 from twin.settings import Settings
 from twin.store.atomic import cache_write
 from twin.store.digest import file_sha256
+from twin.store.geoparquet import read_geoparquet
 from twin.store.jsonfile import read_json
 
 
@@ -58,7 +59,7 @@ def read_imported(slug: str, layer: str, settings: Settings) -> gpd.GeoDataFrame
         return None
     _check(slug, layer, path, settings)
     try:
-        frame = validate_layer(gpd.read_parquet(path), layer)
+        frame = validate_layer(read_geoparquet(path), layer)
     except (OSError, ValueError, TwinError) as exc:
         raise _damaged(slug, layer, f"it cannot be read ({type(exc).__name__})") from None
     try:

@@ -16,6 +16,7 @@ from twin.model import District
 from twin.settings import Settings
 from twin.store.atomic import cache_write
 from twin.store.digest import district_digest
+from twin.store.geoparquet import read_geoparquet
 from twin.store.inventories import read_imported
 from twin.store.jsonfile import read_json
 
@@ -41,7 +42,7 @@ def layer_for(district: District, layer: str, settings: Settings) -> gpd.GeoData
         return imported
     stored = generated_path(district, layer, settings)
     try:
-        frame = gpd.read_parquet(stored / "layer.parquet")
+        frame = read_geoparquet(stored / "layer.parquet")
         frame.attrs = read_json(stored / "attrs.json")
         return validate_layer(frame, layer)
     except (OSError, ValueError, TwinError):
