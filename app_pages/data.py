@@ -25,7 +25,7 @@ CRS_LABELS = {
     "auto": _("Detect (best fit to streets and POIs)"),
 }
 
-UPLOADER_TYPES = ["csv", "geojson", "json"]
+UPLOADER_TYPES = ["csv", "txt", "geojson", "json", "gpkg", "parquet", "geoparquet"]  # one file each
 DROPZONE = '[data-testid="stFileUploaderDropzone"]'
 
 
@@ -62,8 +62,9 @@ slug = view.preset.slug
 st.title(_("Data") + f" · {district_title(view.preset)}")
 st.write(_(
     "Load a real inventory (CSV with latitude/longitude columns — lat/lng/lon/纬度/经度 are found "
-    "by name — or GeoJSON), at most {limit} MB. It replaces the generated layer for this "
-    "session; the coverage map, gaps and report use it at once. Nothing is stored on the server."
+    "by name — GeoJSON, GeoPackage or GeoParquet), at most {limit} MB. It replaces the generated "
+    "layer for this session; the coverage map, gaps and report use it at once. Nothing is stored "
+    "on the server."
 ).format(limit=MAX_UPLOAD_MB))  # fmt: skip
 
 active = session_imports(slug)

@@ -185,6 +185,12 @@ def test_upload_on_the_data_page(server, browser, hongkou, tmp_path):
     page.wait_for_selector("text=In use this session", timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "data_page.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
+    package = tmp_path / "lockers.gpkg"  # what `twin import` reads, the page takes too
+    sites.head(7).to_file(package, driver="GPKG")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(package))
+    wait_idle(page)
+    page.get_by_role("button", name="Use these 7 sites").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     page.close()
 
 
@@ -258,7 +264,10 @@ def test_the_uploader_speaks_the_page_language(server, browser):
     page.wait_for_function(f"() => ({UPLOADER_WORDS})().length === 2", timeout=60_000)
     (button_size, button), (note_size, note) = page.evaluate(UPLOADER_WORDS)
     assert (button_size, note_size) == ("0px", "0px")  # Streamlit's English, not shown
-    assert button == '"上传"' and note == '"每个文件最大 20 MB · CSV, GEOJSON, JSON"'
+    assert (
+        button == '"上传"'
+        and note == '"每个文件最大 20 MB · CSV, TXT, GEOJSON, JSON, GPKG, PARQUET, GEOPARQUET"'
+    )
     page.screenshot(path=str(ARTIFACTS / "data_page_zh.png"), full_page=True)
     page.close()
 

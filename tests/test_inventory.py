@@ -116,6 +116,20 @@ def test_vector_formats(hongkou, tmp_path, fmt):
     assert frame["compartments"].tolist() == generated["compartments"].tolist()
 
 
+def test_a_files_own_layer_and_source_columns_are_kept_not_obeyed(hongkou, tmp_path):
+    """A GIS file often has its own "layer" or "source" field (a CAD layer, the operator); a
+    layer twin exported has both. The site is what the user imports it as, from that file;
+    the file's values stay under another name."""
+    exported = layers.generate("lockers", hongkou).head(6)  # layer "lockers", source "generated"
+    path = tmp_path / "sites.gpkg"
+    exported.assign(source="China Tower").to_file(path)
+    frame, report = import_inventory(hongkou, "base_stations", path)
+    assert report.accepted == 6 and set(frame["layer"]) == {"base_stations"}
+    assert set(frame["source"]) == {"sites.gpkg"}
+    assert set(frame["layer_in_file"]) == {"lockers"}
+    assert set(frame["source_in_file"]) == {"China Tower"}
+
+
 def test_gbk_csv_from_chinese_excel(hongkou, sites, tmp_path):
     table = sites.rename(columns={"lng": "经度", "lat": "纬度"})
     path = tmp_path / "gbk.csv"

@@ -52,6 +52,7 @@ def attribute_defaults(layer: str, norms: Norms | None = None) -> dict[str, obje
 
 ID_COLUMNS = ("feature_id", "id", "site_id", "station_id", "locker_id", "编号", "name", "名称")
 OWN_ID_COLUMNS = ("site_id", "station_id", "locker_id")  # a layer's id column, from the file's ids
+TWIN_COLUMNS = ("layer", "feature_id", "source")  # what twin says of every imported site
 DUPLICATE_DECIMALS = 5  # ≈ 1 m
 
 
@@ -351,8 +352,9 @@ def _to_layer(
             attributes[column] = defaults[column]
             filled[column] = defaults[column]
     extra = [c for c in accepted.columns if c not in (*attributes, "lon_raw", "lat_raw")]
-    for column in extra:
-        attributes.setdefault(column, accepted[column].to_numpy())
+    for column in extra:  # a file's own layer, feature_id or source stays, under another name
+        kept = f"{column}_in_file" if column in TWIN_COLUMNS else column
+        attributes.setdefault(kept, accepted[column].to_numpy())
     frame = gpd.GeoDataFrame(
         {"layer": layer, "feature_id": ids, "source": Path(file).name, **attributes},
         geometry=gpd.points_from_xy(lon, lat),
