@@ -105,13 +105,16 @@ rings = rings.reindex(columns=ring_list, fill_value=0)  # every ring, even empty
 rings.columns = ["≤ " + ring_names[r] for r in rings.columns]
 rings.index = [_(CATEGORIES.get(str(c), str(c))) for c in rings.index]  # labels, not codes
 st.write(
-    _("{residents} residents; {pois} POIs within {minutes} minutes").format(
+    _("{residents} residents; from the hexagon's centre, {pois} POIs within {minutes} minutes").format(
         residents=f"{row['residents']:,.0f}", pois=f"{len(found):,}",
         minutes=f"{limit:g}")
     + (" " + _("(some times estimated: no street data nearby)") if found["estimated"].any() else "")
 )  # fmt: skip
 st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, width="stretch")
-category_column, minutes_column = p_("column", "category"), _("minutes to the nearest")
+category_column, minutes_column = (
+    p_("column", "category"),
+    _("residents' mean minutes to the nearest"),
+)
 times = pd.DataFrame({category_column: [_(CATEGORIES[c]) for c in measured],
                       minutes_column: [row[f"t_{c}"] for c in measured]})  # fmt: skip
 st.bar_chart(times, x=category_column, y=minutes_column, x_label="", y_label=_("minutes"), sort=False,

@@ -104,6 +104,7 @@ def test_life_circle_page(env):
     rings = app.dataframe[-1].value  # the chosen hexagon's POIs, counted cumulatively by ring
     assert list(rings.columns) == ["≤ 5 min", "≤ 10 min", "≤ 15 min"]  # every ring, even empty
     said = next(m.value for m in app.markdown if "POIs within 15 minutes" in m.value)
+    assert "from the hexagon's centre" in said  # the table's basis, not the residents' mean
     pois = int(re.search(r"([\d,]+) POIs within", said).group(1).replace(",", ""))
     assert int(rings["≤ 15 min"].sum()) == pois > 0  # the table counts what the sentence says
 

@@ -20,7 +20,7 @@ from google.protobuf.message import Message
 # words a Chinese page keeps: names of standards, formats, units, licences, tools and data sources
 KEPT = {
     "twin", "osm", "openstreetmap", "odbl", "geojson", "csv", "csvw", "json", "pdf", "png",
-    "gpkg", "geopackage", "parquet", "geoparquet", "excel", "xlsx", "xls", "zip", "tiff",
+    "gpkg", "geopackage", "parquet", "geoparquet", "txt", "excel", "xlsx", "xls", "zip", "tiff",
     "geotiff", "utf", "big5", "big", "gbk", "shift", "jis", "euc", "kr", "rfc", "wgs", "gcj",
     "crs", "epsg", "lat", "lng", "lon", "dbm", "dbi", "mhz", "ghz", "rsrp", "sinr", "itu", "gpp",
     "uma", "umi", "nlos", "los", "cim", "gis", "qgis", "api", "dask", "overpass", "pandas",
