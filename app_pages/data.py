@@ -15,6 +15,7 @@ from twin.exports import csv_bytes
 from twin.i18n import _, p_
 from twin.inventory import import_inventory
 from twin.layers import REGISTRY
+from twin.sources.tables import gpkg_layers
 
 MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))  # .streamlit/config.toml: one limit
 LAYER_LABELS = {name: _(spec.label) for name, spec in REGISTRY.items()}
@@ -105,7 +106,10 @@ if upload is not None:
         path = Path(tmp) / f"upload{suffix}"  # any name length: the user's name is only shown
         path.write_bytes(upload.getvalue())
         try:
-            frame, report = import_inventory(load(slug), layer, path, crs,
+            names = gpkg_layers(path) if suffix == ".gpkg" else []
+            chosen = st.selectbox(_("GeoPackage layer"), names, key="upload_gpkg_layer") if (
+                len(names) > 1) else None  # fmt: skip
+            frame, report = import_inventory(load(slug), layer, path, crs, gpkg_layer=chosen,
                                              norms=run_settings().norms)  # fmt: skip
         except TwinError as exc:
             st.error(_("{name} cannot be used: {reason}").format(

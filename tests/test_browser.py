@@ -186,9 +186,11 @@ def test_upload_on_the_data_page(server, browser, hongkou, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "data_page.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     package = tmp_path / "lockers.gpkg"  # what `twin import` reads, the page takes too
-    sites.head(7).to_file(package, driver="GPKG")
+    sites.head(7).to_file(package, layer="lockers", driver="GPKG")
+    sites.head(3).to_file(package, layer="lockers_2019", driver="GPKG")  # two layers: one asked
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(package))
     wait_idle(page)
+    page.get_by_text("GeoPackage layer").wait_for(timeout=60_000)
     page.get_by_role("button", name="Use these 7 sites").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     page.close()

@@ -128,6 +128,11 @@ def test_a_files_own_layer_and_source_columns_are_kept_not_obeyed(hongkou, tmp_p
     assert set(frame["source"]) == {"sites.gpkg"}
     assert set(frame["layer_in_file"]) == {"lockers"}
     assert set(frame["source_in_file"]) == {"China Tower"}
+    again = tmp_path / "again.gpkg"  # an export of that import, with a CAD layer name of its own
+    frame.assign(layer_in_file="cad-7").to_file(again)
+    twice, _ = import_inventory(hongkou, "charging", again)
+    assert set(twice["layer"]) == {"charging"} and set(twice["layer_in_file"]) == {"cad-7"}
+    assert set(twice["layer_in_file_in_file"]) == {"base_stations"}  # nothing overwritten
 
 
 def test_gbk_csv_from_chinese_excel(hongkou, sites, tmp_path):

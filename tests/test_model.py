@@ -84,7 +84,9 @@ def test_district_cache_round_trip(settings, monkeypatch):
     assert fresh.summary() == first.summary()
 
 
-@pytest.mark.parametrize("kind", ["points", "metric", "no_crs", "named_index", "two_geometries"])
+@pytest.mark.parametrize(
+    "kind", ["points", "metric", "no_crs", "named_index", "two_geometries", "bbox_covering"]
+)
 def test_the_store_reads_geoparquet_as_geopandas_does(tmp_path, kind):
     """The store's reader (each CRS parsed once) gives geopandas' frame: columns in order,
     index, geometry, CRS and attrs, whatever the file holds."""
@@ -110,7 +112,7 @@ def test_the_store_reads_geoparquet_as_geopandas_does(tmp_path, kind):
     elif kind == "two_geometries":
         frame["centre"] = frame.geometry.envelope  # a second geometry column
     path = tmp_path / "frame.parquet"
-    frame.to_parquet(path)
+    frame.to_parquet(path, write_covering_bbox=kind == "bbox_covering")
     ours, theirs = read_geoparquet(path), gpd.read_parquet(path)
     assert_geodataframe_equal(ours, theirs, check_crs=True)
     assert list(ours.columns) == list(theirs.columns) and ours.attrs == theirs.attrs

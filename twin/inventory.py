@@ -352,8 +352,10 @@ def _to_layer(
             attributes[column] = defaults[column]
             filled[column] = defaults[column]
     extra = [c for c in accepted.columns if c not in (*attributes, "lon_raw", "lat_raw")]
-    for column in extra:  # a file's own layer, feature_id or source stays, under another name
-        kept = f"{column}_in_file" if column in TWIN_COLUMNS else column
+    for column in extra:  # a file's own layer, feature_id or source stays, under a free name
+        kept = column
+        while kept in TWIN_COLUMNS or (kept != column and kept in accepted.columns):
+            kept += "_in_file"  # a re-imported export's layer_in_file is not overwritten
         attributes.setdefault(kept, accepted[column].to_numpy())
     frame = gpd.GeoDataFrame(
         {"layer": layer, "feature_id": ids, "source": Path(file).name, **attributes},

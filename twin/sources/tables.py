@@ -219,11 +219,21 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         return _read_vector_quietly(path, layer)
 
 
+def gpkg_layers(path: Path) -> list[str]:
+    """The layers a GeoPackage holds, in the file's order (a clear error if it is not one)."""
+    import pyogrio
+
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:  # GDAL's own error types
+        msg = N_("cannot read {file} ({reason}).").format(
+            file=path.name, reason=f"{type(exc).__name__}: {str(exc)[:200]}")  # fmt: skip
+        raise InvalidInputError(msg) from None
+
+
 def _read_vector_quietly(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     if path.suffix.lower() == ".gpkg":
-        import pyogrio
-
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        names = gpkg_layers(path)
         if layer is None and len(names) > 1:
             msg = N_("{file} holds {count} layers ({layers}); name the one to import "
                      "(--gpkg-layer, or gpkg_layer= in Python).").format(

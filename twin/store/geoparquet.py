@@ -1,7 +1,8 @@
-"""GeoParquet as the store writes it, read back with each distinct CRS parsed once per process.
+"""GeoParquet as the store writes it, read back with each distinct CRS parsed once per thread.
 
 pyproj builds a CRS from a file's PROJJSON in ≈ 12 ms, most of a small file's read, and a
-district's first page reads seven files that all say EPSG:4326. :func:`read_geoparquet` reads
+district's first page reads seven files that all say EPSG:4326. The parsed CRS is kept (pyproj
+holds it per thread: a Streamlit rerun's thread parses it once, not once per file). :func:`read_geoparquet` reads
 what geopandas' ``to_parquet`` writes (one WKB geometry column) into the same frame as
 ``geopandas.read_parquet`` (columns, index, CRS, attrs); anything else goes to geopandas.
 """
@@ -52,11 +53,11 @@ def read_geoparquet(path: Path) -> gpd.GeoDataFrame:
         geo = json.loads(metadata[b"geo"])
         column = geo["primary_column"]
         info = geo["columns"][column]
-        plain = len(geo["columns"]) == 1 and info["encoding"] == "WKB"
+        plain = len(geo["columns"]) == 1 and info["encoding"] == "WKB" and "covering" not in info
     except (KeyError, TypeError, ValueError):
         plain = False
     if not plain or column not in table.column_names:
-        return gpd.read_parquet(path)  # another encoding or several geometries: geopandas
+        return gpd.read_parquet(path)  # another encoding, a bbox covering, several geometries
     # per the GeoParquet spec a missing crs is OGC:CRS84, an explicit null is unknown
     crs = _crs(json.dumps(info.get("crs", "OGC:CRS84"), sort_keys=True))
     position = list(table.slice(0, 0).to_pandas().columns).index(column)
@@ -65,6 +66,6 @@ def read_geoparquet(path: Path) -> gpd.GeoDataFrame:
                              crs=crs)  # fmt: skip
     frame.insert(position, column, geometry)
     result = gpd.GeoDataFrame(frame, geometry=column)
-    if b"PANDAS_ATTRS" in metadata:
+    if metadata.get(b"PANDAS_ATTRS"):
         result.attrs = json.loads(metadata[b"PANDAS_ATTRS"])
     return result
