@@ -98,7 +98,7 @@ chosen = st.selectbox(
 )  # fmt: skip
 row = cells.loc[cells["h3"] == chosen].iloc[0]
 found = reachable_pois(loaded, street_network(view.preset.slug), row["lon"], row["lat"], speed,
-                       limit, norms=run_settings().norms)  # fmt: skip
+                       limit, norms=run_settings().norms, rings_min=ring_list)  # fmt: skip
 rings = found.pivot_table(index="category", columns="ring_min", values="name", aggfunc="count",
                           fill_value=0)  # fmt: skip
 rings = rings.reindex(columns=ring_list, fill_value=0)  # every ring, even empty

@@ -117,6 +117,8 @@ def test_each_reachable_poi_sits_in_the_first_ring_that_holds_it(town):
     assert len(slower) <= len(found)  # a slower walk never reaches more
     for ring in rings:  # nor more within any ring
         assert (slower["ring_min"] <= ring).sum() <= (found["ring_min"] <= ring).sum()
+    one_ring = reachable_pois(town, town.streets.network, lon, lat, 4.5, rings_min=[15.0])
+    assert set(one_ring["ring_min"]) == {15.0} and len(one_ring) == len(found)  # rings given
 
 
 def test_removing_sites_never_brings_anyone_closer(town, town_build):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -21,10 +23,12 @@ def reachable_pois(
     limit_min: float | None = None,
     rule: ReachRule | None = None,
     norms: Norms | None = None,
+    rings_min: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """POIs within ``limit_min`` of (lon, lat) under the reach rule of :mod:`twin.network`:
     name, category, minutes, ring_min (the first of the norms' rings that holds it),
-    estimated. Defaults come from the run's ``norms``."""
+    estimated. Defaults (speed, limit, rings) come from the run's ``norms``; a page passes the
+    build's own."""
     norms = norms or packaged_norms()
     walking = norms.walking
     speed_kmh = speed_kmh or walking.speed_kmh
@@ -36,7 +40,7 @@ def reachable_pois(
                         limit_m, rule)  # fmt: skip
     times = minutes(found.metres, speed_kmh)
     keep = times <= limit_min
-    rings = walking.rings_min
+    rings = list(walking.rings_min if rings_min is None else rings_min)
     ring_min = np.select([times <= r for r in rings], rings, np.nan)
     return pd.DataFrame({
         "name": pois["name"].to_numpy()[keep], "category": pois["category"].to_numpy()[keep],
