@@ -32,8 +32,9 @@ DROPZONE = '[data-testid="stFileUploaderDropzone"]'
 
 def uploader_words(limit_mb: int, types: list[str]) -> str:
     """A stylesheet that states the uploader's own words in the page's language: Streamlit draws
-    "Upload" and "20MB per file • CSV" in English whatever the language (no API to change
-    them), so each is hidden and restated from the catalogue in its place. The selectors are
+    "Upload", "20MB per file • CSV" and, while a file is dragged over, "Drag and drop a file
+    here" in English whatever the language (no API to change them), so each is hidden and
+    restated from the catalogue in its place. The selectors are
     Streamlit 1.67's uploader (pyproject's lower bound; a browser test reads the words)."""
     words = {
         f"{DROPZONE} button [data-testid='stMarkdownContainer'] p": (p_("button", "Upload"),
@@ -41,6 +42,8 @@ def uploader_words(limit_mb: int, types: list[str]) -> str:
         f"{DROPZONE} [data-testid='stFileUploaderDropzoneInstructions'] span": (
             _("at most {limit} MB per file · {types}").format(
                 limit=limit_mb, types=", ".join(t.upper() for t in types)), "0.875rem"),
+        # shown only while a file is dragged over: the dropzone's overlay after its input
+        f"{DROPZONE} > input + div > span": (_("Drop the file here"), "1rem"),
     }  # fmt: skip
     rules = [
         f"{target} {{font-size: 0 !important;}} "

@@ -271,6 +271,17 @@ def test_the_uploader_speaks_the_page_language(server, browser):
         and note == '"每个文件最大 20 MB · CSV, TXT, GEOJSON, JSON, GPKG, PARQUET, GEOPARQUET"'
     )
     page.screenshot(path=str(ARTIFACTS / "data_page_zh.png"), full_page=True)
+    files = page.evaluate_handle(  # a file dragged over the dropzone: its overlay speaks too
+        "() => { const t = new DataTransfer(); t.items.add(new File(['x'], 'a.csv')); return t }"
+    )
+    page.dispatch_event(
+        '[data-testid="stFileUploaderDropzone"]', "dragenter", {"dataTransfer": files}
+    )
+    overlay = '[data-testid="stFileUploaderDropzone"] > input + div > span'
+    page.wait_for_selector(overlay, timeout=30_000)
+    size, said = page.evaluate(f"""() => {{ const e = document.querySelector('{overlay}');
+        return [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content] }}""")
+    assert size == "0px" and said == '"将文件拖放到此处"'
     page.close()
 
 
