@@ -25,8 +25,10 @@ import streamlit as st
 
 from twin.analysis.build import Build, build
 from twin.analysis.engine import LAYERS, CoverageParams
-from twin.analysis.places import PlaceNamer
+from twin.analysis.places import Cluster, PlaceNamer, largest_cluster
 from twin.analysis.report import worst_gaps
+from twin.analysis.served import QUESTIONS
+from twin.context import LayerContext
 from twin.districts import chinese_names, district_title, load_presets
 from twin.exports import EXTENSIONS, csv_metadata, export_bytes, metadata
 from twin.i18n import _, in_language, language
@@ -154,6 +156,25 @@ def _stored_report(slug: str, elderly: bool, run: str) -> dict[str, Any] | None:
     if stored is None or not isinstance(stored.get("rows"), list) or "has_streets" not in stored:
         return None  # missing, or not the report this code writes: built instead
     return stored
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _unserved_cluster(
+    slug: str, elderly: bool, token: str, question: str, _result: Build
+) -> Cluster | None:
+    cells = _result.cells()  # the base hexagons: the same cluster at every hexagon size shown
+    served = QUESTIONS[question]
+    mostly = (cells[served.served].to_numpy(dtype=float) < 0.5) & (cells["residents"] > 0)
+    ctx = LayerContext(_result.district, _result.coverage.params.norms)
+    return largest_cluster(cells, mostly.to_numpy(), ctx, served.unserved)
+
+
+def unserved_cluster(slug: str, question: str, elderly: bool = False) -> Cluster | None:
+    """The largest group of touching *base* hexagons mostly not served for ``question`` (a key
+    of :data:`twin.analysis.served.QUESTIONS`), weighed by its residents not served: measured
+    once per build, so it does not move with the zoom or the hexagon size shown."""
+    return _unserved_cluster(slug, elderly, inputs_token(slug), question,
+                             district_build(slug, elderly))  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

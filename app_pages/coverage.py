@@ -20,9 +20,9 @@ from app_pages._cached import (
     map_metric,
     map_png_maker,
     place_namer,
-    run_settings,
     site_layer_specs,
     streets_spec,
+    unserved_cluster,
 )
 from app_pages._deckmap import deck_map
 from app_pages._state import (
@@ -33,10 +33,8 @@ from app_pages._state import (
     loaded_coverage,
     shown_name,
 )
-from twin.analysis.places import largest_cluster
 from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
-from twin.context import LayerContext
 from twin.i18n import _, aside, sentences
 from twin.layers import REGISTRY
 from twin.render.basemap import (
@@ -149,7 +147,6 @@ params["metric"] = metric_key
 # headline: the report row of this map's question (the figure of every page), who is unserved
 # (summed from the base hexagons: the same at every resolution) and the largest unserved cluster
 namer = place_namer(view.preset.slug)
-ctx = LayerContext(loaded, run_settings().norms)
 question = QUESTIONS.get(metric_key)
 if question is not None and question.served in cells:
     fact = row_for(report, question.key)
@@ -157,16 +154,16 @@ if question is not None and question.served in cells:
         _("{share} % served").format(share=f"{100 * district_share(cells, metric_key):.1f}"))  # fmt: skip
     basis = aside(_(fact["basis"])) if fact is not None else ""
     people = unserved_residents(cells, metric_key)
-    # a cluster: touching hexagons where most are not served, weighed by residents not served
-    mostly = (cells[question.served].to_numpy(dtype=float) < 0.5) & (cells["residents"] > 0)
-    cluster = largest_cluster(cells, mostly.to_numpy(), ctx, question.unserved)
+    # a cluster: touching base hexagons where most are not served, weighed by residents not
+    # served (measured at the base resolution: it does not move with the zoom)
+    cluster = unserved_cluster(view.preset.slug, metric_key, view.elderly)
     where = ""
     if cluster is not None and cluster.residents > 0:
         name = namer.near([cluster.lon], [cluster.lat])[0]
-        where = _("; the largest cluster of hexagons mostly unserved ({cells} hexagons, "
+        where = _("; the largest cluster of res-{res} hexagons mostly unserved ({cells} hexagons, "
                   "{residents} residents not served) lies near {place}").format(
-            cells=cluster.cells, residents=f"{cluster.residents:,}",
-            place=name or _("no named place"))  # fmt: skip
+            res=report["base_resolution"], cells=cluster.cells,
+            residents=f"{cluster.residents:,}", place=name or _("no named place"))  # fmt: skip
     headline = sentences(figure + basis + _("; {people} residents not served").format(
         people=f"{people:,.0f}") + where)  # fmt: skip
 else:
