@@ -125,6 +125,9 @@ def test_a_district_without_streets_is_never_described_along_the_streets(minhang
     json_text = json.dumps(report, ensure_ascii=False)
     assert "along the streets" not in text and "along the streets" not in json_text
     assert "no street data" in text
+    beyond = [g["shortfall"] for key in ("charging", "lockers") for g in report["gaps"][key]
+              if "m beyond" in g["shortfall"]]  # fmt: skip
+    assert beyond and all("estimated walk" in s and "straight line × 1.3" in s for s in beyond)
 
 
 def test_no_poi_means_no_f15_not_zero(town, offline_settings):
@@ -151,9 +154,11 @@ def test_gaps_say_by_how_much_they_miss_their_rule(town_build):
             assert 0 < gap["unserved"] <= gap["residents"]
     cells = town_build.coverage.cells.set_index("h3")
     for gap in gaps.get("lockers", []):  # a gap beyond the radius says by how many metres
-        walk, radius = cells.loc[gap["h3"], ["locker_m", "locker_radius_m"]]
+        walk, radius, estimated = cells.loc[gap["h3"], ["locker_m", "locker_radius_m",
+                                                        "lockers_estimated"]]  # fmt: skip
         if walk > radius:
             assert f"{walk - radius:,.0f} m beyond" in gap["shortfall"]
+            assert ("estimated walk" in gap["shortfall"]) == bool(estimated)  # said, not hidden
 
 
 def test_roads_of_addresses_name_places_without_a_street_network():
