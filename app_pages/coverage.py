@@ -33,7 +33,7 @@ from app_pages._state import (
     loaded_coverage,
     shown_name,
 )
-from twin.analysis.report import row_for, share_text
+from twin.analysis.report import row_for, row_of, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.i18n import _, aside, sentences
 from twin.layers import REGISTRY
@@ -115,8 +115,11 @@ if follow:
         resolution = int(event["resolution"])
 loaded, cells, report, measured = loaded_coverage(View(view.preset, resolution, view.elderly))
 keys = [k for k in METRICS if METRICS[k].column in cells.columns]
-if "metric" not in st.session_state and params.get("metric") in keys:
-    st.session_state["metric"] = params["metric"]
+if "metric" not in st.session_state:  # the URL's map, else the plan's own 5G question
+    plan_5g = (row_of(report, "coverage_5g") or {}).get("question")  # (the Overview's card)
+    first = params.get("metric") if params.get("metric") in keys else plan_5g
+    if first in keys:
+        st.session_state["metric"] = first
 
 left, mid, right = st.columns([2, 2, 1])
 # the widgets' names as a dict of this run's language (a test re-reads them outside the run)

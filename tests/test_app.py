@@ -93,7 +93,9 @@ def test_the_largest_unserved_cluster_does_not_move_with_the_hexagon_size(env):
 def test_coverage_map_metric_and_3d(env):
     app = page("app_pages/coverage.py")
     assert app.title[0].value.startswith("Coverage map · Hongkou")
-    assert app.selectbox(key="metric").value == "base_stations"
+    # it opens on the plan's own 5G question, the Overview card's (Hongkou: deep coverage)
+    assert app.selectbox(key="metric").value == "base_stations_deep"
+    app.selectbox(key="metric").set_value("base_stations").run()
     assert any("OpenStreetMap" in c.value for c in app.caption)
     legend = next(m.value for m in app.markdown if "Rule:" in m.value)
     assert "90 %" in legend and "residents not served" in legend  # classes split at the rule
