@@ -16,6 +16,7 @@ from twin.districts import (
 )
 from twin.i18n import _, bilingual, joined, language, sentence
 from twin.model import District
+from twin.render.basemap import OSM_CREDIT
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,16 @@ def facility_list(labels: str | Iterable[str]) -> str:
     viewer's language lists them: "幼儿园、小学" in Chinese."""
     items = labels.split("; ") if isinstance(labels, str) else list(labels)
     return joined([bilingual(item) for item in items if item], ", ")
+
+
+def osm_credit() -> str:
+    """OpenStreetMap's credit in the page's language ("© OpenStreetMap 贡献者" in Chinese)."""
+    return _("© OpenStreetMap contributors")
+
+
+def other_credits(attributions: Iterable[str]) -> str:
+    """The data's own attributions after the streets' OSM credit, which the caption says once."""
+    return " · ".join(a for a in dict.fromkeys(attributions) if not a.startswith(OSM_CREDIT))
 
 
 def said(text: str) -> str:

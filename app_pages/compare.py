@@ -20,13 +20,19 @@ from app_pages._cached import (
     site_layer_specs,
 )
 from app_pages._deckmap import CAMERA_FIELDS, deck_map
-from app_pages._state import View, current_view, district_title, loaded_coverage, shown_name
+from app_pages._state import (
+    View,
+    current_view,
+    district_title,
+    loaded_coverage,
+    osm_credit,
+    shown_name,
+)
 from twin.analysis.report import row_for, share_text
 from twin.analysis.served import QUESTIONS
 from twin.districts import DistrictPreset, load_presets
 from twin.i18n import _, aside
 from twin.render.basemap import (
-    OSM_CREDIT,
     view_of,
 )
 from twin.render.deckmap import RESOLUTIONS, resolution_for_zoom
@@ -124,4 +130,4 @@ for column, key, (preset, metric_key) in zip(st.columns(2), ("compare_a", "compa
     with column:
         draw_side(key, preset, metric_key)
 st.caption(_("Basemap: metro stations and the boundary drawn from the data, no web tiles. "
-             "Sites counted per hexagon when zoomed out. Data {credit} (ODbL).").format(credit=OSM_CREDIT))  # fmt: skip
+             "Sites counted per hexagon when zoomed out. Data {credit} (ODbL).").format(credit=osm_credit()))  # fmt: skip

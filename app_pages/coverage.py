@@ -31,6 +31,8 @@ from app_pages._state import (
     district_title,
     facility_list,
     loaded_coverage,
+    osm_credit,
+    other_credits,
     shown_name,
 )
 from twin.analysis.report import row_for, row_of, share_text
@@ -42,7 +44,6 @@ from twin.render.basemap import (
     CAMERAS,
     DENSE_SITES,
     MAST_EXAGGERATION,
-    OSM_CREDIT,
     SITES_ZOOM,
     buildings_layer,
     view_of,
@@ -241,7 +242,8 @@ else:
     params.pop("3d", None)
 st.caption(
     _("Basemap: streets by class, metro stations and the boundary drawn from the data, no "
-      "web tiles. Streets {credit} (ODbL). ").format(credit=OSM_CREDIT) + " · ".join(dict.fromkeys(report["attribution"]))
+      "web tiles. Streets {credit} (ODbL). ").format(credit=osm_credit())
+    + other_credits(report["attribution"])
 )  # fmt: skip
 if three_d and has_buildings:
     tagged = int((loaded.buildings["height_from"] != "assumed").sum())

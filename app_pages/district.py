@@ -6,12 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._cached import load, run_settings
-from app_pages._state import district_title, said
+from app_pages._state import district_title, osm_credit, other_credits, said
 from twin.categories import CATEGORIES
 from twin.districts import load_presets
 from twin.i18n import _, bilingual, p_
 from twin.render.basemap import (
-    OSM_CREDIT,
     boundary_layer,
     deck,
     points_layer,
@@ -56,8 +55,8 @@ if loaded.has_streets:
     if labels is not None:
         layers.append(labels)
 st.pydeck_chart(deck(layers, view_of(loaded.boundary)), height=560)
-st.caption(_("Streets {credit} (ODbL). ").format(credit=OSM_CREDIT)
-           + " · ".join(summary["attribution"]))  # fmt: skip
+st.caption(_("Streets {credit} (ODbL). ").format(credit=osm_credit())
+           + other_credits(summary["attribution"]))  # fmt: skip
 st.subheader(_("POIs by category"))
 category_column, count_column = p_("column", "category"), _("POIs")
 by_category = pd.DataFrame({

@@ -17,7 +17,7 @@ from app_pages._cached import (
     street_network,
 )
 from app_pages._deckmap import deck_map
-from app_pages._state import current_view, district_title, loaded_coverage, said
+from app_pages._state import current_view, district_title, loaded_coverage, osm_credit, said
 from twin._errors import TwinError
 from twin.analysis.report import plan_text, status_text, value_text
 from twin.analysis.served import QUESTIONS
@@ -25,7 +25,7 @@ from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
 from twin.i18n import _, p_
 from twin.layers import REGISTRY
-from twin.render.basemap import OSM_CREDIT, boundary_layer, points_layer, view_of
+from twin.render.basemap import boundary_layer, points_layer, view_of
 from twin.render.deckmap import hex_columns
 from twin.render.hexagons import CHANGE, change_classes, legend_html
 
@@ -201,7 +201,7 @@ else:  # one canvas for the three views: an add or a switch sends only the new h
     deck_map("whatif_map", layers=[boundary_layer(loaded.boundary), *on_top], hexes=hexes,
              metric=shown_metric, view=map_view, view_key=map_key, resolution=view.resolution,
              height=560, fit=loaded.boundary.bounds)  # fmt: skip
-st.caption(_("Streets and POIs {credit} (ODbL).").format(credit=OSM_CREDIT))
+st.caption(_("Streets and POIs {credit} (ODbL).").format(credit=osm_credit()))
 if pending is not None and len(pending):
     names = place_namer(slug).near(pending.geometry.x.to_numpy(), pending.geometry.y.to_numpy())
     st.caption(_("Recommended: {sites}").format(sites="; ".join(

@@ -90,6 +90,18 @@ def test_the_largest_unserved_cluster_does_not_move_with_the_hexagon_size(env):
     assert len(clauses) == 1, clauses
 
 
+def test_the_streets_are_credited_once_in_the_pages_language(env):
+    """Hongkou's sources include OSM's own attribution: the caption credits OSM once, in
+    Chinese on a Chinese page, then the other sources."""
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    app.query_params["lang"] = "zh"
+    app.run()
+    app.switch_page("app_pages/coverage.py").run()
+    caption = next(c.value for c in app.caption if "底图" in c.value)
+    assert caption.count("OpenStreetMap") == 1 and "© OpenStreetMap 贡献者" in caption
+    assert "contributors" not in caption and "Amap" in caption  # the pack's own credits follow
+
+
 def test_coverage_map_metric_and_3d(env):
     app = page("app_pages/coverage.py")
     assert app.title[0].value.startswith("Coverage map · Hongkou")
