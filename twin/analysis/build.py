@@ -115,7 +115,7 @@ def build(
         reuse, district, layers, params) else None  # fmt: skip
     spread_key = key if measured is None else coverage_key(district, layers, params)
     coverage = replace(coverage, seed_spread=spread_cached(district, layers, coverage, settings,
-                                                           progress, lent, spread_key))  # fmt: skip
+                                                           progress, lent, key=spread_key))  # fmt: skip
     return finish_cached(district, layers, coverage, calibration_text(calibration),
                          gap_resolution, settings, key)  # fmt: skip
 
@@ -153,16 +153,16 @@ def spread_cached(
     settings: Settings,
     progress: Callable[[str], None] = _noop,
     lent: Spread | None = None,
-    key: str | None = None,
+    *,
+    key: str,
 ) -> Spread:
     """:func:`twin.analysis.reseed.seed_spread`, stored beside the measured hexagons of
-    ``key`` (None: :func:`coverage_key` of ``layers``; the spread never depends on measured
-    signal); ``lent``: the same spread measured by the other walking profile's build (stored,
-    not measured again)."""
+    ``key`` (:func:`coverage_key` of ``layers``: the spread never depends on measured signal);
+    ``lent``: the same spread measured by the other walking profile's build (stored, not
+    measured again)."""
     from twin.store.coverage import load_note, save_note
 
     slug = district.preset.slug
-    key = key or coverage_key(district, layers, coverage.params)
     stored = load_note(slug, key, SPREAD_NOTE, settings)
     try:
         return {str(k): (float(v[0]), float(v[1])) for k, v in stored.items()}

@@ -457,20 +457,25 @@ def shortfall(key: str, cell: Any, coverage: Coverage, coarse: bool = False) -> 
     if key in ("charging", "lockers"):
         walk = float(cell[DISTANCE_COLUMNS[key][0]])
         radius = float(cell[DISTANCE_COLUMNS[key][4]])
-        # mostly straight-line estimates (no streets there): said so, never called a walk
-        estimated = float(cell.get(DISTANCE_COLUMNS[key][1], 0.0) or 0.0) >= 0.5
-        if walk > radius and estimated:
-            words = (N_("{beyond} m beyond the {radius} m radius on average (estimated walk {walk} "
-                        "m: the straight line × {detour})") if coarse else
-                     N_("{beyond} m beyond the {radius} m radius (estimated walk {walk} m: the "
-                        "straight line × {detour})"))  # fmt: skip
+        if walk > radius:
+            # mostly straight-line estimates (no streets there): said so, never called a walk
+            estimated = float(cell.get(DISTANCE_COLUMNS[key][1], 0.0) or 0.0) >= 0.5
+            words = {
+                (False, False): N_("{beyond} m beyond the {radius} m radius (walk {walk} m)"),
+                (True, False): N_(
+                    "{beyond} m beyond the {radius} m radius on average (walk {walk} m)"
+                ),
+                (False, True): N_(
+                    "{beyond} m beyond the {radius} m radius (estimated walk {walk} "
+                    "m: the straight line × {detour})"
+                ),
+                (True, True): N_(
+                    "{beyond} m beyond the {radius} m radius on average (estimated "
+                    "walk {walk} m: the straight line × {detour})"
+                ),
+            }[(coarse, estimated)]
             return words.format(beyond=f"{walk - radius:,.0f}", radius=f"{radius:,.0f}",
                                 walk=f"{walk:,.0f}", detour=f"{params.reach.detour_factor:g}")  # fmt: skip
-        if walk > radius:
-            words = (N_("{beyond} m beyond the {radius} m radius on average (walk {walk} m)") if coarse
-                     else N_("{beyond} m beyond the {radius} m radius (walk {walk} m)"))  # fmt: skip
-            return words.format(beyond=f"{walk - radius:,.0f}", radius=f"{radius:,.0f}",
-                                walk=f"{walk:,.0f}")  # fmt: skip
         words = (N_("{unserved} of its residents beyond the {radius} m radius on average") if coarse
                  else N_("{unserved} of its residents beyond the {radius} m radius"))  # fmt: skip
         return words.format(unserved=f"{unserved:.0%}", radius=f"{radius:,.0f}")

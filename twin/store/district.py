@@ -33,6 +33,7 @@ from twin.store.district_key import (  # noqa: F401  (re-exported: the store's p
     FORMAT_VERSION,
     district_inputs,
     district_key,
+    entry_dir,
     remember_street_file,
     remembered_street_file,
 )
@@ -42,10 +43,6 @@ from twin.streets import Streets
 
 BUILDINGS_FILE = "buildings.parquet"
 STALE_AFTER_S = 3600.0  # temporary files older than this are left-overs of killed runs
-
-
-def entry_dir(slug: str, key: str, settings: Settings) -> Path:
-    return settings.cache_dir / "districts" / f"{slug}-{key}"
 
 
 def sweep_stale(parent: Path, older_than_s: float = STALE_AFTER_S) -> int:

@@ -28,6 +28,11 @@ def district_key(slug: str, settings: Settings, **inputs: Path | str | None) -> 
     return cache_key(parts)
 
 
+def entry_dir(slug: str, key: str, settings: Settings) -> Path:
+    """The folder of district ``slug``'s cache entry under its key."""
+    return settings.cache_dir / "districts" / f"{slug}-{key}"
+
+
 def district_inputs(
     name: str,
     settings: Settings,

@@ -2,9 +2,10 @@
 
 pyproj builds a CRS from a file's PROJJSON in ≈ 12 ms, most of a small file's read, and a
 district's first page reads seven files that all say EPSG:4326. The parsed CRS is kept (pyproj
-holds it per thread: a Streamlit rerun's thread parses it once, not once per file). :func:`read_geoparquet` reads
-what geopandas' ``to_parquet`` writes (one WKB geometry column) into the same frame as
-``geopandas.read_parquet`` (columns, index, CRS, attrs); anything else goes to geopandas.
+holds it per thread: a Streamlit rerun's thread parses it once, not once per file).
+:func:`read_geoparquet` reads what geopandas' ``to_parquet`` writes (one WKB geometry column)
+into the same frame as ``geopandas.read_parquet`` (columns, index, CRS, attrs); anything else
+goes to geopandas.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from twin._errors import TwinError
 from twin.norms import PROJECT_ROOT
 from twin.settings import Settings
 from twin.store.atomic import cache_key, cache_write_bytes
+from twin.store.district_key import entry_dir
 from twin.store.jsonfile import read_json
 
 MAX_REPORT_BYTES = 64 << 20  # a report is tens of kB; a larger entry is not read
@@ -59,7 +60,7 @@ def report_key(slug: str, district_key: str, settings: Settings, **options: obje
     parts = {
         "district": district_key,
         # the stored district itself: a later `twin fetch` rewriting it is a new report
-        "entry": _tree_fingerprint(cache / "districts" / f"{slug}-{district_key}", ("meta.json",)),
+        "entry": _tree_fingerprint(entry_dir(slug, district_key, settings), ("meta.json",)),
         "settings": [settings.h3_resolution, settings.speed_kmh, str(settings.data_dir)],
         "norms": repr(settings.norms),
         "options": options,
