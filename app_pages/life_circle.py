@@ -57,6 +57,14 @@ if standard.get("facilities"):
             share=f"{standard['share_all_met']:.1%}")
         + (" " + _("Most residents' distances are straight-line estimates here.") if
            standard.get("basis") == "estimated" else "")
+        + " " + _("F15 above asks for one POI of each of its {categories} categories within "
+                  "{limit} minutes' walk; this checklist asks for each of its {facilities} "
+                  "facility types within its own level's distance ({levels} min), so every "
+                  "facility is a stricter test than F15 and reads lower.").format(
+            categories=len(measured), limit=f"{limit:g}",
+            facilities=len(standard["facilities"]),  # the measured ones
+            levels=" / ".join(f"{m:g}" for m in sorted({float(f["level_min"])
+                                                        for f in standard["facilities"]})))
     )  # fmt: skip
     st.dataframe(
         pd.DataFrame(standard["facilities"])[["label", "level_min", "distance_m", "share_met",

@@ -19,6 +19,7 @@ from twin.analysis.report import (
     range_text,
     row_for,
     share_text,
+    standing_text,
     status_text,
     value_text,
 )
@@ -80,9 +81,8 @@ for col, preset in zip(cols, districts, strict=True):
     f15, fiveg = by_key.get("life_circle_f15"), by_key.get("coverage_5g")
     col.metric(f"{shown_name(preset)} · F15", percent_text(f15),
                help=_("share of residents with every measured category within 15 minutes' walk"))  # fmt: skip
-    basis = aside(_(f15["status"])) if f15 is not None else ""
-    col.caption(_("F15 of residents") + f"{basis}  \n{share_text(fiveg, '5G')}"
-                + (aside(_(fiveg["status"])) if fiveg is not None else ""))  # fmt: skip
+    col.caption(_("F15 of residents") + aside(standing_text(f15))  # basis, then verdict
+                + f"  \n{share_text(fiveg, '5G')}" + aside(standing_text(fiveg)))  # fmt: skip
 
 st.subheader(_("Coverage shares"))
 district_column, share_column, question_column = (

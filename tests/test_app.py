@@ -46,6 +46,18 @@ def test_overview_compares_the_plan_districts(env):
     generated = table[table["layer"] == "generated"]
     assert not generated["status"].str.contains("met$", regex=True).any()
     assert any("twin fetch minhang" in w.value for w in app.warning)
+    # the 5G row names its basis: deep (residents indoors) where the plan asks for it
+    named = table.set_index("district")["target"]
+    assert "5G coverage" not in set(table["target"])
+    assert "5G deep (indoor) coverage" in set(named["Hongkou"])
+    assert "5G outdoor coverage" in set(named["Minhang"])
+    # each card says a figure's basis first, then its verdict, never a verdict in its place
+    cards = [c.value for c in app.caption if c.value.startswith("F15 of residents")]
+    assert len(cards) == 5
+    for caption in cards:
+        for standing in re.findall(r"\(([^()]*)\)", caption):
+            assert standing.split(" · ")[0].split(",")[0] in {
+                "measured", "calibrated", "estimated", "not measured"}, caption
 
 
 def test_a_warm_overview_reads_the_stored_reports_and_loads_no_district(env, monkeypatch, settings):

@@ -166,3 +166,20 @@ def test_relocation_moves_only_what_stands_and_serves_more(hongkou_build):
     assert moved["years"][0]["capacity_share"] >= kept["years"][0]["capacity_share"]
     if moved["years"][0]["moves"]:  # each move serves more than the site it replaces
         assert moved["years"][0]["capacity_share"] > kept["years"][0]["capacity_share"]
+
+
+def test_a_layer_without_a_target_runs_to_the_plans_last_deadline():
+    """Minhang's plan sets no locker target: its locker programme runs over the plan's own
+    period (2021–2025), not three years from its start; a layer with a target runs to it."""
+    from types import SimpleNamespace
+
+    from twin.districts import resolve
+    from twin.programme import plan_years
+
+    minhang = SimpleNamespace(district=SimpleNamespace(preset=resolve("minhang")))
+    assert not [t for t in resolve("minhang").targets if t.key.startswith("lockers")]
+    assert plan_years(minhang, ["lockers"], None, None) == (2021, 2025)  # type: ignore[arg-type]
+    assert plan_years(minhang, ["lockers"], None, 2023) == (2021, 2023)  # type: ignore[arg-type]
+    jiading = SimpleNamespace(district=SimpleNamespace(preset=resolve("jiading")))
+    deadline = max(t.year for t in resolve("jiading").targets if t.key == "base_stations_5g")
+    assert plan_years(jiading, ["base_stations"], None, None)[1] == deadline  # type: ignore[arg-type]

@@ -4,6 +4,17 @@ import pytest
 
 from twin.analysis.engine import compute
 from twin.analysis.report import Measure, plan_report, status_of
+from twin.districts import TARGET_KEYS
+
+
+def test_a_cards_standing_says_its_basis_then_its_verdict():
+    from twin.analysis.report import standing_text
+
+    assert standing_text({"basis": "measured", "status": "not met"}) == "measured · not met"
+    assert standing_text({"basis": "measured", "status": "no target"}) == "measured · no target"
+    for basis, status in (("calibrated", "calibrated, not measured"), ("estimated", "estimated")):
+        assert standing_text({"basis": basis, "status": status}) == status  # said once
+    assert standing_text(None) == "not measured"
 
 
 @pytest.mark.parametrize(
@@ -194,6 +205,13 @@ def test_a_deep_coverage_plan_is_measured_indoors_with_outdoors_beside_it(town, 
         report = plan_report(_with_targets(town, slug), town_build.coverage, town_build.layers)
         rows = {r["key"]: r for r in report["rows"]}
         assert rows["coverage_5g"]["question"] == question
+        # the row's name says its basis: an Overview table of districts never puts an area
+        # share and an indoor-residents share under one name
+        same = "coverage_5g_deep" if question == "base_stations_deep" else "coverage_5g_outdoor"
+        assert rows["coverage_5g"]["label"] == TARGET_KEYS[same]
+        assert rows["coverage_5g"]["unit"] == (
+            "share of residents indoors" if question == "base_stations_deep" else "share of area"
+        )
         questions = [r["question"] for r in report["rows"] if r["question"]]
         assert len(questions) == len(set(questions))  # one row per question, no repeats
         other = "coverage_5g_outdoor" if question == "base_stations_deep" else "coverage_5g_deep"

@@ -56,6 +56,11 @@ class PlanTarget:
 
     @property
     def label(self) -> str:
+        """The target's name; the plan's 5G coverage names what it is measured as (outdoor share
+        of area, or deep: residents indoors), so a table of districts never mixes two bases
+        under one name."""
+        if self.key == "coverage_5g":
+            return TARGET_KEYS[f"coverage_5g_{fiveg_measure(self)}"]
         return TARGET_KEYS.get(self.key, self.key)
 
 
@@ -105,6 +110,12 @@ def target_names(keys: Iterable[str]) -> str:
 
 
 FIVEG_MEASURES = ("outdoor", "deep")  # the plan's wording: "full coverage" or "deep/high-quality"
+
+
+def fiveg_measure(target: PlanTarget | None) -> str:
+    """What a plan's 5G coverage target is measured as: "deep" (residents indoors) where the plan
+    asks for deep / high-quality coverage, else "outdoor" (share of area)."""
+    return "deep" if target is not None and target.measure == "deep" else "outdoor"
 
 
 def _measure(raw: dict, where: str) -> str:

@@ -210,7 +210,7 @@ def _load_streets(
         return graph, [SourceRecord("streets", str(osm_file), "WGS-84", OSM_ATTRIBUTION)]
     try:
         progress("streets: OpenStreetMap walking network (cache or download)")
-        graph = osm_source.graph_from_osm(boundary, settings)
+        graph = osm_source.graph_from_osm(boundary, settings, preset.slug)
         record = SourceRecord("streets", "OpenStreetMap Overpass", "WGS-84", OSM_ATTRIBUTION)
         return clip_graph(graph, boundary), [record]
     except NetworkAccessError as exc:

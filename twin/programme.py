@@ -197,15 +197,16 @@ def budget_per_year(result: Build, layer: str, years: int, standing: int) -> tup
     pace = result.coverage.params.norms.programme[f"{layer}_per_100k_residents_per_year"]
     residents = float(result.coverage.cells["residents"].sum())
     return max(1, round(pace * residents / 100_000)), N_(
-        "{pace} a year per 100,000 residents ([programme] of the norms, an assumption)"
+        "{pace} a year per 100,000 residents (an assumed pace from the norms, not the plan's)"
     ).format(pace=f"{pace:g}")
 
 
 def plan_years(
     result: Build, layers: Sequence[str], start: int | None, until: int | None
 ) -> tuple[int, int]:
-    """The programme's first and last year: the plan's (its first year, the layers' deadline),
-    else this year and the next two."""
+    """The programme's first and last year: the plan's first year and the layers' deadline; for
+    layers the plan sets no target for (Minhang's lockers), the plan period's last deadline;
+    without a plan period, this year and the next two."""
     preset = result.district.preset
     keys = {
         "base_stations": ("base_stations_5g", "coverage_5g"),
@@ -217,8 +218,10 @@ def plan_years(
         for t in preset.targets
         if t.kind == "target" and any(t.key in keys[layer] for layer in layers)
     ]
+    period = [t.year for t in preset.targets if t.kind == "target" and preset.plan_start]
+    deadlines = due or period  # the layers' own deadlines, else the plan period's last
     first = start if start is not None else preset.plan_start
-    last = until if until is not None else (max(due) if due else None)
+    last = until if until is not None else (max(deadlines) if deadlines else None)
     if first is None:  # no plan period: a programme from this year
         first = date.today().year if last is None else min(date.today().year, last)
     if last is None:

@@ -39,6 +39,7 @@ from twin.analysis import radio
 from twin.analysis.engine import CoverageParams, write_fiveg
 from twin.analysis.served import QUESTIONS
 from twin.context import LayerContext
+from twin.districts import fiveg_measure
 from twin.model import District
 
 SECTORS = (0.0, 120.0, 240.0)
@@ -46,10 +47,8 @@ SECTORS = (0.0, 120.0, 240.0)
 
 def fiveg_question(district: District) -> str:
     """The question the plan words its 5G target in: deep coverage or outdoor coverage."""
-    target = district.preset.target("coverage_5g")
-    return (
-        "base_stations_deep" if target is not None and target.measure == "deep" else "base_stations"
-    )
+    deep = fiveg_measure(district.preset.target("coverage_5g")) == "deep"
+    return "base_stations_deep" if deep else "base_stations"
 
 
 def lead_operator(sites: gpd.GeoDataFrame, params: radio.RadioParams) -> str:

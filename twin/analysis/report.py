@@ -32,12 +32,13 @@ from twin.analysis.report_text import (  # noqa: F401  (the report's words, re-e
     row_for,
     row_of,
     share_text,
+    standing_text,
     status_text,
     value_text,
 )
 from twin.analysis.served import QUESTIONS
 from twin.categories import CATEGORIES
-from twin.districts import TARGET_KEYS
+from twin.districts import TARGET_KEYS, fiveg_measure
 from twin.i18n import N_
 from twin.model import District
 
@@ -344,9 +345,8 @@ def measured_values(
                 physics=physics),
             _basis(src), settle=settle, question="base_stations_deep",
         )  # fmt: skip
-        target = district.preset.target("coverage_5g")
-        deep = target is not None and target.measure == "deep"
-        values["coverage_5g"] = values["coverage_5g_deep" if deep else "coverage_5g_outdoor"]
+        measure = fiveg_measure(district.preset.target("coverage_5g"))
+        values["coverage_5g"] = values[f"coverage_5g_{measure}"]
     charging = layers.get("charging")
     if charging is not None and "covered_charging" in cells:
         src = layer_source(charging)

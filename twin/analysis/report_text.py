@@ -39,6 +39,27 @@ def status_text(status: str) -> str:
     return f"{mark} {_(words)}"
 
 
+BASIS_IN_STATUS = {"estimated", "calibrated, not measured", "not measured"}  # say their basis
+
+
+def standing_text(row: dict[str, Any] | None) -> str:
+    """Where a row stands, its basis first and then its verdict, in the run's language: the basis
+    once when the status already is one ("estimated"), never a status in the basis's place.
+
+    >>> standing_text({"basis": "measured", "status": "no target"})
+    'measured · no target'
+    >>> standing_text({"basis": "estimated", "status": "estimated"})
+    'estimated'
+    """
+    if row is None:
+        return _(STATUSES["not measured"][1])
+    status = str(row["status"])
+    words = _(STATUSES[status][1]) if status in STATUSES else status
+    if status in BASIS_IN_STATUS:
+        return words
+    return f"{_(str(row['basis']))} · {words}"
+
+
 def share_text(row: dict[str, Any] | None, name: str) -> str:
     """A report row's share as every face words it.
 

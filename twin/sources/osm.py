@@ -483,18 +483,21 @@ def features_from_overpass(
             raise NetworkAccessError(msg) from None
 
 
-def graph_from_osm(polygon: BaseGeometry, settings: Settings) -> nx.MultiDiGraph:
+def graph_from_osm(
+    polygon: BaseGeometry, settings: Settings, slug: str = "DISTRICT"
+) -> nx.MultiDiGraph:
     """Download the walking network inside ``polygon`` (WGS-84) from Overpass, cached as GraphML.
 
     Offline with nothing cached, it says so before importing osmnx (seconds of imports, and
-    scikit-learn, only to learn there is nothing to download)."""
+    scikit-learn, only to learn there is nothing to download), naming the ``twin fetch`` of
+    district ``slug`` that would cache it."""
     key = cache_key("walk-graph", polygon.wkb_hex, settings.overpass_url)
     cached = settings.cache_dir / "osm" / f"walk-{key}.graphml"
     if settings.offline and not cached.exists():
         msg = N_(
             "the street network is not cached and twin is offline; run "
-            "'twin fetch DISTRICT' with internet access, or pass --osm-file FILE."
-        )
+            "'twin fetch {slug}' with internet access, or pass --osm-file FILE."
+        ).format(slug=slug)
         raise NetworkAccessError(msg)
     import osmnx as ox
 
