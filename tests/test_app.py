@@ -56,8 +56,8 @@ def test_overview_compares_the_plan_districts(env):
     assert len(cards) == 5
     for caption in cards:
         for standing in re.findall(r"\(([^()]*)\)", caption):
-            assert standing.split(" · ")[0].split(",")[0] in {
-                "measured", "calibrated", "estimated", "not measured"}, caption
+            basis = standing.split(" · ")[0].split(",")[0]
+            assert basis in {"measured", "calibrated", "estimated", "not measured"}, caption
 
 
 def test_a_warm_overview_reads_the_stored_reports_and_loads_no_district(env, monkeypatch, settings):
