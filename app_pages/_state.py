@@ -74,6 +74,9 @@ def loaded_coverage(view: View):  # type: ignore[no-untyped-def]
         loaded: District = load(view.preset.slug)
         status.write(_("layers and H3 resolution {res} metrics").format(res=view.resolution))
         cells, report, measured = district_coverage(view.preset.slug, view.resolution, view.elderly)
-        status.update(label=_("{district}: {cells} hexagons").format(
-            district=district_title(view.preset), cells=f"{len(cells):,}"), state="complete")  # fmt: skip
+        # the count names its hexagons' size: the coverage map follows the zoom, so its count
+        # is of another resolution than the sidebar's (the figures are the same at every size)
+        status.update(label=_("{district}: {cells} hexagons at res {res}").format(
+            district=district_title(view.preset), cells=f"{len(cells):,}", res=view.resolution),
+            state="complete")  # fmt: skip
     return loaded, cells, report, measured

@@ -87,6 +87,26 @@ def test_a_warm_overview_reads_the_stored_reports_and_loads_no_district(env, mon
     assert sorted(reports.iterdir()) == stored  # the viewer reads that store, never writes it
 
 
+def test_a_hexagon_count_names_its_size(env):
+    """The coverage map follows the zoom while the other pages show the sidebar's resolution:
+    each count says its resolution (140 and 4,988 hexagons were not two answers), and at one
+    resolution every page counts the same hexagons."""
+
+    def count(app):
+        found = re.search(r"([\d,]+) hexagons at res (\d+)", app.status[0].label)
+        assert found, app.status[0].label
+        return int(found.group(2)), int(found.group(1).replace(",", ""))
+
+    app = page("app_pages/coverage.py")
+    app.select_slider(key="resolution").set_value(7).run()
+    following = count(app)  # the zoom's resolution, named
+    app.toggle(key="follow_zoom").set_value(False).run()
+    coverage = count(app)
+    gaps = count(app.switch_page("app_pages/gaps.py").run())
+    assert coverage == gaps and gaps[0] == 7
+    assert following[0] in (7, 8, 9, 10) and following[1] >= gaps[1]
+
+
 def test_the_largest_unserved_cluster_does_not_move_with_the_hexagon_size(env):
     """The headline's largest cluster of mostly-unserved hexagons is measured on the base
     hexagons: the same place and residents whatever size the map shows (at res 7 it named a
