@@ -9,13 +9,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._cached import run_settings
+from app_pages._chrome import speak_chrome
 from app_pages._deckmap import count_run
 from app_pages._state import district_title
 from twin.districts import load_presets
 from twin.i18n import LANGUAGES, _, set_language
 
-# no page_icon: a Material icon would be fetched from Google's font server as the favicon
-st.set_page_config(page_title="twin · Shanghai district twin", layout="wide")
 count_run()  # the map component resends what a remounted canvas lost
 
 presets = load_presets()
@@ -25,6 +24,9 @@ if "lang" not in st.session_state:  # the URL sets the language of the first vie
 st.sidebar.radio("语言 · Language", list(LANGUAGES), format_func=LANGUAGES.__getitem__,
                  key="lang", horizontal=True)  # fmt: skip
 set_language(st.session_state["lang"])  # every message of this run, in the language chosen
+# no page_icon: a Material icon would be fetched from Google's font server as the favicon
+st.set_page_config(page_title=_("twin · Shanghai district twin"), layout="wide")
+speak_chrome()  # Streamlit's own menu, toolbars and hints in that language too
 labels = {p.slug: district_title(p) for p in presets}
 params["lang"] = st.session_state["lang"]
 if "district" not in st.session_state:  # the URL sets the first view

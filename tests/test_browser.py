@@ -9,6 +9,7 @@ of crashing, and that no Streamlit exception element appears. Screenshots are ke
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -282,6 +283,43 @@ def test_the_uploader_speaks_the_page_language(server, browser):
     size, said = page.evaluate(f"""() => {{ const e = document.querySelector('{overlay}');
         return [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content] }}""")
     assert size == "0px" and said == '"将文件拖放到此处"'
+    page.close()
+
+
+CHROME_TEXTS = """() => Array.from(document.querySelectorAll(
+    '[data-testid=stMainMenuPopover] span, [data-testid=stTooltipContent], '
+    + '[data-testid=stElementToolbar] button')).map((e) => e.getAttribute('aria-label') || e.textContent)"""
+
+
+def test_streamlits_own_words_speak_the_page_language(server, browser):
+    """Streamlit draws its menu, a table's toolbar and its tooltips in English: a Chinese page
+    says them in Chinese (the catalogue's words), and a page switched back says them in English."""
+    page = open_page(browser, server + "/life-circle?lang=zh")
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=120_000)
+    wait_idle(page)
+    page.click('[data-testid="stMainMenu"] button')
+    page.wait_for_selector('[data-testid="stMainMenuPopover"]', timeout=30_000)
+    page.wait_for_function("() => document.querySelector('[data-testid=stMainMenuPopover]')"
+                           ".textContent.includes('打印')", timeout=30_000)  # fmt: skip
+    menu = page.locator('[data-testid="stMainMenuPopover"]').inner_text()
+    assert "录制屏幕" in menu and not re.search(r"Print|Record|Light|Dark|System|Made with", menu)
+    page.keyboard.press("Escape")
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.evaluate("(e) => e.scrollIntoView({block: 'center'})")
+    table.hover(force=True)
+    page.locator('[data-testid="stElementToolbarButton"] button').nth(1).hover(force=True)
+    page.wait_for_selector('[data-testid="stTooltipContent"]', timeout=30_000)
+    page.wait_for_timeout(300)
+    said = page.evaluate(CHROME_TEXTS)
+    assert "下载为 CSV" in said and "全屏" in said, said
+    assert not [t for t in said if re.search(r"[A-Za-z]{3,}", t.replace("CSV", ""))], said
+    page.screenshot(path=str(ARTIFACTS / "streamlit_chrome_zh.png"))
+    page.locator('[data-testid="stSidebar"] label', has_text="English").click()
+    wait_idle(page)
+    page.click('[data-testid="stMainMenu"] button')
+    page.wait_for_function("() => document.querySelector('[data-testid=stMainMenuPopover]')"
+                           ".textContent.includes('Print')", timeout=30_000)  # fmt: skip
+    assert "打印" not in page.locator('[data-testid="stMainMenuPopover"]').inner_text()
     page.close()
 
 

@@ -4,6 +4,7 @@ the catalogue in step with the code, and translated pages free of unmarked text.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from string import Formatter
 
@@ -178,3 +179,15 @@ def test_joined_sentences_read_as_their_parts():
             assert sentence(english, {"Minhang": "闵行区"}) == chinese, english
         assert sentence("an English sentence no template knows; kept") == (
             "an English sentence no template knows; kept")  # fmt: skip
+
+
+def test_streamlits_chrome_words_go_both_ways():
+    """Each of Streamlit's chrome words has its Chinese, and an English page maps them back."""
+    from app_pages._chrome import CHROME_WORDS, chrome_script, chrome_words
+
+    there = chrome_words("zh")
+    assert set(there) == set(CHROME_WORDS)
+    assert all(re.search(r"[\u4e00-\u9fff]", said) for said in there.values())
+    back = chrome_words("en")
+    assert {back[said] for said in there.values()} == set(CHROME_WORDS)
+    assert json.dumps(there["Print"], ensure_ascii=False) in chrome_script("zh")

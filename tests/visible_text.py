@@ -37,6 +37,7 @@ IDENTIFIER = re.compile(
 )
 # a command's option, a norms section ([programme]), a hexagon, a site, a file name
 STYLE = re.compile(r"<style>(.*?)</style>", re.S)  # a stylesheet: only what it writes is seen
+SCRIPT = re.compile(r"<script>.*?</script>", re.S)  # a script draws nothing itself
 CSS_CONTENT = re.compile(r'content:\s*"((?:[^"\\]|\\.)*)"')
 TAG = re.compile(r"<[^>]+>|&[#\w]+;|\{\w+\}")  # markup, and a template's fields
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
@@ -47,7 +48,7 @@ TEXT_KEYS = {"tip", "text", "badge", "residents", "label", "title", "html", "cap
 def english_words(text: str, names: Iterable[str] = ()) -> list[str]:
     """The English words of ``text`` a Chinese page must not show (``names``: proper names in
     the data, such as a POI's, taken out first)."""
-    text = STYLE.sub(lambda m: " ".join(CSS_CONTENT.findall(m.group(1))), text)
+    text = STYLE.sub(lambda m: " ".join(CSS_CONTENT.findall(m.group(1))), SCRIPT.sub(" ", text))
     text = html.unescape(text)
     for pattern in (CODE, COMMAND, TAG, PATH, IDENTIFIER):  # before names: "lat" in --lat-col
         text = pattern.sub(" ", text)
