@@ -277,6 +277,15 @@ def _pbf_to_xml(path: Path, settings: Settings) -> Path:
         raise InvalidInputError(msg) from None
 
 
+def _osmnx_graph_from_xml(path: Path) -> nx.MultiDiGraph:
+    """osmnx's own graph of OSM XML ``path`` (the graph :mod:`osm_reader` builds faster)."""
+    import osmnx as ox
+
+    tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
+    with osmnx_settings(useful_tags_way=list(tags)):
+        return ox.graph_from_xml(path, bidirectional=True, retain_all=True)
+
+
 def graph_from_file(path: Path, settings: Settings) -> nx.MultiDiGraph:
     """The walkable street graph of an OSM XML/PBF extract or a saved GraphML file (a copy of
     :func:`shared_graph_from_file`'s: the caller may change it)."""
@@ -301,10 +310,10 @@ def _graph_of_file(
     path: Path, _inode: int, _size: int, _mtime_ns: int, cache_dir: Path
 ) -> nx.MultiDiGraph:
     """The parse of the file at ``path`` (inode, size and time: the cache key; ``cache_dir``:
-    where a repaired copy of the file is kept)."""
-    import osmnx as ox
-
+    where a repaired copy of the file is kept): OSM XML and PBF by :mod:`osm_reader` (osmnx's
+    graph, built at C speed), GraphML by osmnx."""
     from twin.settings import Settings
+    from twin.sources.osm_reader import OsmiumRefusedError, graph_from_osm_file
 
     settings = Settings(cache_dir=cache_dir)
     name = path.name.lower()
@@ -314,14 +323,19 @@ def _graph_of_file(
     notes = []
     try:
         if name.endswith(".graphml"):
+            import osmnx as ox
+
             graph = ox.load_graphml(path)
             check_graphml_crs(graph, path)
         else:
             xml_path, note = readable_xml(path, settings)
             notes += [note] if note else []
-            tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
-            with osmnx_settings(useful_tags_way=list(tags)):
-                graph = ox.graph_from_xml(xml_path, bidirectional=True, retain_all=True)
+            try:
+                graph = graph_from_osm_file(xml_path)
+            except (
+                OsmiumRefusedError
+            ):  # well-formed (checked above), yet not osmium's: osmnx's parser
+                graph = _osmnx_graph_from_xml(xml_path)
     except InvalidInputError:
         raise
     except Exception as exc:  # a reader's own complaint about a malformed file, in one sentence

@@ -146,7 +146,7 @@ def read_district(folder: Path) -> District | None:
 # 2-core reference machine (round 3): only their ratios matter, to start the longest task first
 PREPARE_S_PER_DISTRICT = 3.0  # reading the pack, the layers, the report: whatever its size
 PREPARE_S_PER_KM2 = 0.015  # hexagons, 5G and the seed spread grow with the area
-PREPARE_S_PER_STREET_MB = 1.1  # parsing a street file (osmnx), once per task that reads it
+PREPARE_S_PER_STREET_MB = 0.15  # reading a street file (osm_reader), once per task that reads it
 
 
 def prepare_tasks(names: list[str], settings: Settings, workers: int = 1) -> list[list[str]]:

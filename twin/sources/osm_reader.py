@@ -1,0 +1,208 @@
+"""An OSM XML or PBF street file read into the graph ``osmnx.graph_from_xml`` builds, at C speed.
+
+``osmnx.graph_from_xml(path, bidirectional=True, retain_all=True)`` turns the file into
+Overpass-style JSON, builds the *unsimplified* graph in networkx (one edge per pair of
+consecutive way nodes, both ways) and then simplifies it edge by edge: ≈ 3.5 s for the data
+pack's 21,800-node extract, most of a cold district load. This module reads the file with
+osmium (C++) and builds the simplified graph directly from arrays; networkx only ever holds the
+simplified graph. One rule, osmnx 2's, so the two agree node for node and edge for edge
+(``tests/test_osm_reader.py`` compares them on the data pack's extracts):
+
+* every way of the file is a path (its consecutive duplicate nodes merged), both directions an
+  edge: ``osmid``, the way's :data:`WAY_TAGS`, ``oneway`` False, ``reversed`` (against the way's
+  order) and ``length``, the great-circle distance (radius 6,371,009 m);
+* a node is an *endpoint* unless it has exactly two neighbours and one segment to each;
+* from each endpoint, each chain of non-endpoints to the next endpoint becomes one edge per
+  direction: ``length`` summed along it, other attributes kept when the chain agrees and listed
+  (in order of first appearance: osmnx lists a set, whose order varies between runs) when it
+  does not, ``geometry`` the chain's line; segments between two endpoints stay as they are;
+* rings without an endpoint are dropped, as osmnx's ``remove_rings`` does, and nodes in no way
+  are left out (osmnx keeps them isolated; :func:`twin.sources.osm.walkable_graph` drops them).
+
+osmnx stays the reader of downloads and GraphML, and of a well-formed file osmium refuses
+(:class:`OsmiumRefusedError`: ids beyond 64 bits, which real OSM never has).
+"""
+
+from __future__ import annotations
+
+from itertools import groupby, pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from twin._errors import InvalidInputError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+# osmnx 2's settings.useful_tags_way and useful_tags_node, and the tags twin's walk filter reads
+WAY_TAGS = ("access", "area", "bridge", "est_width", "highway", "junction", "landuse", "lanes",
+            "maxspeed", "name", "oneway", "ref", "service", "tunnel", "width", "foot")  # fmt: skip
+NODE_TAGS = ("highway", "junction", "railway", "ref")
+EARTH_RADIUS_M = 6_371_009  # osmnx's great-circle radius
+
+
+def great_circle_m(
+    lat1: NDArray[np.float64], lon1: NDArray[np.float64],
+    lat2: NDArray[np.float64], lon2: NDArray[np.float64],
+) -> NDArray[np.float64]:  # fmt: skip
+    """Haversine distance in metres, written as osmnx writes it (the same floating-point steps).
+
+    >>> round(float(great_circle_m(np.array([31.0]), np.array([121.0]),
+    ...                            np.array([31.0]), np.array([121.001]))[0]), 2)
+    95.3
+    """
+    y1, y2 = np.deg2rad(lat1), np.deg2rad(lat2)
+    delta_y, delta_x = y2 - y1, np.deg2rad(lon2) - np.deg2rad(lon1)
+    h = np.sin(delta_y / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(delta_x / 2) ** 2
+    arc = 2 * np.arcsin(np.sqrt(np.minimum(1, h)))
+    out = arc * EARTH_RADIUS_M
+    out[np.isnan(out)] = 0
+    return np.asarray(out, dtype=float)
+
+
+class OsmiumRefusedError(InvalidInputError):
+    """osmium cannot read the file (an id beyond 64 bits, say): a file osmnx's own XML parser
+    may still read."""
+
+
+class _File:
+    """The nodes and ways of an OSM file: node ids (sorted) with lon/lat and useful tags; each
+    way's id, node positions (consecutive repeats merged) and useful tags."""
+
+    def __init__(self, path: Path) -> None:
+        import osmium
+
+        ids: list[int] = []
+        lon: list[float] = []
+        lat: list[float] = []
+        self.node_tags: dict[int, dict[str, str]] = {}
+        self.way_ids: list[int] = []
+        self.way_refs: list[list[int]] = []
+        self.way_tags: list[dict[str, str]] = []
+        try:
+            for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
+                if isinstance(obj, osmium.osm.Node):
+                    if not obj.location.valid():
+                        continue  # the file's checks have left such nodes out already
+                    ids.append(obj.id)
+                    lon.append(obj.location.lon)
+                    lat.append(obj.location.lat)
+                    if len(obj.tags):
+                        tags = {k: obj.tags[k] for k in NODE_TAGS if k in obj.tags}
+                        if tags:
+                            self.node_tags[obj.id] = tags
+                elif isinstance(obj, osmium.osm.Way):
+                    self.way_ids.append(obj.id)
+                    self.way_refs.append([ref for ref, _ in groupby(n.ref for n in obj.nodes)])
+                    self.way_tags.append({k: obj.tags[k] for k in WAY_TAGS if k in obj.tags})
+        except (RuntimeError, ValueError) as exc:  # osmium's words for a file it cannot take
+            msg = f"{Path(path).name} is not a readable OSM file ({exc})."
+            raise OsmiumRefusedError(msg) from None
+        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
+        self.ids = np.asarray(ids, dtype=np.int64)[order]
+        self.lon = np.asarray(lon, dtype=float)[order]
+        self.lat = np.asarray(lat, dtype=float)[order]
+
+
+def _segments(
+    osm: _File, name: str
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Every way's consecutive node pairs as node positions (u, v) and the way of each."""
+    refs = [np.asarray(r, dtype=np.int64) for r in osm.way_refs]
+    lengths = np.array([max(len(r) - 1, 0) for r in refs], dtype=np.int64)
+    if not lengths.sum():
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    u_ids = np.concatenate([r[:-1] for r in refs if len(r) > 1])
+    v_ids = np.concatenate([r[1:] for r in refs if len(r) > 1])
+    way = np.repeat(np.arange(len(refs)), lengths)
+    u = np.searchsorted(osm.ids, u_ids)
+    v = np.searchsorted(osm.ids, v_ids)
+    held = (u < len(osm.ids)) & (v < len(osm.ids))
+    held[held] = (osm.ids[u[held]] == u_ids[held]) & (osm.ids[v[held]] == v_ids[held])
+    if not held.all():  # the file's checks cut such ways first: a reader's last guard
+        msg = f"{name}: a way refers to a node the file does not hold."
+        raise InvalidInputError(msg)
+    return u, v, way
+
+
+def _neighbours(u: NDArray[np.int64], v: NDArray[np.int64], n: int) -> tuple[NDArray, NDArray]:
+    """Each node's distinct neighbours as CSR (offsets, targets), from the undirected segments."""
+    pairs = np.unique(np.column_stack([np.minimum(u, v), np.maximum(u, v)]), axis=0)
+    source = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    target = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    order = np.lexsort((target, source))
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(source, minlength=n), out=offsets[1:])
+    return offsets, target[order]
+
+
+def _merged(values: list[Any]) -> Any:
+    """A chain's attribute: its one value, or its values in order of first appearance."""
+    distinct = list(dict.fromkeys(values))
+    return distinct[0] if len(distinct) == 1 else distinct
+
+
+def graph_from_osm_file(path: Path) -> nx.MultiDiGraph:
+    """The simplified street graph of the OSM XML/PBF file at ``path`` (module docstring)."""
+    import networkx as nx
+    import shapely
+
+    name = Path(path).name
+    osm = _File(Path(path))
+    u, v, way = _segments(osm, name)
+    n = len(osm.ids)
+    lengths = great_circle_m(osm.lat[u], osm.lon[u], osm.lat[v], osm.lon[v])
+    incidences = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
+    offsets, targets = _neighbours(u, v, n)
+    distinct = np.diff(offsets)
+    self_loop = np.zeros(n, dtype=bool)
+    self_loop[u[u == v]] = True
+    interstitial = (distinct == 2) & (incidences == 2) & ~self_loop
+    in_ways = incidences > 0
+    endpoint = in_ways & ~interstitial
+    # the segment of each (node, neighbour) pair: a non-endpoint has exactly one to each
+    segment_of: dict[tuple[int, int], tuple[int, bool]] = {}
+    for i, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+        segment_of.setdefault((a, b), (i, False))
+        segment_of.setdefault((b, a), (i, True))
+
+    def edge_data(i: int, backwards: bool) -> dict[str, Any]:
+        w = int(way[i])
+        return {"osmid": osm.way_ids[w], **osm.way_tags[w], "oneway": False,
+                "reversed": backwards, "length": float(lengths[i])}  # fmt: skip
+
+    graph = nx.MultiDiGraph(crs="epsg:4326", simplified=True, created_with="twin osm_reader")
+    kept = np.flatnonzero(endpoint)
+    graph.add_nodes_from(
+        (int(osm.ids[i]), {"y": float(osm.lat[i]), "x": float(osm.lon[i]),
+                           **osm.node_tags.get(int(osm.ids[i]), {})})
+        for i in kept.tolist()
+    )  # fmt: skip
+    edges: list[tuple[int, int, dict[str, Any]]] = []
+    both = endpoint[u] & endpoint[v]  # segments between two endpoints stay as they are
+    for i in np.flatnonzero(both).tolist():
+        a, b = int(osm.ids[u[i]]), int(osm.ids[v[i]])
+        edges += [(a, b, edge_data(i, False)), (b, a, edge_data(i, True))]
+    is_end = endpoint.tolist()
+    for start in kept.tolist():
+        for first in targets[offsets[start] : offsets[start + 1]].tolist():
+            if is_end[first]:
+                continue
+            chain, previous, current = [start, first], start, first
+            while not is_end[current]:  # two neighbours: on to the one not just left
+                a, b = targets[offsets[current] : offsets[current] + 2].tolist()
+                previous, current = current, (b if a == previous else a)
+                chain.append(current)
+            values: dict[str, list[Any]] = {}
+            for a, b in pairwise(chain):
+                for key, value in edge_data(*segment_of[(a, b)]).items():
+                    values.setdefault(key, []).append(value)
+            data = {key: sum(vals) if key == "length" else _merged(vals)
+                    for key, vals in values.items()}  # fmt: skip
+            data["geometry"] = shapely.LineString(np.column_stack([osm.lon[chain], osm.lat[chain]]))
+            edges.append((int(osm.ids[start]), int(osm.ids[current]), data))
+    graph.add_edges_from(edges)
+    return graph
