@@ -52,7 +52,7 @@ def great_circle_m(
 
     >>> round(float(great_circle_m(np.array([31.0]), np.array([121.0]),
     ...                            np.array([31.0]), np.array([121.001]))[0]), 2)
-    95.3
+    95.31
     """
     y1, y2 = np.deg2rad(lat1), np.deg2rad(lat2)
     delta_y, delta_x = y2 - y1, np.deg2rad(lon2) - np.deg2rad(lon1)
