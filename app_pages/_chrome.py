@@ -26,29 +26,55 @@ CHROME_WORDS = (
     N_("Choose options"), N_("No results"), N_("Clear all"), N_("Clear value"),
     N_("Selected values"), N_("Increment"), N_("Decrement"), N_("Download as PNG"),
     N_("Download as SVG"), N_("Show data"), N_("Copy Vega-Lite spec"), N_("Link to heading"),
-    N_("App pages"), N_("Sidebar"), N_("Vega visualization"),
+    N_("App pages"), N_("Sidebar"), N_("Vega visualization"), N_("Select all"), N_("Open"),
+    N_("Skip to main content"), N_("Zoom In"), N_("Zoom Out"), N_("Map"),
+    N_("Toggle attribution"),
 )  # fmt: skip
+# words that open a label of the page's own ("Remove 5G 基站", "Help for 区"): said before it
+CHROME_PREFIXES = (N_("Remove"), N_("Help for"))
 # where Streamlit draws them: its menu, toolbars, tooltips, header, sidebar button, status,
 # hints and selects (a page's own words are never in these)
-CHROME = ", ".join(
-    f'[data-testid="{testid}"]'
-    for testid in ("stMainMenuPopover", "stElementToolbar", "stTooltipContent", "stHeader",
-                   "stSidebarCollapseButton", "stExpandSidebarButton", "stStatusWidget",
-                   "InputInstructions", "stSelectbox", "stMultiSelect", "stNumberInput",
-                   "stHeadingWithActionElements", "stSidebar", "stSidebarNav",
-                   "stVegaLiteChart")
-) + ', [data-baseweb="popover"] [role="listbox"], [data-baseweb="popover"] [role="option"]'  # fmt: skip
+CHROME = (
+    ", ".join(
+        f'[data-testid="{testid}"]'
+        for testid in (
+            "stMainMenuPopover",
+            "stElementToolbar",
+            "stTooltipContent",
+            "stHeader",
+            "stSidebarCollapseButton",
+            "stExpandSidebarButton",
+            "stStatusWidget",
+            "InputInstructions",
+            "stSelectbox",
+            "stMultiSelect",
+            "stNumberInput",
+            "stHeadingWithActionElements",
+            "stSidebar",
+            "stSidebarNav",
+            "stVegaLiteChart",
+            "stSkipToContent",
+            "stDeckGlJsonChart",
+        )
+    )
+    + ', [role="listbox"], [data-baseweb="popover"]'
+)  # a select's options, wherever drawn
 
 SCRIPT = """<script>
 (() => {
   const state = window.__twinChrome || (window.__twinChrome = {});
   state.words = %(words)s;
+  state.prefixes = %(prefixes)s;
   const SCOPE = %(scope)s, ATTRS = ["aria-label", "title", "placeholder"];
   const said = (text) => {
     const key = text.trim(), colon = key.indexOf(": ");
     if (key in state.words) return text.replace(key, state.words[key]);
     const head = colon > 0 ? key.slice(0, colon) : null;  // "Download as CSV: table"
-    return head !== null && head in state.words ? text.replace(head, state.words[head]) : null;
+    if (head !== null && head in state.words) return text.replace(head, state.words[head]);
+    for (const [prefix, word] of Object.entries(state.prefixes)) {  // "Remove 5G 基站"
+      if (key.startsWith(prefix + " ")) return text.replace(prefix, word);
+    }
+    return null;
   };
   const pass = () => {
     state.queued = false;
@@ -79,23 +105,25 @@ SCRIPT = """<script>
 </script>"""
 
 
-def chrome_words(shown: str) -> dict[str, str]:
+def chrome_words(shown: str, words: tuple[str, ...] = CHROME_WORDS) -> dict[str, str]:
     """What replaces what in language ``shown``: English → ``shown``'s words, or, in English,
     every other language's words → English (a page switched back to English)."""
     if shown != SOURCE_LANGUAGE:
-        words = catalogue(shown)
-        return {word: words[word] for word in CHROME_WORDS if words.get(word, word) != word}
+        there = catalogue(shown)
+        return {word: there[word] for word in words if there.get(word, word) != word}
     back: dict[str, str] = {}
     for other in LANGUAGES:
         if other != SOURCE_LANGUAGE:
-            words = catalogue(other)
-            back |= {words[word]: word for word in CHROME_WORDS if words.get(word, word) != word}
+            there = catalogue(other)
+            back |= {there[word]: word for word in words if there.get(word, word) != word}
     return back
 
 
 def chrome_script(shown: str) -> str:
     """The page's script for language ``shown`` (see the module docstring)."""
     return SCRIPT % {"words": json.dumps(chrome_words(shown), ensure_ascii=False),
+                     "prefixes": json.dumps(chrome_words(shown, CHROME_PREFIXES),
+                                            ensure_ascii=False),
                      "scope": json.dumps(CHROME)}  # fmt: skip
 
 

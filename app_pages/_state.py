@@ -44,8 +44,9 @@ def osm_credit() -> str:
 
 
 def other_credits(attributions: Iterable[str]) -> str:
-    """The data's own attributions after the streets' OSM credit, which the caption says once."""
-    return " · ".join(a for a in dict.fromkeys(attributions) if not a.startswith(OSM_CREDIT))
+    """The data's own attributions after the streets' OSM credit, which the caption says once,
+    in the page's language."""
+    return " · ".join(_(a) for a in dict.fromkeys(attributions) if not a.startswith(OSM_CREDIT))
 
 
 def said(text: str) -> str:

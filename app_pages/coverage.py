@@ -37,7 +37,7 @@ from app_pages._state import (
 )
 from twin.analysis.report import row_for, row_of, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
-from twin.i18n import _, aside, sentences
+from twin.i18n import _, aside, joined, sentences
 from twin.layers import REGISTRY
 from twin.render.basemap import (
     CAMERA_NAMES,
@@ -175,8 +175,10 @@ else:
         residents=f"{int(cells['residents'].sum()):,}", cells=f"{len(cells):,}")  # fmt: skip
 st.markdown(legend_html(metric, headline), unsafe_allow_html=True)
 
+examples = list(namer.examples)  # the district's own names, not another district's
 search = st.text_input(_("Find a street or place"), key="place_search",
-                       placeholder=_("e.g. 四川北路, 虹口足球场, hospital name"))  # fmt: skip
+                       placeholder=_("e.g. {names}, a hospital's name").format(
+                           names=joined(examples, ", ")) if examples else None)  # fmt: skip
 st.session_state["found_place"] = None
 if search:
     matches = namer.find(search)

