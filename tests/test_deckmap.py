@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -109,6 +110,21 @@ def test_style_and_layers_travel_as_plain_json():
     assert spec["@@type"] == "PathLayer" and spec["getPath"] == "@@=path"
     assert json.dumps(spec)  # compact when the component sends it
     assert spec == json.loads(layer.to_json())  # pydeck's own document, without its indenting
+
+
+def test_a_hexagons_tooltip_line_takes_the_pages_brackets():
+    """The component fills one template per language: "good (0.83 share)" in English,
+    "良好（0.83 …）" with full-width brackets in Chinese, never half-width ones among Chinese."""
+    from twin.i18n import in_language
+
+    english = hex_style(METRICS["rsrp"])["words"]["value"]
+    with in_language("zh"):
+        chinese = hex_style(METRICS["rsrp"])["words"]["value"]
+    assert english == "{class} ({value} {unit})"
+    assert "（" in chinese and "(" not in chinese
+    assert all(f in chinese for f in ("{class}", "{value}", "{unit}"))
+    bundle = (Path(__file__).parents[1] / "app_pages" / "deckmap" / "bundle.js").read_text()
+    assert '"{class} ({value} {unit})"' in bundle  # the built bundle reads the template
 
 
 def sites(n: int, seed: int = 0):  # type: ignore[no-untyped-def]

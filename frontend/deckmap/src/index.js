@@ -159,8 +159,10 @@ function tooltip({object, layer}) {
     const label = finite ? style.classes[classOf(v, style.breaks)] : words.not_measured;
     const shown = finite ? v.toFixed(style.decimals) : '—';
     const people = Math.round(state.hexes.residents[object.i]).toLocaleString('en');
+    const value = (words.value || '{class} ({value} {unit})')  // the page's brackets
+      .replace('{class}', label).replace('{value}', shown).replace('{unit}', style.unit);
     return {
-      html: `<b>${object.h}</b><br/>${escapeHtml(label)} (${shown} ${escapeHtml(style.unit)})` +
+      html: `<b>${object.h}</b><br/>${escapeHtml(value)}` +
         `<br/>${escapeHtml((words.residents || '{people}').replace('{people}', people))}`,
       style: {fontSize: '12px'},
     };
