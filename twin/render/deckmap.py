@@ -110,8 +110,11 @@ def hex_style(metric: Metric, extruded: bool = False) -> dict:
         "decimals": metric.decimals,
         "extruded": extruded,
         "elevation_per_sqrt_resident": ELEVATION_PER_SQRT_RESIDENT,  # people, not the metric
-        "words": {"residents": _("{people} residents"), "not_measured": _("not measured"),
-                  "value": _("{class} ({value} {unit})")},  # a hexagon's tooltip line
+        "words": {
+            "residents": _("{people} residents"),
+            "not_measured": _("not measured"),
+            "value": _("{class} ({value} {unit})"),
+        },  # a hexagon's tooltip line
     }
 
 
