@@ -149,8 +149,9 @@ def test_prepare_tasks_share_a_street_file_and_start_with_the_longest(settings, 
     names = ["changning", "hongkou", "songjiang", "minhang", "jiading"]
     settings = Settings(data_dir=settings.data_dir, cache_dir=tmp_path, offline=True)  # cold
     tasks = prepare_tasks(names, settings, workers=2)
-    # the two inner districts that share the pack's street files, in one task, first: with the
-    # two files' parse they take longer than Songjiang (605 km²); then Jiading 464, Minhang 371
+    # the two inner districts that share the pack's street files, in one task, first: two
+    # districts and the walks on their streets take longer than Songjiang (605 km², no streets);
+    # then Jiading 464, Minhang 371
     assert tasks == [["changning", "hongkou"], ["songjiang"], ["jiading"], ["minhang"]]
     warm = Settings(data_dir=settings.data_dir, cache_dir=tmp_path, offline=False)
     # online (streets downloaded, no file parsed) by area alone

@@ -143,10 +143,12 @@ def read_district(folder: Path) -> District | None:
 
 
 # ``twin prepare``'s estimate of a district's cold load and two builds, seconds on this project's
-# 2-core reference machine (round 3): only their ratios matter, to start the longest task first
-PREPARE_S_PER_DISTRICT = 3.0  # reading the pack, the layers, the report: whatever its size
-PREPARE_S_PER_KM2 = 0.015  # hexagons, 5G and the seed spread grow with the area
-PREPARE_S_PER_STREET_MB = 0.15  # reading a street file (osm_reader), once per task that reads it
+# 2-core reference machine (fitted to round 3 session 9's tasks: Hongkou 2.8 s, Changning 4.3 s,
+# Minhang 6.0 s, Jiading 5.5 s, Songjiang 7.0 s): only their ratios matter, to start the longest
+# task first
+PREPARE_S_PER_DISTRICT = 2.6  # reading the pack, the layers, the report: whatever its size
+PREPARE_S_PER_KM2 = 0.0072  # hexagons, 5G and the seed spread grow with the area
+PREPARE_S_PER_STREET_MB = 0.5  # a street file read (osm_reader) and the walks on its streets
 
 
 def prepare_tasks(names: list[str], settings: Settings, workers: int = 1) -> list[list[str]]:
