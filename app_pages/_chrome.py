@@ -3,9 +3,12 @@
 Streamlit draws its chrome (the app menu, a table's toolbar and its tooltips, the running
 indicator, a select's placeholder, a text field's "Press Enter") in English whatever the app's
 language, and offers no way to translate it. :func:`speak_chrome` adds a small script to the page
-that replaces these exact strings, and only inside Streamlit's chrome (never the page's own
-content), by the catalogue's words; in English it puts back the English ones. The words are
-marked here, so the catalogue test fails on any left untranslated.
+that replaces these exact strings by the catalogue's words, looking only inside the parts of the
+page Streamlit draws them in (its menu, toolbars, tooltips, header, sidebar, selects); in English
+it puts back the English ones. Only a whole text equal to one of these words is replaced (or one
+that opens with "Download as CSV:", "Remove …", "Help for …"), so the page's own words are left
+alone unless one is exactly such a word. The words are marked here, so the catalogue test fails
+on any left untranslated.
 """
 
 from __future__ import annotations
@@ -66,13 +69,15 @@ SCRIPT = """<script>
   state.words = %(words)s;
   state.prefixes = %(prefixes)s;
   const SCOPE = %(scope)s, ATTRS = ["aria-label", "title", "placeholder"];
+  const own = (words, key) => Object.prototype.hasOwnProperty.call(words, key);
+  const put = (text, key, word) => text.replace(key, () => word);  // no "$&" patterns
   const said = (text) => {
     const key = text.trim(), colon = key.indexOf(": ");
-    if (key in state.words) return text.replace(key, state.words[key]);
+    if (own(state.words, key)) return put(text, key, state.words[key]);
     const head = colon > 0 ? key.slice(0, colon) : null;  // "Download as CSV: table"
-    if (head !== null && head in state.words) return text.replace(head, state.words[head]);
+    if (head !== null && own(state.words, head)) return put(text, head, state.words[head]);
     for (const [prefix, word] of Object.entries(state.prefixes)) {  // "Remove 5G 基站"
-      if (key.startsWith(prefix + " ")) return text.replace(prefix, word);
+      if (key.startsWith(prefix + " ")) return put(text, prefix, word);
     }
     return null;
   };
@@ -121,10 +126,14 @@ def chrome_words(shown: str, words: tuple[str, ...] = CHROME_WORDS) -> dict[str,
 
 def chrome_script(shown: str) -> str:
     """The page's script for language ``shown`` (see the module docstring)."""
-    return SCRIPT % {"words": json.dumps(chrome_words(shown), ensure_ascii=False),
-                     "prefixes": json.dumps(chrome_words(shown, CHROME_PREFIXES),
-                                            ensure_ascii=False),
-                     "scope": json.dumps(CHROME)}  # fmt: skip
+    return SCRIPT % {"words": _script_json(chrome_words(shown)),
+                     "prefixes": _script_json(chrome_words(shown, CHROME_PREFIXES)),
+                     "scope": _script_json(CHROME)}  # fmt: skip
+
+
+def _script_json(value: object) -> str:
+    """``value`` as JSON that cannot close the script it sits in ("</" written "<\\/")."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
 
 
 def speak_chrome() -> None:

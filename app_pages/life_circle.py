@@ -59,8 +59,8 @@ if standard.get("facilities"):
            standard.get("basis") == "estimated" else "")
         + " " + _("F15 above asks for one POI of each of its {categories} categories within "
                   "{limit} minutes' walk; this checklist asks for each of its {facilities} "
-                  "facility types within its own level's distance ({levels} min), so every "
-                  "facility is a stricter test than F15 and reads lower.").format(
+                  "facility types within its own level's distance ({levels} min): another "
+                  "question, so its share with every facility is another figure.").format(
             categories=len(measured), limit=f"{limit:g}",
             facilities=len(standard["facilities"]),  # the measured ones
             levels=" / ".join(f"{m:g}" for m in sorted({float(f["level_min"])

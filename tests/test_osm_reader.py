@@ -135,8 +135,41 @@ def test_it_reads_the_tags_osmnx_keeps_and_twins_walk_filter_reads():
     assert set(WAY_TAGS) == {*ox.settings.useful_tags_way, *osm_source.EXTRA_WAY_TAGS}
 
 
+def test_an_id_given_twice_keeps_its_last_element_as_osmnx_does(tmp_path):
+    """Overlapping extracts joined repeat ids: the last node and the last way of an id count."""
+    ways = {**WAYS, 100: ([1, 2, 3], {"highway": "footway"})}  # way 100 again, shorter
+    path = osm_xml(NODES, ways, tmp_path / "twice.osm")
+    text = path.read_text(encoding="utf-8").replace(
+        "</osm>", '<node id="2" lon="121.0015" lat="31.0005"/><way id="101"><nd ref="4"/>'
+        '<nd ref="5"/><nd ref="6"/><tag k="highway" v="path"/></way></osm>')  # fmt: skip
+    path.write_text(text, encoding="utf-8")
+    _same_graph(path)
+    graph = graph_from_osm_file(path)
+    assert graph.get_edge_data(1, 3)[0]["highway"] == "footway" and not graph.has_edge(3, 4)
+    assert list(graph.get_edge_data(1, 3)[0]["geometry"].coords)[1] == (121.0015, 31.0005)
+
+
+def test_a_file_osmium_refuses_is_read_by_osmnx(tmp_path, settings):
+    """A coordinate written "+31.000" passes the file's checks (Python reads it) but not
+    osmium: the street file is read by osmnx's own parser instead, to the same graph."""
+    from twin.sources.osm_reader import OsmiumRefusedError
+
+    grid = {10 * i + j: (121.0 + 0.001 * j, 31.0 + 0.001 * i) for i in range(4) for j in range(4)}
+    rows = {100 + i: ([10 * i + j for j in range(4)], {"highway": "residential"}) for i in range(4)}
+    cols = {200 + j: ([10 * i + j for i in range(4)], {"highway": "footway"}) for j in range(4)}
+    path = osm_xml(grid, rows | cols, tmp_path / "plus.osm")
+    path.write_text(path.read_text(encoding="utf-8").replace('lat="31.0"', 'lat="+31.0"'),
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(OsmiumRefusedError, match="not a file osmium reads"):
+        graph_from_osm_file(path)
+    read = osm_source.graph_from_file(path, settings)
+    corners = {0, 3, 30, 33}  # two neighbours each: inside a chain, not endpoints
+    assert set(read.nodes) == set(grid) - corners
+    assert _edges(read) == _edges(osm_source.walkable_graph(_osmnx_graph(path)))
+
+
 def test_a_file_that_is_not_osm_is_refused(tmp_path):
     broken = tmp_path / "broken.osm"
     broken.write_text("<osm><node id='1' lon='121' lat='31'>", encoding="utf-8")
-    with pytest.raises(InvalidInputError, match="not a readable OSM file"):
+    with pytest.raises(InvalidInputError, match="not a file osmium reads"):
         graph_from_osm_file(broken)

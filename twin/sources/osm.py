@@ -467,10 +467,10 @@ def ensure_reachable(url: str, timeout_s: float = 5.0) -> None:
         with socket.create_connection((parts.hostname or "", port), timeout=timeout_s):
             pass
     except OSError as exc:
-        msg = (
-            f"cannot reach {url} ({exc}); check the connection, set TWIN_OVERPASS_URL, "
+        msg = N_(
+            "cannot reach {url} ({reason}); check the connection, set TWIN_OVERPASS_URL, "
             "or work offline with --osm-file / the data pack."
-        )
+        ).format(url=url, reason=exc)  # a template: a page reads it back in its language
         raise NetworkAccessError(msg) from None
 
 
@@ -530,8 +530,10 @@ def graph_from_osm(
                 polygon, network_type="walk", retain_all=True, truncate_by_edge=True
             )
         except Exception as exc:
-            msg = (f"could not download the street network from {settings.overpass_url} "
-                   f"({exc}); run 'twin fetch {slug}' again later, or pass --osm-file FILE.")  # fmt: skip
+            msg = N_(
+                "could not download the street network from {url} ({reason}); run 'twin "
+                "fetch {slug}' again later, or pass --osm-file FILE."
+            ).format(url=settings.overpass_url, reason=str(exc)[:200], slug=slug)
             raise NetworkAccessError(msg) from None
     graph = walkable_graph(graph)
     cache_write(cached, lambda tmp: ox.save_graphml(graph, tmp))

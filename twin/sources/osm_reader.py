@@ -17,7 +17,11 @@ simplified graph. One rule, osmnx 2's, so the two agree node for node and edge f
   (in order of first appearance: osmnx lists a set, whose order varies between runs) when it
   does not, ``geometry`` the chain's line; segments between two endpoints stay as they are;
 * rings without an endpoint are dropped, as osmnx's ``remove_rings`` does, and nodes in no way
-  are left out (osmnx keeps them isolated; :func:`twin.sources.osm.walkable_graph` drops them).
+  are left out (osmnx keeps them isolated; :func:`twin.sources.osm.walkable_graph` drops them);
+* an id the file gives twice keeps its last element, as osmnx's dicts do.
+
+Coordinates are osmium's, to 1e-7° as OSM writes them: the same doubles Python reads from seven
+decimals (lengths bit for bit); a file written with more decimals is rounded, by under 1 cm.
 
 osmnx stays the reader of downloads and GraphML, and of a well-formed file osmium refuses
 (:class:`OsmiumRefusedError`: ids beyond 64 bits, which real OSM never has).
@@ -70,7 +74,8 @@ class OsmiumRefusedError(InvalidInputError):
 
 class _File:
     """The nodes and ways of an OSM file: node ids (sorted) with lon/lat and useful tags; each
-    way's id, node positions (consecutive repeats merged) and useful tags."""
+    way's id, node positions (consecutive repeats merged) and useful tags. An id the file gives
+    twice (overlapping extracts joined) keeps its last element, as osmnx's dicts do."""
 
     def __init__(self, path: Path) -> None:
         import osmium
@@ -79,32 +84,34 @@ class _File:
         lon: list[float] = []
         lat: list[float] = []
         self.node_tags: dict[int, dict[str, str]] = {}
-        self.way_ids: list[int] = []
-        self.way_refs: list[list[int]] = []
-        self.way_tags: list[dict[str, str]] = []
-        try:
-            for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
+        ways: dict[int, tuple[list[int], dict[str, str]]] = {}
+        lower = path.name.lower()
+        kind = "pbf" if lower.endswith(".pbf") else "osm.bz2" if lower.endswith(".bz2") else "osm"
+        try:  # the format named, not guessed from the suffix (".OSM", ".xml")
+            for obj in osmium.FileProcessor(osmium.io.File(str(path), kind),
+                                            osmium.osm.NODE | osmium.osm.WAY):  # fmt: skip
                 if isinstance(obj, osmium.osm.Node):
                     if not obj.location.valid():
                         continue  # the file's checks have left such nodes out already
                     ids.append(obj.id)
                     lon.append(obj.location.lon)
                     lat.append(obj.location.lat)
-                    if len(obj.tags):
-                        tags = {k: obj.tags[k] for k in NODE_TAGS if k in obj.tags}
-                        if tags:
-                            self.node_tags[obj.id] = tags
+                    tags = {k: obj.tags[k] for k in NODE_TAGS if k in obj.tags}
+                    if tags or obj.id in self.node_tags:
+                        self.node_tags[obj.id] = tags
                 elif isinstance(obj, osmium.osm.Way):
-                    self.way_ids.append(obj.id)
-                    self.way_refs.append([ref for ref, _ in groupby(n.ref for n in obj.nodes)])
-                    self.way_tags.append({k: obj.tags[k] for k in WAY_TAGS if k in obj.tags})
-        except (RuntimeError, ValueError) as exc:  # osmium's words for a file it cannot take
-            msg = f"{Path(path).name} is not a readable OSM file ({exc})."
+                    refs = [ref for ref, _ in groupby(n.ref for n in obj.nodes)]
+                    ways[obj.id] = (refs, {k: obj.tags[k] for k in WAY_TAGS if k in obj.tags})
+        except Exception as exc:  # osmium refuses what the file's checks let through ("+31.0")
+            msg = f"{path.name} is not a file osmium reads ({type(exc).__name__}: {exc})."
             raise OsmiumRefusedError(msg) from None
-        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
-        self.ids = np.asarray(ids, dtype=np.int64)[order]
-        self.lon = np.asarray(lon, dtype=float)[order]
-        self.lat = np.asarray(lat, dtype=float)[order]
+        self.way_ids = list(ways)
+        self.way_refs = [refs for refs, _ in ways.values()]
+        self.way_tags = [tags for _, tags in ways.values()]
+        last = len(ids) - 1 - np.unique(np.asarray(ids[::-1], dtype=np.int64), return_index=True)[1]
+        self.ids = np.asarray(ids, dtype=np.int64)[last]  # sorted, each id's last element
+        self.lon = np.asarray(lon, dtype=float)[last]
+        self.lat = np.asarray(lat, dtype=float)[last]
 
 
 def _segments(
