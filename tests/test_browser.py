@@ -324,6 +324,15 @@ def test_streamlits_own_words_speak_the_page_language(server, browser):
     names = re.compile(r"CSV|PNG|Vega-Lite")  # formats and a product keep their names
     assert not [t for t in said if re.search(r"[A-Za-z]{3,}", names.sub("", t))], said
     page.screenshot(path=str(ARTIFACTS / "streamlit_chrome_zh.png"))
+    page.goto(server + "/gaps?lang=zh", timeout=120_000)  # a multiselect's list: drawn apart
+    page.wait_for_selector('[data-testid="stMultiSelect"]', timeout=120_000)
+    wait_idle(page)
+    page.locator('[data-testid="stMultiSelect"]').first.click()
+    page.wait_for_selector('[role="listbox"]', timeout=30_000)
+    page.wait_for_function("() => document.querySelector('[role=listbox]')"
+                           ".textContent.includes('全选')", timeout=30_000)  # fmt: skip
+    assert "Select all" not in page.locator('[role="listbox"]').first.inner_text()
+    page.keyboard.press("Escape")
     page.locator('[data-testid="stSidebar"] label', has_text="English").click()
     wait_idle(page)
     page.click('[data-testid="stMainMenu"] button')
