@@ -122,7 +122,7 @@ if "metric" not in st.session_state:  # the URL's map, else the plan's own 5G qu
     if first in keys:
         st.session_state["metric"] = first
 
-left, mid, right = st.columns([2, 2, 1])
+left, mid, right = st.columns([5, 3, 2])  # the map's name is the longest (Chinese: ≈ 30 characters)
 # the widgets' names as a dict of this run's language (a test re-reads them outside the run)
 metric_names = {k: map_metric(k).label for k in keys}
 layer_names = {k: _(spec.label) for k, spec in REGISTRY.items()}
