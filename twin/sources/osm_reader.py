@@ -152,24 +152,46 @@ def _merged(values: list[Any]) -> Any:
     return distinct[0] if len(distinct) == 1 else distinct
 
 
+def _endpoints(
+    u: NDArray[np.int64], v: NDArray[np.int64], n: int
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Which of ``n`` nodes are endpoints (osmnx's rule: in a way, and not exactly two
+    neighbours with one segment to each, nor on a self-loop), and the nodes' neighbours (CSR)."""
+    incidences = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
+    offsets, targets = _neighbours(u, v, n)
+    self_loop = np.zeros(n, dtype=bool)
+    self_loop[u[u == v]] = True
+    interstitial = (np.diff(offsets) == 2) & (incidences == 2) & ~self_loop
+    return (incidences > 0) & ~interstitial, offsets, targets
+
+
+def _chains(endpoint: NDArray[np.bool_], offsets: NDArray, targets: NDArray) -> list[list[int]]:
+    """From each endpoint, each run of non-endpoints to the next endpoint (both directions, a
+    loop back to its own start included), as node positions from endpoint to endpoint."""
+    is_end = endpoint.tolist()
+    chains = []
+    for start in np.flatnonzero(endpoint).tolist():
+        for first in targets[offsets[start] : offsets[start + 1]].tolist():
+            if is_end[first]:
+                continue
+            chain, previous, current = [start, first], start, first
+            while not is_end[current]:  # two neighbours: on to the one not just left
+                a, b = targets[offsets[current] : offsets[current] + 2].tolist()
+                previous, current = current, (b if a == previous else a)
+                chain.append(current)
+            chains.append(chain)
+    return chains
+
+
 def graph_from_osm_file(path: Path) -> nx.MultiDiGraph:
     """The simplified street graph of the OSM XML/PBF file at ``path`` (module docstring)."""
     import networkx as nx
     import shapely
 
-    name = Path(path).name
     osm = _File(Path(path))
-    u, v, way = _segments(osm, name)
-    n = len(osm.ids)
+    u, v, way = _segments(osm, Path(path).name)
     lengths = great_circle_m(osm.lat[u], osm.lon[u], osm.lat[v], osm.lon[v])
-    incidences = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
-    offsets, targets = _neighbours(u, v, n)
-    distinct = np.diff(offsets)
-    self_loop = np.zeros(n, dtype=bool)
-    self_loop[u[u == v]] = True
-    interstitial = (distinct == 2) & (incidences == 2) & ~self_loop
-    in_ways = incidences > 0
-    endpoint = in_ways & ~interstitial
+    endpoint, offsets, targets = _endpoints(u, v, len(osm.ids))
     # the segment of each (node, neighbour) pair: a non-endpoint has exactly one to each
     segment_of: dict[tuple[int, int], tuple[int, bool]] = {}
     for i, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
@@ -182,34 +204,23 @@ def graph_from_osm_file(path: Path) -> nx.MultiDiGraph:
                 "reversed": backwards, "length": float(lengths[i])}  # fmt: skip
 
     graph = nx.MultiDiGraph(crs="epsg:4326", simplified=True, created_with="twin osm_reader")
-    kept = np.flatnonzero(endpoint)
     graph.add_nodes_from(
         (int(osm.ids[i]), {"y": float(osm.lat[i]), "x": float(osm.lon[i]),
                            **osm.node_tags.get(int(osm.ids[i]), {})})
-        for i in kept.tolist()
+        for i in np.flatnonzero(endpoint).tolist()
     )  # fmt: skip
     edges: list[tuple[int, int, dict[str, Any]]] = []
-    both = endpoint[u] & endpoint[v]  # segments between two endpoints stay as they are
-    for i in np.flatnonzero(both).tolist():
+    for i in np.flatnonzero(endpoint[u] & endpoint[v]).tolist():  # between endpoints: as it is
         a, b = int(osm.ids[u[i]]), int(osm.ids[v[i]])
         edges += [(a, b, edge_data(i, False)), (b, a, edge_data(i, True))]
-    is_end = endpoint.tolist()
-    for start in kept.tolist():
-        for first in targets[offsets[start] : offsets[start + 1]].tolist():
-            if is_end[first]:
-                continue
-            chain, previous, current = [start, first], start, first
-            while not is_end[current]:  # two neighbours: on to the one not just left
-                a, b = targets[offsets[current] : offsets[current] + 2].tolist()
-                previous, current = current, (b if a == previous else a)
-                chain.append(current)
-            values: dict[str, list[Any]] = {}
-            for a, b in pairwise(chain):
-                for key, value in edge_data(*segment_of[(a, b)]).items():
-                    values.setdefault(key, []).append(value)
-            data = {key: sum(vals) if key == "length" else _merged(vals)
-                    for key, vals in values.items()}  # fmt: skip
-            data["geometry"] = shapely.LineString(np.column_stack([osm.lon[chain], osm.lat[chain]]))
-            edges.append((int(osm.ids[start]), int(osm.ids[current]), data))
+    for chain in _chains(endpoint, offsets, targets):  # merged: length summed, values listed
+        values: dict[str, list[Any]] = {}
+        for a, b in pairwise(chain):
+            for key, value in edge_data(*segment_of[(a, b)]).items():
+                values.setdefault(key, []).append(value)
+        data = {key: sum(vals) if key == "length" else _merged(vals)
+                for key, vals in values.items()}  # fmt: skip
+        data["geometry"] = shapely.LineString(np.column_stack([osm.lon[chain], osm.lat[chain]]))
+        edges.append((int(osm.ids[chain[0]]), int(osm.ids[chain[-1]]), data))
     graph.add_edges_from(edges)
     return graph
