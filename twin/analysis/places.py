@@ -27,8 +27,11 @@ STREET_FIRST_M = 150.0
 TOWNSHIP_REACH_M = 4000.0  # a seat farther than this names no township
 # Shanghai runs one community health service centre per 街道 / 镇, named after it: their POIs are
 # the townships' seats where no township boundary is loaded (the pack has none)
-# (a care team's words are never a township's: "…全科服务团队颛桥社区卫生服务中心")
-TOWNSHIP = re.compile(r"([^\W\d区市属院学第务团队]{2,5}?)(街道|镇)?社区卫生服务中心")
+# (a care team's words are never a township's: "…全科服务团队颛桥社区卫生服务中心", nor does a
+# name start with the 镇 or 街道 of the one before it: "罗店镇美罗家园社区卫生服务中心")
+TOWNSHIP = re.compile(
+    r"([^\W\d区市属院学第务团队镇道][^\W\d区市属院学第务团队]{1,4}?)(街道|镇)?社区卫生服务中心"
+)
 NOT_TOWNSHIPS = {"示范", "上海"}
 ROAD = re.compile(
     r"^(?:上海市)?(?:[\u4e00-\u9fff]{1,4}区)?([\u4e00-\u9fff]{1,12}?(?:大道|公路|路|街|巷|村))"
@@ -46,6 +49,8 @@ def township_of(name: str) -> str:
     ('七宝社区', '')
     >>> township_of("田园全科服务团队颛桥社区卫生服务中心")  # a team named after its centre
     '颛桥社区'
+    >>> township_of("罗店镇美罗家园社区卫生服务中心")  # a community's centre within a 镇
+    '美罗家园社区'
     """
     found = TOWNSHIP.search(str(name))
     if not found or found.group(1) in NOT_TOWNSHIPS:
