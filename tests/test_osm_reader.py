@@ -133,6 +133,7 @@ def test_it_reads_the_tags_osmnx_keeps_and_twins_walk_filter_reads():
     import osmnx as ox
 
     assert set(WAY_TAGS) == {*ox.settings.useful_tags_way, *osm_source.EXTRA_WAY_TAGS}
+    assert set(WAY_TAGS) == set(osm_source._osmnx_way_tags())  # the osmnx paths' own list
 
 
 def test_an_id_given_twice_keeps_its_last_element_as_osmnx_does(tmp_path):

@@ -277,12 +277,18 @@ def _pbf_to_xml(path: Path, settings: Settings) -> Path:
         raise InvalidInputError(msg) from None
 
 
+def _osmnx_way_tags() -> list[str]:
+    """The way tags osmnx keeps, and those twin's walk filter reads (osm_reader's WAY_TAGS)."""
+    import osmnx as ox
+
+    return list(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
+
+
 def _osmnx_graph_from_xml(path: Path) -> nx.MultiDiGraph:
     """osmnx's own graph of OSM XML ``path`` (the graph :mod:`osm_reader` builds faster)."""
     import osmnx as ox
 
-    tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
-    with osmnx_settings(useful_tags_way=list(tags)):
+    with osmnx_settings(useful_tags_way=_osmnx_way_tags()):
         return ox.graph_from_xml(path, bidirectional=True, retain_all=True)
 
 
@@ -332,9 +338,8 @@ def _graph_of_file(
             notes += [note] if note else []
             try:
                 graph = graph_from_osm_file(xml_path)
-            except (
-                OsmiumRefusedError
-            ):  # well-formed (checked above), yet not osmium's: osmnx's parser
+            except OsmiumRefusedError:
+                # well-formed (checked above), yet not osmium's: osmnx's own parser reads it
                 graph = _osmnx_graph_from_xml(xml_path)
     except InvalidInputError:
         raise
@@ -518,10 +523,9 @@ def graph_from_osm(
     if cached.exists():
         return ox.load_graphml(cached)
     ensure_reachable(settings.overpass_url)
-    tags = tuple(dict.fromkeys((*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS)))
     with osmnx_settings(
         overpass_url=settings.overpass_url,
-        useful_tags_way=list(tags),
+        useful_tags_way=_osmnx_way_tags(),
         cache_folder=str(settings.cache_dir / "osmnx-http"),
         requests_timeout=180,
     ):
