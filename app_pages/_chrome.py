@@ -84,6 +84,7 @@ SCRIPT = """<script>
   const pass = () => {
     state.queued = false;
     for (const scope of document.querySelectorAll(SCOPE)) {
+      if (scope.parentElement && scope.parentElement.closest(SCOPE)) continue;  // walked within
       for (const el of [scope, ...scope.querySelectorAll("*")]) {
         for (const attr of ATTRS) {
           const value = el.getAttribute(attr), now = value && said(value);
