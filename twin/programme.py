@@ -218,7 +218,7 @@ def plan_years(
         for t in preset.targets
         if t.kind == "target" and any(t.key in keys[layer] for layer in layers)
     ]
-    period = [t.year for t in preset.targets if t.kind == "target" and preset.plan_start]
+    period = [t.year for t in preset.targets if t.kind == "target"] if preset.plan_start else []
     deadlines = due or period  # the layers' own deadlines, else the plan period's last
     first = start if start is not None else preset.plan_start
     last = until if until is not None else (max(deadlines) if deadlines else None)
