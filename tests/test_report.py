@@ -1,5 +1,8 @@
 """Honest statuses: met / not met only for figures measured on real data."""
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from twin.analysis.engine import compute
@@ -247,6 +250,64 @@ def test_the_seed_spread_is_a_real_redraw_and_only_of_generated_layers(town, tow
     assert any(low < 0 or high > 0 for low, high in spread.values())  # other draws differ
     imported = {k: v.assign(source="operator.csv") for k, v in town_build.layers.items()}
     assert seed_spread(town, imported, town_build.coverage, seeds=(1,)) == {}
+
+
+def test_the_spread_reads_the_layers_own_5g_shares_from_its_hexagons(town, town_build):
+    """A hexagon's 5G columns depend on its own sample points only: measuring the sample again
+    gives the shares its columns in the build already hold."""
+    from twin.analysis.reseed import _shares, sample_rows
+
+    coverage = town_build.coverage
+    cells = coverage.cells.iloc[sample_rows(len(coverage.cells), 150)]
+    sites = town_build.layers["base_stations"]
+    again = _shares("base_stations", sites, cells, town, coverage, measured=False)
+    read = _shares("base_stations", sites, cells, town, coverage, measured=True)
+    assert read == again
+    fewer = _shares("base_stations", sites.iloc[::2], cells, town, coverage, measured=False)
+    assert fewer["base_stations"] < again["base_stations"]
+
+
+def test_a_capacity_view_is_remembered_only_for_the_same_inputs(town, town_build):
+    """The same sites, hexagons, norms, rule and network give the remembered view; a change in
+    any of them is measured afresh, as if nothing had been remembered."""
+    from twin.capacity import _measure_view, capacity_view
+
+    cells, params = town_build.coverage.cells, town_build.coverage.params
+    network = town.streets.network
+    lockers = town_build.layers["lockers"]
+
+    def view(sites, net=network, rule=params.reach):
+        return capacity_view(town, "lockers", cells, sites, params.norms, rule, net)
+
+    first = view(lockers)
+    assert view(lockers.copy()) is first  # by content, not by object
+    assert not first.served.flags.writeable
+    halved = lockers.assign(compartments=lockers["compartments"] // 2)
+    for changed, args in (
+        (view(halved), (halved, network, params.reach)),
+        (view(lockers, None), (lockers, None, params.reach)),
+        (view(lockers, rule=replace(params.reach, detour_factor=2.0)),
+         (lockers, network, replace(params.reach, detour_factor=2.0))),
+    ):  # fmt: skip
+        fresh = _measure_view(town, "lockers", cells, args[0], params.norms, args[2], args[1])
+        assert changed is not first
+        np.testing.assert_array_equal(changed.served, fresh.served)
+    assert view(halved).share < first.share
+
+
+def test_the_worst_gaps_are_the_most_unserved_first_ties_by_hexagon(town_build):
+    from twin.analysis.report import worst_gaps
+    from twin.analysis.served import QUESTIONS
+
+    cells = town_build.coverage.cells
+    by_id = cells.set_index("h3")
+    for key, gaps in worst_gaps(town_build.coverage, top=5).items():
+        q = QUESTIONS[key]
+        listed = [(-float(by_id.loc[g["h3"], q.unserved]), g["h3"]) for g in gaps]
+        assert listed and listed == sorted(listed), key
+        breaking = cells[~cells[q.flag].astype(bool)]
+        rest = breaking[~breaking["h3"].isin([g["h3"] for g in gaps])]
+        assert len(rest) == 0 or rest[q.unserved].max() <= -listed[-1][0], key
 
 
 @pytest.mark.pack

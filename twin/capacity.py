@@ -16,6 +16,8 @@ within reach but not fully served is one where *capacity*, not distance, is the 
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -100,6 +102,30 @@ class CapacityView:
         return float((np.asarray(residents, dtype=float) * short).sum())
 
 
+VIEWS_KEPT = 8  # capacity views remembered per process: a district's layers, both profiles
+_VIEWS: OrderedDict[bytes, tuple[StreetNetwork | None, CapacityView]] = OrderedDict()
+
+
+def _view_key(
+    district: District,
+    layer: str,
+    cells: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    norms: Norms,
+    rule: ReachRule,
+) -> bytes:
+    """A digest of everything a capacity view depends on but the street network (compared by
+    identity): the district's metric CRS, the layer, the hexagons' places and residents, the
+    sites by content, every norm and the reach rule."""
+    from twin.store.digest import frame_digest
+
+    digest = hashlib.sha256(f"{layer}|{district.metric_crs}|{rule!r}|{norms!r}".encode())
+    for column in ("lon", "lat", "residents"):
+        digest.update(np.ascontiguousarray(cells[column].to_numpy(dtype=float)).tobytes())
+    digest.update(frame_digest(sites))
+    return digest.digest()
+
+
 def capacity_view(
     district: District,
     layer: str,
@@ -109,7 +135,34 @@ def capacity_view(
     rule: ReachRule,
     network: StreetNetwork | None = None,
 ) -> CapacityView:
-    """Demand of ``cells`` (base hexagons) allocated to ``sites`` within reach, up to capacity."""
+    """Demand of ``cells`` (base hexagons) allocated to ``sites`` within reach, up to capacity.
+
+    The same inputs give the same view, so the last :data:`VIEWS_KEPT` are remembered: a
+    build's seed spread and report ask for the layer as built, and both walking profiles ask
+    the same questions (reach is in metres, never minutes). Its arrays are read-only."""
+    key = _view_key(district, layer, cells, sites, norms, rule)
+    kept = _VIEWS.get(key)
+    if kept is not None and kept[0] is network:
+        _VIEWS.move_to_end(key)
+        return kept[1]
+    view = _measure_view(district, layer, cells, sites, norms, rule, network)
+    for values in (view.demand, view.served, view.reached, view.capacity):
+        values.flags.writeable = False
+    _VIEWS[key] = (network, view)
+    while len(_VIEWS) > VIEWS_KEPT:
+        _VIEWS.popitem(last=False)
+    return view
+
+
+def _measure_view(
+    district: District,
+    layer: str,
+    cells: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    norms: Norms,
+    rule: ReachRule,
+    network: StreetNetwork | None,
+) -> CapacityView:
     ctx = LayerContext(district, norms)
     residents = cells["residents"].to_numpy(dtype=float)
     demand = residents * demand_per_resident(layer, norms)

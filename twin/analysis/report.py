@@ -508,8 +508,11 @@ def worst_gaps(
         if column not in cells:
             continue
         breaks_rule = ~cells[q.flag].to_numpy(dtype=bool)  # as the map's "unserved only"
-        unserved = cells[breaks_rule & (cells[column].to_numpy(dtype=float) >= 0.5)]
-        worst = unserved.sort_values([column, "h3"], ascending=[False, True]).head(top)
+        counts = cells[column].to_numpy(dtype=float)
+        rows = np.flatnonzero(breaks_rule & (counts >= 0.5))
+        # the most unserved first, ties by hexagon id; only the rows listed are copied
+        order = np.lexsort((cells["h3"].to_numpy()[rows].astype(str), -counts[rows]))[:top]
+        worst = cells.iloc[rows[order]]
         gaps[key] = [
             {"h3": h, "residents": int(r), "unserved": round(float(u)), "value": _plain(float(v)),
              "unit": unit, "lon": round(float(x), 6), "lat": round(float(y), 6),

@@ -38,15 +38,20 @@ def _shares(
     cells: gpd.GeoDataFrame,
     district: District,
     coverage: Coverage,
+    measured: bool = False,
 ) -> dict[str, float]:
-    """The served shares of ``layer``'s questions on ``cells`` with ``sites``."""
+    """The served shares of ``layer``'s questions on ``cells`` with ``sites``; ``measured``:
+    ``cells`` already hold the 5G columns of these ``sites`` (the build's own hexagons: each
+    hexagon's columns depend on its own sample points only, so the sample reads them)."""
     params = coverage.params
     ctx = LayerContext(district, params.norms)
     residents = cells["residents"].to_numpy(dtype=float)
     people = residents.sum() or 1.0
     if layer == "base_stations":
-        frame = cells[["cell", "residents", "area_km2"]].copy()
-        write_fiveg(frame, None, ctx, sites, params)
+        frame = cells
+        if not measured:
+            frame = cells[["cell", "residents", "area_km2"]].copy()
+            write_fiveg(frame, None, ctx, sites, params)
         area = frame["area_km2"].to_numpy(dtype=float)
         outdoor = frame["p_covered_5g"].to_numpy(dtype=float)
         deep = frame["p_covered_5g_indoor"].to_numpy(dtype=float)
@@ -87,7 +92,8 @@ def seed_spread(
 ) -> Spread:
     """Per question of each *generated* layer, the (lowest, highest) offset of its served share
     when the layer is drawn with ``seeds`` instead of its own (see the module docstring).
-    Imported or edited layers have no spread: their sites are not a draw."""
+    Imported or edited layers have no spread: their sites are not a draw. ``coverage`` is the
+    hexagons measured with ``layers`` (their 5G columns are the layer's own shares)."""
     cells = coverage.cells.iloc[sample_rows(len(coverage.cells), sample)]
     spread: Spread = {}
     for layer, frame in layers.items():
@@ -96,7 +102,8 @@ def seed_spread(
         if set(frame["source"].astype(str)) != {"generated"}:
             continue
         progress(f"{layer}: re-drawn with {len(seeds)} other seeds")
-        own = _shares(layer, frame, cells, district, coverage)
+        measured = layer == "base_stations" and "p_covered_5g" in cells
+        own = _shares(layer, frame, cells, district, coverage, measured)
         offsets: dict[str, list[float]] = {key: [0.0] for key in own}
         for seed in seeds:
             params = layer_registry.params_for(layer, coverage.params.norms, seed=seed)
