@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -9,7 +11,7 @@ import streamlit as st
 from app_pages._cached import city_boundaries
 from app_pages._state import said, shown_name
 from twin._errors import TwinError
-from twin.city import CITY_FIGURES, city_table, read_city
+from twin.city import CITY_FIGURES, city_table, measure_city, read_city
 from twin.districts import load_presets
 from twin.i18n import _, p_, sentences
 from twin.render.basemap import deck as offline_deck
@@ -29,18 +31,6 @@ st.caption(_(
     "them. This page reads the stored results; it never measures a district again. Pick a "
     "district to open its coverage map."
 ))  # fmt: skip
-default = st.query_params.get("batch", str(PROJECT_ROOT / "build" / "batch"))
-folder = st.text_input(_("Batch results folder"), value=default, key="city_folder")
-try:
-    table = read_city(folder)
-except TwinError as exc:
-    st.info(said(str(exc)))  # the core's sentence, in the viewer's language
-    st.stop()
-st.query_params["batch"] = folder
-rows = city_table(table)
-key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func={k: _(v[0]) for k, v in CITY_FIGURES.items()}.__getitem__,
-                   key="city_figure")  # fmt: skip
-
 presets = {p.slug: p for p in load_presets()}
 
 
@@ -48,6 +38,41 @@ def name_of(slug: str, written: str) -> str:
     """A district's name in the viewer's language (as the batch wrote it when twin knows no
     preset of that slug)."""
     return shown_name(presets[slug]) if slug in presets else written
+
+
+def measure_button(folder: str, label: str) -> None:
+    """A button that runs `twin batch --all` into ``folder`` (the command line's own run), a
+    bar filling as each district finishes, then the page again with the results."""
+    if not st.button(label, key="city_measure", type="primary"):
+        return
+    bar = st.progress(0.0, text=_("twin batch: starting Dask…"))
+
+    def progress(done: int, total: int, slug: str, ok: bool) -> None:
+        words = (_("{done} of {total} districts: {name} measured") if ok
+                 else _("{done} of {total} districts: {name} failed"))  # fmt: skip
+        bar.progress(done / total, text=words.format(done=done, total=total,
+                                                     name=name_of(slug, slug)))  # fmt: skip
+
+    try:
+        measure_city(Path(folder), progress)
+    except TwinError as exc:
+        st.error(said(str(exc)))
+        return
+    st.rerun()
+
+
+default = st.query_params.get("batch", str(PROJECT_ROOT / "build" / "batch"))
+folder = st.text_input(_("Batch results folder"), value=default, key="city_folder")
+try:
+    table = read_city(folder)
+except TwinError as exc:
+    st.info(said(str(exc)))  # the core's sentence, in the viewer's language
+    measure_button(folder, _("Measure all sixteen districts now"))
+    st.stop()
+st.query_params["batch"] = folder
+rows = city_table(table)
+key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func={k: _(v[0]) for k, v in CITY_FIGURES.items()}.__getitem__,
+                   key="city_figure")  # fmt: skip
 
 
 shown = pd.DataFrame([
@@ -63,6 +88,8 @@ st.caption(sentences(
     _("{count} districts in {folder}").format(count=len(rows), folder=folder)
     + (_("; {missing} not measured yet").format(missing=missing) if missing > 0 else ""),
     _("Status, basis and range are those of {figure}").format(figure=_(CITY_FIGURES[key][0]))))  # fmt: skip
+if missing > 0:
+    measure_button(folder, _("Measure all sixteen districts again"))
 
 
 SHOWN_COLOUR = {

@@ -1,6 +1,7 @@
 """Streamlit pages, run headless with AppTest."""
 
 import re
+import shutil
 
 import pandas as pd
 import pytest
@@ -413,7 +414,7 @@ def test_programme_page_shows_the_figures_twin_programme_gives(env, settings):
     assert len(app.dataframe[0].value) == 1  # only the first year
 
 
-def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path):
+def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path, monkeypatch):
     """The whole city from `twin batch` results: each district's figures as its own report
     states them, read from the stored table (no district measured on the page)."""
     from twin.analysis.build import build
@@ -436,8 +437,23 @@ def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path):
     app.selectbox(key="city_figure").set_value("life_circle_f15").run()
     assert app.dataframe[0].value.loc[0, "status"] == f15["status"]
     empty = page("app_pages/city.py")
-    empty.text_input(key="city_folder").set_value(str(tmp_path / "nothing")).run()
+    nothing = tmp_path / "nothing"
+    empty.text_input(key="city_folder").set_value(str(nothing)).run()
     assert any("twin batch --all" in i.value for i in empty.info)
+    heard = []
+
+    def batch_stand_in(folder, progress):  # twin batch's child process (tests/test_batch.py)
+        heard.append(folder)
+        folder.mkdir()
+        shutil.copy(tmp_path / "city_summary.csv", folder / "city_summary.csv")
+        progress(1, 2, "hongkou", True)
+        progress(2, 2, "jingan", True)
+
+    monkeypatch.setattr("twin.city.measure_city", batch_stand_in)
+    empty.button(key="city_measure").click().run()
+    assert not empty.exception, empty.exception
+    assert heard == [nothing]  # the folder the page reads, measured once
+    assert list(empty.dataframe[0].value["name"]) == ["Hongkou", "Jing'an"]
     from visible_text import english_on  # the same page read in Chinese: no English left
 
     chinese = AppTest.from_file(str(APP), default_timeout=TIMEOUT)

@@ -103,3 +103,22 @@ def test_programmes_of_many_districts_run_on_dask(env, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert stored["years"] == printed["years"]
     assert list(city["sites_added"]) == [len(y["sites"]) for y in printed["years"]]
+
+
+def test_the_viewer_measures_the_city_by_the_command_lines_own_run(env):
+    """The City page's button runs `twin batch` in a child process: each district reported as
+    it finishes, its table read by the page; a run that writes no table says why in the
+    command's own words, and a table left by an earlier run is not taken for this run's."""
+    from twin._errors import TwinError
+    from twin.city import measure_city, read_city
+
+    heard: list[tuple[int, int, str, bool]] = []
+    folder = env / "city"
+    measure_city(folder, lambda *seen: heard.append(seen), districts=["hongkou"])
+    assert heard == [(1, 1, "hongkou", True)]
+    table = read_city(folder)
+    assert list(table["district"]) == ["hongkou"] and table["error"].isna().all()
+    with pytest.raises(
+        TwinError, match=r"without writing a city table.*unknown district 'atlantis'"
+    ):
+        measure_city(folder, lambda *seen: None, districts=["atlantis"])
