@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter
 from scipy.spatial import cKDTree
@@ -28,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from twin._errors import EmptyAreaError
 from twin.context import LayerContext
+from twin.inside import contains_xy
 
 PROPOSALS_PER_SITE = 8
 RELAX = 0.85
@@ -69,7 +69,7 @@ class StreetRule:
     max_distance_m: float
 
     def inside(self, xy: NDArray[np.float64]) -> NDArray[np.bool_]:
-        return shapely.contains_xy(self.study_area, xy[:, 0], xy[:, 1])
+        return contains_xy(self.study_area, xy[:, 0], xy[:, 1])
 
     def usable(self, xy: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Points outside the study area, or inside it and within reach of a street."""
@@ -98,7 +98,7 @@ def hex_lattice(region: BaseGeometry, spacing: float) -> NDArray[np.float64]:
     mesh_x, mesh_y = np.meshgrid(xs, ys)
     mesh_x = mesh_x + (np.arange(len(ys))[:, None] % 2) * spacing / 2
     gx, gy = mesh_x.ravel(), mesh_y.ravel()
-    inside = shapely.contains_xy(region, gx, gy)
+    inside = contains_xy(region, gx, gy)
     return np.column_stack([gx[inside], gy[inside]])
 
 
@@ -107,7 +107,7 @@ def uniform_points(region: BaseGeometry, per_km2: float, rng: np.random.Generato
     west, south, east, north = region.bounds
     count = int(np.ceil((east - west) * (north - south) / 1e6 * per_km2))
     xy = np.column_stack([rng.uniform(west, east, count), rng.uniform(south, north, count)])
-    return xy[shapely.contains_xy(region, xy[:, 0], xy[:, 1])]
+    return xy[contains_xy(region, xy[:, 0], xy[:, 1])]
 
 
 def mean_spacing(region_area_m2: float, n: int) -> float:
@@ -168,7 +168,7 @@ def inhibited_sites(
     park before a roadside point); ``avoid_xy`` keeps sites a hard core away from other sites.
     """
     inner = region.buffer(-1.0)  # a metre inside, so a site never sits on the boundary line
-    inside = shapely.contains_xy(inner, candidates_xy[:, 0], candidates_xy[:, 1])
+    inside = contains_xy(inner, candidates_xy[:, 0], candidates_xy[:, 1])
     if streets is not None:
         inside &= streets.usable(candidates_xy)
     if avoid_xy is not None and len(avoid_xy):  # only the candidates still in the running
@@ -223,7 +223,7 @@ def street_notes(ctx: LayerContext, xy: NDArray[np.float64], reach_m: float) -> 
     """What the street rule meant for these sites, for the layer notes."""
     if ctx.study_region is None:
         return ["no street network: sites follow demand only, not checked against streets"]
-    outside = int((~shapely.contains_xy(ctx.study_region, xy[:, 0], xy[:, 1])).sum())
+    outside = int((~contains_xy(ctx.study_region, xy[:, 0], xy[:, 1])).sum())
     notes = [f"inside the street study area every site is within {reach_m:.0f} m of a street"]
     if outside:
         notes.append(

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from twin.inside import contains_xy
 from twin.model import District
 from twin.norms import PROJECT_ROOT, Norms, packaged_norms
 
@@ -123,4 +124,4 @@ class LayerContext:
         ring = self.district.preset.ring
         if ring != "straddling":
             return np.full(len(lon), ring == "inside")
-        return shapely.contains_xy(self.outer_ring, lon, lat)
+        return contains_xy(self.outer_ring, lon, lat)

@@ -38,7 +38,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from numpy.typing import NDArray
 from scipy.sparse import csc_array
 
@@ -48,6 +47,7 @@ from twin.analysis.build import Build
 from twin.capacity import CAPACITY_LAYERS, UNITS, demand_per_resident, reach_matrix, site_capacity
 from twin.context import LayerContext
 from twin.i18n import N_
+from twin.inside import contains_xy
 from twin.location import (
     capacitated_bound,
     capacity_flows,
@@ -139,7 +139,7 @@ def _track(result: Build, layer: str, max_candidates: int) -> _Track:
         sites = sites[sites["status"].astype(str) != "new"]  # the plan's groups are the programme's
     cand_xy, cand_kind = layer_registry.spec(layer).candidates(ctx)
     inside = (
-        shapely.contains_xy(district.boundary, *ctx.lonlat(cand_xy))
+        contains_xy(district.boundary, *ctx.lonlat(cand_xy))
         if len(cand_xy)
         else np.zeros(0, dtype=bool)
     )

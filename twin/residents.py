@@ -34,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from twin._errors import InvalidInputError
 from twin.grid import index_points
+from twin.inside import contains_xy
 from twin.norms import ResidentNorms, packaged_norms
 
 RASTER_METHOD = "raster pixel"
@@ -94,7 +95,7 @@ def kernel_surface(
     cx = west + (np.arange(nx) + 0.5) * pixel_m
     cy = south + (np.arange(ny) + 0.5) * pixel_m
     gx, gy = np.meshgrid(cx, cy, indexing="ij")
-    inside = shapely.contains_xy(region, gx, gy) & (smooth > 0)
+    inside = contains_xy(region, gx, gy) & (smooth > 0)
     values = smooth[inside]
     total = values.sum()
     if total > 0:
