@@ -10,12 +10,11 @@ face words them (``value_text``, ``range_text``); nothing here measures a distri
 from __future__ import annotations
 
 import math
-import os
 import re
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +97,10 @@ def measure_city(
     folder: Path,
     progress: Callable[[int, int, str, bool], None],
     districts: Sequence[str] = (),
-    environ: Mapping[str, str] | None = None,
 ) -> None:
     """Run ``twin batch --all --out folder`` (or of ``districts``) in a child process: the
-    command line's own run, so the figures are the CLI's. ``progress(done, total, slug, ok)``
+    command line's own run, so the figures are the CLI's (the child inherits the environment
+    the viewer's settings were read from). ``progress(done, total, slug, ok)``
     hears of each district as it finishes. A district that fails is a row with its error in
     the table; a run that writes no table raises an error quoting its last words."""
     argv = [sys.executable, "-m", "twin.cli", "batch", *(districts or ["--all"]),
@@ -110,8 +109,7 @@ def measure_city(
     before = table.stat().st_mtime_ns if table.is_file() else None
     last: deque[str] = deque(maxlen=4)
     with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          encoding="utf-8", errors="replace",
-                          env=dict(os.environ if environ is None else environ)) as child:  # fmt: skip
+                          encoding="utf-8", errors="replace") as child:  # fmt: skip
         for line in child.stderr or ():
             if line.strip():
                 last.append(line.strip())
