@@ -109,9 +109,8 @@ def draw_side(key: str, preset: DistrictPreset, metric_key: str) -> None:
     if fact is not None:
         headline += aside(_(fact["basis"]))
     st.markdown(f"**{headline}**")
-    layers = context_layers(preset.slug)  # boundary, street names, metro stations
-    if metric.sites_layer is not None:
-        layers += site_layer_specs(preset.slug, metric.sites_layer)
+    layers = [] if metric.sites_layer is None else site_layer_specs(preset.slug, metric.sites_layer)
+    layers += context_layers(preset.slug)  # boundary, street names, metro stations: on top
     bounds = (
         event.get("bounds")
         if isinstance(event, dict) and event.get("view_key") == view_key

@@ -200,9 +200,10 @@ if three_d:
 layers_now = current_layers(view.preset.slug)
 focus = st.session_state.get("focus_cell") or params.get("hex")
 deck_layers: list[pdk.Layer | dict] = []
-deck_layers += context_layers(view.preset.slug)  # boundary, street names, metro stations
 for name in shown:
     deck_layers += site_layer_specs(view.preset.slug, name, three_d and name == "base_stations")
+# boundary, street names and metro stations over the sites: a count's disc never hides a name
+deck_layers += context_layers(view.preset.slug)
 if focus is not None and h3.is_valid_cell(focus):
     deck_layers.append(outline_layer(focus))
 if found_place is not None:

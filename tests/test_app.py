@@ -156,6 +156,37 @@ def test_coverage_map_metric_and_3d(env):
     assert app.slider(key="pitch").value == 45
 
 
+def component_args(app: AppTest, name: str) -> dict:
+    """The arguments a page passed to its custom component ``name`` (the map's deck)."""
+    import json
+
+    from visible_text import _nodes
+
+    for node in _nodes(app._tree):
+        proto = getattr(node, "proto", None)
+        if getattr(node, "type", "") == "component_instance" and proto.id.endswith(name):
+            return json.loads(proto.json_args)
+    raise AssertionError(f"no {name} component on the page")
+
+
+def test_names_are_drawn_over_the_sites_on_both_maps(env):
+    """Street names and metro stations come after every site layer (deck.gl draws in order),
+    so a count's disc never hides a street's name."""
+    coverage = page("app_pages/coverage.py")
+    coverage.multiselect(key="assets_base_stations_deep").set_value(["base_stations", "lockers"])
+    coverage.run()
+    compare = page("app_pages/compare.py")  # two maps side by side: 5G and charging sites
+    maps = [component_args(coverage, "coverage_map")]
+    maps += [component_args(compare, side) for side in ("compare_a", "compare_b")]
+    for args in maps:
+        ids = [layer["id"] for layer in args["layers"]]
+        sites = [
+            i for i, x in enumerate(ids) if x.startswith(("base_stations", "charging", "lockers"))
+        ]
+        names = [i for i, x in enumerate(ids) if x in ("street_labels", "boundary")]
+        assert sites and names and max(sites) < min(names), ids
+
+
 def test_life_circle_page(env):
     app = page("app_pages/life_circle.py")
     labels = [m.label for m in app.metric]
