@@ -260,39 +260,54 @@ def test_the_spread_reads_the_layers_own_5g_shares_from_its_hexagons(town, town_
     coverage = town_build.coverage
     cells = coverage.cells.iloc[sample_rows(len(coverage.cells), 150)]
     sites = town_build.layers["base_stations"]
-    again = _shares("base_stations", sites, cells, town, coverage, measured=False)
-    read = _shares("base_stations", sites, cells, town, coverage, measured=True)
+    again = _shares("base_stations", sites, cells, town, coverage, own=False)
+    read = _shares("base_stations", sites, cells, town, coverage, own=True)
     assert read == again
-    fewer = _shares("base_stations", sites.iloc[::2], cells, town, coverage, measured=False)
+    fewer = _shares("base_stations", sites.iloc[::2], cells, town, coverage, own=False)
     assert fewer["base_stations"] < again["base_stations"]
 
 
 def test_a_capacity_view_is_remembered_only_for_the_same_inputs(town, town_build):
     """The same sites, hexagons, norms, rule and network give the remembered view; a change in
-    any of them is measured afresh, as if nothing had been remembered."""
-    from twin.capacity import _measure_view, capacity_view
+    any of them (the district's ring too, which sets charging's radius) is measured afresh:
+    the view is what it would be had nothing been remembered."""
+    from twin.capacity import REMEMBERED, capacity_view
 
     cells, params = town_build.coverage.cells, town_build.coverage.params
-    network = town.streets.network
+    norms, network, rule = params.norms, town.streets.network, params.reach
     lockers = town_build.layers["lockers"]
+    charging = town_build.layers["charging"].drop(columns="service_radius_m")  # the ring's radius
 
-    def view(sites, net=network, rule=params.reach):
-        return capacity_view(town, "lockers", cells, sites, params.norms, rule, net)
+    def fresh(*args, **options):
+        REMEMBERED.clear()
+        return capacity_view(*args, **options)
 
-    first = view(lockers)
-    assert view(lockers.copy()) is first  # by content, not by object
+    first = capacity_view(town, "lockers", cells, lockers, norms, rule, network)
+    assert capacity_view(town, "lockers", cells, lockers.copy(), norms, rule, network) is first
     assert not first.served.flags.writeable
-    halved = lockers.assign(compartments=lockers["compartments"] // 2)
-    for changed, args in (
-        (view(halved), (halved, network, params.reach)),
-        (view(lockers, None), (lockers, None, params.reach)),
-        (view(lockers, rule=replace(params.reach, detour_factor=2.0)),
-         (lockers, network, replace(params.reach, detour_factor=2.0))),
-    ):  # fmt: skip
-        fresh = _measure_view(town, "lockers", cells, args[0], params.norms, args[2], args[1])
-        assert changed is not first
-        np.testing.assert_array_equal(changed.served, fresh.served)
-    assert view(halved).share < first.share
+    demand = replace(
+        norms.capacity, parcels_per_resident_per_day=4 * norms.capacity.parcels_per_resident_per_day
+    )
+    ring = "inside" if town.preset.ring != "inside" else "outside"
+    cases = [
+        (town, "lockers", cells, lockers.assign(compartments=lockers["compartments"] // 2), norms, rule, network),
+        (town, "lockers", cells, lockers, norms, rule, None),
+        (town, "lockers", cells, lockers, norms, replace(rule, max_snap_m=1.0), network),
+        (town, "lockers", cells, lockers, replace(norms, capacity=demand), rule, network),
+        (town, "lockers", cells.assign(residents=cells["residents"] * 3), lockers, norms, rule, network),
+        (replace(town, preset=replace(town.preset, ring=ring)), "charging", cells, charging, norms, rule, network),
+    ]  # fmt: skip
+    differs = 0
+    for args in cases:
+        same = (town, args[1], cells, lockers if args[1] == "lockers" else charging, norms, rule,
+                network)  # fmt: skip
+        before = fresh(*same)  # remembered: the change is one input away from it
+        changed = capacity_view(*args)
+        expected = fresh(*args)
+        np.testing.assert_array_equal(changed.served, expected.served)
+        np.testing.assert_array_equal(changed.reached, expected.reached)
+        differs += not np.array_equal(changed.served, before.served)
+    assert differs == len(cases)  # each change changes the answer
 
 
 def test_the_worst_gaps_are_the_most_unserved_first_ties_by_hexagon(town_build):

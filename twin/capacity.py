@@ -17,6 +17,7 @@ within reach but not fully served is one where *capacity*, not distance, is the 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from twin.location import capacity_served
 from twin.model import District
 from twin.network import ReachRule, StreetNetwork, within_radius
 from twin.norms import Norms
+from twin.store.digest import frame_digest
 
 UNITS = {"lockers": N_("parcels a day"), "charging": N_("EVs")}
 CAPACITY_LAYERS = tuple(UNITS)
@@ -103,7 +105,37 @@ class CapacityView:
 
 
 VIEWS_KEPT = 8  # capacity views remembered per process: a district's layers, both profiles
-_VIEWS: OrderedDict[bytes, tuple[StreetNetwork | None, CapacityView]] = OrderedDict()
+
+
+class _Remembered:
+    """The last :data:`VIEWS_KEPT` capacity views by the digest of their inputs, each with the
+    street network it was measured on (compared by identity); safe across a server's threads."""
+
+    def __init__(self) -> None:
+        self._views: OrderedDict[bytes, tuple[StreetNetwork | None, CapacityView]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes, network: StreetNetwork | None) -> CapacityView | None:
+        with self._lock:
+            kept = self._views.get(key)
+            if kept is None or kept[0] is not network:
+                return None
+            self._views.move_to_end(key)
+            return kept[1]
+
+    def put(self, key: bytes, network: StreetNetwork | None, view: CapacityView) -> None:
+        with self._lock:
+            self._views[key] = (network, view)
+            self._views.move_to_end(key)
+            while len(self._views) > VIEWS_KEPT:
+                self._views.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._views.clear()
+
+
+REMEMBERED = _Remembered()
 
 
 def _view_key(
@@ -111,17 +143,16 @@ def _view_key(
     layer: str,
     cells: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
+    radii: NDArray[np.float64],
     norms: Norms,
     rule: ReachRule,
 ) -> bytes:
-    """A digest of everything a capacity view depends on but the street network (compared by
-    identity): the district's metric CRS, the layer, the hexagons' places and residents, the
-    sites by content, every norm and the reach rule."""
-    from twin.store.digest import frame_digest
-
+    """A digest of everything a capacity view depends on but the street network: the
+    district's metric CRS (the hexagons' metres), the layer, the hexagons' places and
+    residents, the sites by content and the radius each is given, every norm and the rule."""
     digest = hashlib.sha256(f"{layer}|{district.metric_crs}|{rule!r}|{norms!r}".encode())
-    for column in ("lon", "lat", "residents"):
-        digest.update(np.ascontiguousarray(cells[column].to_numpy(dtype=float)).tobytes())
+    for values in (cells["lon"], cells["lat"], cells["residents"], radii):
+        digest.update(np.ascontiguousarray(np.asarray(values, dtype=float)).tobytes())
     digest.update(frame_digest(sites))
     return digest.digest()
 
@@ -134,36 +165,39 @@ def capacity_view(
     norms: Norms,
     rule: ReachRule,
     network: StreetNetwork | None = None,
+    *,
+    remember: bool = True,
 ) -> CapacityView:
     """Demand of ``cells`` (base hexagons) allocated to ``sites`` within reach, up to capacity.
 
     The same inputs give the same view, so the last :data:`VIEWS_KEPT` are remembered: a
     build's seed spread and report ask for the layer as built, and both walking profiles ask
-    the same questions (reach is in metres, never minutes). Its arrays are read-only."""
-    key = _view_key(district, layer, cells, sites, norms, rule)
-    kept = _VIEWS.get(key)
-    if kept is not None and kept[0] is network:
-        _VIEWS.move_to_end(key)
-        return kept[1]
-    view = _measure_view(district, layer, cells, sites, norms, rule, network)
+    the same questions (reach is in metres, never minutes). ``remember``: False for a view
+    nobody will ask for again (a seed's draw). Its arrays are read-only."""
+    ctx = LayerContext(district, norms)
+    radii = layer_registry.site_radii(layer, ctx, sites) if len(sites) else np.empty(0)
+    key = _view_key(district, layer, cells, sites, radii, norms, rule)
+    kept = REMEMBERED.get(key, network)
+    if kept is not None:
+        return kept
+    view = _measure_view(ctx, layer, cells, sites, radii, norms, rule, network)
     for values in (view.demand, view.served, view.reached, view.capacity):
         values.flags.writeable = False
-    _VIEWS[key] = (network, view)
-    while len(_VIEWS) > VIEWS_KEPT:
-        _VIEWS.popitem(last=False)
+    if remember:
+        REMEMBERED.put(key, network, view)
     return view
 
 
 def _measure_view(
-    district: District,
+    ctx: LayerContext,
     layer: str,
     cells: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
+    radii: NDArray[np.float64],
     norms: Norms,
     rule: ReachRule,
     network: StreetNetwork | None,
 ) -> CapacityView:
-    ctx = LayerContext(district, norms)
     residents = cells["residents"].to_numpy(dtype=float)
     demand = residents * demand_per_resident(layer, norms)
     capacity = site_capacity(layer, sites, norms)
@@ -172,7 +206,6 @@ def _measure_view(
             layer, demand, np.zeros(len(cells)), np.zeros(len(cells), bool), capacity
         )
     cells_xy = ctx.xy_of(cells["lon"].to_numpy(), cells["lat"].to_numpy())
-    radii = layer_registry.site_radii(layer, ctx, sites)
     a = reach_matrix(cells_xy, ctx.xy(sites), radii, network, rule)
     served = capacity_served(a, demand, capacity, np.ones(len(sites), dtype=bool))
     reached = np.asarray(a.sum(axis=1)).ravel() > 0

@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 CELLS = 512  # grid cells along the polygon's longer side
 MIN_POINTS = 20_000  # fewer points: shapely alone is as fast as building the grid
 OUTSIDE, INSIDE, EDGE = 0, 1, 2
+POLYGONAL = ("Polygon", "MultiPolygon")  # a boundary of rings; any other shape: shapely alone
 
 
 @dataclass(frozen=True)
@@ -41,17 +42,21 @@ class _Grid:
 
 
 def _classify(geometry: BaseGeometry, cells: int) -> _Grid:
+    """The grid of ``geometry``: ``cells`` cells along its longer side, each inside, outside
+    or edge; cells are counted and vertices placed with the lookup's own rounding
+    (:func:`_position`), so a point and the boundary near it always meet in the same cells."""
     west, south, east, north = geometry.bounds
     size = max(east - west, north - south) / cells or 1.0
-    nx, ny = int((east - west) // size) + 1, int((north - south) // size) + 1
+    nx = int(np.floor((east - west) / size)) + 1
+    ny = int(np.floor((north - south) / size)) + 1
     centre_x = west + (np.arange(nx) + 0.5) * size
     centre_y = south + (np.arange(ny) + 0.5) * size
     gx, gy = np.meshgrid(centre_x, centre_y, indexing="ij")
     classes = shapely.contains_xy(geometry, gx, gy).astype(np.uint8)
     edge = np.zeros((nx, ny), dtype=bool)
     vertices = shapely.get_coordinates(shapely.segmentize(geometry.boundary, size / 2))
-    ix = np.clip(((vertices[:, 0] - west) // size).astype(np.int64), 0, nx - 1)
-    iy = np.clip(((vertices[:, 1] - south) // size).astype(np.int64), 0, ny - 1)
+    ix = np.clip(_position(vertices[:, 0], west, size, nx), 0, nx - 1)
+    iy = np.clip(_position(vertices[:, 1], south, size, ny), 0, ny - 1)
     edge[ix, iy] = True
     classes[binary_dilation(edge, structure=np.ones((3, 3), dtype=bool))] = EDGE
     return _Grid(west, south, size, np.pad(classes, 1, constant_values=OUTSIDE))
@@ -66,19 +71,22 @@ def _position(values: NDArray[np.float64], start: float, size: float, n: int) ->
 
 @lru_cache(maxsize=16)  # a district's region, its buffers and its boundary, a few districts
 def _grid_of(geometry: BaseGeometry) -> _Grid:
+    """The grid of ``geometry``, classified once (shapely geometries are immutable and compare
+    by their exact coordinates)."""
     return _classify(geometry, CELLS)
 
 
 def contains_xy(geometry: BaseGeometry, x: ArrayLike, y: ArrayLike) -> NDArray[np.bool_]:
-    """``shapely.contains_xy(geometry, x, y)`` of a polygon (or several), the same answer at a
-    lookup's speed for many points (module docstring); ``x`` and ``y`` keep their shape.
+    """``shapely.contains_xy(geometry, x, y)``, the same answer at a lookup's speed for many
+    points in a polygon or several (module docstring; any other geometry is shapely's alone);
+    ``x`` and ``y`` keep their shape.
 
     >>> from shapely.geometry import box
     >>> contains_xy(box(0, 0, 2, 2), [1.0, 2.0, 3.0], [1.0, 1.0, 1.0]).tolist()
     [True, False, False]
     """
     x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    if x.size < MIN_POINTS or geometry.is_empty:
+    if x.size < MIN_POINTS or geometry.is_empty or geometry.geom_type not in POLYGONAL:
         return np.asarray(shapely.contains_xy(geometry, x, y), dtype=bool)
     grid = _grid_of(geometry)
     nx, ny = grid.bordered.shape[0] - 2, grid.bordered.shape[1] - 2

@@ -38,18 +38,20 @@ def _shares(
     cells: gpd.GeoDataFrame,
     district: District,
     coverage: Coverage,
-    measured: bool = False,
+    *,
+    own: bool,
 ) -> dict[str, float]:
-    """The served shares of ``layer``'s questions on ``cells`` with ``sites``; ``measured``:
-    ``cells`` already hold the 5G columns of these ``sites`` (the build's own hexagons: each
-    hexagon's columns depend on its own sample points only, so the sample reads them)."""
+    """The served shares of ``layer``'s questions on ``cells`` with ``sites``. ``own``: the
+    layer as built, whose 5G columns ``cells`` already hold where it has them (each hexagon's
+    columns depend on its own sample points only, so the sample reads them) and whose capacity
+    view the report asks for again (remembered; a seed's draw is not)."""
     params = coverage.params
     ctx = LayerContext(district, params.norms)
     residents = cells["residents"].to_numpy(dtype=float)
     people = residents.sum() or 1.0
     if layer == "base_stations":
         frame = cells
-        if not measured:
+        if not (own and "p_covered_5g" in cells):
             frame = cells[["cell", "residents", "area_km2"]].copy()
             write_fiveg(frame, None, ctx, sites, params)
         area = frame["area_km2"].to_numpy(dtype=float)
@@ -64,7 +66,8 @@ def _shares(
     radii = layer_registry.site_radii(layer, ctx, sites)
     service = walk_service(network, origins, ctx.xy(sites), radii, params.reach)
     every = coverage.cells  # capacity is shared by all residents within reach: all hexagons
-    view = capacity_view(district, layer, every, sites, params.norms, params.reach, network)
+    view = capacity_view(district, layer, every, sites, params.norms, params.reach, network,
+                         remember=own)  # fmt: skip
     return {
         layer: float(residents[service.covered].sum() / people),
         f"{layer}_capacity": view.share,
@@ -102,13 +105,12 @@ def seed_spread(
         if set(frame["source"].astype(str)) != {"generated"}:
             continue
         progress(f"{layer}: re-drawn with {len(seeds)} other seeds")
-        measured = layer == "base_stations" and "p_covered_5g" in cells
-        own = _shares(layer, frame, cells, district, coverage, measured)
+        own = _shares(layer, frame, cells, district, coverage, own=True)
         offsets: dict[str, list[float]] = {key: [0.0] for key in own}
         for seed in seeds:
             params = layer_registry.params_for(layer, coverage.params.norms, seed=seed)
             drawn = layer_registry.generate(layer, district, params)
-            for key, share in _shares(layer, drawn, cells, district, coverage).items():
+            for key, share in _shares(layer, drawn, cells, district, coverage, own=False).items():
                 offsets[key].append(share - own[key])
         for key, values in offsets.items():
             spread[key] = (min(values), max(values))
