@@ -11,7 +11,8 @@ import streamlit as st
 from app_pages._cached import city_boundaries
 from app_pages._state import said, shown_name
 from twin._errors import TwinError
-from twin.city import CITY_FIGURES, city_table, measure_city, read_city
+from twin.city import CITY_FIGURES, city_table, read_city
+from twin.city_run import city_run, start_city_run
 from twin.districts import load_presets
 from twin.i18n import _, p_, sentences
 from twin.render.basemap import deck as offline_deck
@@ -28,8 +29,9 @@ st.title(_("The whole city") + " · 上海全域")
 st.caption(_(
     "All sixteen districts as `twin batch --all` measured them (each once, at res 10): each "
     "district's figures with their status, basis and range, exactly as its own report states "
-    "them. This page reads the stored results; it never measures a district again. Pick a "
-    "district to open its coverage map."
+    "them. This page reads the stored results and never measures a district itself; where "
+    "there are none, it can start `twin batch --all` for you. Pick a district to open its "
+    "coverage map."
 ))  # fmt: skip
 presets = {p.slug: p for p in load_presets()}
 
@@ -40,34 +42,51 @@ def name_of(slug: str, written: str) -> str:
     return shown_name(presets[slug]) if slug in presets else written
 
 
-def measure_button(folder: str, label: str) -> None:
-    """A button that runs `twin batch --all` into ``folder`` (the command line's own run), a
-    bar filling as each district finishes, then the page again with the results."""
+def start_button(folder: str, label: str) -> None:
+    """A button that starts `twin batch --all` into ``folder`` (the command line's own run,
+    going on whatever the page does), then the page again to follow it."""
     if not st.button(label, key="city_measure", type="primary"):
         return
-    bar = st.progress(0.0, text=_("twin batch: starting Dask…"))
-
-    def progress(done: int, total: int, slug: str, ok: bool) -> None:
-        words = (_("{done} of {total} districts: {name} measured") if ok
-                 else _("{done} of {total} districts: {name} failed"))  # fmt: skip
-        bar.progress(done / total, text=words.format(done=done, total=total,
-                                                     name=name_of(slug, slug)))  # fmt: skip
-
     try:
-        measure_city(Path(folder), progress)
+        start_city_run(Path(folder))
     except TwinError as exc:
         st.error(said(str(exc)))
         return
     st.rerun()
 
 
+@st.fragment(run_every=2)
+def follow(folder: str) -> None:
+    """The run's bar, read again from its log every 2 s; the page anew once it stops."""
+    run = city_run(Path(folder))
+    if run is None or not run.running:
+        st.rerun()
+        return
+    total = run.total or len(presets)
+    if run.finished:
+        slug, ok = run.finished[-1]
+        words = (_("{done} of {total} districts: {name} measured") if ok
+                 else _("{done} of {total} districts: {name} failed"))  # fmt: skip
+        text = words.format(done=len(run.finished), total=total, name=name_of(slug, slug))
+    else:
+        text = _("twin batch: starting Dask…")
+    st.progress(len(run.finished) / total, text=text)
+    st.caption(_("The run goes on if you leave this page; come back to see it."))
+
+
 default = st.query_params.get("batch", str(PROJECT_ROOT / "build" / "batch"))
 folder = st.text_input(_("Batch results folder"), value=default, key="city_folder")
+run = city_run(Path(folder))
+if run is not None and run.running:
+    follow(folder)
+    st.stop()
 try:
     table = read_city(folder)
 except TwinError as exc:
     st.info(said(str(exc)))  # the core's sentence, in the viewer's language
-    measure_button(folder, _("Measure all sixteen districts now"))
+    if run is not None and run.error:
+        st.error(said(run.error))
+    start_button(folder, _("Measure all sixteen districts now"))
     st.stop()
 st.query_params["batch"] = folder
 rows = city_table(table)
@@ -89,7 +108,7 @@ st.caption(sentences(
     + (_("; {missing} not measured yet").format(missing=missing) if missing > 0 else ""),
     _("Status, basis and range are those of {figure}").format(figure=_(CITY_FIGURES[key][0]))))  # fmt: skip
 if missing > 0:
-    measure_button(folder, _("Measure all sixteen districts again"))
+    start_button(folder, _("Measure all sixteen districts again"))
 
 
 SHOWN_COLOUR = {

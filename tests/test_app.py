@@ -471,20 +471,30 @@ def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path, monke
     nothing = tmp_path / "nothing"
     empty.text_input(key="city_folder").set_value(str(nothing)).run()
     assert any("twin batch --all" in i.value for i in empty.info)
-    heard = []
+    from twin.city_run import CityRun
 
-    def batch_stand_in(folder, progress):  # twin batch's child process (tests/test_batch.py)
-        heard.append(folder)
+    started = []
+
+    def run_stand_in(folder):  # the batch's run of its own (tests/test_batch.py)
+        started.append(folder)
         folder.mkdir()
         shutil.copy(tmp_path / "city_summary.csv", folder / "city_summary.csv")
-        progress(1, 2, "hongkou", True)
-        progress(2, 2, "jingan", True)
 
-    monkeypatch.setattr("twin.city.measure_city", batch_stand_in)
+    monkeypatch.setattr("twin.city_run.start_city_run", run_stand_in)
     empty.button(key="city_measure").click().run()
     assert not empty.exception, empty.exception
-    assert heard == [nothing]  # the folder the page reads, measured once
+    assert started == [nothing]  # the folder the page reads, started once
     assert list(empty.dataframe[0].value["name"]) == ["Hongkou", "Jing'an"]
+    going = CityRun(running=True, finished=(("jingan", True),), total=16, error="")
+    monkeypatch.setattr("twin.city_run.city_run", lambda folder: going)
+    empty.run()  # a run going on in the folder: its bar, not the old table
+    bar = empty.get("progress")[0]
+    assert bar.proto.text == "1 of 16 districts: Jing'an measured" and not empty.dataframe
+    stopped = CityRun(running=False, finished=(), total=None, error="unknown district 'x'")
+    monkeypatch.setattr("twin.city_run.city_run", lambda folder: stopped)
+    empty.text_input(key="city_folder").set_value(str(tmp_path / "failed")).run()
+    assert [e.value for e in empty.error] == ["unknown district 'x'"]  # why, then the button
+    assert empty.button(key="city_measure")
     from visible_text import english_on  # the same page read in Chinese: no English left
 
     chinese = AppTest.from_file(str(APP), default_timeout=TIMEOUT)

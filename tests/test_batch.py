@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from twin._errors import InvalidInputError
 from twin.batch import run_batch
 from twin.cli import main
 
@@ -105,20 +106,33 @@ def test_programmes_of_many_districts_run_on_dask(env, capsys):
     assert list(city["sites_added"]) == [len(y["sites"]) for y in printed["years"]]
 
 
-def test_the_viewer_measures_the_city_by_the_command_lines_own_run(env):
-    """The City page's button runs `twin batch` in a child process: each district reported as
-    it finishes, its table read by the page; a run that writes no table says why in the
-    command's own words, and a table left by an earlier run is not taken for this run's."""
-    from twin._errors import TwinError
-    from twin.city import measure_city, read_city
+def test_the_viewer_starts_the_city_as_the_command_lines_own_run(env):
+    """The City page's button starts `twin batch` as a run of its own: its log says which
+    districts finished, a second start while it runs joins it, its table is the page's; a run
+    that writes no table says why in the command's own words; a folder holding other files is
+    never written into."""
+    from twin.city import read_city
+    from twin.city_run import PID, CityRunError, city_run, start_city_run, wait_for_city_run
 
-    heard: list[tuple[int, int, str, bool]] = []
     folder = env / "city"
-    measure_city(folder, lambda *seen: heard.append(seen), districts=["hongkou"])
-    assert heard == [(1, 1, "hongkou", True)]
+    assert city_run(folder) is None
+    start_city_run(folder, districts=["hongkou"])
+    first = (folder / PID).read_text()
+    start_city_run(folder, districts=["hongkou"])  # joined while it runs, not started twice
+    assert (folder / PID).read_text() == first
+    run = wait_for_city_run(folder, timeout_s=300)
+    assert not run.running and run.finished == (("hongkou", True),) and run.total == 1
     table = read_city(folder)
     assert list(table["district"]) == ["hongkou"] and table["error"].isna().all()
-    with pytest.raises(
-        TwinError, match=r"without writing a city table.*unknown district 'atlantis'"
-    ):
-        measure_city(folder, lambda *seen: None, districts=["atlantis"])
+
+    start_city_run(folder, districts=["atlantis"])  # the same folder, a run that fails
+    with pytest.raises(CityRunError, match=r"unknown district 'atlantis'"):
+        wait_for_city_run(folder, timeout_s=120)
+    assert city_run(folder).error.startswith("unknown district 'atlantis'")
+
+    theirs = env / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("a planner's notes", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="holds other files"):
+        start_city_run(theirs)
+    assert [p.name for p in theirs.iterdir()] == ["notes.txt"]

@@ -3,24 +3,19 @@
 ``twin batch --all --out DIR`` writes ``DIR/city_summary.csv``: a row per district with each
 report row's figure, plan number, status, basis and range (:func:`twin.batch.build_district`).
 :func:`read_city` reads it back and :func:`city_table` words each district's figures as every
-face words them (``value_text``, ``range_text``); nothing here measures a district again.
-:func:`measure_city` runs that command for a viewer that has no results yet.
+face words them (``value_text``, ``range_text``); nothing here measures a district again
+(:mod:`twin.city_run` starts that command for a viewer that has no results yet).
 """
 
 from __future__ import annotations
 
 import math
-import re
-import subprocess
-import sys
-from collections import deque
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from twin._errors import DataNotFoundError, InvalidInputError, TwinError
+from twin._errors import DataNotFoundError, InvalidInputError
 from twin.analysis.report import range_text, value_text
 from twin.i18n import N_
 
@@ -88,37 +83,3 @@ def city_table(table: pd.DataFrame) -> list[dict[str, Any]]:
             entry[key] = _cell(row, key)
         out.append(entry)
     return out
-
-
-FINISHED = re.compile(r"\[(\d+)/(\d+)\] ([\w-]+): (done|FAILED)")  # twin batch's line per district
-
-
-def measure_city(
-    folder: Path,
-    progress: Callable[[int, int, str, bool], None],
-    districts: Sequence[str] = (),
-) -> None:
-    """Run ``twin batch --all --out folder`` (or of ``districts``) in a child process: the
-    command line's own run, so the figures are the CLI's (the child inherits the environment
-    the viewer's settings were read from). ``progress(done, total, slug, ok)``
-    hears of each district as it finishes. A district that fails is a row with its error in
-    the table; a run that writes no table raises an error quoting its last words."""
-    argv = [sys.executable, "-m", "twin.cli", "batch", *(districts or ["--all"]),
-            "--out", str(folder)]  # fmt: skip
-    table = Path(folder) / SUMMARY
-    before = table.stat().st_mtime_ns if table.is_file() else None
-    last: deque[str] = deque(maxlen=4)
-    with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          encoding="utf-8", errors="replace") as child:  # fmt: skip
-        for line in child.stderr or ():
-            if line.strip():
-                last.append(line.strip())
-            finished = FINISHED.search(line)
-            if finished:
-                done, total, slug, state = finished.groups()
-                progress(int(done), int(total), slug, state == "done")
-    if not table.is_file() or table.stat().st_mtime_ns == before:
-        msg = N_("twin batch stopped without writing a city table (exit {code}): {said}").format(
-            code=child.returncode, said=" / ".join(last) or "no output"
-        )
-        raise TwinError(msg)
