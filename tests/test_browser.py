@@ -355,6 +355,57 @@ CAMERA = (
 )
 
 
+def test_a_city_row_opens_its_districts_coverage_map(server, browser, settings, tmp_path):
+    """A click on a row of the City page's table opens the coverage map of that district (the
+    sidebar's district set by the table's callback, before the sidebar's select exists)."""
+    from twin.batch import build_district
+
+    results = [build_district(s, settings, None, str(tmp_path)) for s in ("hongkou", "changning")]
+    pd.DataFrame([r.row | {"error": r.error} for r in results]).to_csv(
+        tmp_path / "city_summary.csv", index=False
+    )
+    page = open_page(browser, f"{server}/city?batch={tmp_path}")
+    wait_idle(page)
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 + 17)  # the row marker of row 2
+    page.wait_for_selector("h1:has-text('Coverage map · Changning')", timeout=120_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
+def test_a_city_run_is_followed_in_chinese_and_found_again(server, browser, tmp_path):
+    """A run going on in the folder: its bar, read from its log every 2 s, stays in the page's
+    language; leaving the page and coming back finds it; when it stops without a table the page
+    says so in Chinese and offers the button again."""
+    folder = tmp_path / "city"
+    folder.mkdir()
+    (folder / "batch.log").write_text("[1/16] jingan: done\n", encoding="utf-8")
+    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    (folder / "batch.pid").write_text(f"{stand_in.pid}\n", encoding="ascii")
+    try:
+        page = open_page(browser, f"{server}/city?batch={folder}&lang=zh")
+        wait_idle(page)
+        page.wait_for_selector("text=16 个区中已完成 1 个：静安区 已测算", timeout=120_000)
+        page.wait_for_timeout(5000)  # two refreshes of the bar
+        assert page.locator("text=16 个区中已完成 1 个：静安区 已测算").count() == 1
+        assert "districts" not in page.locator('[data-testid="stMain"]').inner_text()
+        page.locator('[data-testid="stSidebarNav"] a').first.click()  # the Overview, then back
+        wait_idle(page)
+        page.locator('[data-testid="stSidebarNav"] a[href*="city"]').click()
+        page.wait_for_selector("text=16 个区中已完成 1 个：静安区 已测算", timeout=120_000)
+        stand_in.kill()
+        stand_in.wait()  # reaped, as the viewer reaps its own runs and init a restarted one's
+        page.wait_for_selector("text=未写出全市汇总表便已停止", timeout=60_000)
+        assert page.locator("button:has-text('立即测算全部十六个区')").count() == 1
+        page.close()
+    finally:
+        stand_in.kill()
+        stand_in.wait()
+
+
 def camera_of(page, index: int):  # type: ignore[no-untyped-def]
     frame = page.locator(MAP).nth(index).element_handle().content_frame()
     return frame.wait_for_function(CAMERA, timeout=120_000, polling=500).json_value()
