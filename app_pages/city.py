@@ -163,8 +163,9 @@ if len(boundaries):
 
     frame = boundaries.assign(
         fill=[fill(s) for s in boundaries["slug"]],
-        tip=[f"{n}: {_(CITY_FIGURES[key][0])} {figure.get(s, '—')} "
-             f"({_(status.get(s, 'not measured'))})"
+        tip=[_("{name}: {figure} {value} ({status})").format(
+                 name=n, figure=_(CITY_FIGURES[key][0]), value=figure.get(s, "—"),
+                 status=_(status.get(s, "not measured")))
              for s, n in zip(boundaries["slug"], map(name_of, boundaries["slug"], boundaries["label"]),
                              strict=True)],
     ).drop(columns="label")  # fmt: skip
