@@ -467,6 +467,19 @@ def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path, monke
     assert table.loc[0, "15-minute life circle (F15)"] == value_text(f15["measured"], f15["unit"])
     app.selectbox(key="city_figure").set_value("life_circle_f15").run()
     assert app.dataframe[0].value.loc[0, "status"] == f15["status"]
+    # both 5G questions for every district, each as the row stating it says (Hongkou's plan
+    # states deep coverage; Jing'an has no plan): never a column of mixed measures
+    from twin.analysis.report import row_for
+
+    for question, figure, column in (
+        ("base_stations", "coverage_5g_outdoor", "5G outdoor coverage"),
+        ("base_stations_deep", "coverage_5g_deep", "5G deep (indoor) coverage"),
+    ):
+        stated = row_for(report, question)
+        assert table.loc[0, column] == value_text(stated["measured"], stated["unit"])
+        assert table.loc[1, column] != "—"
+        app.selectbox(key="city_figure").set_value(figure).run()
+        assert app.dataframe[0].value.loc[0, "status"] == stated["status"]
     empty = page("app_pages/city.py")
     nothing = tmp_path / "nothing"
     empty.text_input(key="city_folder").set_value(str(nothing)).run()

@@ -37,6 +37,16 @@ class DistrictResult:
     error: str = ""
 
 
+def _put_row(row: dict[str, Any], key: str, stated: dict[str, Any]) -> None:
+    """A report row's figure, plan number, status, basis, unit and range under ``key``."""
+    row[key] = stated["measured"]
+    row[f"{key}_target"] = stated["target"]
+    row[f"{key}_status"] = stated["status"]
+    row[f"{key}_basis"] = stated["basis"]
+    row[f"{key}_unit"] = stated["unit"]
+    row[f"{key}_low"], row[f"{key}_high"] = stated["range"] if stated.get("range") else (None, None)
+
+
 def build_district(
     slug: str, settings: Settings, resolution: int | None, out_dir: str
 ) -> DistrictResult:
@@ -59,17 +69,14 @@ def build_district(
             "study_area_share": report["study_area_share"],
         }  # fmt: skip
         for r in report["rows"]:
-            row[f"{r['key']}"] = r["measured"]
-            row[f"{r['key']}_target"] = r["target"]
-            row[f"{r['key']}_status"] = r["status"]
-            row[f"{r['key']}_basis"] = r["basis"]
-            row[f"{r['key']}_unit"] = r["unit"]
-            low, high = r["range"] if r.get("range") else (None, None)
-            row[f"{r['key']}_low"], row[f"{r['key']}_high"] = low, high
+            _put_row(row, r["key"], r)
         for q in QUESTIONS.values():  # the counts behind each share, for the city's sums
             if q.served in cells:
-                stated = row_for(report, q.key)
-                row[q.report_key] = None if stated is None else stated["measured"]
+                stated = row_for(report, q.key)  # the plan's row where it states the question
+                if stated is None:
+                    row[q.report_key] = None
+                else:
+                    _put_row(row, q.report_key, stated)
                 weights = cells[q.by].to_numpy(dtype=float)
                 row[f"{q.report_key}_served"] = float((weights * cells[q.served]).sum())
                 row[f"{q.report_key}_of"] = float(weights.sum())

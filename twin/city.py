@@ -19,8 +19,9 @@ from twin._errors import DataNotFoundError, InvalidInputError
 from twin.analysis.report import range_text, value_text
 from twin.i18n import N_
 
-CITY_FIGURES = {  # report row: (column label, unit)
-    "coverage_5g": (N_("5G (plan's measure)"), ""),
+CITY_FIGURES = {  # the figure of a question (the plan's row where it states it): label, unit
+    "coverage_5g_outdoor": (N_("5G outdoor coverage"), "share of area"),
+    "coverage_5g_deep": (N_("5G deep (indoor) coverage"), "share of residents"),
     "charging_coverage": (N_("EV charging"), "share of residents"),
     "lockers_coverage": (N_("Smart lockers"), "share of residents"),
     "life_circle_f15": (N_("15-minute life circle (F15)"), "share of residents"),
