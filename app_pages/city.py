@@ -137,10 +137,12 @@ def open_row(slugs: list[str]) -> None:
         st.session_state["city_open_coverage"] = True
 
 
+# the slug keys the rows; the error column only when a district failed (the table is wide)
+hidden = {"district"} | ({p_("column", "error")} if not any(r["error"] for r in rows) else set())
 st.dataframe(
     shown.style.map(colour, subset=[p_("column", "status")]), hide_index=True, width="stretch",
     on_select=partial(open_row, list(shown["district"])), selection_mode="single-row",
-    key="city_table", column_order=[c for c in shown.columns if c != "district"],
+    key="city_table", column_order=[c for c in shown.columns if c not in hidden],
 )  # fmt: skip
 if st.session_state.pop("city_open_coverage", False):
     st.switch_page("app_pages/coverage.py")
