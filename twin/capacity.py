@@ -138,19 +138,13 @@ class _Remembered:
 REMEMBERED = _Remembered()
 
 
-def _view_key(
-    district: District,
-    layer: str,
-    cells: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame,
-    radii: NDArray[np.float64],
-    norms: Norms,
-    rule: ReachRule,
-) -> bytes:
+def _view_key(ctx: LayerContext, layer: str, cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+              radii: NDArray[np.float64], rule: ReachRule) -> bytes:  # fmt: skip
     """A digest of everything a capacity view depends on but the street network: the
     district's metric CRS (the hexagons' metres), the layer, the hexagons' places and
     residents, the sites by content and the radius each is given, every norm and the rule."""
-    digest = hashlib.sha256(f"{layer}|{district.metric_crs}|{rule!r}|{norms!r}".encode())
+    crs = ctx.district.metric_crs
+    digest = hashlib.sha256(f"{layer}|{crs}|{rule!r}|{ctx.norms!r}".encode())
     for values in (cells["lon"], cells["lat"], cells["residents"], radii):
         digest.update(np.ascontiguousarray(np.asarray(values, dtype=float)).tobytes())
     digest.update(frame_digest(sites))
@@ -176,11 +170,11 @@ def capacity_view(
     nobody will ask for again (a seed's draw). Its arrays are read-only."""
     ctx = LayerContext(district, norms)
     radii = layer_registry.site_radii(layer, ctx, sites) if len(sites) else np.empty(0)
-    key = _view_key(district, layer, cells, sites, radii, norms, rule)
+    key = _view_key(ctx, layer, cells, sites, radii, rule)
     kept = REMEMBERED.get(key, network)
     if kept is not None:
         return kept
-    view = _measure_view(ctx, layer, cells, sites, radii, norms, rule, network)
+    view = _measure_view(ctx, layer, cells, sites, radii, rule, network)
     for values in (view.demand, view.served, view.reached, view.capacity):
         values.flags.writeable = False
     if remember:
@@ -194,10 +188,12 @@ def _measure_view(
     cells: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
     radii: NDArray[np.float64],
-    norms: Norms,
     rule: ReachRule,
     network: StreetNetwork | None,
 ) -> CapacityView:
+    """The view itself (:func:`capacity_view`): demand, capacities, the pairs within reach and
+    the maximum flow between them."""
+    norms = ctx.norms
     residents = cells["residents"].to_numpy(dtype=float)
     demand = residents * demand_per_resident(layer, norms)
     capacity = site_capacity(layer, sites, norms)
