@@ -120,8 +120,11 @@ def test_the_viewer_starts_the_city_as_the_command_lines_own_run(env):
     first = (folder / PID).read_text()
     start_city_run(folder, districts=["hongkou"])  # joined while it runs, not started twice
     assert (folder / PID).read_text() == first
+    spelled = folder.parent / "." / folder.name  # the same folder, written another way
+    assert city_run(spelled).running
     run = wait_for_city_run(folder, timeout_s=300)
     assert not run.running and run.finished == (("hongkou", True),) and run.total == 1
+    assert not city_run(spelled).running  # ended and reaped, whichever way it is asked
     table = read_city(folder)
     assert list(table["district"]) == ["hongkou"] and table["error"].isna().all()
 

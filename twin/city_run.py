@@ -32,7 +32,7 @@ FINISHED = re.compile(r"\[(\d+)/(\d+)\] ([\w-]+): (done|FAILED)")  # twin batch'
 ERROR = re.compile(r"^twin: error: (.*)$")
 
 _CHILDREN: dict[Path, subprocess.Popen[bytes]] = {}  # runs this process started, to reap them
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # the viewer's sessions are threads of one process
 
 
 class CityRunError(TwinError):
@@ -52,10 +52,13 @@ class CityRun:
 
 
 def _alive(folder: Path) -> bool:
-    """Whether the run whose id ``folder`` holds is still running."""
-    child = _CHILDREN.get(folder)
-    if child is not None:  # ours: poll() also reaps it once it has ended
-        return child.poll() is None
+    """Whether the run whose id ``folder`` (resolved) holds is still running."""
+    with _LOCK:
+        ended = [where for where, child in _CHILDREN.items() if child.poll() is not None]
+        for where in ended:  # poll() reaps a run of ours that has ended: never a zombie's id
+            del _CHILDREN[where]
+        if folder in _CHILDREN:
+            return True
     try:
         pid = int((folder / PID).read_text(encoding="ascii").strip())
         os.kill(pid, 0)  # another process's run (a restarted viewer's): init reaps it
@@ -75,7 +78,7 @@ def _written_since_start(folder: Path) -> bool:
 
 def city_run(folder: Path) -> CityRun | None:
     """The run last started in ``folder``, from its log; None when none was."""
-    folder = Path(folder)
+    folder = Path(folder).resolve()
     try:
         lines = (folder / LOG).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -112,7 +115,7 @@ def _writable(folder: Path) -> None:
 def start_city_run(folder: Path, districts: Sequence[str] = ()) -> None:
     """Start ``twin batch --all --out folder`` (or of ``districts``) as a run of its own (the
     module docstring); a run already going on in ``folder`` is joined, not started twice."""
-    folder = Path(folder)
+    folder = Path(folder).resolve()
     with _LOCK:
         _writable(folder)
         if _alive(folder):
