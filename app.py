@@ -29,12 +29,15 @@ st.set_page_config(page_title=_("twin · Shanghai district twin"), layout="wide"
 speak_chrome()  # Streamlit's own menu, toolbars and hints in that language too
 labels = {p.slug: district_title(p) for p in presets}
 params["lang"] = st.session_state["lang"]
-if "district" not in st.session_state:  # the URL sets the first view
+# the URL sets the first view, and any part of it a page switch left unset
+if "district" not in st.session_state:
     st.session_state["district"] = (
         params.get("district") if params.get("district") in labels else "hongkou"
     )
+if "resolution" not in st.session_state:
     resolution = params.get("res", "9")
     st.session_state["resolution"] = int(resolution) if resolution in {"7", "8", "9", "10"} else 9
+if "elderly" not in st.session_state:
     st.session_state["elderly"] = params.get("elderly") == "1"
 st.sidebar.selectbox(_("District"), list(labels), format_func=labels.__getitem__, key="district")
 st.sidebar.select_slider(

@@ -67,6 +67,18 @@ def current_view() -> View:
     )
 
 
+def view_params(**page: str) -> dict[str, str]:
+    """The view's URL (language, district, hexagon size, walking profile) with ``page``'s own
+    keys, for ``st.switch_page`` to carry: a switch starts from an empty URL, and app.py
+    fills what the session lost from it."""
+    return {
+        "lang": str(st.session_state.get("lang", "en")),
+        "district": str(st.session_state.get("district", "hongkou")),
+        "res": str(st.session_state.get("resolution", 9)),
+        "elderly": "1" if st.session_state.get("elderly") else "0",
+    } | page
+
+
 def loaded_coverage(view: View):  # type: ignore[no-untyped-def]
     """(district, cells, report, measured categories) with a status box while computing."""
     with st.status(_("Preparing {district} …").format(district=district_title(view.preset)),

@@ -10,7 +10,7 @@ import pydeck as pdk
 import streamlit as st
 
 from app_pages._cached import city_boundaries
-from app_pages._state import said, shown_name
+from app_pages._state import said, shown_name, view_params
 from twin._errors import TwinError
 from twin.city import CITY_FIGURES, city_table, read_city
 from twin.city_run import city_run, start_city_run
@@ -144,8 +144,8 @@ st.dataframe(
     on_select=partial(open_row, list(shown["district"])), selection_mode="single-row",
     key="city_table", column_order=[c for c in shown.columns if c not in hidden],
 )  # fmt: skip
-if st.session_state.pop("city_open_coverage", False):
-    st.switch_page("app_pages/coverage.py")
+if st.session_state.pop("city_open_coverage", False):  # the view's URL goes along
+    st.switch_page("app_pages/coverage.py", query_params=view_params())
 
 boundaries = city_boundaries()
 if len(boundaries):

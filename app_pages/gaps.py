@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._cached import district_gap_list, map_metric
-from app_pages._state import current_view, district_title, loaded_coverage, said
+from app_pages._state import current_view, district_title, loaded_coverage, said, view_params
 from twin.i18n import _, p_, sentences
 
 GAP_KEYS = (
@@ -108,6 +108,5 @@ for metric in GAP_KEYS:
         st.session_state["focus_cell"] = shown.iloc[selected[0]]["h3"]
         st.session_state["focus_jump"] = shown.iloc[selected[0]]["h3"]  # the map flies there
         st.session_state["metric"] = metric  # keep the layer of the gap
-        st.query_params["hex"] = shown.iloc[selected[0]]["h3"]
-        st.query_params["metric"] = metric
-        st.switch_page("app_pages/coverage.py")
+        st.switch_page("app_pages/coverage.py",
+                       query_params=view_params(hex=shown.iloc[selected[0]]["h3"], metric=metric))  # fmt: skip

@@ -357,21 +357,25 @@ CAMERA = (
 
 def test_a_city_row_opens_its_districts_coverage_map(server, browser, settings, tmp_path):
     """A click on a row of the City page's table opens the coverage map of that district (the
-    sidebar's district set by the table's callback, before the sidebar's select exists)."""
+    sidebar's district set by the table's callback, before the sidebar's select exists), in
+    the view's language and hexagon size (a page switch starts from an empty URL)."""
     from twin.batch import build_district
 
     results = [build_district(s, settings, None, str(tmp_path)) for s in ("hongkou", "changning")]
     pd.DataFrame([r.row | {"error": r.error} for r in results]).to_csv(
         tmp_path / "city_summary.csv", index=False
     )
-    page = open_page(browser, f"{server}/city?batch={tmp_path}")
+    page = open_page(browser, f"{server}/city?batch={tmp_path}&lang=zh&res=8")
     wait_idle(page)
     table = page.locator('[data-testid="stDataFrame"]').first
     table.wait_for(timeout=120_000)
     page.wait_for_timeout(1500)
     box = table.bounding_box()
     page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 + 17)  # the row marker of row 2
-    page.wait_for_selector("h1:has-text('Coverage map · Changning')", timeout=120_000)
+    # the coverage map of that district, in the view's language and hexagon size
+    page.wait_for_selector("h1:has-text('覆盖地图 · 长宁区')", timeout=120_000)
+    wait_idle(page)
+    assert "lang=zh" in page.url and "res=8" in page.url and "district=changning" in page.url
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
 
