@@ -12,10 +12,10 @@ import streamlit as st
 from app_pages._cached import city_boundaries
 from app_pages._state import said, shown_name, view_params
 from twin._errors import TwinError
-from twin.city import CITY_FIGURES, city_table, read_city
+from twin.city import CITY_COLUMNS, CITY_FIGURES, city_table, read_city
 from twin.city_run import city_run, start_city_run
 from twin.districts import load_presets
-from twin.i18n import _, p_, sentences, set_language
+from twin.i18n import _, joined, p_, sentences, set_language
 from twin.render.basemap import CANVAS_PX, fit_zoom
 from twin.render.basemap import deck as offline_deck
 from twin.render.hexagons import SEQUENTIAL
@@ -105,7 +105,7 @@ key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func={k: _(v[0]) for 
 shown = pd.DataFrame([
     {"district": r["district"], p_("column", "name"): name_of(r["district"], r["name"]),
      p_("column", "residents"): f"{float(r['residents']):,.0f}" if r["residents"] == r["residents"] else "—",
-     **{_(CITY_FIGURES[k][0]): r[k]["figure"] for k in CITY_FIGURES},
+     **{_(CITY_COLUMNS[k]): r[k]["figure"] for k in CITY_FIGURES},
      p_("column", "status"): _(r[key]["status"]), p_("column", "basis"): _(r[key]["basis"]),
      p_("column", "range"): r[key]["range"], p_("column", "error"): said(r["error"])}
     for r in rows
@@ -117,6 +117,13 @@ st.caption(sentences(
     _("Status, basis and range are those of {figure}").format(figure=_(CITY_FIGURES[key][0]))))  # fmt: skip
 if missing > 0:
     start_button(folder, _("Measure all sixteen districts again"))
+crossed = [name_of(r["district"], r["name"]) for r in rows
+           if (r["coverage_5g_deep"]["value"] or 0) > (r["coverage_5g_outdoor"]["value"] or 1)]  # fmt: skip
+if crossed:  # two denominators: a planner asks why indoor beats outdoor
+    st.caption(_("5G outdoor is a share of the district's land, 5G indoor a share of its "
+                 "residents: where residents live near the sites and much land is open, more "
+                 "residents are covered indoors than land outdoors ({districts}).").format(
+        districts=joined(crossed, ", ")))  # fmt: skip
 
 
 SHOWN_COLOUR = {

@@ -464,7 +464,7 @@ def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path, monke
     assert list(table["name"]) == ["Hongkou", "Jing'an"]
     report = build(load_district("hongkou", settings), settings).report
     f15 = next(r for r in report["rows"] if r["key"] == "life_circle_f15")
-    assert table.loc[0, "15-minute life circle (F15)"] == value_text(f15["measured"], f15["unit"])
+    assert table.loc[0, "F15"] == value_text(f15["measured"], f15["unit"])
     app.selectbox(key="city_figure").set_value("life_circle_f15").run()
     assert app.dataframe[0].value.loc[0, "status"] == f15["status"]
     # both 5G questions for every district, each as the row stating it says (Hongkou's plan
@@ -472,14 +472,23 @@ def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path, monke
     from twin.analysis.report import row_for
 
     for question, figure, column in (
-        ("base_stations", "coverage_5g_outdoor", "5G outdoor coverage"),
-        ("base_stations_deep", "coverage_5g_deep", "5G deep (indoor) coverage"),
+        ("base_stations", "coverage_5g_outdoor", "5G outdoor"),
+        ("base_stations_deep", "coverage_5g_deep", "5G indoor"),
     ):
         stated = row_for(report, question)
         assert table.loc[0, column] == value_text(stated["measured"], stated["unit"])
         assert table.loc[1, column] != "—"
         app.selectbox(key="city_figure").set_value(figure).run()
         assert app.dataframe[0].value.loc[0, "status"] == stated["status"]
+    assert not any("share of its residents" in c.value for c in app.caption)
+    crossed = tmp_path / "crossed"  # Jing'an's residents covered indoors beyond its land outdoors
+    crossed.mkdir()
+    summary = pd.read_csv(tmp_path / "city_summary.csv")
+    summary.loc[1, "coverage_5g_deep"] = summary.loc[1, "coverage_5g_outdoor"] + 0.01
+    summary.to_csv(crossed / "city_summary.csv", index=False)
+    app.text_input(key="city_folder").set_value(str(crossed)).run()
+    note = next(c.value for c in app.caption if "share of its residents" in c.value)
+    assert note.endswith("(Jing'an).")
     empty = page("app_pages/city.py")
     nothing = tmp_path / "nothing"
     empty.text_input(key="city_folder").set_value(str(nothing)).run()
