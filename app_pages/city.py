@@ -12,7 +12,7 @@ import streamlit as st
 from app_pages._cached import city_boundaries
 from app_pages._state import said, shown_name, view_params
 from twin._errors import TwinError
-from twin.city import CITY_COLUMNS, CITY_FIGURES, city_table, read_city
+from twin.city import CITY_FIGURES, city_table, read_city
 from twin.city_run import city_run, start_city_run
 from twin.districts import load_presets
 from twin.i18n import _, joined, p_, sentences, set_language
@@ -102,10 +102,15 @@ key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func={k: _(v[0]) for 
                    key="city_figure")  # fmt: skip
 
 
+columns = {  # the table's short headers (the selector and captions name each figure in full)
+    "coverage_5g_outdoor": p_("column", "5G outdoor"), "coverage_5g_deep": p_("column", "5G indoor"),
+    "charging_coverage": p_("column", "Charging"), "lockers_coverage": p_("column", "Lockers"),
+    "life_circle_f15": "F15",
+}  # fmt: skip
 shown = pd.DataFrame([
     {"district": r["district"], p_("column", "name"): name_of(r["district"], r["name"]),
      p_("column", "residents"): f"{float(r['residents']):,.0f}" if r["residents"] == r["residents"] else "—",
-     **{_(CITY_COLUMNS[k]): r[k]["figure"] for k in CITY_FIGURES},
+     **{columns[k]: r[k]["figure"] for k in CITY_FIGURES},
      p_("column", "status"): _(r[key]["status"]), p_("column", "basis"): _(r[key]["basis"]),
      p_("column", "range"): r[key]["range"], p_("column", "error"): said(r["error"])}
     for r in rows

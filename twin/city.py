@@ -26,13 +26,6 @@ CITY_FIGURES = {  # the figure of a question (the plan's row where it states it)
     "lockers_coverage": (N_("Smart lockers"), "share of residents"),
     "life_circle_f15": (N_("15-minute life circle (F15)"), "share of residents"),
 }
-CITY_COLUMNS = {  # the table's narrower headers (the figure's full name names it elsewhere)
-    "coverage_5g_outdoor": N_("5G outdoor"),
-    "coverage_5g_deep": N_("5G indoor"),
-    "charging_coverage": N_("Charging"),
-    "lockers_coverage": N_("Lockers"),
-    "life_circle_f15": "F15",
-}
 SUMMARY = "city_summary.csv"
 
 
