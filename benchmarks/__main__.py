@@ -20,6 +20,8 @@ if __name__ == "__main__":
     print()
     print(bench_layers.run())
     print()
+    print(bench_layers.points_inside())
+    print()
     print(bench_engine.run())
     print()
     print(bench_siting.run())

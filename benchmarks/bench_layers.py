@@ -98,5 +98,48 @@ def run() -> str:
                                   f"{disk / ours:.1f}× scipy's Poisson disk (which ignores demand)")  # fmt: skip
 
 
+def star(vertices: int = 2000, radius_m: float = 15_000.0) -> shapely.Polygon:
+    """A district-like boundary without the data pack: a wavy ring of ``vertices`` points."""
+    angles = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    radii = radius_m * (0.75 + 0.15 * np.sin(5 * angles) + 0.1 * np.sin(23 * angles))
+    return shapely.Polygon(np.column_stack([radii * np.cos(angles), radii * np.sin(angles)]))
+
+
+def points_inside(points: int = 1_400_000) -> str:
+    """Which of ``points`` rooftop candidates (uniform over the bounding box, as the 5G layer
+    draws them) lie inside a district: ``twin.inside.contains_xy`` (a cached grid, shapely near
+    the edge) against ``shapely.contains_xy`` (prepared), on Songjiang's region when the data
+    pack is there, else on a wavy ring; the answers must agree point for point."""
+    import os
+
+    from twin.inside import _grid_of, contains_xy
+
+    region, name = star(), "a wavy 2,000-vertex ring"
+    if os.environ.get("TWIN_DATA_DIR"):
+        from twin.context import LayerContext
+        from twin.settings import Settings
+        from twin.store.district import load_district
+
+        region = LayerContext(load_district("songjiang", Settings.from_env())).region
+        name = "Songjiang's region"
+    west, south, east, north = region.bounds
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(west, east, points), rng.uniform(south, north, points)
+    shapely.prepare(region)
+    base = median_seconds(lambda: shapely.contains_xy(region, x, y))
+    _grid_of.cache_clear()
+    cold = median_seconds(lambda: (_grid_of.cache_clear(), contains_xy(region, x, y)))
+    warm = median_seconds(lambda: contains_xy(region, x, y))
+    agree = bool(np.array_equal(contains_xy(region, x, y), shapely.contains_xy(region, x, y)))
+    rows = [
+        ("shapely.contains_xy, prepared (baseline)", f"{base:.3f}", "1.0×"),
+        ("twin.inside.contains_xy, its grid built", f"{cold:.3f}", f"{cold / base:.2f}×"),
+        ("twin.inside.contains_xy, its grid cached", f"{warm:.3f}", f"{warm / base:.2f}×"),
+    ]
+    header = (f"{points:,} points inside {name}", "median s", "vs baseline")
+    return table(rows, header) + f"\nthe same answer for every point: {agree}"
+
+
 if __name__ == "__main__":
     print(run())
+    print(points_inside())
