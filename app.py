@@ -11,7 +11,7 @@ import streamlit as st
 from app_pages._cached import run_settings
 from app_pages._chrome import speak_chrome
 from app_pages._deckmap import count_run
-from app_pages._state import district_title
+from app_pages._state import district_title, view_params
 from twin.districts import load_presets
 from twin.i18n import LANGUAGES, _, set_language
 
@@ -28,7 +28,6 @@ set_language(st.session_state["lang"])  # every message of this run, in the lang
 st.set_page_config(page_title=_("twin · Shanghai district twin"), layout="wide")
 speak_chrome()  # Streamlit's own menu, toolbars and hints in that language too
 labels = {p.slug: district_title(p) for p in presets}
-params["lang"] = st.session_state["lang"]
 # the URL sets the first view, and any part of it a page switch left unset
 if "district" not in st.session_state:
     st.session_state["district"] = (
@@ -50,9 +49,7 @@ walking = run_settings().norms.walking
 st.sidebar.toggle(_("Elderly walking profile ({speed} km/h)").format(
     speed=f"{walking.elderly_speed_kmh:g}"), key="elderly")  # fmt: skip
 st.sidebar.caption(_("Map data © OpenStreetMap contributors (ODbL)"))
-params["district"] = st.session_state["district"]
-params["res"] = str(st.session_state["resolution"])
-params["elderly"] = "1" if st.session_state["elderly"] else "0"
+params.update(view_params())  # the view in the URL, as a page's jump carries it
 
 # no page icons: a Material icon becomes the tab's favicon, fetched from Google's font server
 pages = [

@@ -122,8 +122,15 @@ st.caption(sentences(
     _("Status, basis and range are those of {figure}").format(figure=_(CITY_FIGURES[key][0]))))  # fmt: skip
 if missing > 0:
     start_button(folder, _("Measure all sixteen districts again"))
-crossed = [name_of(r["district"], r["name"]) for r in rows
-           if (r["coverage_5g_deep"]["value"] or 0) > (r["coverage_5g_outdoor"]["value"] or 1)]  # fmt: skip
+
+
+def indoor_beyond_outdoor(row: dict) -> bool:
+    """Whether a district's 5G indoor share (of residents) exceeds its outdoor share (of land)."""
+    deep, outdoor = row["coverage_5g_deep"]["value"], row["coverage_5g_outdoor"]["value"]
+    return deep is not None and outdoor is not None and deep > outdoor
+
+
+crossed = [name_of(r["district"], r["name"]) for r in rows if indoor_beyond_outdoor(r)]
 if crossed:  # two denominators: a planner asks why indoor beats outdoor
     st.caption(_("5G outdoor is a share of the district's land, 5G indoor a share of its "
                  "residents: where residents live near the sites and much land is open, more "

@@ -169,7 +169,7 @@ def capacity_view(
     the same questions (reach is in metres, never minutes). ``remember``: False for a view
     nobody will ask for again (a seed's draw). Its arrays are read-only."""
     ctx = LayerContext(district, norms)
-    radii = layer_registry.site_radii(layer, ctx, sites) if len(sites) else np.empty(0)
+    radii = layer_registry.site_radii(layer, ctx, sites)
     key = _view_key(ctx, layer, cells, sites, radii, rule)
     kept = REMEMBERED.get(key, network)
     if kept is not None:
