@@ -234,6 +234,14 @@ def test_generated_layers_are_kept_on_disk_by_their_inputs(town, offline_setting
     monkeypatch.setattr(layers, "generate", lambda *a, **k: pytest.fail("not read from disk"))
     again = layer_for(town, "lockers", offline_settings)
     assert again.equals(first) and again.attrs["notes"] == first.attrs["notes"]
+    # an upgraded twin (its code changed) draws again: an older generator's sites are not reused
+    import twin.store.layers as stored_layers
+
+    drawn: list[str] = []
+    monkeypatch.setattr(stored_layers, "code_fingerprint", lambda: [("layers/lockers.py", 1, 2)])
+    monkeypatch.setattr(layers, "generate", lambda name, *a, **k: drawn.append(name) or first)
+    layer_for(town, "lockers", offline_settings)
+    assert drawn == ["lockers"]
 
 
 @pytest.mark.pack

@@ -91,6 +91,23 @@ def test_api_build_row_and_report_figure_are_one(town_build):
     assert f15 == pytest.approx(town_build.row("life_circle_f15")["measured"], abs=1e-4)
 
 
+def test_an_upgraded_twin_measures_stored_hexagons_again(town, tmp_path, monkeypatch):
+    """Stored hexagons are keyed by twin's code as well as its inputs: after an upgrade (a new
+    radio model, say) a build measures again instead of reading the older model's figures."""
+    import twin.store.reports as reports
+    from twin.settings import Settings
+
+    settings = Settings(data_dir=None, cache_dir=tmp_path, offline=True)
+    said: list[str] = []
+    build(town, settings)
+    build(town, settings, progress=said.append)
+    assert "coverage: from the store" in said  # the same code: read, not measured
+    monkeypatch.setattr(reports, "code_fingerprint", lambda: [("twin/analysis/radio.py", 1, 2)])
+    said.clear()
+    build(town, settings, progress=said.append)
+    assert "coverage: from the store" not in said and "5G best-server RSRP" in said
+
+
 def test_what_if_returns_a_whole_build(town_build):
     scenario = Scenario.of(town_build, "lockers")
     cells = town_build.coverage.cells

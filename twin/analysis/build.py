@@ -268,8 +268,12 @@ def coverage_key(
     district: District, layers: dict[str, gpd.GeoDataFrame], params: CoverageParams
 ) -> str:
     """A key over every input of :func:`compute`: the district's content, each layer's
-    content, every engine parameter and the value of every norm."""
+    content, every engine parameter, the value of every norm and twin's code (hexagons measured
+    by an older radio model or walk rule are measured again after an upgrade)."""
+    from twin.store.reports import code_fingerprint
+
     digest = hashlib.sha256(b"coverage")
+    digest.update(json.dumps(code_fingerprint()).encode())
     digest.update(district_digest(district))
     digest.update(json.dumps(params.describe(), sort_keys=True, default=str).encode())
     digest.update(repr(params.norms).encode())

@@ -3,8 +3,8 @@
 An entry holds the base hexagons (GeoParquet) and a JSON of what else the measurement found
 (measured categories and facilities, the residents' method), under a key the caller derives from
 everything the result depends on (:func:`twin.analysis.build.coverage_key`: the district's
-content, each layer's content, every engine parameter and norm) and this module's format. A
-changed input is a new key; a damaged entry is ignored and recomputed. The store knows nothing
+content, each layer's content, every engine parameter and norm, twin's code) and this module's
+format. A changed input is a new key; a damaged entry is ignored and recomputed. The store knows nothing
 of the analysis: it keeps frames and plain data.
 """
 

@@ -1,5 +1,6 @@
 """Which layer a district uses: an imported real inventory when there is one, else the
-generated one, kept on disk keyed by the district's content, the run's norms and the generator."""
+generated one, kept on disk keyed by the district's content, the run's norms and twin's code
+(an upgraded generator draws again)."""
 
 from __future__ import annotations
 
@@ -18,17 +19,15 @@ from twin.store.atomic import cache_write
 from twin.store.digest import district_digest
 from twin.store.geoparquet import read_geoparquet
 from twin.store.inventories import read_imported
+from twin.store.reports import code_fingerprint
 from twin.store.jsonfile import read_json
-
-GENERATOR_VERSION = "round2-1"  # change when a generator's output changes for the same inputs
-
 
 def generated_path(district: District, layer: str, settings: Settings) -> Path:
     """Where the generated ``layer`` of ``district`` is kept, keyed by every input."""
     digest = hashlib.sha256(district_digest(district))
     digest.update(layer.encode())
     digest.update(repr(layers.params_for(layer, settings.norms)).encode())  # the run's norms
-    digest.update(GENERATOR_VERSION.encode())
+    digest.update(json.dumps(code_fingerprint()).encode())  # the generators and what they read
     return (
         settings.cache_dir / "layers" / f"{district.preset.slug}-{layer}-{digest.hexdigest()[:20]}"
     )
