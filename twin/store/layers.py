@@ -19,8 +19,9 @@ from twin.store.atomic import cache_write
 from twin.store.digest import district_digest
 from twin.store.geoparquet import read_geoparquet
 from twin.store.inventories import read_imported
-from twin.store.reports import code_fingerprint
 from twin.store.jsonfile import read_json
+from twin.store.reports import code_fingerprint
+
 
 def generated_path(district: District, layer: str, settings: Settings) -> Path:
     """Where the generated ``layer`` of ``district`` is kept, keyed by every input."""
