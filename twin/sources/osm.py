@@ -327,6 +327,7 @@ def _graph_of_file(
         msg = f"{path.name} is not a street file twin reads; use one of {', '.join(OSM_SUFFIXES)}."
         raise InvalidInputError(msg)
     notes = []
+    measured_here = False
     try:
         if name.endswith(".graphml"):
             import osmnx as ox
@@ -338,6 +339,7 @@ def _graph_of_file(
             notes += [note] if note else []
             try:
                 graph = graph_from_osm_file(xml_path)
+                measured_here = True  # every edge's length from its nodes' valid coordinates
             except OsmiumRefusedError:
                 # well-formed (checked above), yet not osmium's: osmnx's own parser reads it
                 graph = _osmnx_graph_from_xml(xml_path)
@@ -347,7 +349,7 @@ def _graph_of_file(
         msg = f"{path} is not a valid street file ({type(exc).__name__}: {str(exc)[:200]})."
         raise InvalidInputError(msg) from None
     dropped = drop_impossible_nodes(graph)
-    measured = repair_lengths(graph)
+    measured = 0 if measured_here else repair_lengths(graph)  # a file's own lengths: checked
     if measured:
         notes.append(f"{path.name}: {measured:,} street edge(s) had a missing, negative or "
                      "non-finite length; their straight length was used")  # fmt: skip
