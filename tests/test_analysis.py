@@ -323,3 +323,18 @@ def test_a_warm_build_reads_its_report_instead_of_computing_it(town, offline_set
         assert again.report == first.report
         with pytest.raises(ZeroDivisionError):  # another question: computed, not read
             build_one(town, settings, gap_resolution=8)
+
+
+@pytest.mark.parametrize(("n", "m"), [(0, 4), (6, 0), (1, 1), (2_000, 3), (5_000, 17), (300, 70)])
+def test_distinct_rows_are_numpys_unique_rows(n, m):
+    """The checklist's gap patterns: the rows np.unique(axis=0) finds, each row mapped back to
+    itself, with no pattern twice (8, 64 and more columns cross the packed bytes' edges)."""
+    from twin.analysis.engine import distinct_rows
+
+    flags = np.random.default_rng(n + m).random((n, m)) < 0.8
+    patterns, inverse = distinct_rows(flags)
+    assert inverse.shape == (n,) and np.array_equal(patterns[inverse], flags)
+    assert len({row.tobytes() for row in patterns}) == len(patterns)
+    if n and m:
+        reference = np.unique(flags, axis=0)
+        assert sorted(map(bytes, patterns)) == sorted(map(bytes, reference))

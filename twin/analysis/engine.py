@@ -510,6 +510,24 @@ def add_measured_signal(cells: gpd.GeoDataFrame, measured: pd.DataFrame) -> None
     cells["residual_rsrp_db"] = np.round(cells["measured_rsrp_median"] - cells["rsrp_dbm"], 1)
 
 
+def distinct_rows(flags: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+    """The distinct rows of a boolean matrix and each row's position among them
+    (``patterns[inverse]`` is ``flags``), found on the rows' packed bits: what
+    ``np.unique(axis=0)`` answers, up to the patterns' order, in a fraction of its time.
+
+    >>> patterns, inverse = distinct_rows(np.array([[True, False], [False, False], [True, False]]))
+    >>> patterns[inverse].tolist(), len(patterns)
+    ([[True, False], [False, False], [True, False]], 2)
+    """
+    n, m = flags.shape
+    if m == 0:  # every row is the empty pattern
+        return np.zeros((min(n, 1), 0), dtype=bool), np.zeros(n, dtype=np.int64)
+    packed = np.ascontiguousarray(np.packbits(flags, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return flags[first], inverse.astype(np.int64).ravel()
+
+
 def standard_checklist(
     cells: gpd.GeoDataFrame,
     district: District,
@@ -541,7 +559,7 @@ def standard_checklist(
         within[:, j] = found.metres <= facility.distance_m * scale
         cells[f"gb_{facility.key}_m"] = np.round(found.metres, 1)
         estimated |= found.estimated
-    patterns, which = np.unique(~within, axis=0, return_inverse=True)  # a few distinct gaps
+    patterns, which = distinct_rows(~within)  # a few distinct gaps
     labels = np.array([f.label for f in measured], dtype=object)
     texts = np.array(["; ".join(labels[row]) for row in patterns], dtype=object)
     cells["gb_met"] = within.sum(axis=1)
