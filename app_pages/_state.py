@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
 from app_pages._cached import district_coverage, load
+from twin.analysis.report_text import range_text, standing_text
 from twin.districts import (
     DistrictPreset,
     chinese_names,
@@ -55,6 +57,21 @@ def said(text: str) -> str:
     if language() == "en":
         return text
     return sentence(text, chinese_names())
+
+
+PERCENT_BAR = st.column_config.ProgressColumn(format="%.1f%%", min_value=0.0, max_value=100.0)
+"""A table's share column, given in percent: one decimal, as every other face prints a share."""
+
+
+def row_caption(row: dict[str, Any]) -> str:
+    """A report row's basis and verdict, its range and what would settle it, in one line: what
+    the Overview's table says of the same row."""
+    parts = [standing_text(row)]
+    if row.get("range"):
+        parts.append(_("range {range}").format(range=range_text(row)))
+    if row.get("settle"):
+        parts.append(_("to settle it: {what}").format(what=said(str(row["settle"]))))
+    return " · ".join(parts)
 
 
 def current_view() -> View:

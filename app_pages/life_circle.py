@@ -7,8 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._cached import place_namer, run_settings, street_network
-from app_pages._state import current_view, district_title, facility_list, loaded_coverage
+from app_pages._state import (
+    PERCENT_BAR,
+    current_view,
+    district_title,
+    facility_list,
+    loaded_coverage,
+    row_caption,
+)
 from twin.analysis.isochrone import reachable_pois
+from twin.analysis.report_text import percent, percent_text, row_for
 from twin.categories import CATEGORIES
 from twin.i18n import _, bilingual, p_
 
@@ -17,10 +25,11 @@ loaded, cells, report, measured = loaded_coverage(view)
 lc = report["life_circle"]
 st.title(_("15-minute life circle") + f" · {district_title(view.preset)}")
 speed = lc["speed_kmh"]
+f15 = row_for(report, "life_circle")  # the report's row: the Overview's figure, basis and range
 cols = st.columns(4)
 cols[0].metric(
     _("F15 (residents)"),
-    f"{lc['f15']:.1%}",
+    percent_text(f15),
     help=_("share of residents within 15 min of every measured category"),
 )
 cols[1].metric(
@@ -30,21 +39,22 @@ cols[1].metric(
 )
 cols[2].metric(_("Gini of access"), f"{lc['gini']:.2f}", help=_("0 = everyone equally served"))
 cols[3].metric(_("Walking speed"), _("{speed} km/h").format(speed=speed))
+if f15 is not None:
+    st.caption(row_caption(f15))
 
 limit = lc["limit_min"]
 within = _("residents within {limit} min").format(limit=f"{limit:g}")
 rows = [  # the report's figures (base hexagons): the same at every hexagon size
     {p_("column", "category"): _(CATEGORIES[row["category"]]),
      _("mean walk (min)"): "—" if row["mean_min"] is None else f"{row['mean_min']:.1f}",
-     within: row["share_within"],
+     within: None if row["share_within"] is None else 100 * row["share_within"],
      p_("column", "note"): "" if row["mean_min"] is not None else _("no POIs in the data: not measured")}
     for row in lc["categories"]
 ]  # fmt: skip
 st.subheader(_("Per category"))
 st.dataframe(
     pd.DataFrame(rows), hide_index=True, width="stretch",
-    column_config={within: st.column_config.ProgressColumn(
-        format="percent", min_value=0.0, max_value=1.0)},
+    column_config={within: PERCENT_BAR},
 )  # fmt: skip
 
 st.subheader(_("The national standard's checklist (GB 50180-2018)"))
@@ -54,7 +64,7 @@ if standard.get("facilities"):
         _("Each facility type against its own level, as the Shanghai 15-minute community life "
           "circle guide applies GB 50180-2018: share of residents within the walking distance. "
           "{share} of residents have every measured facility.").format(
-            share=f"{standard['share_all_met']:.1%}")
+            share=percent(standard["share_all_met"]))
         + (" " + _("Most residents' distances are straight-line estimates here.") if
            standard.get("basis") == "estimated" else "")
         + " " + _("F15 above asks for one POI of each of its {categories} categories within "
@@ -69,14 +79,14 @@ if standard.get("facilities"):
     st.dataframe(
         pd.DataFrame(standard["facilities"])[["label", "level_min", "distance_m", "share_met",
                                               "residents_missing"]]
-        .assign(label=lambda t: t["label"].map(bilingual))  # 幼儿园 in Chinese
+        .assign(label=lambda t: t["label"].map(bilingual),  # 幼儿园 in Chinese
+                share_met=lambda t: 100 * t["share_met"])
         .rename(columns={
             "label": p_("column", "facility"), "level_min": _("level (min)"),
             "distance_m": _("within (m)"), "share_met": _("residents served"),
             "residents_missing": _("residents not served")}),
         hide_index=True, width="stretch",
-        column_config={_("residents served"): st.column_config.ProgressColumn(
-            format="percent", min_value=0.0, max_value=1.0),
+        column_config={_("residents served"): PERCENT_BAR,
             _("residents not served"): st.column_config.NumberColumn(format="localized")},
     )  # fmt: skip
     if standard.get("unmeasured"):

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages._cached import district_programme, load, programme_pdf_bytes
 from app_pages._state import current_view, district_title, said
+from twin.analysis.report_text import percent
 from twin.districts import target_names
 from twin.exports import metadata, to_geojson
 from twin.i18n import _, joined, p_, sentences
@@ -52,20 +53,27 @@ years = [y["year"] for y in plan["years"]]
 year = st.select_slider(_("Year"), options=years, value=years[-1], key="programme_year")
 rows = []
 year_column = p_("column", "year")
+for layer, start in plan["start"].items():  # where the district stands: the report's figures
+    rows.append({
+        year_column: _("now"), p_("column", "layer"): _(REGISTRY[layer].label),
+        _("sites added"): "", _("residents within reach"): percent(start["covered_share"]),
+        _("demand served within capacity"): percent(start["capacity_share"]),
+        _("residents newly served"): "", _("plan targets met"): "",
+    })  # fmt: skip
 for entry in plan["years"]:
     for layer, figures in entry["by_layer"].items():
         rows.append({
-            year_column: entry["year"], p_("column", "layer"): _(REGISTRY[layer].label),
-            _("sites added"): figures["sites_added"],
-            _("residents within reach"): f"{100 * figures['covered_share']:.1f} %",
-            _("demand served within capacity"): "—" if figures["capacity_share"] is None
-            else f"{100 * figures['capacity_share']:.1f} %",
+            year_column: str(entry["year"]), p_("column", "layer"): _(REGISTRY[layer].label),
+            _("sites added"): f"{figures['sites_added']:,}",
+            _("residents within reach"): percent(figures["covered_share"]),
+            _("demand served within capacity"): percent(figures["capacity_share"]),
             _("residents newly served"): f"{figures['newly_served']:,}",
             _("plan targets met"): target_names(entry["targets_met"])
             if layer == chosen[0] else "",
         })  # fmt: skip
 table = pd.DataFrame(rows)
-st.dataframe(table[table[year_column] <= year], hide_index=True, width="stretch")
+shown_years = [y == _("now") or int(y) <= year for y in table[year_column]]
+st.dataframe(table[shown_years], hide_index=True, width="stretch")
 shared = plan["shared_sites"]
 st.caption(sentences(
     _("{count} sites by {year}").format(
@@ -82,6 +90,7 @@ for layer, bound in plan["bound"].items():
         layer=_(REGISTRY[layer].label), served=f"{bound['served']:,.0f}", units=_(bound["units"]),
         bound=f"{bound['upper_bound']:,.0f}", kind=_(bound["bound_kind"]),
         gap=f"{100 * bound['gap']:.1f}"))  # fmt: skip
+st.caption(sentences(*(said(note) for note in plan["basis"] + plan["assumptions"])))
 
 sites = programme_sites(plan)
 shown = sites[sites["year"] <= year]

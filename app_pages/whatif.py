@@ -17,10 +17,16 @@ from app_pages._cached import (
     street_network,
 )
 from app_pages._deckmap import deck_map
-from app_pages._state import current_view, district_title, loaded_coverage, osm_credit, said
+from app_pages._state import (
+    current_view,
+    district_title,
+    loaded_coverage,
+    osm_credit,
+    row_caption,
+    said,
+)
 from twin._errors import TwinError
-from twin.analysis.report import plan_text, status_text, value_text
-from twin.analysis.served import QUESTIONS
+from twin.analysis.report import percent, plan_text, row_for, status_text, value_text
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
 from twin.i18n import _, p_
@@ -103,8 +109,8 @@ with rec_tab:
                 p_("column", "rank"): recommended["rank"],
                 p_("column", "place"): recommended["candidate_kind"],
                 (_("area newly covered (km²)") if gain == "new_km2" else _("residents newly served")):
-                    recommended[gain],
-                _("share after"): (100 * recommended["covered_share"]).round(1).astype(str) + " %",
+                    recommended[gain].round(3 if gain == "new_km2" else 0),
+                _("share after"): [percent(s) for s in recommended["covered_share"]],
                 "lon": recommended.geometry.x.round(5), "lat": recommended.geometry.y.round(5),
             }),
             hide_index=True,
@@ -125,16 +131,20 @@ before_share, after_share = scenario.share_before(), scenario.share_after()
 after_cells = scenario.coverage_after().at(view.resolution)
 delta_pts = (after_share - before_share) * 100
 c1, c2, c3 = st.columns(3)
-served_what = (
-    _("Area covered") if QUESTIONS[scenario.question].by == "area_km2" else _("Residents served")
-)
+served_what = {  # the question the scenario scores, as the report's row states it
+    "base_stations": _("Area covered"), "base_stations_deep": _("Residents covered indoors"),
+}.get(scenario.question, _("Residents served"))  # fmt: skip
 shown_label = label[0].lower() + label[1:] if label[1:2].islower() else label
 c1.metric(_("{what} ({layer}), before").format(what=served_what, layer=shown_label),
-          f"{before_share:.1%}")  # fmt: skip
+          percent(before_share))  # fmt: skip
 c2.metric(
-    _("After"), f"{after_share:.1%}",
+    _("After"), percent(after_share),
     _("{delta} pts").format(delta=f"{delta_pts:+.1f}") if abs(delta_pts) >= 0.05 else None,
 )  # fmt: skip
+before_row = row_for(report, scenario.question)  # the report's figure: its basis and range
+if before_row is not None:
+    st.caption(_("Before: {row}. After: the same basis, with this scenario's sites.").format(
+        row=row_caption(before_row)))  # fmt: skip
 changes = change_classes(cells, after_cells, metric)
 c3.metric(_("Hexagons changed"), f"{int((changes != 0).sum()):,}",
           _("{better} better, {worse} worse").format(better=f"{int((changes > 0).sum()):,}",

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from twin import layers
+from twin.analysis.report_text import percent
 from twin.settings import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app.py"
@@ -143,7 +144,7 @@ def test_coverage_map_metric_and_3d(env):
     app.selectbox(key="metric").set_value("base_stations").run()
     assert any("OpenStreetMap" in c.value for c in app.caption)
     legend = next(m.value for m in app.markdown if "Rule:" in m.value)
-    assert "90 %" in legend and "residents not served" in legend  # classes split at the rule
+    assert "90%" in legend and "residents not served" in legend  # classes split at the rule
     app.selectbox(key="metric").set_value("charging").run()
     legend = next(m.value for m in app.markdown if "Rule:" in m.value)
     assert "900 m" in legend and "not served" in legend and "lies near" in legend
@@ -191,6 +192,11 @@ def test_life_circle_page(env):
     app = page("app_pages/life_circle.py")
     labels = [m.label for m in app.metric]
     assert labels[:3] == ["F15 (residents)", "Mean walk", "Gini of access"]
+    assert re.fullmatch(r"\d+\.\d%", app.metric[0].value)  # as the Overview's card prints it
+    # the report row's basis, verdict, range and what would settle it (a third of Hongkou's
+    # residents walk off the pack's streets: measured, ranged, the streets would settle it)
+    caption = next(c.value for c in app.caption if c.value.startswith("measured · no target"))
+    assert " · range " in caption and "to settle it: the district's streets" in caption
     per_category = app.dataframe[0].value
     assert "not measured" in " ".join(per_category["note"])  # outdoor etc. offline
     assert len(app.selectbox(key="life_circle_cell").options) > 100
@@ -434,15 +440,22 @@ def test_programme_page_shows_the_figures_twin_programme_gives(env, settings):
     app = page("app_pages/programme.py")
     table = app.dataframe[0].value
     plan = programme(build(load_district("hongkou", settings), settings), ("lockers",))
-    expected = [f"{100 * y['covered_share']:.1f} %" for y in plan["years"]]
-    assert list(table["residents within reach"]) == expected
-    assert list(table["demand served within capacity"]) == [
-        f"{100 * y['capacity_share']:.1f} %" for y in plan["years"]
+    now = plan["start"]["lockers"]  # the first row: where the district stands (the report's)
+    assert list(table["year"]) == ["now", *(str(y["year"]) for y in plan["years"])]
+    assert list(table["residents within reach"]) == [
+        percent(share) for share in [now["covered_share"]]
+        + [y["covered_share"] for y in plan["years"]]
     ]
-    assert list(table["sites added"]) == [len(y["sites"]) for y in plan["years"]]
+    assert list(table["demand served within capacity"]) == [
+        percent(share) for share in [now["capacity_share"]]
+        + [y["capacity_share"] for y in plan["years"]]
+    ]
+    assert list(table["sites added"]) == ["", *(f"{len(y['sites']):,}" for y in plan["years"])]
+    said = " ".join(c.value for c in app.caption)
+    assert plan["basis"][0] in said and plan["assumptions"][0] in said  # as the CLI prints them
     app.select_slider(key="programme_year").set_value(plan["years"][0]["year"]).run()
     assert not app.exception, app.exception
-    assert len(app.dataframe[0].value) == 1  # only the first year
+    assert len(app.dataframe[0].value) == 2  # now, and the first year
 
 
 def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path, monkeypatch):

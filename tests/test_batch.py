@@ -53,6 +53,12 @@ def test_a_local_cluster_builds_what_twin_build_builds(env, capsys):
     assert batch_report["rows"] == serial_report["rows"]
     table = (out / "city_summary.csv").read_text(encoding="utf-8")
     assert "hongkou" in table and "atlantis" in table
+    # one column, one measure: Hongkou's plan asks for deep coverage, and its plan row (target
+    # and status) is the deep column's; no column holds the plan's measure under its own key
+    hongkou_row = by_slug["hongkou"].row
+    assert "coverage_5g" not in hongkou_row and hongkou_row["coverage_5g_deep_target"] == 1.0
+    assert hongkou_row["coverage_5g_deep_unit"] == "share of residents indoors"
+    assert hongkou_row["coverage_5g_outdoor_unit"] == "share of area"
     # the city's share is residents served over residents, summed over the districts
     served = sum(r.row["life_circle_f15_served"] for r in results if r.ok)
     people = sum(r.row["life_circle_f15_of"] for r in results if r.ok)

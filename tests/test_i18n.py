@@ -159,6 +159,21 @@ def test_every_core_sentence_reads_back_in_chinese():
             assert sentence(template.format(**values)) == zh[template].format(**values), template
 
 
+def test_what_would_settle_a_layer_names_it_as_a_noun_in_chinese():
+    """Each layer's "a real inventory of …" is a whole sentence: the lockers' noun is not read
+    as the count unit ("个快递柜组的真实清单" was)."""
+    from twin import layers
+    from twin.analysis.report import SETTLE_LAYER, _settle_layer
+    from twin.i18n import in_language, sentence
+
+    assert set(SETTLE_LAYER) == set(layers.REGISTRY)
+    for layer in layers.REGISTRY:
+        with in_language("zh"):
+            text = sentence(_settle_layer(layer, "hongkou"))
+        assert text.endswith("可使其成为实测结论") and not text.startswith("个"), text
+        assert f"--layer {layer} FILE" in text and "inventory" not in text
+
+
 def test_joined_sentences_read_as_their_parts():
     """Sentences the core joins (what would settle a row, a reason and its count, a list with
     "and") read part by part, never as a generic template straddling the joint."""

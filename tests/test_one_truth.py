@@ -144,7 +144,7 @@ def test_city_summary_sums_counts_instead_of_averaging_shares():
 
 def headline_share(app: AppTest) -> float:
     legend = next(m.value for m in app.markdown if "Rule:" in m.value)
-    return float(re.search(r"(\d+\.\d) % of", legend).group(1))
+    return float(re.search(r"(\d+\.\d)% of", legend).group(1))
 
 
 @pytest.mark.pack

@@ -10,6 +10,8 @@ import pytest
 from twin import InvalidInputError
 from twin.analysis.build import build
 from twin.analysis.engine import compute
+from twin.analysis.report_text import percent, row_for
+from twin.cli import format_programme
 from twin.programme import programme, programme_sites
 
 
@@ -42,6 +44,16 @@ def test_hongkou_lockers_run_year_by_year_to_the_deadline(hongkou_build):
     bound = plan["bound"]["lockers"]
     assert bound["bound_kind"] == "LP relaxation" and 0 <= bound["gap"] < 0.05
     assert bound["served"] <= bound["upper_bound"] + 1e-6
+    # the figures' basis is the report row's: its "now" is that row's figure
+    row = row_for(hongkou_build.report, "lockers")
+    assert plan["start"]["lockers"]["covered_share"] == pytest.approx(row["measured"], abs=1e-4)
+    est = row["estimated_share"]
+    assert row["basis"] in ("calibrated", "estimated") and 0 < est < 1  # half the streets offline
+    assert plan["basis"] == [
+        f"Locker groups: {row['basis']} figures; {est:.0%} of residents on straight-line estimates"
+    ]
+    text = format_programme(plan)
+    assert f"basis: {plan['basis'][0]}" in text and text.count("\nnow ") == 1
 
 
 def test_the_years_figures_are_what_a_build_with_those_sites_measures(hongkou, hongkou_build):
@@ -152,10 +164,13 @@ def test_the_pdf_section_prints_the_programmes_figures(hongkou, hongkou_build):
         width = fig.bbox.width
         renderer = fig.canvas.get_renderer()
         assert all(0 <= t.get_window_extent(renderer).x1 <= width + 1 for t in fig.texts)
+    now = plan["start"]["lockers"]  # the report's figures, as the CLI's first row
+    assert "now" in texts and percent(now["covered_share"]) in texts
     for year in plan["years"]:
-        assert f"{100 * year['covered_share']:.1f} %" in texts
-        assert f"{100 * year['capacity_share']:.1f} %" in texts
+        assert percent(year["covered_share"]) in texts
+        assert percent(year["capacity_share"]) in texts
         assert str(len(year["sites"])) in texts
+    assert any(plan["basis"][0] in t for t in texts)  # its basis, as the CLI prints it
 
 
 def test_relocation_moves_only_what_stands_and_serves_more(hongkou_build):

@@ -69,6 +69,10 @@ def build_district(
             "study_area_share": report["study_area_share"],
         }  # fmt: skip
         for r in report["rows"]:
+            question = QUESTIONS.get(str(r.get("question") or ""))
+            if question is not None and question.report_key != r["key"]:
+                continue  # a plan's row stating a question (coverage_5g): under the question's
+                # own key below, so a column never holds two measures from district to district
             _put_row(row, r["key"], r)
         for q in QUESTIONS.values():  # the counts behind each share, for the city's sums
             if q.served in cells:

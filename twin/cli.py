@@ -476,6 +476,7 @@ def format_programme(plan: dict) -> str:
         lines.append(f"{REGISTRY[layer].label}: {bound['served']:,.0f} {UNITS[layer]} served; at most "
                      f"{bound['upper_bound']:,.0f} with as many sites ({bound['bound_kind']} bound, "
                      f"gap {bound['gap']:.1%})")  # fmt: skip
+    lines += [f"basis: {note}" for note in plan["basis"]]
     lines += [f"assumption: {note}" for note in plan["assumptions"]]
     return "\n".join(lines)
 

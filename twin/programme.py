@@ -415,8 +415,30 @@ def programme(
         "shared_sites": shared,
         "bound": bounds,
         "assumptions": _assumptions(result, tracks),
+        "basis": _bases(result, layers),
         "attribution": result.report["attribution"],
     }
+
+
+def _bases(result: Build, layers: Sequence[str]) -> list[str]:
+    """Per layer, the basis of its figures: that of the report's row for its question (the
+    programme's "now" row is that row's figure), with its residents on straight-line walks."""
+    from twin.analysis.report_text import row_for
+
+    notes = []
+    for layer in layers:
+        row = row_for(result.report, layer)
+        if row is None:
+            continue
+        label = layer_registry.spec(layer).label
+        est = float(row.get("estimated_share") or 0.0)
+        notes.append(
+            N_("{layer}: {basis} figures; {estimated} of residents on straight-line estimates"
+               ).format(layer=label, basis=row["basis"], estimated=f"{est:.0%}")
+            if est > 0 else
+            N_("{layer}: {basis} figures").format(layer=label, basis=row["basis"])
+        )  # fmt: skip
+    return notes
 
 
 def _newly_served(years: list[dict[str, Any]], start: dict, residents: NDArray, layers) -> None:

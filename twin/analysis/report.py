@@ -21,11 +21,11 @@ from typing import Any, cast
 import geopandas as gpd
 import numpy as np
 
-from twin import layers as layer_registry
 from twin.analysis.engine import DISTANCE_COLUMNS, Coverage, covered_share
 from twin.analysis.places import PlaceNamer
 from twin.analysis.report_text import (  # noqa: F401  (the report's words, re-exported)
     format_report,
+    percent,
     percent_text,
     plan_text,
     range_text,
@@ -230,11 +230,20 @@ def scope_text(scope: str) -> str:
               "data has no {scope} polygon)").format(scope=scope)  # fmt: skip
 
 
+SETTLE_LAYER = {  # a whole sentence per layer: its noun never read as a unit ("个快递柜组")
+    "base_stations": N_("a real inventory of the 5G base stations (twin import {slug} --layer "
+                        "base_stations FILE) would make it a measured verdict"),
+    "charging": N_("a real inventory of the charging stations (twin import {slug} --layer "
+                   "charging FILE) would make it a measured verdict"),
+    "lockers": N_("a real inventory of the locker groups (twin import {slug} --layer lockers "
+                  "FILE) would make it a measured verdict"),
+}  # fmt: skip
+
+
 def _settle_layer(layer: str, slug: str) -> str:
-    label = layer_registry.spec(layer).label
-    label = label if label[:2].isupper() or label[0].isdigit() else label[0].lower() + label[1:]
-    return N_("a real inventory of the {label} (twin import {slug} --layer {layer} FILE) would "
-              "make it a measured verdict").format(label=label, slug=slug, layer=layer)  # fmt: skip
+    """What would make a generated layer's figure a measured verdict: its real inventory (a
+    sentence for every layer of the registry; a test says so)."""
+    return SETTLE_LAYER[layer].format(slug=slug)
 
 
 def _settle_streets(slug: str) -> str:
@@ -292,7 +301,7 @@ def _walking_measure(
                  what=what, factor=f"{coverage.params.reach.detour_factor:g}"))  # fmt: skip
     basis = _basis(src, est)
     needs = []
-    if basis == "estimated":
+    if est > 0:  # the streets would measure the estimated walks (and narrow the range)
         needs.append(_settle_streets(slug))
     if src.startswith("generated"):
         needs.append(_settle_layer(layer, slug))
@@ -405,7 +414,7 @@ def measured_values(
             or N_("none"),  # the categories' names (a catalogue's words), not their keys
             estimated=f"{est:.0%}"),
         basis, est, range=detour_range(coverage, "life_circle"),
-        settle=_settle_streets(slug) if basis == "estimated" else "", question="life_circle",
+        settle=_settle_streets(slug) if est > 0 else "", question="life_circle",
     )  # fmt: skip
     return {key: with_seed_spread(m, coverage.seed_spread) for key, m in values.items()}
 

@@ -18,6 +18,15 @@ UNITS = (  # every unit a report row carries (data/districts.toml, the measures)
 )  # fmt: skip
 
 
+ONE = {  # a count unit for exactly one (English says "1 locker group", Chinese the same word)
+    "sites": N_("site"), "stations": N_("station"), "locker groups": N_("locker group"),
+    "IoT devices": N_("IoT device"), "IoT terminals": N_("IoT terminal"),
+    "cameras": N_("camera"), "centres": N_("centre"), "digital homes": N_("digital home"),
+    "sensing nodes": N_("sensing node"), "residents": N_("resident"),
+    "parking spaces": N_("parking space"),
+}  # fmt: skip
+
+
 STATUSES = {  # a row's status: its mark and its words, as every table in the viewer shows it
     "met": ("✓", N_("met")), "not met": ("✗", N_("not met")), "no number": ("–", N_("no number")),
     "baseline": ("◦", N_("baseline (no verdict)")), "no target": ("·", N_("no target")),
@@ -64,7 +73,7 @@ def share_text(row: dict[str, Any] | None, name: str) -> str:
     """A report row's share as every face words it.
 
     >>> share_text({"measured": 0.8394, "unit": "share of area"}, "5G")
-    '5G 83.9 % of area'
+    '5G 83.9% of area'
     >>> share_text(None, "F15")
     'F15: not measured'
     """
@@ -75,10 +84,18 @@ def share_text(row: dict[str, Any] | None, name: str) -> str:
 
 
 def percent_text(row: dict[str, Any] | None) -> str:
-    """A report row's share as a short percentage (``42.8 %``; ``—`` when not measured)."""
-    if row is None or row.get("measured") is None:
-        return "—"
-    return f"{100 * row['measured']:.1f} %"
+    """A report row's share as a short percentage (``42.8%``; ``—`` when not measured)."""
+    return percent(None if row is None else row.get("measured"))
+
+
+def percent(share: float | None) -> str:
+    """A share as every face prints it: one decimal (two just below 100 %, so 99.95 % is not
+    read as all), ``—`` for none.
+
+    >>> percent(0.4282), percent(0.9996), percent(None)
+    ('42.8%', '99.96%', '—')
+    """
+    return value_text(share, "share")
 
 
 def row_of(report: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -97,11 +114,15 @@ def value_text(value: Any, unit: str) -> str:
 
     >>> value_text(0.9054, "share of residents"), value_text(1500.0, "sites"), value_text(None, "x")
     ('90.5%', '1,500 sites', '—')
+    >>> value_text(1.0, "locker groups")
+    '1 locker group'
     """
     if value is None or not math.isfinite(float(value)):
         return "—"
     if "share" in unit:
         return f"{value:.2%}" if 0.999 <= value < 1 else f"{value:.1%}"
+    if float(value) == 1.0:
+        unit = ONE.get(unit, unit)
     integral = abs(value) >= 10 or float(value).is_integer()
     return f"{value:,.0f} {_(unit)}" if integral else f"{value:.2f} {_(unit)}"
 

@@ -102,7 +102,7 @@ BETTER_TO_WORSE_4 = (BLUE, LIGHT_BLUE, ORANGE, RED)
 
 
 def _pct(share: float) -> str:
-    return f"{100 * share:.0f} %"
+    return f"{100 * share:.0f}%"
 
 
 def metrics_for(norms: Norms) -> dict[str, Metric]:

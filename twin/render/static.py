@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import io
+import re
 import warnings
 from typing import Any
 
@@ -18,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from twin.analysis.report import plan_text, range_text, share_text, value_text
+from twin.analysis.report import percent, plan_text, range_text, share_text, value_text
 from twin.districts import target_names
 from twin.i18n import _, in_language, joined, language, p_, sentence
 from twin.norms import Norms
@@ -210,11 +211,19 @@ MARGIN = 0.06  # of the page, left and bottom
 CHARS_PER_INCH_AT_7PT = 17.0  # a line's width in characters, for wrapping (CJK counts double)
 
 
+COMMAND = re.compile(  # kept on one line: twin's commands, an option and its placeholder
+    r"twin [a-z]+(?: (?:--?[a-z][\w-]*|[A-Z]+|[\w.-]+))*|--[a-z][\w-]* [A-Z]+\b"
+)
+_KEPT = re.compile("[!-~\u00a0]*\u00a0[!-~\u00a0]*")  # a command, its spaces made unbreakable
+
+
 def _wrap(text: str, width_in: float, size: float) -> list[str]:
-    """``text`` broken into lines that fit ``width_in`` inches at ``size`` points."""
+    """``text`` broken into lines that fit ``width_in`` inches at ``size`` points; a command
+    (``twin import hongkou --layer lockers FILE``) is never broken across two lines."""
     chars = max(10, int(width_in * CHARS_PER_INCH_AT_7PT * 7.0 / size))
     lines: list[str] = []
-    for paragraph in str(text).splitlines() or [""]:
+    text = COMMAND.sub(lambda m: m.group(0).replace(" ", "\u00a0"), str(text))
+    for paragraph in text.splitlines() or [""]:
         line = ""
         for word in paragraph.split(" "):
             candidate = f"{line} {word}".strip()
@@ -225,10 +234,13 @@ def _wrap(text: str, width_in: float, size: float) -> list[str]:
                 line = candidate
             while _text_width(line) > chars:  # a word longer than the line (CJK runs)
                 cut = _fit(line, chars)
+                kept = next((m for m in _KEPT.finditer(line) if m.start() < cut < m.end()), None)
+                if kept is not None and kept.start() > 0:
+                    cut = kept.start()  # the command starts the next line
                 lines.append(line[:cut])
                 line = line[cut:]
         lines.append(line)
-    return lines
+    return [line.replace("\u00a0", " ") for line in lines]
 
 
 def _text_width(text: str) -> int:
@@ -494,11 +506,14 @@ def programme_pages(
               _("demand within capacity"), _("newly served"), _("plan targets met"))  # fmt: skip
     pages.columns([(h, x, w) for h, (x, w) in zip(header, PROGRAMME_COLUMNS, strict=True)], 7,
                   weight="bold")  # fmt: skip
+    for layer, start in plan["start"].items():  # where the district stands: the report's figures
+        values = (_("now"), labels[layer], "", percent(start["covered_share"]),
+                  percent(start["capacity_share"]), "", "")  # fmt: skip
+        pages.columns([(v, x, w) for v, (x, w) in zip(values, PROGRAMME_COLUMNS, strict=True)], 7)
     for entry in plan["years"]:
         for i, (layer, f) in enumerate(entry["by_layer"].items()):
             values = (str(entry["year"]), labels[layer], str(f["sites_added"]),
-                      f"{100 * f['covered_share']:.1f} %",
-                      "—" if f["capacity_share"] is None else f"{100 * f['capacity_share']:.1f} %",
+                      percent(f["covered_share"]), percent(f["capacity_share"]),
                       f"{f['newly_served']:,}",
                       target_names(entry["targets_met"])
                       if i == 0 else "")  # fmt: skip
@@ -514,7 +529,7 @@ def programme_pages(
             layer=labels[layer], served=f"{bound['served']:,.0f}", units=_(bound["units"]),
             bound=f"{bound['upper_bound']:,.0f}", kind=_(bound["bound_kind"]),
             gap=f"{100 * bound['gap']:.1f}"), 7)  # fmt: skip
-    for note in plan["assumptions"]:
+    for note in plan["basis"] + plan["assumptions"]:
         pages.text(f"· {sentence(note)}", 6.5, x=0.07, width=0.87)
     fig = pages.new()
     ax = fig.add_axes((0.04, 0.07, 0.7, 0.86))
