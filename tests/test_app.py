@@ -443,12 +443,12 @@ def test_programme_page_shows_the_figures_twin_programme_gives(env, settings):
     now = plan["start"]["lockers"]  # the first row: where the district stands (the report's)
     assert list(table["year"]) == ["now", *(str(y["year"]) for y in plan["years"])]
     assert list(table["residents within reach"]) == [
-        percent(share) for share in [now["covered_share"]]
-        + [y["covered_share"] for y in plan["years"]]
+        percent(share)
+        for share in [now["covered_share"]] + [y["covered_share"] for y in plan["years"]]
     ]
     assert list(table["demand served within capacity"]) == [
-        percent(share) for share in [now["capacity_share"]]
-        + [y["capacity_share"] for y in plan["years"]]
+        percent(share)
+        for share in [now["capacity_share"]] + [y["capacity_share"] for y in plan["years"]]
     ]
     assert list(table["sites added"]) == ["", *(f"{len(y['sites']):,}" for y in plan["years"])]
     said = " ".join(c.value for c in app.caption)
