@@ -244,8 +244,10 @@ if three_d:
 else:
     params.pop("3d", None)
 st.caption(
-    _("Basemap: streets by class, metro stations and the boundary drawn from the data, no "
-      "web tiles. Streets {credit} (ODbL). ").format(credit=osm_credit())
+    (_("Basemap: streets by class, metro stations and the boundary drawn from the data, no "
+       "web tiles. Streets {credit} (ODbL). ").format(credit=osm_credit()) if loaded.has_streets
+     else _("Basemap: metro stations and the boundary drawn from the data (no street data "
+            "loaded), no web tiles. "))
     + other_credits(report["attribution"])
 )  # fmt: skip
 if three_d and has_buildings:

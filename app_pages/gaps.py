@@ -94,7 +94,7 @@ for metric in GAP_KEYS:
         selection_mode="single-row", key=f"gaps_{key}",
         column_order=["near", "township", "unserved", "residents", "shortfall"],  # id: the jump
         column_config={"near": st.column_config.TextColumn(p_("column", "near")),
-                       "township": st.column_config.TextColumn("街道 / 镇", help=_(
+                       "township": st.column_config.TextColumn(p_("column", "subdistrict / town"), help=_(
                            "the township of the nearest community health service centre named "
                            "after one (one per township in Shanghai)")),
                        "shortfall": st.column_config.TextColumn(_("by how much it misses the rule")),

@@ -122,6 +122,9 @@ def test_the_largest_unserved_cluster_does_not_move_with_the_hexagon_size(env):
         clauses.add(re.search(r"the largest cluster of res-10 hexagons[^<]*lies near [^<.;]*",
                               legend).group(0))  # fmt: skip
     assert len(clauses) == 1, clauses
+    # Minhang has no streets offline: the basemap's caption credits none
+    caption = next(c.value for c in app.caption if c.value.startswith("Basemap"))
+    assert "no street data" in caption and "OpenStreetMap" not in caption
 
 
 def test_the_streets_are_credited_once_in_the_pages_language(env):

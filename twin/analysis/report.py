@@ -607,7 +607,7 @@ def plan_report(
         else None,
         "gaps": worst_gaps(coverage, namer=PlaceNamer(district), resolution=gap_resolution),
         "notes": list(district.notes),
-        "attribution": [s.attribution for s in district.sources],
+        "attribution": list(dict.fromkeys(s.attribution for s in district.sources)),  # each once
     }
 
 

@@ -430,7 +430,7 @@ def report_pages(
         if not gaps:
             continue
         pages.text(metric_for(key, norms).label, 8.5, weight="bold", gap=0.012)
-        pages.columns([(p_("column", "near"), 0.06, 0.22), ("街道 / 镇", 0.29, 0.12),
+        pages.columns([(p_("column", "near"), 0.06, 0.22), (p_("column", "subdistrict / town"), 0.29, 0.12),
                        (_("residents unserved"), 0.42, 0.14), (_("by how much"), 0.57, 0.38)], 6.5,
                       weight="bold")  # fmt: skip
         for gap in gaps[:8]:
