@@ -12,7 +12,8 @@ import streamlit as st
 from app_pages._cached import city_boundaries
 from app_pages._state import said, shown_name, view_params
 from twin._errors import TwinError
-from twin.city import CITY_FIGURES, city_table, read_city
+from twin.analysis.report_text import value_text
+from twin.city import CITY_FIGURES, city_table, city_totals, read_city
 from twin.city_run import city_run, start_city_run
 from twin.districts import load_presets
 from twin.i18n import _, joined, p_, sentences, set_language
@@ -98,6 +99,15 @@ except TwinError as exc:
     start_button(folder, _("Measure all sixteen districts now"))
     st.stop()
 rows = city_table(table)
+totals = city_totals(table)  # the batch's own city figures (city_summary.json's)
+st.subheader(_("Shanghai: {finished} of {districts} districts").format(
+    finished=totals["finished"], districts=totals["districts"]))  # fmt: skip
+for column, (key, (label, unit)) in zip(st.columns(len(CITY_FIGURES)), CITY_FIGURES.items(),
+                                        strict=True):  # fmt: skip
+    column.metric(_(label), value_text(totals[key], unit),
+                  help=_("what the districts serve over their summed denominator (of {unit}), "
+                         "not a mean of their shares").format(
+                      unit=_(unit.removeprefix("share of "))))  # fmt: skip
 key = st.selectbox(_("Figure"), list(CITY_FIGURES), format_func={k: _(v[0]) for k, v in CITY_FIGURES.items()}.__getitem__,
                    key="city_figure")  # fmt: skip
 

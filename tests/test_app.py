@@ -497,6 +497,13 @@ def test_city_page_reads_the_stored_batch_results(env, settings, tmp_path, monke
         app.selectbox(key="city_figure").set_value(figure).run()
         assert app.dataframe[0].value.loc[0, "status"] == stated["status"]
     assert not any("share of its residents" in c.value for c in app.caption)
+    # the city's own figures, as twin batch states them (served over the summed denominator)
+    from twin.batch import city_summary
+
+    city = city_summary(results)
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["15-minute life circle (F15)"] == value_text(city["life_circle_f15"], "share")
+    assert shown["5G outdoor coverage"] == value_text(city["coverage_5g_outdoor"], "share")
     crossed = tmp_path / "crossed"  # Jing'an's residents covered indoors beyond its land outdoors
     crossed.mkdir()
     summary = pd.read_csv(tmp_path / "city_summary.csv")

@@ -68,6 +68,21 @@ def _cell(row: pd.Series, key: str) -> dict[str, Any]:
     }
 
 
+def city_totals(table: pd.DataFrame) -> dict[str, Any]:
+    """The whole city's figure of each question, as ``twin batch`` states it in
+    ``city_summary.json`` (:func:`twin.batch.city_summary`, the same function): what the
+    finished districts serve over their summed denominator, never a mean of their shares."""
+    from twin.batch import DistrictResult, city_summary
+
+    results = []
+    for _, row in table.iterrows():
+        error = row.get("error")
+        failed = isinstance(error, str) and bool(error)
+        plain = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        results.append(DistrictResult(str(row["district"]), not failed, plain))
+    return city_summary(results)
+
+
 def city_table(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Per district (in the table's order): its name, residents and, per figure of
     :data:`CITY_FIGURES`, the figure as text, its value, status, basis and range; ``error``
