@@ -118,11 +118,11 @@ def metrics_for(norms: Norms) -> dict[str, Metric]:
     walk_breaks = (0.5, 0.9, 1.0 - 1e-9)
     streets = _("along the streets (straight line × {detour} where there are none)").format(
         detour=f"{norms.reach.detour_factor:g}")  # fmt: skip
-    walk_classes = (_("< 50 % served"), _("50–90 % served"), _("90–99 % served"), _("all served"))
+    walk_classes = (_("< 50% served"), _("50–90% served"), _("90–99% served"), _("all served"))
     walk_colours = (RED, ORANGE, PALE, BLUE)
     dbm, rel = f"{threshold:.0f}", _pct(reliability)
-    covered = (_("< 50 %"), f"50–{rel}", _("{low}–99 % (covered)").format(low=rel),
-               _("≥ 99 % (covered)"))  # fmt: skip
+    covered = ("< 50%", f"50–{rel}", _("{low}–99% (covered)").format(low=rel),
+               _("≥ 99% (covered)"))  # fmt: skip
     of_residents = _("share of the hexagon's residents")
     metrics = (
         Metric(
@@ -130,16 +130,18 @@ def metrics_for(norms: Norms) -> dict[str, Metric]:
             _("5G: share of locations covered (RSRP ≥ {dbm} dBm)").format(dbm=dbm),
             _("share of the hexagon's area"),
             (0.5, reliability, max(reliability, 0.99)), WORSE_TO_BETTER_4, covered,
-            _("covered when ≥ {share} of locations reach {dbm} dBm (shadowing included)").format(
-                share=rel, dbm=dbm),
+            _("the figure is the share of all locations that reach {dbm} dBm (shadowing "
+              "included), by area; a hexagon is marked covered when ≥ {share} of its locations "
+              "do").format(share=rel, dbm=dbm),
             "covered_5g", 2, sites_layer="base_stations",
         ),
         Metric(
             "base_stations_deep", "served_base_stations_deep",
             _("5G deep: residents covered indoors (RSRP ≥ {dbm} dBm inside)").format(dbm=dbm),
             of_residents, (0.5, reliability, max(reliability, 0.99)), WORSE_TO_BETTER_4, covered,
-            _("deep coverage: ≥ {share} of indoor locations reach {dbm} dBm after the "
-              "outdoor-to-indoor loss (TR 38.901 low-loss)").format(share=rel, dbm=dbm),
+            _("the figure is the share of residents whose indoor locations reach {dbm} dBm after "
+              "the outdoor-to-indoor loss (TR 38.901 low-loss); a hexagon is marked covered "
+              "when ≥ {share} of them do").format(share=rel, dbm=dbm),
             "covered_5g_deep", 2, sites_layer="base_stations",
         ),
         Metric(
