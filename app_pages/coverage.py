@@ -37,7 +37,7 @@ from app_pages._state import (
 )
 from twin.analysis.report import row_for, row_of, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
-from twin.i18n import _, aside, joined, sentences
+from twin.i18n import _, aside, joined, place_text, sentences
 from twin.layers import REGISTRY
 from twin.render.basemap import (
     CAMERA_NAMES,
@@ -163,7 +163,7 @@ if question is not None and question.served in cells:
     cluster = unserved_cluster(view.preset.slug, metric_key, view.elderly)
     where = ""
     if cluster is not None and cluster.residents > 0:
-        name = namer.near([cluster.lon], [cluster.lat])[0]
+        name = place_text(namer.near([cluster.lon], [cluster.lat])[0])
         where = _("; the largest cluster of res-{res} hexagons mostly unserved ({cells} hexagons, "
                   "{residents} residents not served) lies near {place}").format(
             res=report["base_resolution"], cells=cluster.cells,
@@ -280,7 +280,7 @@ if chosen is not None and h3.is_valid_cell(chosen) and h3.get_resolution(chosen)
 if chosen is not None and chosen in set(chosen_cells["h3"]):
     params["hex"] = chosen
     row = chosen_cells.loc[chosen_cells["h3"] == chosen].iloc[0]
-    near = namer.near([row["lon"]], [row["lat"]])[0]
+    near = place_text(namer.near([row["lon"]], [row["lat"]])[0])
     st.subheader(_("Hexagon {cell}").format(cell=chosen)
                  + (" · " + _("near {place}").format(place=near) if near else ""))  # fmt: skip
     st.markdown(hexagon_facts(row, len(measured)))  # whole figures, never cut off

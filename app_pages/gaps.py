@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages._cached import district_gap_list, map_metric
 from app_pages._state import current_view, district_title, loaded_coverage, said, view_params
-from twin.i18n import _, p_, sentences
+from twin.i18n import _, p_, place_text, sentences
 
 GAP_KEYS = (
     "base_stations",
@@ -76,7 +76,7 @@ for metric in GAP_KEYS:
         st.success(_("No populated hexagon is unserved."))
         continue
     table = pd.DataFrame(listed.get(key, gaps))
-    table["near"] = table.get("near", "")
+    table["near"] = [place_text(str(p or "")) for p in table.get("near", [""] * len(table))]
     table["township"] = table["township"].fillna("") if "township" in table else ""
     # by how much each misses its rule, in the rule's terms (dB, metres, categories)
     table["shortfall_written"] = table["shortfall"].astype(str)

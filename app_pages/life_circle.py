@@ -18,7 +18,7 @@ from app_pages._state import (
 from twin.analysis.isochrone import reachable_pois
 from twin.analysis.report_text import percent, percent_text, row_for
 from twin.categories import CATEGORIES
-from twin.i18n import _, bilingual, p_
+from twin.i18n import _, bilingual, p_, place_text
 
 view = current_view()
 loaded, cells, report, measured = loaded_coverage(view)
@@ -105,8 +105,8 @@ top = by_people[:200]  # the most populous, named by their street
 if focus in by_people and focus not in top:
     top = [focus, *top]
 by_id = cells.set_index("h3").loc[top]
-places = dict(zip(top, place_namer(view.preset.slug).near(by_id["lon"].to_numpy(),
-                                                          by_id["lat"].to_numpy()), strict=True))  # fmt: skip
+named = place_namer(view.preset.slug).near(by_id["lon"].to_numpy(), by_id["lat"].to_numpy())
+places = dict(zip(top, map(place_text, named), strict=True))
 people = dict(zip(top, by_id["residents"].to_numpy(dtype=float), strict=True))
 chosen = st.selectbox(
     _("Hexagon (most residents first; a click on the map selects one too)"), top,

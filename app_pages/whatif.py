@@ -29,7 +29,7 @@ from twin._errors import TwinError
 from twin.analysis.report import percent, plan_text, row_for, status_text, value_text
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
-from twin.i18n import _, p_
+from twin.i18n import _, p_, place_text
 from twin.layers import REGISTRY
 from twin.render.basemap import boundary_layer, points_layer, view_of
 from twin.render.deckmap import hex_columns
@@ -213,7 +213,12 @@ else:  # one canvas for the three views: an add or a switch sends only the new h
              height=560, fit=loaded.boundary.bounds)  # fmt: skip
 st.caption(_("Streets and POIs {credit} (ODbL).").format(credit=osm_credit()))
 if pending is not None and len(pending):
-    names = place_namer(slug).near(pending.geometry.x.to_numpy(), pending.geometry.y.to_numpy())
+    names = [
+        place_text(n)
+        for n in place_namer(slug).near(
+            pending.geometry.x.to_numpy(), pending.geometry.y.to_numpy()
+        )
+    ]
     st.caption(_("Recommended: {sites}").format(sites="; ".join(
         _("#{rank} at {lon}, {lat} near {place}").format(rank=r, lon=f"{x:.5f}", lat=f"{y:.5f}",
                                                         place=n or "—")

@@ -211,6 +211,16 @@ def test_life_circle_page(env):
     assert int(rings["≤ 15 min"].sum()) == pois > 0  # the table counts what the sentence says
 
 
+def test_places_carry_their_distance_in_chinese_brackets(env):
+    """A gap's place reads "凉城四村（88 m）" on a Chinese page, as the page's other asides."""
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    app.query_params["lang"] = "zh"
+    app.run()
+    app.switch_page("app_pages/gaps.py").run()
+    near = app.dataframe[0].value["near"]
+    assert near.str.fullmatch(r".+（[\d,]+ m）").all() and not near.str.contains(r" \(").any()
+
+
 def test_gaps_page(env):
     from twin.render.hexagons import metric_for
 

@@ -291,6 +291,24 @@ def brackets() -> tuple[str, str]:
     return ("（", "）") if _language.get() == "zh" else (" (", ")")
 
 
+_DISTANCE = re.compile(r" \(([\d,.]+ m)\)$")
+
+
+def place_text(place: str) -> str:
+    """A place named with its distance as the run's language brackets it: "凉城四村（88 m）" in
+    Chinese for the core's "凉城四村 (88 m)" (:meth:`twin.analysis.places.PlaceNamer.near`).
+
+    >>> with in_language("zh"):
+    ...     place_text("凉城四村 (88 m)")
+    '凉城四村（88 m）'
+    >>> place_text("Handan Road (1,200 m)")
+    'Handan Road (1,200 m)'
+    """
+    if _language.get() != "zh":
+        return place
+    return _DISTANCE.sub(r"（\1）", place)
+
+
 def aside(text: str) -> str:
     """``text`` in brackets after what it qualifies, as the run's language writes them:
     " (calibrated)" in English, "（校准）" in Chinese ("" for no text)."""

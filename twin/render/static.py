@@ -21,7 +21,7 @@ from pyproj import CRS
 
 from twin.analysis.report import percent, plan_text, range_text, share_text, value_text
 from twin.districts import target_names
-from twin.i18n import _, in_language, joined, language, p_, sentence
+from twin.i18n import _, in_language, joined, language, p_, place_text, sentence
 from twin.norms import Norms
 from twin.render.basemap import DENSE_SITES
 from twin.render.hexagons import Metric, metric_for, unserved_mask
@@ -436,7 +436,7 @@ def report_pages(
         for gap in gaps[:8]:
             unserved = _("{unserved} of {residents}").format(unserved=f"{gap['unserved']:,}",
                                                              residents=f"{gap['residents']:,}")  # fmt: skip
-            pages.columns([(gap.get("near") or "—", 0.06, 0.22), (gap.get("township") or "—", 0.29, 0.12),
+            pages.columns([(place_text(gap.get("near") or "—"), 0.06, 0.22), (gap.get("township") or "—", 0.29, 0.12),
                            (unserved, 0.42, 0.14), (said(gap["shortfall"]), 0.57, 0.38)], 6.5)  # fmt: skip
     pages.text(_("Notes, sources and parameters"), 9, weight="bold", gap=0.015)
     for note in report.get("notes", []):
