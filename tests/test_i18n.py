@@ -206,3 +206,14 @@ def test_streamlits_chrome_words_go_both_ways():
     back = chrome_words("en")
     assert {back[said] for said in there.values()} == set(CHROME_WORDS)
     assert json.dumps(there["Print"], ensure_ascii=False) in chrome_script("zh")
+
+
+def test_a_list_of_words_is_joined_by_the_enumeration_comma():
+    """Categories listed in a core sentence read "公园与广场、日常购物" in Chinese (a list of the
+    catalogue's nouns), while clauses keep "，" (the reader cannot tell from ", " alone)."""
+    from twin.i18n import in_language, sentence
+
+    with in_language("zh"):
+        listed = sentence("no POIs in categories Parks and squares, Daily shopping, Sport; "
+                          "their access is not measured.")  # fmt: skip
+        assert "公园与广场、日常购物、体育" in listed and "，" not in listed

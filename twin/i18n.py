@@ -261,7 +261,10 @@ def _reading(
         pieces = text.split(joint)
         if len(pieces) > 1 and all(_balanced(piece) for piece in pieces):
             parts = [_reading(part, current, depth + 1, names, seen) for part in pieces]
-            candidates.append((JOINTS[joint].join(r[0] for r in parts), sum(r[1] for r in parts),
+            # a list of the catalogue's nouns (categories, facilities) is joined by "、"
+            listed = joint == ", " and all(_is_word(p, words, names) for p in pieces)
+            mark = LIST_JOINT.get(current, JOINTS[joint]) if listed else JOINTS[joint]
+            candidates.append((mark.join(r[0] for r in parts), sum(r[1] for r in parts),
                                sum(r[2] for r in parts)))  # fmt: skip
     for candidate in candidates:  # most letters translated, then fewest joints straddled
         if (candidate[1], -candidate[2]) > (best[1], -best[2]):
@@ -271,6 +274,13 @@ def _reading(
 
 
 JOINTS = {"; ": "；", ": ": "：", ", ": "，", " and ": " 和 "}
+LIST_JOINT = {"zh": "、"}  # between the items of a list of words, not of clauses
+
+
+def _is_word(text: str, words: Mapping[str, str], names: Mapping[str, str]) -> bool:
+    """Whether ``text`` is one of the catalogue's messages or a name, as a whole (a noun of a
+    list such as "Parks and squares"), not a sentence read from a template."""
+    return text in words or text in names or (text[:1].upper() + text[1:]) in words
 
 
 def joined(parts: Iterable[str], joint: str = "; ") -> str:
