@@ -27,6 +27,7 @@ from twin.analysis.build import Build, build
 from twin.analysis.engine import LAYERS, CoverageParams
 from twin.analysis.places import Cluster, PlaceNamer, largest_cluster
 from twin.analysis.report import worst_gaps
+from twin.analysis.report_text import figure_line, row_for
 from twin.analysis.served import QUESTIONS
 from twin.context import LayerContext
 from twin.districts import chinese_names, district_title, load_presets
@@ -295,10 +296,12 @@ def map_png_maker(
     streets = street_lines(slug)
     attribution = " · ".join(dict.fromkeys(report["attribution"]))
     norms = run_settings().norms
+    question = QUESTIONS.get(metric_key)  # the headline's figure goes on the map's title
+    figure = figure_line(row_for(report, question.key)) if question is not None else ""
 
     def make() -> bytes:
         return _map_png(slug, resolution, elderly, metric_key, unserved_only, token, lang,
-                        cells, loaded, streets, sites, attribution, norms)  # fmt: skip
+                        cells, loaded, streets, sites, attribution, norms, figure)  # fmt: skip
 
     return make
 
@@ -307,11 +310,12 @@ def map_png_maker(
 def _map_png(
     slug: str, resolution: int, elderly: bool, metric_key: str, unserved_only: bool, token: str,
     lang: str, _cells: gpd.GeoDataFrame, _loaded: District, _streets: gpd.GeoSeries | None,
-    _sites: gpd.GeoDataFrame | None, _attribution: str, _norms: Norms,
+    _sites: gpd.GeoDataFrame | None, _attribution: str, _norms: Norms, figure: str = "",
 ) -> bytes:  # fmt: skip
     with in_language(lang):
+        title = district_title(_loaded.preset) + (f"\n{figure}" if figure else "")
         return map_png(_cells, metric_key, _loaded.boundary, _loaded.metric_crs, _streets, _sites,
-                       unserved_only, district_title(_loaded.preset), _attribution, _norms,
+                       unserved_only, title, _attribution, _norms,
                        landmarks(_loaded.pois))  # fmt: skip
 
 

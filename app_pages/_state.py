@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages._cached import district_coverage, load
-from twin.analysis.report_text import range_text, standing_text
+from twin.analysis.report_text import standing_and_range
 from twin.districts import (
     DistrictPreset,
     chinese_names,
@@ -66,9 +66,7 @@ PERCENT_BAR = st.column_config.ProgressColumn(format="%.1f%%", min_value=0.0, ma
 def row_caption(row: dict[str, Any]) -> str:
     """A report row's basis and verdict, its range and what would settle it, in one line: what
     the Overview's table says of the same row."""
-    parts = [standing_text(row)]
-    if row.get("range"):
-        parts.append(_("range {range}").format(range=range_text(row)))
+    parts = [standing_and_range(row)]
     if row.get("settle"):
         parts.append(_("to settle it: {what}").format(what=said(str(row["settle"]))))
     return " · ".join(parts)

@@ -15,8 +15,8 @@ FORMATS = {"geojson": ("GeoJSON (RFC 7946)", "application/geo+json"),
            "csv": ("CSV", "text/csv")}  # fmt: skip
 
 view = current_view()
-loaded, cells, report, measured = loaded_coverage(view)
 st.title(_("Export") + f" · {district_title(view.preset)}")
+loaded, cells, report, measured = loaded_coverage(view)
 st.caption(_(
     "Every file carries the attribution of its sources (© OpenStreetMap contributors, ODbL, and "
     "the data pack's licences) and the parameters that produced it. GeoJSON is WGS-84 lon/lat; "

@@ -21,9 +21,9 @@ from twin.categories import CATEGORIES
 from twin.i18n import _, bilingual, p_, place_text
 
 view = current_view()
+st.title(_("15-minute life circle") + f" · {district_title(view.preset)}")
 loaded, cells, report, measured = loaded_coverage(view)
 lc = report["life_circle"]
-st.title(_("15-minute life circle") + f" · {district_title(view.preset)}")
 speed = lc["speed_kmh"]
 f15 = row_for(report, "life_circle")  # the report's row: the Overview's figure, basis and range
 cols = st.columns(4)

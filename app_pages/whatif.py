@@ -39,8 +39,8 @@ LAYERS = {name: _(REGISTRY[name].label) for name in ("charging", "lockers", "bas
 
 view = current_view()
 slug = view.preset.slug
-loaded, cells, report, measured = loaded_coverage(view)
 st.title(_("What-if") + f" · {district_title(view.preset)}")
+loaded, cells, report, measured = loaded_coverage(view)
 layer = st.selectbox(_("Layer"), list(LAYERS), format_func=LAYERS.get, key="whatif_layer")
 
 label, metric_key = LAYERS[layer], layer

@@ -113,6 +113,21 @@ def test_twin_map_and_the_pdf_report(env, capsys, tmp_path):
     assert main(["map", "hongkou", "--metric", "nonsense", "-o", str(png)]) == 2
 
 
+def test_a_maps_title_quotes_the_reports_figure(env, capsys, tmp_path, monkeypatch):
+    """A downloaded map can be quoted: its title carries the report row's figure, basis,
+    verdict and range, as the coverage map's headline does."""
+    import twin.render.static as static
+    from twin.analysis.report_text import figure_line, row_for
+
+    titles: list[str] = []
+    monkeypatch.setattr(static, "map_png", lambda *a, **k: titles.append(a[7]) or b"png")
+    assert main(["map", "hongkou", "--metric", "lockers", "-o", str(tmp_path / "m.png")]) == 0
+    capsys.readouterr()
+    assert main(["report", "hongkou", "--json"]) == 0
+    row = row_for(json.loads(capsys.readouterr().out), "lockers")
+    assert titles[0].endswith("\n" + figure_line(row)) and "range" in figure_line(row)
+
+
 def test_prepare_measures_two_districts_at_once(monkeypatch, settings, tmp_path, capsys):
     """`twin prepare --workers 2`: districts that read the same street file are one task (the
     file parsed once); once stored, each is a task of its own, two forked processes at once;

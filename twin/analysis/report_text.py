@@ -69,6 +69,28 @@ def standing_text(row: dict[str, Any] | None) -> str:
     return f"{_(str(row['basis']))} · {words}"
 
 
+def standing_and_range(row: dict[str, Any]) -> str:
+    """A row's basis and verdict, then its range: "calibrated, not measured · range 82.1% –
+    84.5%" (what a figure quoted anywhere carries with it)."""
+    parts = [standing_text(row)]
+    if row.get("range"):
+        parts.append(_("range {range}").format(range=range_text(row)))
+    return " · ".join(parts)
+
+
+def figure_line(row: dict[str, Any] | None) -> str:
+    """A row's figure with its basis, verdict and range on one line (a map's title says what
+    it shows): "84.0% of area · calibrated, not measured · range …"; "" for no row.
+
+    >>> figure_line({"measured": 0.84, "unit": "share of area", "basis": "measured",
+    ...              "status": "no target", "range": None})
+    '84.0% of area · measured · no target'
+    """
+    if row is None:
+        return ""
+    return f"{share_text(row, '').strip()} · {standing_and_range(row)}"
+
+
 def share_text(row: dict[str, Any] | None, name: str) -> str:
     """A report row's share as every face words it.
 
