@@ -115,6 +115,11 @@ with rec_tab:
             }),
             hide_index=True,
         )  # fmt: skip
+        gains = recommended[gain].to_numpy(dtype=float)
+        if (gains[1:] > gains[:-1] + 1e-9).any():  # 5G: a site's signal also interferes
+            st.caption(_("Each site's gain counts the sites ranked before it: a 5G site adds "
+                         "signal and interference, so a later site can gain more than an "
+                         "earlier one."))  # fmt: skip
         accept = st.button(_("Accept these {count} sites into the scenario").format(
             count=len(recommended)), key="accept")  # fmt: skip
         if accept and run(scenario.accept, recommended):
