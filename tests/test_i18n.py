@@ -217,3 +217,5 @@ def test_a_list_of_words_is_joined_by_the_enumeration_comma():
         listed = sentence("no POIs in categories Parks and squares, Daily shopping, Sport; "
                           "their access is not measured.")  # fmt: skip
         assert "公园与广场、日常购物、体育" in listed and "，" not in listed
+        # a template's field holding the list reads the same (a gap's shortfall)
+        assert sentence("beyond 15 min: Culture, Health care") == "超过 15 分钟：文化、医疗卫生"

@@ -242,6 +242,12 @@ def _reading(
     best: _Reading = (text, 0, 0)
     if depth > 4 or not any(c.isalpha() for c in text):
         return best
+    if _is_list(text, words, names):
+        # a list of the catalogue's nouns (categories, facilities): "、" between its items
+        read = [_reading(item, current, depth + 1, names, seen) for item in text.split(", ")]
+        joint = LIST_JOINT.get(current, JOINTS[", "])
+        seen[text] = (joint.join(r[0] for r in read), sum(r[1] for r in read), 0)
+        return seen[text]
     candidates: list[_Reading] = []
     if len(text) <= MAX_SENTENCE:
         for template in _templates(current):
@@ -254,17 +260,16 @@ def _reading(
             except (KeyError, IndexError, ValueError):  # a damaged catalogue entry: not this one
                 continue
             own = sum(_letters(piece) for piece in template.literals)
-            straddled = sum(_open_joints(v) for v in values.values())
+            # a field holding a list of words straddles no joint: its commas are the list's
+            straddled = sum(_open_joints(v) for v in values.values()
+                            if not _is_list(v, words, names))  # fmt: skip
             candidates.append((written, own + sum(r[1] for r in read.values()),
                                straddled + sum(r[2] for r in read.values())))  # fmt: skip
     for joint in _PARTS:  # sentences joined: each on its own (never cut inside brackets)
         pieces = text.split(joint)
         if len(pieces) > 1 and all(_balanced(piece) for piece in pieces):
             parts = [_reading(part, current, depth + 1, names, seen) for part in pieces]
-            # a list of the catalogue's nouns (categories, facilities) is joined by "、"
-            listed = joint == ", " and all(_is_word(p, words, names) for p in pieces)
-            mark = LIST_JOINT.get(current, JOINTS[joint]) if listed else JOINTS[joint]
-            candidates.append((mark.join(r[0] for r in parts), sum(r[1] for r in parts),
+            candidates.append((JOINTS[joint].join(r[0] for r in parts), sum(r[1] for r in parts),
                                sum(r[2] for r in parts)))  # fmt: skip
     for candidate in candidates:  # most letters translated, then fewest joints straddled
         if (candidate[1], -candidate[2]) > (best[1], -best[2]):
@@ -275,6 +280,13 @@ def _reading(
 
 JOINTS = {"; ": "；", ": ": "：", ", ": "，", " and ": " 和 "}
 LIST_JOINT = {"zh": "、"}  # between the items of a list of words, not of clauses
+
+
+def _is_list(text: str, words: Mapping[str, str], names: Mapping[str, str]) -> bool:
+    """Whether ``text`` lists two or more of the catalogue's words or names ("Culture, Health
+    care"): its commas join items, not clauses."""
+    items = text.split(", ")
+    return len(items) > 1 and all(_is_word(item, words, names) for item in items)
 
 
 def _is_word(text: str, words: Mapping[str, str], names: Mapping[str, str]) -> bool:
