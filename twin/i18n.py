@@ -244,9 +244,9 @@ def _reading(
         return best
     if _is_list(text, words, names):
         # a list of the catalogue's nouns (categories, facilities): "、" between its items
-        read = [_reading(item, current, depth + 1, names, seen) for item in text.split(", ")]
+        listed = [_reading(item, current, depth + 1, names, seen) for item in text.split(", ")]
         joint = LIST_JOINT.get(current, JOINTS[", "])
-        seen[text] = (joint.join(r[0] for r in read), sum(r[1] for r in read), 0)
+        seen[text] = (joint.join(r[0] for r in listed), sum(r[1] for r in listed), 0)
         return seen[text]
     candidates: list[_Reading] = []
     if len(text) <= MAX_SENTENCE:
