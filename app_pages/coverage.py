@@ -35,7 +35,7 @@ from app_pages._state import (
     other_credits,
     shown_name,
 )
-from twin.analysis.report import row_for, row_of, share_text
+from twin.analysis.report import percent, row_for, row_of, share_text
 from twin.analysis.served import QUESTIONS, district_share, unserved_residents
 from twin.i18n import _, aside, joined, place_text, sentences
 from twin.layers import REGISTRY
@@ -155,7 +155,7 @@ question = QUESTIONS.get(metric_key)
 if question is not None and question.served in cells:
     fact = row_for(report, question.key)
     figure = share_text(fact, metric.label.split(":")[0].split("：")[0]) if fact is not None else (
-        _("{share} % served").format(share=f"{100 * district_share(cells, metric_key):.1f}"))  # fmt: skip
+        _("{share} served").format(share=percent(district_share(cells, metric_key))))  # fmt: skip
     basis = aside(_(fact["basis"])) if fact is not None else ""
     people = unserved_residents(cells, metric_key)
     # a cluster: touching base hexagons where most are not served, weighed by residents not

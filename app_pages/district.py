@@ -55,7 +55,7 @@ if loaded.has_streets:
     if labels is not None:
         layers.append(labels)
 st.pydeck_chart(deck(layers, view_of(loaded.boundary)), height=560)
-st.caption(_("Streets {credit} (ODbL). ").format(credit=osm_credit())
+st.caption((_("Streets {credit} (ODbL). ").format(credit=osm_credit()) if loaded.has_streets else "")
            + other_credits(summary["attribution"]))  # fmt: skip
 st.subheader(_("POIs by category"))
 category_column, count_column = p_("column", "category"), _("POIs")

@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages._cached import current_layers, export_file
 from app_pages._state import current_view, district_title, loaded_coverage
 from twin.exports import EXTENSIONS
-from twin.i18n import _
+from twin.i18n import _, aside
 from twin.layers import REGISTRY
 
 FORMATS = {"geojson": ("GeoJSON (RFC 7946)", "application/geo+json"),
@@ -28,7 +28,7 @@ items = {"hexagons": (_("Hexagon metrics (res {res}, summed from the res-{base} 
     res=view.resolution, base=report["base_resolution"]), cells)}  # fmt: skip
 for name, frame in current_layers(view.preset.slug).items():
     source = frame["source"].iloc[0] if len(frame) else "empty"
-    items[name] = (f"{_(REGISTRY[name].label)} ({_(source)})", frame)
+    items[name] = (_(REGISTRY[name].label) + aside(_(source)), frame)
 
 fmt = st.radio(
     _("Format"),

@@ -131,7 +131,7 @@ st.write(
 st.dataframe(rings.cumsum(axis=1) if len(rings) else rings, width="stretch")
 category_column, minutes_column = (
     p_("column", "category"),
-    _("residents' mean minutes to the nearest"),
+    _("mean minutes to the nearest (residents)"),  # no apostrophe: a chart's field name
 )
 times = pd.DataFrame({category_column: [_(CATEGORIES[c]) for c in measured],
                       minutes_column: [row[f"t_{c}"] for c in measured]})  # fmt: skip

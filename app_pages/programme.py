@@ -7,7 +7,7 @@ import pydeck as pdk
 import streamlit as st
 
 from app_pages._cached import district_programme, load, programme_pdf_bytes
-from app_pages._state import current_view, district_title, said
+from app_pages._state import current_view, district_title, osm_credit, said
 from twin.analysis.report_text import percent
 from twin.districts import target_names
 from twin.exports import metadata, to_geojson
@@ -86,10 +86,10 @@ st.caption(sentences(
 )  # fmt: skip
 for layer, bound in plan["bound"].items():
     st.caption(_("{layer}: the programme serves {served} {units}; no choice of as many sites "
-                 "serves more than {bound} ({kind} bound; gap {gap} %).").format(
+                 "serves more than {bound} ({kind} bound; gap {gap}).").format(
         layer=_(REGISTRY[layer].label), served=f"{bound['served']:,.0f}", units=_(bound["units"]),
         bound=f"{bound['upper_bound']:,.0f}", kind=_(bound["bound_kind"]),
-        gap=f"{100 * bound['gap']:.1f}"))  # fmt: skip
+        gap=percent(bound["gap"])))  # fmt: skip
 st.caption(sentences(*(said(note) for note in plan["basis"] + plan["assumptions"])))
 
 sites = programme_sites(plan)
@@ -111,8 +111,10 @@ drawn += [
 deck = offline_deck(drawn, view_of(district.boundary))
 st.pydeck_chart(deck, height=520)
 st.caption(
-    _("Sites to add by the year chosen, coloured by layer · © OpenStreetMap contributors (ODbL)")
-)
+    _("Sites to add by the year chosen, coloured by layer")
+    + (" · " + _("Streets {credit} (ODbL). ").format(credit=osm_credit()).strip()
+       if district.has_streets else "")
+)  # fmt: skip
 meta = metadata(
     plan["attribution"],
     {

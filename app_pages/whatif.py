@@ -29,7 +29,7 @@ from twin._errors import TwinError
 from twin.analysis.report import percent, plan_text, row_for, status_text, value_text
 from twin.analysis.whatif import Scenario
 from twin.exports import metadata, to_geojson
-from twin.i18n import _, p_, place_text
+from twin.i18n import _, joined, p_, place_text
 from twin.layers import REGISTRY
 from twin.render.basemap import boundary_layer, points_layer, view_of
 from twin.render.deckmap import hex_columns
@@ -224,7 +224,7 @@ if pending is not None and len(pending):
             pending.geometry.x.to_numpy(), pending.geometry.y.to_numpy()
         )
     ]
-    st.caption(_("Recommended: {sites}").format(sites="; ".join(
+    st.caption(_("Recommended: {sites}").format(sites=joined(
         _("#{rank} at {lon}, {lat} near {place}").format(rank=r, lon=f"{x:.5f}", lat=f"{y:.5f}",
                                                         place=n or "—")
         for r, x, y, n in zip(pending["rank"], pending.geometry.x, pending.geometry.y, names, strict=True))))  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from twin.analysis.report_text import percent
 from twin.i18n import N_, _
 
 
@@ -23,21 +24,21 @@ def hexagon_facts(row: Mapping[str, Any], categories: int) -> str:
     | figure | this hexagon |
     | --- | --- |
     | Residents | 1,234 |
-    | Smart lockers | 50 % of residents within a group's radius; walk 320 m (radius 300 m) |
+    | Smart lockers | 50.0% of residents within a group's radius; walk 320 m (radius 300 m) |
     """
     figure, here, residents = _("figure"), _("this hexagon"), _("Residents")
     lines = [f"| {figure} | {here} |", "| --- | --- |",
              f"| {residents} | {int(row.get('residents', 0)):,} |"]  # fmt: skip
     if _finite(row, "served_base_stations"):
-        text = _("{share} % of its area covered; median RSRP {rsrp} dBm, SINR {sinr} dB").format(
-            share=f"{100 * float(row['served_base_stations']):.0f}",
+        text = _("{share} of its area covered; median RSRP {rsrp} dBm, SINR {sinr} dB").format(
+            share=percent(float(row["served_base_stations"])),
             rsrp=f"{float(row['rsrp_dbm']):.0f}",
             sinr=f"{float(row['sinr_db']):.0f}",
         )
         lines.append("| " + _("5G outdoors") + f" | {text} |")
     if _finite(row, "served_base_stations_deep"):
-        text = _("{share} % of residents covered inside buildings").format(
-            share=f"{100 * float(row['served_base_stations_deep']):.0f}"
+        text = _("{share} of residents covered inside buildings").format(
+            share=percent(float(row["served_base_stations_deep"]))
         )
         lines.append("| " + _("5G indoors (deep)") + f" | {text} |")
     for key, name, walk, radius, estimated in (
@@ -46,9 +47,9 @@ def hexagon_facts(row: Mapping[str, Any], categories: int) -> str:
     ):  # fmt: skip
         if _finite(row, f"served_{key}") and _finite(row, walk):
             how = _(", straight-line estimate") if row.get(estimated) else ""
-            within = (_("{share} % of residents within a station's radius") if key == "charging"
-                      else _("{share} % of residents within a group's radius"))  # fmt: skip
-            text = within.format(share=f"{100 * float(row[f'served_{key}']):.0f}") + _(
+            within = (_("{share} of residents within a station's radius") if key == "charging"
+                      else _("{share} of residents within a group's radius"))  # fmt: skip
+            text = within.format(share=percent(float(row[f"served_{key}"]))) + _(
                 "; walk {walk} m (radius {radius} m{how})"
             ).format(walk=f"{float(row[walk]):,.0f}", radius=f"{float(row[radius]):,.0f}", how=how)
             lines.append(f"| {_(name)} | {text} |")
@@ -60,8 +61,8 @@ def hexagon_facts(row: Mapping[str, Any], categories: int) -> str:
             if _finite(row, "lc_15")
             else ""
         )
-        text = within + _("{share} % of residents have them all").format(
-            share=f"{100 * float(row['served_life_circle']):.0f}"
+        text = within + _("{share} of residents have them all").format(
+            share=percent(float(row["served_life_circle"]))
         )
         lines.append("| " + _("15-minute life circle") + f" | {text} |")
     return "\n".join(lines)

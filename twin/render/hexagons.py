@@ -21,7 +21,7 @@ import pydeck as pdk
 from numpy.typing import NDArray
 
 from twin._errors import InvalidInputError
-from twin.i18n import _, brackets
+from twin.i18n import _, aside, brackets
 from twin.keys import MAP_METRICS
 from twin.norms import Norms, packaged_norms
 
@@ -339,8 +339,8 @@ def legend_html(metric: Metric, headline: str = "") -> str:
     grey = _("grey: not measured · faded: mostly outside the district")
     head = f"<div style='font-weight:600'>{escape(headline)}</div>" if headline else ""
     return (
-        f"<div style='font-size:0.85rem;line-height:1.6'>{head}<b>{escape(metric.label)}</b> "
-        f"({escape(metric.unit)})<br/>{boxes}"
+        f"<div style='font-size:0.85rem;line-height:1.6'>{head}<b>{escape(metric.label)}</b>"
+        f"{escape(aside(metric.unit))}<br/>{boxes}"
         f"<span style='color:#888'>{escape(grey)}</span>"
         f"{rule}</div>"
     )

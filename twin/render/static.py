@@ -112,8 +112,10 @@ def draw_map(
     ax.set_ylim(south - pad, north + pad)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    if title:
-        ax.set_title(title, fontsize=10)
+    if title:  # each line wrapped to the map's width (a figure with basis and range is long)
+        width_in = ax.get_position().width * ax.figure.get_figwidth()
+        ax.set_title("\n".join(part for line in title.splitlines()
+                               for part in _wrap(line, width_in, 10)), fontsize=10)  # fmt: skip
     handles = [Patch(facecolor=(c[0] / 255.0, c[1] / 255.0, c[2] / 255.0), edgecolor="0.5", label=label)
                for c, label in zip(metric.colours, metric.classes, strict=True)]  # fmt: skip
     if places is not None and len(places):
@@ -196,7 +198,14 @@ def map_png(
     draw_map(ax, cells, metric_for(metric_key, norms), boundary, metric_crs, streets, sites, unserved_only,
              title, attribution, places)  # fmt: skip
     buffer = io.BytesIO()
-    _save(fig, buffer, format="png", metadata={"Software": "twin", "Copyright": attribution})
+    _save(
+        fig,
+        buffer,
+        format="png",
+        metadata={"Software": "twin", "Copyright": attribution},
+        bbox_inches="tight",
+        pad_inches=0.15,
+    )  # a long title is never cut at the top
     return buffer.getvalue()
 
 
@@ -525,10 +534,10 @@ def programme_pages(
             count=plan["shared_sites"]), 7, gap=0.01)  # fmt: skip
     for layer, bound in plan["bound"].items():
         pages.text(_("{layer}: {served} {units} served; no choice of as many sites serves more "
-                     "than {bound} ({kind} bound; gap {gap} %).").format(
+                     "than {bound} ({kind} bound; gap {gap}).").format(
             layer=labels[layer], served=f"{bound['served']:,.0f}", units=_(bound["units"]),
             bound=f"{bound['upper_bound']:,.0f}", kind=_(bound["bound_kind"]),
-            gap=f"{100 * bound['gap']:.1f}"), 7)  # fmt: skip
+            gap=percent(bound["gap"])), 7)  # fmt: skip
     for note in plan["basis"] + plan["assumptions"]:
         pages.text(f"· {sentence(note)}", 6.5, x=0.07, width=0.87)
     fig = pages.new()
