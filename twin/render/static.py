@@ -511,8 +511,9 @@ def programme_pages(
         for k, v in plan["budget_per_year"].items())  # fmt: skip
     period = joined((labels[k] for k in plan["layers"]), ", ") + f" {plan['from']}–{plan['until']}"
     pages.text(joined([period, budgets]), 7.5, gap=0.004)
-    header = (_("year"), _("layer"), _("sites added"), _("residents within reach"),
-              _("demand within capacity"), _("newly served"), _("plan targets met"))  # fmt: skip
+    header = (p_("column", "year"), p_("column", "layer"), _("sites added"),  # the page's words
+              _("residents within reach"), _("demand served within capacity"),
+              _("residents newly served"), _("plan targets met"))  # fmt: skip
     pages.columns([(h, x, w) for h, (x, w) in zip(header, PROGRAMME_COLUMNS, strict=True)], 7,
                   weight="bold")  # fmt: skip
     for layer, start in plan["start"].items():  # where the district stands: the report's figures
