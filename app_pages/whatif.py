@@ -107,7 +107,7 @@ with rec_tab:
         st.dataframe(
             pd.DataFrame({
                 p_("column", "rank"): recommended["rank"],
-                p_("column", "place"): recommended["candidate_kind"],
+                p_("column", "place"): [_(str(k)) for k in recommended["candidate_kind"]],
                 (_("area newly covered (km²)") if gain == "new_km2" else _("residents newly served")):
                     recommended[gain].round(3 if gain == "new_km2" else 0),
                 _("share after"): [percent(s) for s in recommended["covered_share"]],

@@ -57,7 +57,7 @@ PLACE_WORDS = (  # the values a site's kind, status or source takes, translated 
     N_("street"), N_("rooftop"), N_("street-side"), N_("car park"), N_("charging station"),
     N_("fuel station"), N_("mall"), N_("hospital"), N_("metro park-and-ride"), N_("commercial"),
     N_("residential"), N_("school"), N_("office"), N_("existing"), N_("new"), N_("generated"),
-    N_("unknown"), N_("parking"),
+    N_("unknown"), N_("parking"), N_("open land"),
 )  # fmt: skip
 
 REGISTRY: dict[str, LayerSpec] = {
