@@ -109,7 +109,8 @@ with rec_tab:
                 p_("column", "rank"): recommended["rank"],
                 p_("column", "place"): [_(str(k)) for k in recommended["candidate_kind"]],
                 (_("area newly covered (km²)") if gain == "new_km2" else _("residents newly served")):
-                    recommended[gain].round(3 if gain == "new_km2" else 0),
+                    recommended[gain].round(3) if gain == "new_km2"
+                    else recommended[gain].round(0).astype(int),
                 _("share after"): [percent(s) for s in recommended["covered_share"]],
                 "lon": recommended.geometry.x.round(5), "lat": recommended.geometry.y.round(5),
             }),

@@ -506,3 +506,41 @@ def test_the_programme_pages_in_chinese(town, town_build):
     names = {town.name, *plan["attribution"]}
     left = {t: english_words(t, names) for t in texts if english_words(t, names)}
     assert not left, left
+
+
+def test_pdf_lines_keep_a_command_whole_and_wrap_prose_that_names_twin():
+    """A command (``twin import hongkou --layer lockers FILE``, ``--osm-file EXTRACT``) is never
+    split across two lines of the PDF; a sentence that merely starts with "twin" wraps word by
+    word, never inside a word."""
+    from twin.render.static import _wrap
+
+    command = "twin import hongkou --layer lockers FILE"
+    text = f"a real inventory of the locker groups ({command}) would make it a measured verdict"
+    for width in (2.6, 3.0, 3.6, 5.0):
+        lines = _wrap(text, width, 7)
+        assert sum(command in line for line in lines) == 1, lines
+        assert " ".join(lines) == text
+    chinese = f"智能快递柜组的真实清单（{command}）可使其成为实测结论"
+    assert any(command in line for line in _wrap(chinese, 3.0, 7))
+    prose = "twin measures the whole district and twin cannot confirm that they are WGS-84"
+    lines = _wrap(prose, 1.2, 7)
+    assert " ".join(lines) == prose  # broken between words only
+    assert any(
+        "--osm-file EXTRACT" in line for line in _wrap("or use --osm-file EXTRACT here", 1.1, 7)
+    )
+
+
+def test_the_code_fingerprint_follows_content_not_file_times(tmp_path):
+    """Stored figures are keyed by twin's code by content: a checkout or a touch that leaves the
+    bytes alone keeps every stored entry; a changed byte is a new key."""
+    import os
+
+    from twin.store.reports import _content_fingerprint
+
+    module = tmp_path / "radio.py"
+    module.write_text("LOSS = 1\n", encoding="utf-8")
+    first = _content_fingerprint(tmp_path, (".py",))
+    os.utime(module, ns=(1, 1))  # a touch (git checkout) leaves the content alone
+    assert _content_fingerprint(tmp_path, (".py",)) == first
+    module.write_text("LOSS = 2\n", encoding="utf-8")
+    assert _content_fingerprint(tmp_path, (".py",)) != first

@@ -21,6 +21,7 @@ from twin._errors import (
     TwinError,
     UnknownDistrictError,
 )
+from twin.analysis.report_text import percent
 from twin.districts import TARGET_KEYS, chinese_names, load_presets
 from twin.keys import DATUMS, EXPORT_FORMATS, LAYER_NAMES, MAP_METRICS
 from twin.outputs import STDOUT
@@ -286,7 +287,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
           f"city table: {Path(args.out) / 'city_summary.csv'}")  # fmt: skip
     for key in SHARE_KEYS:
         if city.get(key) is not None:
-            print(f"  city {key}: {city[key]:.1%} (served over the districts' total)")
+            print(f"  city {key}: {percent(city[key])} (served over the districts' total)")
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"  {r.slug} failed: {r.error}", file=sys.stderr)
@@ -456,15 +457,15 @@ def format_programme(plan: dict) -> str:
              f"{'year':<6}{'layer':<20}{'added':>7}{'within reach':>14}{'within capacity':>17}"
              f"{'newly served':>14}  targets met"]  # fmt: skip
     for layer, start in plan["start"].items():
-        cap = "—" if start["capacity_share"] is None else f"{start['capacity_share']:.1%}"
+        cap = percent(start["capacity_share"])
         lines.append(f"{'now':<6}{REGISTRY[layer].label[:19]:<20}{'':>7}"
-                     f"{start['covered_share']:>14.1%}{cap:>17}")  # fmt: skip
+                     f"{percent(start['covered_share']):>14}{cap:>17}")  # fmt: skip
     for entry in plan["years"]:
         for i, (layer, f) in enumerate(entry["by_layer"].items()):
-            cap = "—" if f["capacity_share"] is None else f"{f['capacity_share']:.1%}"
+            cap = percent(f["capacity_share"])
             met = ", ".join(entry["targets_met"]) if i == 0 else ""
             lines.append(f"{entry['year']:<6}{REGISTRY[layer].label[:19]:<20}{f['sites_added']:>7}"
-                         f"{f['covered_share']:>14.1%}{cap:>17}{f['newly_served']:>14,}  {met}")  # fmt: skip
+                         f"{percent(f['covered_share']):>14}{cap:>17}{f['newly_served']:>14,}  {met}")  # fmt: skip
     if plan["shared_sites"]:
         lines.append(f"{plan['shared_sites']} shared sites host two layers at one place")
     for entry in plan["years"]:
@@ -475,7 +476,7 @@ def format_programme(plan: dict) -> str:
     for layer, bound in plan["bound"].items():
         lines.append(f"{REGISTRY[layer].label}: {bound['served']:,.0f} {UNITS[layer]} served; at most "
                      f"{bound['upper_bound']:,.0f} with as many sites ({bound['bound_kind']} bound, "
-                     f"gap {bound['gap']:.1%})")  # fmt: skip
+                     f"gap {percent(bound['gap'])})")  # fmt: skip
     lines += [f"basis: {note}" for note in plan["basis"]]
     lines += [f"assumption: {note}" for note in plan["assumptions"]]
     return "\n".join(lines)
@@ -600,14 +601,14 @@ def cmd_site(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=1, default=str))
     else:
         of = "area" if summary["denominator"] == "area" else "residents"
-        print(f"{args.layer}: {summary['covered_share_before']:.1%} of {of} served now, "
-              f"{summary['covered_share_after']:.1%} with {summary['sites']} new sites "
+        print(f"{args.layer}: {percent(summary['covered_share_before'])} of {of} served now, "
+              f"{percent(summary['covered_share_after'])} with {summary['sites']} new sites "
               f"({summary['candidates']:,} candidates; {summary['question']})")  # fmt: skip
         for row in sites.itertuples():
             gain = (f"+{row.new_km2:,.3f} km²" if of == "area"
                     else f"+{row.new_residents:,.0f} residents")  # fmt: skip
             print(f"  {row.rank:>3}. {row.geometry.x:.6f}, {row.geometry.y:.6f}  {row.candidate_kind:<14}"
-                  f" {gain} → {row.covered_share:.1%}")  # fmt: skip
+                  f" {gain} → {percent(row.covered_share)}")  # fmt: skip
         if "note" in summary:
             print(f"note: {summary['note']}")
     if args.out:

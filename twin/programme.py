@@ -424,10 +424,12 @@ def _bases(result: Build, layers: Sequence[str]) -> list[str]:
     """Per layer, the basis of its figures: that of the report's row for its question (the
     programme's "now" row is that row's figure), with its residents on straight-line walks."""
     from twin.analysis.report_text import row_for
+    from twin.siting_fiveg import fiveg_question
 
     notes = []
-    for layer in layers:
-        row = row_for(result.report, layer)
+    for layer in layers:  # 5G: the question the programme scores (deep where the plan asks it)
+        question = fiveg_question(result.district) if layer == "base_stations" else layer
+        row = row_for(result.report, question)
         if row is None:
             continue
         label = layer_registry.spec(layer).label

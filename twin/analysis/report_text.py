@@ -23,6 +23,7 @@ ONE = {  # a count unit for exactly one (English says "1 locker group", Chinese 
     "IoT devices": N_("IoT device"), "IoT terminals": N_("IoT terminal"),
     "cameras": N_("camera"), "centres": N_("centre"), "digital homes": N_("digital home"),
     "sensing nodes": N_("sensing node"), "residents": N_("resident"),
+    "residents indoors": N_("resident indoors"),
     "parking spaces": N_("parking space"),
 }  # fmt: skip
 
@@ -85,9 +86,14 @@ def figure_line(row: dict[str, Any] | None) -> str:
     >>> figure_line({"measured": 0.84, "unit": "share of area", "basis": "measured",
     ...              "status": "no target", "range": None})
     '84.0% of area · measured · no target'
+    >>> figure_line({"measured": None, "unit": "share of area", "basis": "not measurable",
+    ...              "status": "not measured"})
+    'not measured'
     """
     if row is None:
         return ""
+    if row.get("measured") is None:  # the standing says "not measured"
+        return standing_and_range(row)
     return f"{share_text(row, '').strip()} · {standing_and_range(row)}"
 
 
@@ -114,8 +120,8 @@ def percent(share: float | None) -> str:
     """A share as every face prints it: one decimal (two just below 100 %, so 99.95 % is not
     read as all), ``—`` for none.
 
-    >>> percent(0.4282), percent(0.9996), percent(None)
-    ('42.8%', '99.96%', '—')
+    >>> percent(0.4282), percent(0.9996), percent(0.99996), percent(None)
+    ('42.8%', '99.96%', '99.99%', '—')
     """
     return value_text(share, "share")
 
@@ -141,8 +147,10 @@ def value_text(value: Any, unit: str) -> str:
     """
     if value is None or not math.isfinite(float(value)):
         return "—"
-    if "share" in unit:
-        return f"{value:.2%}" if 0.999 <= value < 1 else f"{value:.1%}"
+    if "share" in unit:  # just below all: two decimals, rounded down (never "100.00%")
+        if 0.999 <= value < 1:
+            return f"{math.floor(value * 1e4) / 100:.2f}%"
+        return f"{value:.1%}"
     if float(value) == 1.0:
         unit = ONE.get(unit, unit)
     integral = abs(value) >= 10 or float(value).is_integer()

@@ -220,8 +220,26 @@ MARGIN = 0.06  # of the page, left and bottom
 CHARS_PER_INCH_AT_7PT = 17.0  # a line's width in characters, for wrapping (CJK counts double)
 
 
-COMMAND = re.compile(  # kept on one line: twin's commands, an option and its placeholder
-    r"twin [a-z]+(?: (?:--?[a-z][\w-]*|[A-Z]+|[\w.-]+))*|--[a-z][\w-]* [A-Z]+\b"
+SUBCOMMANDS = (
+    "districts",
+    "fetch",
+    "prepare",
+    "batch",
+    "measurements",
+    "import",
+    "calibrate",
+    "info",
+    "programme",
+    "build",
+    "report",
+    "map",
+    "site",
+    "export",
+)  # twin's own
+COMMAND = re.compile(  # kept on one line: a twin command with its ASCII words, or an option
+    r"twin (?:" + "|".join(SUBCOMMANDS) + r")\b(?: (?:--?[a-z][\w-]*|[A-Z]+|[a-z0-9_.-]+)"
+    r"(?=[ )）,，;；]|$))*|--[a-z][\w-]* [A-Z]+\b",
+    re.ASCII,
 )
 _KEPT = re.compile("[!-~\u00a0]*\u00a0[!-~\u00a0]*")  # a command, its spaces made unbreakable
 

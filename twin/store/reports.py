@@ -45,12 +45,33 @@ def _tree_fingerprint(root: Path, suffixes: tuple[str, ...] = ()) -> list[tuple[
     return found
 
 
-def code_fingerprint() -> list[tuple[str, int, int]]:
-    """twin's code and packaged tables and shapes (the Outer Ring): a change to any is a new
-    report."""
-    return (_tree_fingerprint(PROJECT_ROOT / "twin", (".py",))
-            + _tree_fingerprint(PROJECT_ROOT / "layers", (".py",))
-            + _tree_fingerprint(PROJECT_ROOT / "data", (".toml", "outer_ring.geojson")))  # fmt: skip
+_DIGESTS: dict[tuple[str, int, int], str] = {}  # a file's identity → its content's digest
+
+
+def _content_fingerprint(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(relative path, SHA-256 of the content) of every file under ``root`` with one of
+    ``suffixes``: a checkout or a touch that leaves a file's bytes alone leaves it the same (a
+    file is read again only when its size or time changed)."""
+    found = []
+    for relative, size, mtime in _tree_fingerprint(root, suffixes):
+        identity = (str(root / relative), size, mtime)
+        digest = _DIGESTS.get(identity)
+        if digest is None:
+            try:
+                digest = hashlib.sha256((root / relative).read_bytes()).hexdigest()[:16]
+            except OSError:
+                continue
+            _DIGESTS[identity] = digest
+        found.append((relative, digest))
+    return found
+
+
+def code_fingerprint() -> list[tuple[str, str]]:
+    """twin's code and packaged tables and shapes (the Outer Ring), by content: a change to any
+    is a new report, new stored hexagons and newly drawn layers."""
+    return (_content_fingerprint(PROJECT_ROOT / "twin", (".py",))
+            + _content_fingerprint(PROJECT_ROOT / "layers", (".py",))
+            + _content_fingerprint(PROJECT_ROOT / "data", (".toml", "outer_ring.geojson")))  # fmt: skip
 
 
 def report_key(slug: str, district_key: str, settings: Settings, **options: object) -> str:
