@@ -296,8 +296,7 @@ def map_png_maker(
     streets = street_lines(slug)
     attribution = " · ".join(dict.fromkeys(report["attribution"]))
     norms = run_settings().norms
-    question = QUESTIONS.get(metric_key)  # the headline's figure goes on the map's title
-    figure = figure_line(row_for(report, question.key)) if question is not None else ""
+    figure = figure_line(row_for(report, metric_key))  # the headline's figure, for the title
 
     def make() -> bytes:
         return _map_png(slug, resolution, elderly, metric_key, unserved_only, token, lang,

@@ -45,6 +45,11 @@ def osm_credit() -> str:
     return _("© OpenStreetMap contributors")
 
 
+def streets_credit(has_streets: bool) -> str:
+    """The streets' credit where a map draws OSM streets; "" where the district has none."""
+    return _("Streets {credit} (ODbL). ").format(credit=osm_credit()) if has_streets else ""
+
+
 def other_credits(attributions: Iterable[str]) -> str:
     """The data's own attributions after the streets' OSM credit, which the caption says once,
     in the page's language."""

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._cached import load, run_settings
-from app_pages._state import district_title, osm_credit, other_credits, said
+from app_pages._state import district_title, other_credits, said, streets_credit
 from twin.categories import CATEGORIES
 from twin.districts import load_presets
 from twin.i18n import _, bilingual, p_
@@ -55,7 +55,7 @@ if loaded.has_streets:
     if labels is not None:
         layers.append(labels)
 st.pydeck_chart(deck(layers, view_of(loaded.boundary)), height=560)
-st.caption((_("Streets {credit} (ODbL). ").format(credit=osm_credit()) if loaded.has_streets else "")
+st.caption(streets_credit(loaded.has_streets)
            + other_credits(summary["attribution"]))  # fmt: skip
 st.subheader(_("POIs by category"))
 category_column, count_column = p_("column", "category"), _("POIs")

@@ -7,7 +7,7 @@ import pydeck as pdk
 import streamlit as st
 
 from app_pages._cached import district_programme, load, programme_pdf_bytes
-from app_pages._state import current_view, district_title, osm_credit, said
+from app_pages._state import current_view, district_title, said, streets_credit
 from twin.analysis.report_text import percent
 from twin.districts import target_names
 from twin.exports import metadata, to_geojson
@@ -111,9 +111,8 @@ drawn += [
 deck = offline_deck(drawn, view_of(district.boundary))
 st.pydeck_chart(deck, height=520)
 st.caption(
-    _("Sites to add by the year chosen, coloured by layer")
-    + (" · " + _("Streets {credit} (ODbL). ").format(credit=osm_credit()).strip()
-       if district.has_streets else "")
+    " · ".join(filter(None, (_("Sites to add by the year chosen, coloured by layer"),
+                             streets_credit(district.has_streets).strip())))
 )  # fmt: skip
 meta = metadata(
     plan["attribution"],

@@ -177,3 +177,14 @@ def test_prepare_tasks_share_a_street_file_and_start_with_the_longest(settings, 
     # never more than two in a task: the inner districts the pack's file covers, paired
     inner = ["changning", "hongkou", "huangpu", "jingan", "xuhui"]
     assert max(len(task) for task in prepare_tasks(inner, settings, workers=2)) == 2
+
+
+def test_the_commands_twin_names_are_the_parsers():
+    """twin.keys.COMMANDS (which the PDF keeps whole on a line) lists the parser's subcommands."""
+    import argparse
+
+    from twin.cli import build_parser
+    from twin.keys import COMMANDS
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(COMMANDS) == set(sub.choices)

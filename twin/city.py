@@ -51,10 +51,19 @@ def read_city(folder: Path) -> pd.DataFrame:
     return table
 
 
+def _plain(value: Any) -> Any:
+    """A table cell as plain data: an empty cell (NaN) is None."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _error(row: pd.Series) -> str:
+    """Why the batch could not measure a row's district ("" when it did)."""
+    return str(_plain(row.get("error")) or "")
+
+
 def _cell(row: pd.Series, key: str) -> dict[str, Any]:
     def value(name: str) -> Any:
-        v = row.get(name)
-        return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+        return _plain(row.get(name))
 
     unit = str(value(f"{key}_unit") or "") or CITY_FIGURES[key][1] or "share"
     measured, low, high = value(key), value(f"{key}_low"), value(f"{key}_high")
@@ -76,10 +85,8 @@ def city_totals(table: pd.DataFrame) -> dict[str, Any]:
 
     results = []
     for _, row in table.iterrows():
-        error = row.get("error")
-        failed = isinstance(error, str) and bool(error)
-        plain = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-        results.append(DistrictResult(str(row["district"]), not failed, plain))
+        plain = {k: _plain(v) for k, v in row.items()}
+        results.append(DistrictResult(str(row["district"]), not _error(row), plain))
     return city_summary(results)
 
 
@@ -89,11 +96,9 @@ def city_table(table: pd.DataFrame) -> list[dict[str, Any]]:
     for a district the batch could not measure."""
     out = []
     for _, row in table.iterrows():
-        error = row.get("error")
         entry: dict[str, Any] = {
             "district": str(row["district"]), "name": str(row.get("name") or row["district"]),
-            "residents": row.get("residents"),
-            "error": "" if error is None or (isinstance(error, float) and math.isnan(error)) else str(error),
+            "residents": row.get("residents"), "error": _error(row),
         }  # fmt: skip
         for key in CITY_FIGURES:
             entry[key] = _cell(row, key)

@@ -548,7 +548,6 @@ def _street_lines(district):
 def cmd_map(args: argparse.Namespace) -> int:
     """Write a static map (PNG) of one metric with legend, scale bar, north arrow, attribution."""
     from twin.analysis.report_text import figure_line, row_for
-    from twin.analysis.served import QUESTIONS
     from twin.render.basemap import landmarks
     from twin.render.hexagons import metric_for
     from twin.render.static import map_png
@@ -562,8 +561,7 @@ def cmd_map(args: argparse.Namespace) -> int:
         msg = f"the build has no {metric.column} column for the {args.metric} map."
         raise InvalidInputError(msg)
     district = result.district
-    question = QUESTIONS.get(args.metric)  # the figure the map shows, with basis and range
-    figure = figure_line(row_for(result.report, question.key)) if question is not None else ""
+    figure = figure_line(row_for(result.report, args.metric))  # "" where no row states it
     png = map_png(cells, args.metric, district.boundary, district.metric_crs,
                   _street_lines(district), result.layers.get(metric.sites_layer or ""), args.unserved_only,
                   f"{district.preset.label}: {metric.label}" + (f"\n{figure}" if figure else ""),

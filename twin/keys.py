@@ -10,6 +10,10 @@ from __future__ import annotations
 LAYER_NAMES: tuple[str, ...] = ("base_stations", "charging", "lockers")
 EXPORT_FORMATS: tuple[str, ...] = ("geojson", "parquet", "csv", "gpkg", "gtiff")
 DATUMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+COMMANDS: tuple[str, ...] = (  # twin's subcommands (a test holds them to the parser's)
+    "districts", "fetch", "prepare", "batch", "measurements", "import", "calibrate", "info",
+    "programme", "build", "report", "map", "site", "export",
+)  # fmt: skip
 MAP_METRICS: tuple[str, ...] = (
     "base_stations", "base_stations_deep", "rsrp", "sinr", "charging", "lockers", "residual",
     "life_circle", "standard",

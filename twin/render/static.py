@@ -22,6 +22,7 @@ from pyproj import CRS
 from twin.analysis.report import percent, plan_text, range_text, share_text, value_text
 from twin.districts import target_names
 from twin.i18n import _, in_language, joined, language, p_, place_text, sentence
+from twin.keys import COMMANDS
 from twin.norms import Norms
 from twin.render.basemap import DENSE_SITES
 from twin.render.hexagons import Metric, metric_for, unserved_mask
@@ -220,24 +221,8 @@ MARGIN = 0.06  # of the page, left and bottom
 CHARS_PER_INCH_AT_7PT = 17.0  # a line's width in characters, for wrapping (CJK counts double)
 
 
-SUBCOMMANDS = (
-    "districts",
-    "fetch",
-    "prepare",
-    "batch",
-    "measurements",
-    "import",
-    "calibrate",
-    "info",
-    "programme",
-    "build",
-    "report",
-    "map",
-    "site",
-    "export",
-)  # twin's own
 COMMAND = re.compile(  # kept on one line: a twin command with its ASCII words, or an option
-    r"twin (?:" + "|".join(SUBCOMMANDS) + r")\b(?: (?:--?[a-z][\w-]*|[A-Z]+|[a-z0-9_.-]+)"
+    r"twin (?:" + "|".join(COMMANDS) + r")\b(?: (?:--?[a-z][\w-]*|[A-Z]+|[a-z0-9_.-]+)"
     r"(?=[ )）,，;；]|$))*|--[a-z][\w-]* [A-Z]+\b",
     re.ASCII,
 )
